@@ -1,0 +1,1 @@
+//! What a decoded payload is: venue code, personal health code, CCCD, BHYT, or unknown text.

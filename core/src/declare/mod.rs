@@ -1,0 +1,1 @@
+//! Health declarations for self and household members, and personal QR payloads.

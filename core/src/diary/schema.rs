@@ -1,0 +1,45 @@
+//! The diary schema: one version number, the full current SQL for a fresh diary, and one
+//! upgrade step per older version. Rules (after chatmail/core's STYLE.md): STRICT tables,
+//! explicit INSERT column lists, and a migration never changes what an existing column
+//! means — it adds a column or a table instead.
+
+use rusqlite::Connection;
+
+use super::DiaryError;
+
+/// The schema version a fresh diary gets and an older one is upgraded to.
+pub const VERSION: u32 = 1;
+
+/// The complete schema of a fresh diary at [`VERSION`].
+pub const SQL: &str = "
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT;
+";
+
+/// Creates or upgrades the schema inside the caller's transaction.
+pub fn init(conn: &Connection) -> Result<(), DiaryError> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current == 0 {
+        conn.execute_batch(SQL)?;
+    } else if current < VERSION {
+        upgrade_from(conn, current)?;
+    } else if current > VERSION {
+        return Err(DiaryError::TooNew {
+            found: current,
+            supported: VERSION,
+        });
+    }
+    conn.pragma_update(None, "user_version", VERSION)?;
+    Ok(())
+}
+
+/// Applies every upgrade step from `version` up to [`VERSION`].
+fn upgrade_from(_conn: &Connection, version: u32) -> Result<(), DiaryError> {
+    // One arm per old version, each leaving the schema at version + 1.
+    #[allow(clippy::match_single_binding)]
+    match version {
+        _ => Err(DiaryError::TooOld { found: version }),
+    }
+}

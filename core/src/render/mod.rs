@@ -1,0 +1,1 @@
+//! QR rendering: module matrix, PNG, SVG.

@@ -1,0 +1,1 @@
+//! Outbox drain, wire protocol types, HTTP client, backoff, exposure matching.
