@@ -34,6 +34,8 @@ impl Diary {
         retention::validate_days(config.retention_days)?;
         check_file_shape(path)?;
         let conn = Connection::open_with_flags(path, open_flags())?;
+        // SQLCipher would print HMAC failures to stderr; the typed error says it instead.
+        conn.pragma_update(None, "cipher_log_level", "NONE")?;
         conn.pragma_update(None, "key", key.sqlcipher_literal().as_str())?;
         check_key(&conn)?;
         Self::finish_open(conn, path, clock, config)
