@@ -1,1 +1,3 @@
+//! Vaora end-to-end test helpers: fault injection harnesses and generators.
 
+pub mod crash;
