@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::VenueCategory;
 use super::authority::Authority;
-use super::payload::{MalformedCode, SIGNING_DOMAIN, VenueCode, VenueInfo};
+use super::payload::{MalformedCode, SECONDS_PER_DAY, SIGNING_DOMAIN, VenueCode, VenueInfo};
 use crate::ids::{Id128, IdError};
 
 /// A venue to issue a code for.
@@ -29,8 +29,22 @@ pub enum IssueError {
     Invalid(#[from] MalformedCode),
     #[error("the code's validity must lie within the authority key's validity")]
     OutsideKeyValidity,
+    #[error("validity dates must lie between 1970 and the year 11 million")]
+    DateOutOfRange,
     #[error("venue id: {0}")]
     Id(#[from] IdError),
+}
+
+/// The UTC day containing `t` (codes start at 00:00 UTC of that day).
+fn day_floor(t: DateTime<Utc>) -> Result<u32, IssueError> {
+    u32::try_from(t.timestamp().div_euclid(SECONDS_PER_DAY)).map_err(|_| IssueError::DateOutOfRange)
+}
+
+/// The first UTC day starting at or after `t` (codes end at 00:00 UTC of that day).
+fn day_ceil(t: DateTime<Utc>) -> Result<u32, IssueError> {
+    let s = t.timestamp();
+    let d = s.div_euclid(SECONDS_PER_DAY) + i64::from(s.rem_euclid(SECONDS_PER_DAY) != 0);
+    u32::try_from(d).map_err(|_| IssueError::DateOutOfRange)
 }
 
 /// Signs venue codes with one authority key.
@@ -59,12 +73,12 @@ impl VenueIssuer {
             address: venue.address,
             category: venue.category,
             default_stay_min: venue.default_stay_min,
-            valid_from: venue.valid_from.timestamp(),
-            valid_until: venue.valid_until.timestamp(),
+            valid_from_day: day_floor(venue.valid_from)?,
+            valid_until_day: day_ceil(venue.valid_until)?,
         };
         info.check()?;
-        if info.valid_from < self.authority.valid_from()
-            || info.valid_until > self.authority.valid_until()
+        if info.valid_from_unix() < self.authority.valid_from()
+            || info.valid_until_unix() > self.authority.valid_until()
         {
             return Err(IssueError::OutsideKeyValidity);
         }

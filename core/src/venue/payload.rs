@@ -22,6 +22,8 @@ pub const MAX_TEXT_LEN: usize = 4296;
 /// Field limits (in characters).
 pub const MAX_NAME_CHARS: usize = 120;
 pub const MAX_ADDRESS_CHARS: usize = 200;
+/// Validity is carried in whole UTC days (3 CBOR bytes instead of 5 per date).
+pub const SECONDS_PER_DAY: i64 = 86_400;
 
 /// A short id of an authority key: the first 4 bytes of SHA-256 of its public key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,10 +70,10 @@ pub struct VenueInfo {
     pub category: VenueCategory,
     /// Default stay, used for automatic check-out (1..=1440).
     pub default_stay_min: u16,
-    /// Unix seconds, inclusive.
-    pub valid_from: i64,
-    /// Unix seconds, exclusive.
-    pub valid_until: i64,
+    /// First day the code is valid (days since 1970-01-01, UTC; from 00:00 UTC).
+    pub valid_from_day: u32,
+    /// First day the code is no longer valid (exclusive, same count).
+    pub valid_until_day: u32,
 }
 
 /// A parsed venue code: its fields, the body bytes exactly as signed, and the signature.
@@ -103,6 +105,22 @@ pub enum MalformedCode {
     Text(#[from] TextPackError),
 }
 
+impl MalformedCode {
+    /// Stable name of what is wrong (used by the vectors and the platforms).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NoPrefix => "no-prefix",
+            Self::TooLong => "too-long",
+            Self::Base45 => "base45",
+            Self::Cbor(_) => "cbor",
+            Self::NonCanonical => "non-canonical",
+            Self::Shape(_) => "shape",
+            Self::Field { .. } => "field",
+            Self::Text(_) => "text",
+        }
+    }
+}
+
 impl VenueInfo {
     /// Checks the field rules that both issuing and parsing enforce.
     pub fn check(&self) -> Result<(), MalformedCode> {
@@ -111,13 +129,20 @@ impl VenueInfo {
         if !(1..=1440).contains(&self.default_stay_min) {
             return Err(field("default_stay_min", "must be 1..=1440 minutes"));
         }
-        if self.valid_from < 0 || self.valid_until <= self.valid_from {
-            return Err(field(
-                "valid_until",
-                "must be after valid_from (both non-negative Unix seconds)",
-            ));
+        if self.valid_until_day <= self.valid_from_day {
+            return Err(field("valid_until", "must be after valid_from"));
         }
         Ok(())
+    }
+
+    /// Start of validity in Unix seconds (inclusive).
+    pub fn valid_from_unix(&self) -> i64 {
+        i64::from(self.valid_from_day) * SECONDS_PER_DAY
+    }
+
+    /// End of validity in Unix seconds (exclusive).
+    pub fn valid_until_unix(&self) -> i64 {
+        i64::from(self.valid_until_day) * SECONDS_PER_DAY
     }
 
     /// The canonical CBOR body the authority signs.
@@ -128,8 +153,8 @@ impl VenueInfo {
             Value::Bytes(text_pack::pack(&[&self.name, &self.address])),
             Value::Integer(self.category.code().into()),
             Value::Integer(self.default_stay_min.into()),
-            Value::Integer(self.valid_from.into()),
-            Value::Integer(self.valid_until.into()),
+            Value::Integer(self.valid_from_day.into()),
+            Value::Integer(self.valid_until_day.into()),
         ]);
         cbor(&value)
     }
@@ -153,8 +178,8 @@ impl VenueInfo {
             .and_then(VenueCategory::from_code)
             .ok_or_else(|| field("category", "must be a category code 1..=12"))?;
         let default_stay_min = uint("default_stay_min", next(), 1440)?;
-        let valid_from = uint("valid_from", next(), i64::MAX as u64)?;
-        let valid_until = uint("valid_until", next(), i64::MAX as u64)?;
+        let valid_from = uint("valid_from", next(), u64::from(u32::MAX))?;
+        let valid_until = uint("valid_until", next(), u64::from(u32::MAX))?;
         let [name, address]: [String; 2] = texts
             .try_into()
             .map_err(|_| field("texts", "must hold a name and an address"))?;
@@ -166,8 +191,9 @@ impl VenueInfo {
             category,
             default_stay_min: u16::try_from(default_stay_min)
                 .map_err(|_| field("default_stay_min", "too large"))?,
-            valid_from: i64::try_from(valid_from).map_err(|_| field("valid_from", "too large"))?,
-            valid_until: i64::try_from(valid_until)
+            valid_from_day: u32::try_from(valid_from)
+                .map_err(|_| field("valid_from", "too large"))?,
+            valid_until_day: u32::try_from(valid_until)
                 .map_err(|_| field("valid_until", "too large"))?,
         };
         info.check()?;

@@ -32,7 +32,12 @@ Bến xe Miền Đông mới, 501 Hoàng Hữu Nam, Phường Long Bình, Thành
 Nhà văn hoá thôn Đông, Xã Tiên Dược, Huyện Sóc Sơn, Hà Nội. \
 Công ty Cổ phần May Việt Tiến, Khu công nghiệp Tân Bình, Quận Tân Phú. \
 Cửa hàng tạp hoá Bà Tư, Ấp 3, Xã Phước Kiển, Huyện Nhà Bè. \
-Ủy ban nhân dân phường Điện Biên, Quận Ba Đình, Đà Nẵng, Cần Thơ, Huế, Hải Phòng, Nghệ An, Thanh Hoá, Đồng Nai, Bình Dương.";
+Ủy ban nhân dân phường Điện Biên, Quận Ba Đình, Đà Nẵng, Cần Thơ, Huế, Hải Phòng, Nghệ An, Thanh Hoá, Đồng Nai, Bình Dương. \
+Quán cà phê Cộng, 152 Trung Liệt, Phường Trung Liệt, Quận Đống Đa. Tiệm bánh mì Huỳnh Hoa, 26 Lê Thị Riêng. \
+Trạm y tế xã Yên Thường, Huyện Gia Lâm. Phòng khám đa khoa Hoà Hảo, 254 Hoà Hảo, Quận 10. \
+Nhà máy Nhiệt điện Phả Lại, Thị xã Chí Linh, Tỉnh Hải Dương. Ga Sài Gòn, 1 Nguyễn Thông, Phường 9, Quận 3. \
+Xe buýt tuyến số 32, Bến xe Giáp Bát - Nhổn. Trung tâm thương mại Vincom, 72 Lê Thánh Tôn, Phường Bến Nghé. \
+Văn phòng công chứng Nguyễn Huệ, Khu đô thị mới, Thị trấn Đông Anh, Thôn Thượng, Tổ dân phố số 5, ngõ 45, ngách 12/3.";
 
 const MAX_TEXT_CHARS: usize = 400;
 

@@ -182,10 +182,10 @@ impl TrustStore {
             return Verification::VenueRevoked;
         }
         let t = now.timestamp();
-        if t < key.valid_from.max(info.valid_from) {
+        if t < key.valid_from.max(info.valid_from_unix()) {
             return Verification::NotYetValid;
         }
-        if t >= key.valid_until.min(info.valid_until) {
+        if t >= key.valid_until.min(info.valid_until_unix()) {
             return Verification::Expired;
         }
         Verification::Valid
