@@ -379,3 +379,86 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn scanning_a_venue_code_checks_in_the_chosen_people_or_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DiaryKey::generate().unwrap();
+    let mut diary = open(dir.path(), &key);
+    diary
+        .apply_keyset(&KeySet::bundled_default(), SignerPolicy::PinSelfSigned)
+        .unwrap();
+    let owner = diary.owner_id();
+    let issuer = VenueIssuer::new(Authority::test_authority());
+    let good = issuer
+        .issue(new_venue("Phở Gia Truyền Bát Đàn", "49 Bát Đàn, Hoàn Kiếm"))
+        .unwrap();
+
+    // Refused codes write nothing.
+    let mut forged = good.clone();
+    forged.signature[5] ^= 1;
+    assert!(matches!(
+        diary.check_in_from_venue_code(&forged.to_text(), vec![owner], Unverified::Accept),
+        Err(VenueCheckInError::Refused(Verification::BadSignature))
+    ));
+    assert!(matches!(
+        diary.check_in_from_venue_code("garbage", vec![owner], Unverified::Accept),
+        Err(VenueCheckInError::Refused(Verification::Malformed(_)))
+    ));
+    assert!(matches!(
+        diary.check_in_from_venue_code(&good.to_text(), vec![], Unverified::Refuse),
+        Err(VenueCheckInError::NobodyChosen)
+    ));
+    assert!(
+        diary
+            .list_checkins(vaora_core::diary::Page::default())
+            .unwrap()
+            .is_empty()
+    );
+
+    // A valid code checks in, marked verified, with the code's venue and stay.
+    let (scanned, done) = diary
+        .check_in_from_venue_code(&good.to_text(), vec![owner], Unverified::Refuse)
+        .unwrap();
+    assert_eq!(scanned.verification, Verification::Valid);
+    assert_eq!(done.len(), 1);
+    let c = &done[0];
+    assert!(c.venue.verified);
+    assert_eq!(c.venue.id, Some(good.info.venue_id));
+    assert_eq!(c.venue.name, "Phở Gia Truyền Bát Đàn");
+    assert_eq!(
+        c.venue.issuer_key_id.as_deref(),
+        Some(Authority::test_authority().key_id().to_hex().as_str())
+    );
+    assert_eq!(c.auto_out_at - c.checked_in_at, Duration::minutes(45));
+
+    // An unknown authority's code is stored only when accepted, then marked unverified.
+    let stranger = VenueIssuer::new(Authority::generate(0, 4_102_444_800).unwrap())
+        .issue(new_venue("Quán lạ", "Không rõ"))
+        .unwrap();
+    assert!(
+        diary
+            .check_in_from_venue_code(&stranger.to_text(), vec![owner], Unverified::Refuse)
+            .is_err()
+    );
+    assert_eq!(
+        diary
+            .list_checkins(vaora_core::diary::Page::default())
+            .unwrap()
+            .len(),
+        1
+    );
+    let child = diary
+        .add_person(vaora_core::diary::NewPerson {
+            display_name: "Bé Na".into(),
+            relation: Some("con".into()),
+            birth_year: Some(2019),
+        })
+        .unwrap();
+    let (scanned, done) = diary
+        .check_in_from_venue_code(&stranger.to_text(), vec![child.id], Unverified::Accept)
+        .unwrap();
+    assert_eq!(scanned.verification, Verification::UnknownKeyId);
+    assert!(!done[0].venue.verified);
+    assert_eq!(done[0].person_id, child.id);
+}

@@ -9,8 +9,9 @@
 
 use super::payload::VenueCode;
 use super::trust::{Verification, VerifiedVenue};
-use crate::diary::{Diary, DiaryError};
-use crate::records::VenueRef;
+use crate::diary::{CheckIn, CheckInRequest, Diary, DiaryError};
+use crate::ids::Id128;
+use crate::records::{CheckInMethod, VenueRef};
 
 /// Whether the caller accepts a code that could not be verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,5 +82,30 @@ impl Diary {
     ) -> Result<ScannedVenue, VenueCheckInError> {
         let verified = self.verify_venue_code(text)?;
         ScannedVenue::from_verified(verified, policy)
+    }
+
+    /// Checks in the chosen people from a scanned venue-code text, in one call: verifies
+    /// against the diary's trust store, then records the check-ins (all or nothing) with
+    /// the code's venue and default stay. Writes nothing when the code is refused.
+    pub fn check_in_from_venue_code(
+        &mut self,
+        text: &str,
+        people: Vec<Id128>,
+        policy: Unverified,
+    ) -> Result<(ScannedVenue, Vec<CheckIn>), VenueCheckInError> {
+        if people.is_empty() {
+            return Err(VenueCheckInError::NobodyChosen);
+        }
+        let scanned = self.scanned_venue(text, policy)?;
+        let done = self.check_in(CheckInRequest {
+            people,
+            venue: scanned.venue.clone(),
+            method: CheckInMethod::ScannedVenueCode,
+            at: None,
+            venue_default_stay: Some(chrono::Duration::minutes(i64::from(
+                scanned.default_stay_min,
+            ))),
+        })?;
+        Ok((scanned, done))
     }
 }
