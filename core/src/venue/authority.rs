@@ -30,7 +30,7 @@ pub enum AuthorityError {
     BadFile { path: String, reason: String },
     #[error("authority key validity: valid_until must be after valid_from")]
     BadValidity,
-    #[error("authority directory: {0}")]
+    #[error("authority directory")]
     Io(#[from] std::io::Error),
 }
 

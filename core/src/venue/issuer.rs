@@ -25,13 +25,13 @@ pub struct NewVenue {
 /// Why a code could not be issued.
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
-    #[error("invalid venue: {0}")]
+    #[error("invalid venue")]
     Invalid(#[from] MalformedCode),
     #[error("the code's validity must lie within the authority key's validity")]
     OutsideKeyValidity,
     #[error("validity dates must lie between 1970 and the year 11 million")]
     DateOutOfRange,
-    #[error("venue id: {0}")]
+    #[error("venue id")]
     Id(#[from] IdError),
 }
 

@@ -102,7 +102,13 @@ pub enum MalformedCode {
     #[error("venue code field {field}: {reason}")]
     Field { field: &'static str, reason: String },
     #[error("venue code name/address: {0}")]
-    Text(#[from] TextPackError),
+    Text(TextPackError),
+}
+
+impl From<TextPackError> for MalformedCode {
+    fn from(e: TextPackError) -> Self {
+        Self::Text(e)
+    }
 }
 
 impl MalformedCode {
