@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+#[allow(clippy::unwrap_used)] // test helper
 fn vaora(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vaora"))
         .args(args)
@@ -14,6 +15,7 @@ fn vaora(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+#[allow(clippy::unwrap_used)] // test helper
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
