@@ -3,12 +3,16 @@
 //! Each area of commands lives in its own module; this file only parses and dispatches.
 //! Errors print one line to stderr and exit non-zero.
 
+mod authority;
 mod checkin;
 mod context;
 mod demo;
 mod diary_cmd;
 mod format;
 mod household;
+mod trust;
+mod venue;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -43,6 +47,17 @@ enum Command {
     Checkout(checkin::CheckoutArgs),
     /// Run the main job end to end on a temporary diary and tell the story.
     Demo,
+    /// The health authority's signing key.
+    #[command(subcommand)]
+    Authority(authority::AuthorityCmd),
+    /// Signed venue codes and posters.
+    #[command(subcommand)]
+    Venue(venue::VenueCmd),
+    /// Trusted authority keys and revocations in the diary.
+    #[command(subcommand)]
+    Trust(trust::TrustCmd),
+    /// Verify a scanned code text; prints `<kind> <result>`.
+    Verify(verify::VerifyArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -57,6 +72,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Checkin(args) => checkin::checkin(&cli.global, args),
         Command::Checkout(args) => checkin::checkout(&cli.global, args),
         Command::Demo => demo::run(),
+        Command::Authority(cmd) => authority::run(cmd),
+        Command::Venue(cmd) => venue::run(cmd),
+        Command::Trust(cmd) => trust::run(&cli.global, cmd),
+        Command::Verify(args) => verify::run(&cli.global, args),
     }
 }
 

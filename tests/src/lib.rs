@@ -1,3 +1,4 @@
-//! Vaora end-to-end test helpers: fault injection harnesses and generators.
+//! Vaora end-to-end test helpers: fault-injection harnesses and test-data generators.
 
 pub mod crash;
+pub mod venue_vectors;
