@@ -4,6 +4,7 @@
 //! Errors print one line to stderr and exit non-zero.
 
 mod context;
+mod scan;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// Show where the diary and key file are.
     Where,
+    /// Read QR codes from images (`--batch`: paths on stdin, one result line each).
+    Scan(scan::ScanArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -35,6 +38,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("key file: {}", cli.global.key_file.display());
             Ok(())
         }
+        Command::Scan(args) => scan::run(&args),
     }
 }
 
