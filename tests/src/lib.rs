@@ -2,3 +2,4 @@
 
 pub mod crash;
 pub mod venue_vectors;
+pub mod frames;
