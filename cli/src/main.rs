@@ -10,10 +10,10 @@ mod demo;
 mod diary_cmd;
 mod format;
 mod household;
+mod scan;
 mod trust;
 mod venue;
 mod verify;
-mod scan;
 
 use clap::{Parser, Subcommand};
 
