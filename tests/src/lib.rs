@@ -3,3 +3,4 @@
 pub mod crash;
 pub mod frames;
 pub mod venue_vectors;
+pub mod records_vectors;
