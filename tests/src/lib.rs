@@ -1,3 +1,4 @@
-//! Test-data generators shared by the end-to-end tests.
+//! Vaora end-to-end test helpers: fault-injection harnesses and test-data generators.
 
+pub mod crash;
 pub mod venue_vectors;
