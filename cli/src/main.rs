@@ -10,6 +10,7 @@ mod demo;
 mod diary_cmd;
 mod format;
 mod household;
+mod scan;
 mod trust;
 mod venue;
 mod verify;
@@ -58,6 +59,8 @@ enum Command {
     Trust(trust::TrustCmd),
     /// Verify a scanned code text; prints `<kind> <result>`.
     Verify(verify::VerifyArgs),
+    /// Read QR codes from images (`--batch`: paths on stdin, one result line each).
+    Scan(scan::ScanArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -76,6 +79,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Venue(cmd) => venue::run(cmd),
         Command::Trust(cmd) => trust::run(&cli.global, cmd),
         Command::Verify(args) => verify::run(&cli.global, args),
+        Command::Scan(args) => scan::run(&args),
     }
 }
 
