@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::FixedOffset;
+use vaora_core::Clock;
 use vaora_core::SystemClock;
-use vaora_core::diary::{Diary, DiaryConfig};
+use vaora_core::diary::{Diary, DiaryConfig, DiaryKey};
 
 use crate::error::{ErrorCode, VaoraError};
 use crate::guard::contain;
@@ -41,6 +42,7 @@ impl Default for DiaryOptions {
 pub struct Vaora {
     diary: Mutex<Diary>,
     path: PathBuf,
+    moved_aside: Option<String>,
 }
 
 impl std::fmt::Debug for Vaora {
@@ -68,15 +70,53 @@ impl Vaora {
             let key = if sealed.exists() || path.exists() {
                 keystore::unseal_existing(key_store.as_ref(), &sealed)?
             } else {
-                keystore::create_and_seal(key_store.as_ref(), &sealed)?
+                let new = keystore::seal_new(key_store.as_ref())?;
+                keystore::write_sealed(&sealed, &new.sealed)?;
+                new.key
             };
             let diary = open_core(&path, &key, &options)?;
             log::info!(target: "vaora_ffi", "diary opened");
             Ok(Arc::new(Self {
                 diary: Mutex::new(diary),
                 path,
+                moved_aside: None,
             }))
         })
+    }
+
+    /// After `KEY_LOST`: moves the unreadable diary aside (never deletes it; its sealed
+    /// key goes beside it, in case the key store recovers), and starts a fresh diary with
+    /// a new sealed key. `movedAsideTo()` says where the old file went.
+    #[uniffi::constructor]
+    pub fn recover_after_key_loss(
+        path: String,
+        key_store: Arc<dyn KeyStore>,
+        options: DiaryOptions,
+    ) -> Result<Arc<Self>, VaoraError> {
+        contain("recover_after_key_loss", || {
+            let path = PathBuf::from(path);
+            let sealed_path = keystore::sealed_key_path(&path);
+            let old_sealed = std::fs::read(&sealed_path).ok();
+            let new = keystore::seal_new(key_store.as_ref())?;
+            let (clock, config) = clock_and_config(&options)?;
+            let (diary, moved) = Diary::recover_after_key_loss(&path, &new.key, clock, config)?;
+            if let (Some(target), Some(old)) = (&moved, old_sealed) {
+                keystore::write_sealed(&keystore::sealed_key_path(target), &old)?;
+            }
+            keystore::write_sealed(&sealed_path, &new.sealed)?;
+            log::warn!(target: "vaora_ffi", "diary recreated after key loss");
+            Ok(Arc::new(Self {
+                diary: Mutex::new(diary),
+                path,
+                moved_aside: moved.map(|m| m.to_string_lossy().into_owned()),
+            }))
+        })
+    }
+
+    /// Where `recoverAfterKeyLoss` moved the unreadable diary (none for a normal open, or
+    /// when there was no file to move).
+    pub fn moved_aside_to(&self) -> Option<String> {
+        self.moved_aside.clone()
     }
 
     /// The device's Ed25519 public key (32 bytes); the secret never leaves the diary.
@@ -110,11 +150,7 @@ impl Vaora {
     }
 }
 
-fn open_core(
-    path: &Path,
-    key: &vaora_core::diary::DiaryKey,
-    options: &DiaryOptions,
-) -> Result<Diary, VaoraError> {
+fn clock_and_config(options: &DiaryOptions) -> Result<(Arc<dyn Clock>, DiaryConfig), VaoraError> {
     let offset = FixedOffset::east_opt(options.utc_offset_seconds).ok_or_else(|| {
         VaoraError::input(
             ErrorCode::InvalidInput,
@@ -126,11 +162,12 @@ fn open_core(
     })?;
     let config = DiaryConfig {
         retention_days: options.retention_days,
+        ..DiaryConfig::default()
     };
-    Ok(Diary::open(
-        path,
-        key,
-        Arc::new(SystemClock::new(offset)),
-        config,
-    )?)
+    Ok((Arc::new(SystemClock::new(offset)), config))
+}
+
+fn open_core(path: &Path, key: &DiaryKey, options: &DiaryOptions) -> Result<Diary, VaoraError> {
+    let (clock, config) = clock_and_config(options)?;
+    Ok(Diary::open(path, key, clock, config)?)
 }

@@ -7,6 +7,8 @@
 //! generated Kotlin (the exception class already has one); the text is `reason`.
 
 use vaora_core::diary::DiaryError;
+use vaora_core::scan::FrameError;
+use vaora_core::venue::{TrustError, VenueCheckInError};
 
 /// Stable error codes. The numbers are part of the contract: add, never renumber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -134,11 +136,49 @@ impl From<DiaryError> for VaoraError {
             DiaryError::Corrupt(_) => Self::storage(ErrorCode::Corrupt, reason),
             DiaryError::TooNew { .. } => Self::storage(ErrorCode::TooNew, reason),
             DiaryError::TooOld { .. } => Self::storage(ErrorCode::TooOld, reason),
-            DiaryError::Identity(_) => Self::storage(ErrorCode::Corrupt, reason),
+            DiaryError::Identity(_) | DiaryError::BadRecord { .. } => {
+                Self::storage(ErrorCode::Corrupt, reason)
+            }
             DiaryError::NotFound(_) => Self::input(ErrorCode::NotFound, reason),
             DiaryError::Invalid(_) => Self::input(ErrorCode::InvalidInput, reason),
             DiaryError::Sqlite(_) | DiaryError::Io(_) => Self::storage(ErrorCode::Storage, reason),
         }
+    }
+}
+
+impl From<FrameError> for VaoraError {
+    fn from(err: FrameError) -> Self {
+        Self::input(ErrorCode::BadFrame, err.to_string())
+    }
+}
+
+impl From<VenueCheckInError> for VaoraError {
+    fn from(err: VenueCheckInError) -> Self {
+        match err {
+            VenueCheckInError::Refused(v) => Self::input(
+                ErrorCode::CodeRefused,
+                format!("venue code refused: {}", v.as_str()),
+            ),
+            VenueCheckInError::NobodyChosen => {
+                Self::input(ErrorCode::InvalidInput, err.to_string())
+            }
+            VenueCheckInError::Diary(e) => e.into(),
+        }
+    }
+}
+
+impl From<TrustError> for VaoraError {
+    fn from(err: TrustError) -> Self {
+        match err {
+            TrustError::KeySet(e) => Self::input(ErrorCode::CodeRefused, e.to_string()),
+            TrustError::Diary(e) => e.into(),
+        }
+    }
+}
+
+impl From<vaora_core::IdError> for VaoraError {
+    fn from(err: vaora_core::IdError) -> Self {
+        Self::input(ErrorCode::InvalidInput, err.to_string())
     }
 }
 

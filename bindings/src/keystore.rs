@@ -87,13 +87,15 @@ pub(crate) fn unseal_existing(
     key_from_bytes(&raw)
 }
 
-/// Makes a fresh key, has the key store seal it, checks that it unseals to the same bytes
-/// (so a diary is never created with a key that cannot be opened again), and writes the
-/// sealed bytes atomically.
-pub(crate) fn create_and_seal(
-    store: &dyn KeyStore,
-    sealed_path: &Path,
-) -> Result<DiaryKey, VaoraError> {
+/// A fresh key and its sealed form, not yet written anywhere.
+pub(crate) struct SealedKey {
+    pub(crate) key: DiaryKey,
+    pub(crate) sealed: Vec<u8>,
+}
+
+/// Makes a fresh key, has the key store seal it, and checks that it unseals to the same
+/// bytes, so a diary is never created with a key that cannot be opened again.
+pub(crate) fn seal_new(store: &dyn KeyStore) -> Result<SealedKey, VaoraError> {
     let key = DiaryKey::generate()?;
     let sealed = store.seal(key.as_bytes().to_vec())?;
     let back = Zeroizing::new(store.unseal(sealed.clone())?);
@@ -103,13 +105,17 @@ pub(crate) fn create_and_seal(
             "the key store did not unseal the key it had just sealed",
         ));
     }
-    write_atomically(sealed_path, &sealed).map_err(|e| {
+    Ok(SealedKey { key, sealed })
+}
+
+/// Writes sealed key bytes atomically.
+pub(crate) fn write_sealed(path: &Path, sealed: &[u8]) -> Result<(), VaoraError> {
+    write_atomically(path, sealed).map_err(|e| {
         VaoraError::storage(
             ErrorCode::Storage,
             format!("cannot write the sealed key: {e}"),
         )
-    })?;
-    Ok(key)
+    })
 }
 
 fn key_from_bytes(raw: &[u8]) -> Result<DiaryKey, VaoraError> {

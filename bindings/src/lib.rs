@@ -22,11 +22,16 @@
 
 uniffi::setup_scaffolding!();
 
+pub mod checkins;
+pub mod codes;
+pub mod convert;
 pub mod diary;
 pub mod error;
 pub mod guard;
 pub mod keystore;
 pub mod logging;
+pub mod render;
+pub mod scan;
 
 /// The version of the Vaora core inside this library (the Cargo package version).
 #[uniffi::export]
