@@ -136,7 +136,7 @@ fn main() {
         pt(tot_s)
     );
     println!(
-        "(ours = camera options, 30 ms budget, stop at first code; ours-all = still-image options, exhaustive)"
+        "(our-rqrr = our preprocessing + rqrr only; rxing = rxing stage alone; ours = full pipeline, stop at the first attempt that reads; ours-all = every attempt; no time budget here; ms = mean per scene)"
     );
 
     println!();
