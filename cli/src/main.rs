@@ -79,7 +79,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Venue(cmd) => venue::run(cmd),
         Command::Trust(cmd) => trust::run(&cli.global, cmd),
         Command::Verify(args) => verify::run(&cli.global, args),
-        Command::Scan(args) => scan::run(&args),
+        Command::Scan(args) => scan::run(&cli.global, &args),
     }
 }
 
