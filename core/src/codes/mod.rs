@@ -1,1 +1,4 @@
 //! What a decoded payload is: venue code, personal health code, CCCD, BHYT, or unknown text.
+
+pub mod bhyt;
+pub mod cccd;
