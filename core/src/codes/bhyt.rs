@@ -49,6 +49,27 @@ pub enum BhytError {
     TooManyFields,
 }
 
+impl BhytError {
+    /// A stable code for tests in other languages and for the FFI (`docs/id-cards.md`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MissingTerminator => "missing-terminator",
+            Self::WrongFieldCount(_) => "wrong-field-count",
+            Self::BadCardNumber => "bad-card-number",
+            Self::BadHex(_) => "bad-hex",
+            Self::NotUtf8(_) => "not-utf8",
+            Self::EmptyField(_) => "empty-field",
+            Self::TooLong(_) => "too-long",
+            Self::ControlCharacters(_) => "control-characters",
+            Self::BadDate(_) => "bad-date",
+            Self::BadGender => "bad-gender",
+            Self::ValidityReversed => "validity-reversed",
+            Self::FutureDate(_) => "future-date",
+            Self::TooManyFields => "too-many-fields",
+        }
+    }
+}
+
 /// A parsed, validated BHYT code. It holds the card number: do not store it as is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BhytCard {

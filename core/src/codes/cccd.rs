@@ -140,6 +140,27 @@ pub enum CccdError {
     FutureDate(&'static str),
 }
 
+impl CccdError {
+    /// A stable code for tests in other languages and for the FFI (`docs/id-cards.md`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::WrongFieldCount(_) => "wrong-field-count",
+            Self::BadIdNumber => "bad-id-number",
+            Self::UnknownProvince(_) => "unknown-province",
+            Self::GenderCenturyMismatch => "gender-century-mismatch",
+            Self::BirthYearMismatch => "birth-year-mismatch",
+            Self::BadOldIdNumber => "bad-old-id-number",
+            Self::EmptyField(_) => "empty-field",
+            Self::TooLong(_) => "too-long",
+            Self::ControlCharacters(_) => "control-characters",
+            Self::BadDate(_) => "bad-date",
+            Self::BadGender => "bad-gender",
+            Self::IssuedBeforeBirth => "issued-before-birth",
+            Self::FutureDate(_) => "future-date",
+        }
+    }
+}
+
 /// A parsed, validated CCCD code. It holds the card number: do not store it as is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CccdCard {

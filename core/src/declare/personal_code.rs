@@ -110,6 +110,19 @@ pub enum PersonalCodeError {
     TooLarge,
 }
 
+impl PersonalCodeError {
+    /// A stable code for tests in other languages and for the FFI (`docs/personal-code.md`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotPersonalCode => "not-personal-code",
+            Self::Malformed(_) => "malformed",
+            Self::BadSignature => "bad-signature",
+            Self::BadCertificate(_) => "bad-certificate",
+            Self::TooLarge => "too-large",
+        }
+    }
+}
+
 fn malformed(what: &str) -> PersonalCodeError {
     PersonalCodeError::Malformed(what.to_owned())
 }
