@@ -3,7 +3,12 @@
 //! Each area of commands lives in its own module; this file only parses and dispatches.
 //! Errors print one line to stderr and exit non-zero.
 
+mod checkin;
 mod context;
+mod demo;
+mod diary_cmd;
+mod format;
+mod household;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +31,18 @@ struct Cli {
 enum Command {
     /// Show where the diary and key file are.
     Where,
+    /// The encrypted diary: init, list, purge, verify, reset after key loss.
+    #[command(subcommand)]
+    Diary(diary_cmd::DiaryCmd),
+    /// The owner and household members.
+    #[command(subcommand)]
+    Household(household::HouseholdCmd),
+    /// Check in (by hand) at a venue; prints `checked in <id> …` per person.
+    Checkin(checkin::CheckinArgs),
+    /// Check out; prints `checked out <id> …` per closed check-in.
+    Checkout(checkin::CheckoutArgs),
+    /// Run the main job end to end on a temporary diary and tell the story.
+    Demo,
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -35,6 +52,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("key file: {}", cli.global.key_file.display());
             Ok(())
         }
+        Command::Diary(cmd) => diary_cmd::run(&cli.global, cmd),
+        Command::Household(cmd) => household::run(&cli.global, cmd),
+        Command::Checkin(args) => checkin::checkin(&cli.global, args),
+        Command::Checkout(args) => checkin::checkout(&cli.global, args),
+        Command::Demo => demo::run(),
     }
 }
 

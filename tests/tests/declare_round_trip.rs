@@ -13,8 +13,8 @@ use ed25519_dalek::SigningKey;
 use vaora_core::codes::cccd::CccdCard;
 use vaora_core::declare::{
     self, Answers, AuthorityKey, CardProfile, CodeStatus, DeclarationBody, DeclarePolicy,
-    DeclaredFor, DeviceCertificate, DeviceTrust, PersonRef, PersonalCode, QrMatrix,
-    StaffCheckInBody, StaffPolicy, Status, Symptom, VisitorSource, qr,
+    DeclaredFor, DeviceCertificate, DeviceTrust, PersonalCode, QrMatrix, StaffCheckInBody,
+    StaffPolicy, Status, Symptom, VisitorSource, qr,
 };
 use vaora_core::diary::{Diary, DiaryConfig, DiaryKey};
 use vaora_core::records::{CheckInMethod, RecordKind, VenueRef};
@@ -50,7 +50,7 @@ fn proxy_round_trip_from_card_to_staff_check_in() {
     let dir = tempfile::tempdir().unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap();
     let clock = Arc::new(FixedClock::new(now));
-    let family = open(&dir, "family.db", clock.clone());
+    let mut family = open(&dir, "family.db", clock.clone());
 
     // Household member from a scanned card: only name, birth year and a keyed hash kept.
     let card = CccdCard::parse(GRANDFATHER_CCCD, now.date_naive()).unwrap();
@@ -58,16 +58,18 @@ fn proxy_round_trip_from_card_to_staff_check_in() {
     assert_eq!(profile.display_name, "Nguyễn Văn Đường");
     assert_eq!(profile.birth_year, 1948);
     assert_eq!(profile.card_number, None);
-    let grandfather = PersonRef {
-        id: Id128::random().unwrap(),
-        name: profile.display_name.clone(),
-        birth_year: Some(profile.birth_year),
-    };
-    let owner = PersonRef {
-        id: Id128::random().unwrap(),
-        name: "Nguyễn Thị Thu Hằng".into(),
-        birth_year: Some(1979),
-    };
+    let member = family
+        .add_person_from_card(&profile, Some("ông nội".into()))
+        .unwrap();
+    assert_eq!(member.display_name, "Nguyễn Văn Đường");
+    assert_eq!(member.birth_year, Some(1948));
+    assert_eq!(
+        family.person_card_hash(&member.id).unwrap(),
+        Some(profile.card_hash)
+    );
+    family
+        .rename_person(&family.owner_id(), "Nguyễn Thị Thu Hằng")
+        .unwrap();
 
     // The device is registered with the authority.
     let authority = SigningKey::from_bytes(&[42; 32]);
@@ -91,22 +93,22 @@ fn proxy_round_trip_from_card_to_staff_check_in() {
         last_dose_on: NaiveDate::from_ymd_opt(2022, 4, 1),
         ..Answers::default()
     };
-    let stored = declare::declare(
-        &family,
-        grandfather.clone(),
+    let stored =
+        declare::declare_for_person(&family, &member.id, answers, &DeclarePolicy::default())
+            .unwrap();
+    assert_eq!(
+        stored.body.declared_for,
         DeclaredFor::HouseholdMember {
-            declarant: owner.clone(),
-        },
-        answers,
-        &DeclarePolicy::default(),
-    )
-    .unwrap();
+            declarant: family.person_ref(&family.owner_id()).unwrap()
+        }
+    );
+    // Queued for sync like a check-in.
+    let pending = family.pending_records(10).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].record, stored.record);
     assert_eq!(stored.record.kind, RecordKind::Declaration);
     stored.record.verify().unwrap();
-    let from_diary = family
-        .latest_declaration_for(&grandfather.id)
-        .unwrap()
-        .unwrap();
+    let from_diary = family.latest_declaration_for(&member.id).unwrap().unwrap();
     assert_eq!(from_diary.body, stored.body);
     assert_eq!(
         DeclarationBody::from_record(&from_diary.record).unwrap(),
@@ -189,6 +191,9 @@ fn proxy_round_trip_from_card_to_staff_check_in() {
         }
         other => panic!("unexpected source {other:?}"),
     }
+    let queued = staff.pending_records(10).unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].record, record);
     let listed = staff.staff_checkins().unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].1, record);
@@ -238,4 +243,36 @@ fn staff_check_in_from_id_card_keeps_only_the_hash() {
 fn clock_now(clock: &FixedClock) -> chrono::DateTime<Utc> {
     use vaora_core::Clock;
     clock.now()
+}
+
+#[test]
+fn retention_purges_declarations_with_check_ins() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 1, 2, 0, 0).unwrap();
+    let clock = Arc::new(FixedClock::new(now));
+    let mut diary = open(&dir, "d.db", clock.clone());
+    let owner = diary.owner_id();
+    declare::declare_for_person(
+        &diary,
+        &owner,
+        Answers::all_clear(),
+        &DeclarePolicy::default(),
+    )
+    .unwrap();
+    clock.advance(Duration::days(20));
+    let recent = declare::declare_for_person(
+        &diary,
+        &owner,
+        Answers::all_clear(),
+        &DeclarePolicy::default(),
+    )
+    .unwrap();
+    clock.advance(Duration::days(2));
+    let purged = diary.purge_expired().unwrap();
+    assert_eq!(purged.declarations, 1);
+    assert_eq!(purged.records, 1);
+    let left = diary.declarations().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].body.id, recent.body.id);
+    assert_eq!(diary.pending_records(10).unwrap().len(), 1);
 }

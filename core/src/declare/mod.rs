@@ -112,3 +112,23 @@ pub fn declare(
     let record = diary.save_declaration(&body)?;
     Ok(StoredDeclaration { body, record })
 }
+
+/// Declares for a person of the diary (the owner or a household member): a declaration
+/// for anyone but the owner is a proxy declaration made by the owner.
+pub fn declare_for_person(
+    diary: &crate::diary::Diary,
+    person_id: &Id128,
+    answers: Answers,
+    policy: &DeclarePolicy,
+) -> Result<StoredDeclaration, DeclareError> {
+    let owner_id = diary.owner_id();
+    let subject = diary.person_ref(person_id)?;
+    let declared_for = if *person_id == owner_id {
+        DeclaredFor::Myself
+    } else {
+        DeclaredFor::HouseholdMember {
+            declarant: diary.person_ref(&owner_id)?,
+        }
+    };
+    declare(diary, subject, declared_for, answers, policy)
+}

@@ -6,15 +6,15 @@
 //! the check-ins ([`purge_rows_before`]). The card-number HMAC key and the authority's
 //! device certificate live in the diary's `meta` table.
 
-use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::card_profile::CardHashKey;
+use super::card_profile::{CardHashKey, CardProfile};
 use super::certificate::DeviceCertificate;
 use super::record::DeclarationBody;
+use super::record::PersonRef;
 use super::staff::StaffCheckInBody;
 use super::{DeclareError, personal_code::PersonalCode};
-use crate::diary::{Diary, DiaryError};
+use crate::diary::{Diary, DiaryError, NewPerson, Person};
 use crate::ids::Id128;
 use crate::records::{RecordKind, SignedRecord};
 
@@ -40,6 +40,14 @@ CREATE TABLE staff_checkins (
     signature     BLOB NOT NULL
 ) STRICT;
 CREATE INDEX staff_checkins_by_time ON staff_checkins (checked_in_at);
+
+CREATE TABLE person_cards (
+    person_id   BLOB PRIMARY KEY REFERENCES people (id),
+    card_kind   INTEGER NOT NULL,
+    card_hash   BLOB NOT NULL,
+    card_number TEXT
+) STRICT;
+CREATE INDEX person_cards_by_hash ON person_cards (card_hash);
 ";
 
 const META_CARD_KEY: &str = "card_hash_key";
@@ -54,8 +62,9 @@ pub struct StoredDeclaration {
 
 /// Deletes declarations and staff check-ins older than `cutoff` (same retention rule as
 /// check-ins), inside the caller's transaction. Returns the number of rows deleted.
-pub fn purge_rows_before(conn: &Connection, cutoff: DateTime<Utc>) -> Result<u64, DiaryError> {
-    let ms = cutoff.timestamp_millis();
+/// `cutoff_ms` is Unix milliseconds (UTC), as the diary stores times.
+pub fn purge_rows_before(conn: &Connection, cutoff_ms: i64) -> Result<u64, DiaryError> {
+    let ms = cutoff_ms;
     let a = conn.execute(
         "DELETE FROM declarations WHERE declared_at < ?1",
         params![ms],
@@ -104,6 +113,7 @@ impl Diary {
                 record.signature.as_slice(),
             ],
         )?;
+        crate::diary::enqueue(&tx, &record, &body.id, &body.id, &body.declared_at)?;
         tx.commit()?;
         log::info!("declaration stored");
         Ok(record)
@@ -168,6 +178,8 @@ impl Diary {
                 record.signature.as_slice(),
             ],
         )?;
+        let id = body.checkin.id;
+        crate::diary::enqueue(&tx, &record, &id, &id, &body.checkin.checked_in_at)?;
         tx.commit()?;
         log::info!("staff check-in stored");
         Ok(record)
@@ -252,5 +264,72 @@ impl Diary {
             self.device_certificate()?,
         );
         Ok(code.sign(self.identity())?)
+    }
+
+    /// Adds a household member from a scanned ID card: the display name and birth year
+    /// pre-filled, the card's keyed hash kept (the number itself only if `keep_number`).
+    /// One transaction: no person without their card row, or the reverse.
+    pub fn add_person_from_card(
+        &mut self,
+        profile: &CardProfile,
+        relation: Option<String>,
+    ) -> Result<Person, DiaryError> {
+        self.conn().execute_batch("SAVEPOINT add_from_card")?;
+        let result = self.add_person_from_card_inner(profile, relation);
+        let end = if result.is_ok() {
+            "RELEASE add_from_card"
+        } else {
+            "ROLLBACK TO add_from_card; RELEASE add_from_card"
+        };
+        self.conn().execute_batch(end)?;
+        result
+    }
+
+    fn add_person_from_card_inner(
+        &mut self,
+        profile: &CardProfile,
+        relation: Option<String>,
+    ) -> Result<Person, DiaryError> {
+        let person = self.add_person(NewPerson {
+            display_name: profile.display_name.clone(),
+            relation,
+            birth_year: Some(profile.birth_year),
+        })?;
+        self.conn().execute(
+            "INSERT INTO person_cards (person_id, card_kind, card_hash, card_number)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                person.id.as_bytes(),
+                profile.kind.code(),
+                profile.card_hash.as_slice(),
+                profile.card_number,
+            ],
+        )?;
+        Ok(person)
+    }
+
+    /// The keyed card hash stored for a person added from a card, if any.
+    pub fn person_card_hash(&self, person_id: &Id128) -> Result<Option<[u8; 32]>, DiaryError> {
+        let bytes: Option<Vec<u8>> = self
+            .conn()
+            .query_row(
+                "SELECT card_hash FROM person_cards WHERE person_id = ?1",
+                [person_id.as_bytes()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        bytes
+            .map(|b| b.as_slice().try_into().map_err(|_| corrupt("card hash")))
+            .transpose()
+    }
+
+    /// A diary person as a declaration names them.
+    pub fn person_ref(&self, id: &Id128) -> Result<PersonRef, DiaryError> {
+        let p = self.person(id)?;
+        Ok(PersonRef {
+            id: p.id,
+            name: p.display_name,
+            birth_year: p.birth_year,
+        })
     }
 }
