@@ -5,6 +5,7 @@
 
 mod checkin;
 mod context;
+mod declare;
 mod demo;
 mod diary_cmd;
 mod format;
@@ -43,6 +44,17 @@ enum Command {
     Checkout(checkin::CheckoutArgs),
     /// Run the main job end to end on a temporary diary and tell the story.
     Demo,
+    /// Make a health declaration (for the owner, or `--for` a household member).
+    Declare(declare::DeclareArgs),
+    /// Stored health declarations.
+    #[command(subcommand)]
+    Declarations(declare::DeclarationsCmd),
+    /// Draw a personal code (PNG or SVG); prints the payload text on the last line.
+    PersonalCode(declare::PersonalCodeArgs),
+    /// Classify and verify a scanned text: personal code, CCCD or BHYT card.
+    Verify(declare::VerifyArgs),
+    /// Staff: record a visitor from their personal code or ID card at this venue.
+    StaffCheckin(declare::StaffCheckinArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -57,6 +69,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Checkin(args) => checkin::checkin(&cli.global, args),
         Command::Checkout(args) => checkin::checkout(&cli.global, args),
         Command::Demo => demo::run(),
+        Command::Declare(args) => declare::declare(&cli.global, args),
+        Command::Declarations(cmd) => declare::declarations(&cli.global, cmd),
+        Command::PersonalCode(args) => declare::personal_code(&cli.global, args),
+        Command::Verify(args) => declare::verify(args),
+        Command::StaffCheckin(args) => declare::staff_checkin(&cli.global, args),
     }
 }
 
