@@ -2,23 +2,21 @@
 //! `vaora staff-checkin`: health declarations, personal codes and the staff side.
 //!
 //! Output lines are a contract (issue 4): `personal-code` prints the payload text on its
-//! last line; `verify` prints `kind: <kind>` first, then `key: value` lines.
+//! last line; `verify` (cli/src/verify.rs) prints `<kind> <result>` first, then
+//! `key: value` lines ([`print_classified`]).
 
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
-use vaora_core::codes::bhyt::{self, BhytCard};
-use vaora_core::codes::cccd::{self, CccdCard};
+use vaora_core::codes::{Classified, cccd, classify};
 use vaora_core::declare::{
-    self, Answers, AuthorityKey, CardProfile, DeclarePolicy, DeclaredFor, DeviceTrust,
-    PersonalCode, QrMatrix, StaffCheckInBody, StaffPolicy, VerifiedPersonalCode, VisitorSource,
-    personal_code, qr,
+    self, Answers, CardProfile, CodeStatus, DeclarePolicy, DeclaredFor, DeviceTrust, PersonalCode,
+    QrMatrix, StaffCheckInBody, StaffPolicy, VerifiedPersonalCode, VisitorSource, qr,
 };
 use vaora_core::diary::Diary;
 use vaora_core::ids::Id128;
-use vaora_core::records::VenueRef;
+use vaora_core::venue::Unverified;
 
 use crate::context::GlobalOpts;
 use crate::format::{local, rfc3339};
@@ -62,22 +60,6 @@ pub struct PersonalCodeArgs {
     pub card: bool,
 }
 
-/// Trusted authority keys for device certificates: `KEY_ID=HEX32`.
-#[derive(Debug, Args)]
-pub struct TrustArgs {
-    /// An authority key trusted to certify devices, as KEY_ID=64-hex-digit public key (repeatable).
-    #[arg(long = "authority", env = "VAORA_AUTHORITIES", value_delimiter = ',')]
-    pub authorities: Vec<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct VerifyArgs {
-    /// The decoded QR text.
-    pub text: String,
-    #[command(flatten)]
-    pub trust: TrustArgs,
-}
-
 #[derive(Debug, Args)]
 pub struct StaffCheckinArgs {
     /// The venue where staff scan (a venue code text).
@@ -89,29 +71,6 @@ pub struct StaffCheckinArgs {
     /// Refuse personal codes from devices no trusted authority certified.
     #[arg(long)]
     pub require_certified: bool,
-    #[command(flatten)]
-    pub trust: TrustArgs,
-}
-
-impl TrustArgs {
-    pub fn keys(&self) -> anyhow::Result<Vec<AuthorityKey>> {
-        self.authorities
-            .iter()
-            .filter(|a| !a.trim().is_empty())
-            .map(|a| {
-                let (id, key) = a
-                    .split_once('=')
-                    .with_context(|| format!("--authority {a:?}: expected KEY_ID=HEX"))?;
-                let mut public_key = [0u8; 32];
-                hex::decode_to_slice(key.trim(), &mut public_key)
-                    .with_context(|| format!("--authority {id}: expected 64 hex digits"))?;
-                Ok(AuthorityKey {
-                    key_id: id.trim().to_owned(),
-                    public_key,
-                })
-            })
-            .collect()
-    }
 }
 
 fn person_id(diary: &Diary, for_person: Option<&str>) -> anyhow::Result<Id128> {
@@ -228,7 +187,6 @@ fn yes_no(b: bool) -> &'static str {
 
 fn print_personal(v: &VerifiedPersonalCode) {
     let c = &v.code;
-    println!("status: {}", v.status.as_str());
     println!("name: {}", c.display_name);
     if let Some(y) = c.birth_year {
         println!("birth year: {y}");
@@ -252,43 +210,19 @@ fn print_personal(v: &VerifiedPersonalCode) {
     }
 }
 
-/// What a scanned visitor text is, parsed and checked.
-enum Visitor {
-    Personal(VerifiedPersonalCode),
-    Cccd(CccdCard),
-    Bhyt(BhytCard),
-}
-
-fn classify_visitor(
-    text: &str,
-    now: DateTime<Utc>,
-    trusted: &[AuthorityKey],
-) -> anyhow::Result<Visitor> {
-    let t = text.trim();
-    let today = now
-        .with_timezone(&vaora_core::clock::vietnam_offset())
-        .date_naive();
-    if t.starts_with(personal_code::PREFIX) {
-        Ok(Visitor::Personal(PersonalCode::verify(t, now, trusted)?))
-    } else if cccd::looks_like_cccd(t) {
-        Ok(Visitor::Cccd(CccdCard::parse(t, today)?))
-    } else if bhyt::looks_like_bhyt(t) || t.ends_with('$') {
-        Ok(Visitor::Bhyt(BhytCard::parse(t, today)?))
-    } else {
-        bail!("not a personal code, CCCD or BHYT card")
-    }
-}
-
-pub fn verify(args: VerifyArgs) -> anyhow::Result<()> {
-    let trusted = args.trust.keys()?;
-    let now = Utc::now();
-    match classify_visitor(&args.text, now, &trusted)? {
-        Visitor::Personal(v) => {
-            println!("kind: personal");
-            print_personal(&v);
+/// Prints a classified personal code or ID card for `vaora verify`: `<kind> <result>`,
+/// then `key: value` lines. Fails (non-zero exit) unless the code is valid.
+pub fn print_classified(c: &Classified) -> anyhow::Result<()> {
+    match c {
+        Classified::Personal(Ok(v)) => {
+            println!("personal {}", v.status.as_str());
+            print_personal(v);
+            if v.status == CodeStatus::Expired {
+                bail!("personal code expired");
+            }
         }
-        Visitor::Cccd(c) => {
-            println!("kind: cccd");
+        Classified::Cccd(Ok(c)) => {
+            println!("cccd valid");
             println!("name: {}", c.full_name);
             println!("birth year: {}", c.birth_year());
             println!("gender: {}", c.gender.as_str());
@@ -299,8 +233,8 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<()> {
             );
             println!("issued: {}", c.issue_date);
         }
-        Visitor::Bhyt(c) => {
-            println!("kind: bhyt");
+        Classified::Bhyt(Ok(c)) => {
+            println!("bhyt valid");
             println!("name: {}", c.full_name);
             println!("birth year: {}", c.birth_year());
             println!("gender: {}", c.gender.as_str());
@@ -309,50 +243,61 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<()> {
                 .valid_to
                 .map_or_else(|| "open".to_owned(), |d| d.to_string());
             println!("coverage: {} to {to}", c.valid_from);
-            let today = now
-                .with_timezone(&vaora_core::clock::vietnam_offset())
-                .date_naive();
-            println!("covered today: {}", yes_no(c.covers(today)));
         }
+        Classified::Personal(Err(e)) => {
+            println!("personal {}", e.code());
+            bail!("personal code refused: {e}");
+        }
+        Classified::Cccd(Err(e)) => {
+            println!("cccd {}", e.code());
+            bail!("CCCD card refused: {e}");
+        }
+        Classified::Bhyt(Err(e)) => {
+            println!("bhyt {}", e.code());
+            bail!("BHYT card refused: {e}");
+        }
+        other => bail!("not a personal code or ID card: {}", other.kind()),
     }
     Ok(())
 }
 
-/// The venue where the staff device stands, from its venue code.
-fn staff_venue(text: &str, _now: DateTime<Utc>) -> anyhow::Result<VenueRef> {
-    bail!(
-        "venue codes cannot be read yet ({} characters given): the venue-code support lands with the venue issue",
-        text.len()
-    )
+fn classify_with_diary(diary: &Diary, text: &str) -> anyhow::Result<Classified> {
+    let store = diary.trust_store()?;
+    Ok(classify(text, &store, diary.clock().now()))
 }
 
 pub fn staff_checkin(global: &GlobalOpts, args: StaffCheckinArgs) -> anyhow::Result<()> {
-    let trusted = args.trust.keys()?;
     let diary = global.open_diary()?;
     let now = diary.clock().now();
-    let venue = staff_venue(&args.venue_code, now)?;
+    let venue = diary
+        .scanned_venue(&args.venue_code, Unverified::Refuse)?
+        .venue;
     let ids = (Id128::random()?, Id128::random()?);
-    let body = match classify_visitor(&args.scanned, now, &trusted)? {
-        Visitor::Personal(v) => StaffCheckInBody::from_personal_code(
+    let body = match classify_with_diary(&diary, &args.scanned)? {
+        Classified::Personal(v) => StaffCheckInBody::from_personal_code(
             ids,
-            &v,
+            &v?,
             venue,
             now,
             StaffPolicy {
                 require_certified: args.require_certified,
             },
         )?,
-        Visitor::Cccd(c) => StaffCheckInBody::from_card(
+        Classified::Cccd(c) => StaffCheckInBody::from_card(
             ids,
-            &CardProfile::from_cccd(&c, &diary.card_hash_key()?, false),
+            &CardProfile::from_cccd(&c?, &diary.card_hash_key()?, false),
             venue,
             now,
         ),
-        Visitor::Bhyt(c) => StaffCheckInBody::from_card(
+        Classified::Bhyt(c) => StaffCheckInBody::from_card(
             ids,
-            &CardProfile::from_bhyt(&c, &diary.card_hash_key()?, false),
+            &CardProfile::from_bhyt(&c?, &diary.card_hash_key()?, false),
             venue,
             now,
+        ),
+        other => bail!(
+            "the scanned text is not a personal code or ID card: {}",
+            other.kind()
         ),
     };
     diary.save_staff_checkin(&body)?;
@@ -385,11 +330,10 @@ pub fn profile_from_card(
     text: &str,
     keep_number: bool,
 ) -> anyhow::Result<CardProfile> {
-    let now = diary.clock().now();
     let key = diary.card_hash_key()?;
-    match classify_visitor(text, now, &[])? {
-        Visitor::Cccd(c) => Ok(CardProfile::from_cccd(&c, &key, keep_number)),
-        Visitor::Bhyt(c) => Ok(CardProfile::from_bhyt(&c, &key, keep_number)),
-        Visitor::Personal(_) => bail!("a personal code is not an ID card"),
+    match classify_with_diary(diary, text)? {
+        Classified::Cccd(c) => Ok(CardProfile::from_cccd(&c?, &key, keep_number)),
+        Classified::Bhyt(c) => Ok(CardProfile::from_bhyt(&c?, &key, keep_number)),
+        other => bail!("not a CCCD or BHYT card: {}", other.kind()),
     }
 }

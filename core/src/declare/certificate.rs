@@ -47,6 +47,22 @@ pub enum CertificateError {
     BadKey,
 }
 
+impl AuthorityKey {
+    /// The authority keys of a venue trust store (the same authority certifies devices),
+    /// revoked keys left out; key ids are the trust store's hex key ids.
+    pub fn from_trust_store(store: &crate::venue::TrustStore) -> Vec<AuthorityKey> {
+        store
+            .keys
+            .values()
+            .filter(|k| !store.revoked_keys.contains(&k.key_id))
+            .map(|k| AuthorityKey {
+                key_id: k.key_id.to_string(),
+                public_key: k.public_key,
+            })
+            .collect()
+    }
+}
+
 /// An authority's statement that a device key is registered, for a time window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceCertificate {
@@ -74,6 +90,28 @@ impl DeviceCertificate {
             signature: [0; 64],
         };
         cert.signature = authority.sign(&cert.signing_input()).to_bytes();
+        cert
+    }
+
+    /// Issues a certificate with the venue authority's key (`venue::Authority`), whose
+    /// `sign(domain, message)` signs `domain || message`: the sync server's call at
+    /// device registration. The key id is the authority's hex key id.
+    pub fn issue_by(
+        authority: &crate::venue::Authority,
+        device_key: [u8; 32],
+        not_before: DateTime<Utc>,
+        not_after: DateTime<Utc>,
+    ) -> Self {
+        let mut cert = Self {
+            authority_key_id: authority.key_id().to_string(),
+            device_key,
+            not_before,
+            not_after,
+            signature: [0; 64],
+        };
+        let mut w = Writer::new();
+        cert.write_unsigned(&mut w);
+        cert.signature = authority.sign(CERT_DOMAIN, &w.finish());
         cert
     }
 

@@ -66,10 +66,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (base_med, base_p95) = measure(n, || record.verify().is_ok());
     println!("baseline Ed25519 record verify: median {base_med:.1} µs, p95 {base_p95:.1} µs");
     let rows: Vec<(&str, usize, Box<dyn FnMut() -> bool>)> = vec![
-        ("personal code verify", n, Box::new(|| PersonalCode::verify(&text, now, &[]).is_ok())),
-        ("personal code sign", n, Box::new(|| code.sign(&device).is_ok())),
-        ("CCCD parse", n, Box::new(|| CccdCard::parse(cccd, today).is_ok())),
-        ("BHYT parse", n, Box::new(|| BhytCard::parse(&bhyt, today).is_ok())),
+        (
+            "personal code verify",
+            n,
+            Box::new(|| PersonalCode::verify(&text, now, &[]).is_ok()),
+        ),
+        (
+            "personal code sign",
+            n,
+            Box::new(|| code.sign(&device).is_ok()),
+        ),
+        (
+            "CCCD parse",
+            n,
+            Box::new(|| CccdCard::parse(cccd, today).is_ok()),
+        ),
+        (
+            "BHYT parse",
+            n,
+            Box::new(|| BhytCard::parse(&bhyt, today).is_ok()),
+        ),
         (
             "personal code PNG render",
             200,
