@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use super::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The complete schema of a fresh diary at [`VERSION`].
 pub const SQL: &str = "
@@ -23,6 +23,7 @@ pub fn init(conn: &Connection) -> Result<(), DiaryError> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current == 0 {
         conn.execute_batch(SQL)?;
+        conn.execute_batch(crate::sync::store::SCHEMA_SQL)?;
     } else if current < VERSION {
         upgrade_from(conn, current)?;
     } else if current > VERSION {
@@ -36,10 +37,16 @@ pub fn init(conn: &Connection) -> Result<(), DiaryError> {
 }
 
 /// Applies every upgrade step from `version` up to [`VERSION`].
-fn upgrade_from(_conn: &Connection, version: u32) -> Result<(), DiaryError> {
+fn upgrade_from(conn: &Connection, version: u32) -> Result<(), DiaryError> {
     // One arm per old version, each leaving the schema at version + 1.
-    #[allow(clippy::match_single_binding)]
-    match version {
-        _ => Err(DiaryError::TooOld { found: version }),
+    let mut v = version;
+    while v < VERSION {
+        match v {
+            // 1 -> 2: the sync client's tables (registration, upload queue, windows, alerts).
+            1 => conn.execute_batch(crate::sync::store::SCHEMA_SQL)?,
+            _ => return Err(DiaryError::TooOld { found: version }),
+        }
+        v += 1;
     }
+    Ok(())
 }
