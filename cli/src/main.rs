@@ -3,7 +3,15 @@
 //! Each area of commands lives in its own module; this file only parses and dispatches.
 //! Errors print one line to stderr and exit non-zero.
 
+mod authority_case;
+mod checkin;
 mod context;
+mod demo;
+mod diary_cmd;
+mod format;
+mod household;
+mod serve;
+mod sync;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +34,29 @@ struct Cli {
 enum Command {
     /// Show where the diary and key file are.
     Where,
+    /// The encrypted diary: init, list, purge, verify, reset after key loss.
+    #[command(subcommand)]
+    Diary(diary_cmd::DiaryCmd),
+    /// The owner and household members.
+    #[command(subcommand)]
+    Household(household::HouseholdCmd),
+    /// Check in (by hand) at a venue; prints `checked in <id> …` per person.
+    Checkin(checkin::CheckinArgs),
+    /// Check out; prints `checked out <id> …` per closed check-in.
+    Checkout(checkin::CheckoutArgs),
+    /// Run the main job end to end on a temporary diary and tell the story.
+    Demo,
+    /// Run the reference sync server; prints `listening on http://ADDR` once ready.
+    Serve(serve::ServeArgs),
+    /// Register this diary's device with a server; prints the device id last.
+    Register(sync::ServerArgs),
+    /// Upload the outbox and fetch exposure windows; prints counts and new alerts.
+    Sync(sync::ServerArgs),
+    /// List exposure alerts.
+    Alerts,
+    /// The health authority's commands.
+    #[command(subcommand)]
+    Authority(authority_case::CaseCmd),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -35,6 +66,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("key file: {}", cli.global.key_file.display());
             Ok(())
         }
+        Command::Diary(cmd) => diary_cmd::run(&cli.global, cmd),
+        Command::Household(cmd) => household::run(&cli.global, cmd),
+        Command::Checkin(args) => checkin::checkin(&cli.global, args),
+        Command::Checkout(args) => checkin::checkout(&cli.global, args),
+        Command::Demo => demo::run(),
+        Command::Serve(args) => serve::run(args),
+        Command::Register(args) => sync::register(&cli.global, args),
+        Command::Sync(args) => sync::sync(&cli.global, args),
+        Command::Alerts => sync::alerts(&cli.global),
+        Command::Authority(cmd) => authority_case::run(cmd),
     }
 }
 

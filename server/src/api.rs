@@ -466,14 +466,14 @@ fn verify_signatures(records: &[&SignedRecord]) -> Vec<bool> {
 
 /// Statuses known before storing, rows to store (with their request index), and repeats
 /// of an id inside the batch (request index, index of the first in the rows).
-type CheckedBatch = (Vec<Option<RecordStatus>>, Vec<(usize, NewRecord)>, Vec<(usize, usize)>);
+type CheckedBatch = (
+    Vec<Option<RecordStatus>>,
+    Vec<(usize, NewRecord)>,
+    Vec<(usize, usize)>,
+);
 
 /// Turns an upload into statuses and rows to store (CPU work: runs on a blocking thread).
-fn check_batch(
-    limits: &Limits,
-    device: &DeviceRow,
-    items: Vec<wire::UploadItem>,
-) -> CheckedBatch {
+fn check_batch(limits: &Limits, device: &DeviceRow, items: Vec<wire::UploadItem>) -> CheckedBatch {
     let now_ms = Utc::now().timestamp_millis();
     let mut statuses: Vec<Option<RecordStatus>> = vec![None; items.len()];
     let mut candidates: Vec<(usize, SignedRecord, Id128, Derived)> = Vec::new();

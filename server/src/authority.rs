@@ -13,12 +13,12 @@ use zeroize::Zeroizing;
 /// Why the authority key could not be loaded or written.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthorityKeyError {
-    #[error("cannot read the authority key {path}: {source}")]
+    #[error("cannot read the authority key {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot write the authority key in {path}: {source}")]
+    #[error("cannot write the authority key in {path}")]
     Write {
         path: PathBuf,
         source: std::io::Error,

@@ -55,7 +55,7 @@ pub enum ServeError {
     Storage(#[from] StorageError),
     #[error("authority key: {0}")]
     Authority(#[from] AuthorityKeyError),
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Listen {
         addr: String,
         source: std::io::Error,

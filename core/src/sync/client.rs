@@ -409,7 +409,9 @@ pub async fn sync(
     loop {
         let (records, pending) = {
             let d = lock(diary);
-            (d.pending_uploads(batch_size)?, d.queue_counts()?.pending)
+            let entries = d.pending_records(u32::try_from(batch_size).unwrap_or(1000))?;
+            let records: Vec<_> = entries.into_iter().map(|e| e.record).collect();
+            (records, d.outbox_counts()?.pending)
         };
         if records.is_empty() {
             break;
@@ -433,7 +435,7 @@ pub async fn sync(
         }
         let mut done = Vec::with_capacity(records.len());
         {
-            let d = lock(diary);
+            let mut d = lock(diary);
             for (record, status) in records.iter().zip(statuses) {
                 let id = record
                     .id()

@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use crate::ids::Id128;
 use crate::sync::wire::ExposureWindow;
 
-/// How long a stay without a check-out is taken to last (server and phone agree).
-pub const DEFAULT_STAY_MS: i64 = 2 * 60 * 60 * 1000;
+/// How long the server takes a stay without a check-out to last, the diary's policy
+/// default for automatic check-out (the phone later uploads the actual check-out).
+pub const DEFAULT_STAY_MS: i64 = 4 * 60 * 60 * 1000;
 
 /// One person's stay at a venue, as the diary knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,10 +2,13 @@
 //! keys, revocations and exposure windows, then matches the windows against its own diary.
 //!
 //! - [`wire`]: the protocol types shared with the reference server (`docs/sync-protocol.md`).
-//! - [`store`]: the client's tables in the diary (registration, upload queue, windows, alerts).
+//! - [`store`]: the client's tables in the diary (registration, windows, alerts); uploads
+//!   come from the diary's outbox.
 //! - [`exposure`]: matching windows against local stays, on the phone.
 //! - [`client`] (feature `sync-client`): the async HTTP client with retries, backoff and cancellation.
 
+#[cfg(feature = "sync-client")]
+pub mod authority_client;
 #[cfg(feature = "sync-client")]
 pub mod backoff;
 #[cfg(feature = "sync-client")]
@@ -15,4 +18,4 @@ pub mod store;
 pub mod wire;
 
 pub use exposure::{Alert, DEFAULT_STAY_MS, LocalStay, match_windows};
-pub use store::{QueueCounts, Registration};
+pub use store::Registration;

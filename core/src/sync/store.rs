@@ -1,38 +1,24 @@
 //! The sync client's tables in the diary: registration, the upload queue, received
 //! exposure windows and alerts, the download cursor.
 //!
-//! The upload queue is a thin outbox over signed records: `queue_record` is called by
-//! whoever signs a record (the diary's outbox writer), `pending_uploads` / `mark_synced` /
-//! `mark_rejected` are what `sync()` needs. Rows are kept after upload (state 1) so the
-//! phone can match exposure windows against its own signed check-ins until retention
-//! purges them. Everything here runs in short synchronous calls so the async client
-//! never holds the diary across a network wait.
+//! The records to upload are the diary's outbox (`diary::outbox`); this module adds what
+//! only sync needs and reads the diary's check-ins for exposure matching. Everything here
+//! runs in short synchronous calls so the async client never holds the diary across a
+//! network wait.
 
 use rusqlite::{OptionalExtension, params};
 
 use crate::diary::{Diary, DiaryError};
 use crate::ids::Id128;
-use crate::records::{CheckInBody, CheckInUpdateBody, RecordKind, SignedRecord};
-use crate::sync::exposure::{Alert, DEFAULT_STAY_MS, LocalStay};
+use crate::sync::exposure::{Alert, LocalStay};
 use crate::sync::wire::{AuthorityPublicKey, DeviceCertificate, ExposureWindow, from_millis};
 
-/// The tables, created by schema step 1 → 2 and in a fresh diary.
+/// The tables, created by schema step 2 → 3 and in a fresh diary.
 pub const SCHEMA_SQL: &str = "
 CREATE TABLE sync_state (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) STRICT;
-CREATE TABLE sync_queue (
-    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
-    id        BLOB NOT NULL UNIQUE,
-    kind      INTEGER NOT NULL,
-    body      BLOB NOT NULL,
-    signature BLOB NOT NULL,
-    state     INTEGER NOT NULL DEFAULT 0,
-    reason    TEXT,
-    queued_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX sync_queue_state ON sync_queue(state, seq);
 CREATE TABLE sync_windows (
     id          BLOB PRIMARY KEY,
     venue_id    BLOB NOT NULL,
@@ -54,18 +40,6 @@ CREATE TABLE sync_alerts (
     PRIMARY KEY (window_id, person_id)
 ) STRICT;
 ";
-
-const STATE_PENDING: i64 = 0;
-const STATE_SYNCED: i64 = 1;
-const STATE_REJECTED: i64 = 2;
-
-/// What the queue holds, for reports and tests.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct QueueCounts {
-    pub pending: u64,
-    pub synced: u64,
-    pub rejected: u64,
-}
 
 /// This device's registration with a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,145 +130,41 @@ impl Diary {
             .unwrap_or(0))
     }
 
-    /// Queues a signed record for upload. Queuing the same record id twice is a no-op.
-    pub fn queue_record(&self, record: &SignedRecord) -> Result<Id128, DiaryError> {
-        let id = record
-            .id()
-            .map_err(|e| DiaryError::Invalid(e.to_string()))?;
-        self.conn().execute(
-            "INSERT INTO sync_queue (id, kind, body, signature, state, queued_at)
-             VALUES (?1, ?2, ?3, ?4, 0, ?5) ON CONFLICT(id) DO NOTHING",
-            params![
-                id.as_bytes().as_slice(),
-                i64::from(record.kind.code()),
-                record.body,
-                record.signature.as_slice(),
-                self.clock().now().timestamp_millis()
-            ],
-        )?;
-        Ok(id)
-    }
-
-    /// Up to `limit` records still waiting for a server answer, oldest first.
-    pub fn pending_uploads(&self, limit: usize) -> Result<Vec<SignedRecord>, DiaryError> {
+    /// The diary's stays at venues with a known id, per person (an open stay counts until
+    /// its automatic check-out time).
+    pub fn local_stays(&self) -> Result<Vec<LocalStay>, DiaryError> {
         let mut stmt = self.conn().prepare(
-            "SELECT kind, body, signature FROM sync_queue WHERE state = 0 ORDER BY seq LIMIT ?1",
+            "SELECT c.id, c.person_id, p.display_name, c.venue_id, c.venue_name, c.checked_in_at,
+                    coalesce(c.checked_out_at, c.auto_out_at)
+             FROM checkins c JOIN people p ON p.id = c.person_id
+             WHERE c.venue_id IS NOT NULL",
         )?;
-        let key = self.identity().public_key();
-        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+        let rows = stmt.query_map([], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(0)?,
                 r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
             ))
         })?;
+        let id = |b: Vec<u8>| Id128::from_slice(&b).map_err(|e| DiaryError::Corrupt(e.to_string()));
         let mut out = Vec::new();
         for row in rows {
-            let (kind, body, sig) = row?;
-            let kind = u8::try_from(kind)
-                .ok()
-                .and_then(RecordKind::from_code)
-                .ok_or_else(|| DiaryError::Corrupt(format!("queued record kind {kind}")))?;
-            let signature: [u8; 64] = sig
-                .as_slice()
-                .try_into()
-                .map_err(|_| DiaryError::Corrupt("queued signature length".into()))?;
-            out.push(SignedRecord {
-                kind,
-                device_key: key,
-                body,
-                signature,
+            let (c, p, pn, v, vn, from_ms, until_ms) = row?;
+            out.push(LocalStay {
+                checkin_id: id(c)?,
+                person_id: id(p)?,
+                person_name: pn,
+                venue_id: id(v)?,
+                venue_name: vn,
+                from_ms,
+                until_ms,
             });
         }
         Ok(out)
-    }
-
-    /// Marks records the server accepted or already had.
-    pub fn mark_synced(&self, ids: &[Id128]) -> Result<(), DiaryError> {
-        let tx = self.conn().unchecked_transaction()?;
-        {
-            let mut stmt = tx.prepare(
-                "UPDATE sync_queue SET state = ?2, reason = NULL WHERE id = ?1 AND state = 0",
-            )?;
-            for id in ids {
-                stmt.execute(params![id.as_bytes().as_slice(), STATE_SYNCED])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Marks a record the server refused for good; it is not uploaded again.
-    pub fn mark_rejected(&self, id: &Id128, reason: &str) -> Result<(), DiaryError> {
-        self.conn().execute(
-            "UPDATE sync_queue SET state = ?2, reason = ?3 WHERE id = ?1 AND state = 0",
-            params![id.as_bytes().as_slice(), STATE_REJECTED, reason],
-        )?;
-        Ok(())
-    }
-
-    /// Counts of the queue by state.
-    pub fn queue_counts(&self) -> Result<QueueCounts, DiaryError> {
-        let mut c = QueueCounts::default();
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT state, count(*) FROM sync_queue GROUP BY state")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
-        for row in rows {
-            let (state, n) = row?;
-            let n = u64::try_from(n).unwrap_or(0);
-            match state {
-                STATE_PENDING => c.pending = n,
-                STATE_SYNCED => c.synced = n,
-                STATE_REJECTED => c.rejected = n,
-                _ => {}
-            }
-        }
-        Ok(c)
-    }
-
-    /// The device's own stays with a known venue, from its signed check-ins and their
-    /// latest updates (a stay without check-out lasts [`DEFAULT_STAY_MS`]).
-    pub fn local_stays(&self) -> Result<Vec<LocalStay>, DiaryError> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT kind, body FROM sync_queue WHERE kind IN (1, 2) ORDER BY seq")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
-        let mut stays: Vec<LocalStay> = Vec::new();
-        let mut updates: Vec<CheckInUpdateBody> = Vec::new();
-        for row in rows {
-            let (kind, body) = row?;
-            if kind == i64::from(RecordKind::CheckIn.code()) {
-                let Ok(c) = CheckInBody::decode(&body) else {
-                    continue;
-                };
-                let Some(venue_id) = c.venue.id else { continue };
-                let from_ms = c.checked_in_at.timestamp_millis();
-                stays.push(LocalStay {
-                    checkin_id: c.id,
-                    person_id: c.person_id,
-                    person_name: c.person_name,
-                    venue_id,
-                    venue_name: c.venue.name,
-                    from_ms,
-                    until_ms: c
-                        .checked_out_at
-                        .map_or(from_ms + DEFAULT_STAY_MS, |t| t.timestamp_millis()),
-                });
-            } else if let Ok(u) = CheckInUpdateBody::decode(&body) {
-                updates.push(u);
-            }
-        }
-        updates.sort_by_key(|u| u.sequence);
-        for u in updates {
-            if let Some(s) = stays.iter_mut().find(|s| s.checkin_id == u.checkin_id) {
-                s.from_ms = u.checked_in_at.timestamp_millis();
-                s.until_ms = u
-                    .checked_out_at
-                    .map_or(s.from_ms + DEFAULT_STAY_MS, |t| t.timestamp_millis());
-            }
-        }
-        Ok(stays)
     }
 
     /// Stores verified windows and the cursor after them, in one transaction.
