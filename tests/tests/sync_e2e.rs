@@ -2,6 +2,9 @@
 //! and sync; the authority marks a case, the tracing query finds exactly the overlapping
 //! people, windows are published, and the second phone gets exactly one alert, once.
 
+// The story helper is shared by the #[test]s below; failing loudly is its job.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Mutex;
 
 use chrono::Duration;
