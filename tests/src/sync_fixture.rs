@@ -247,3 +247,50 @@ pub fn venue(name: &str) -> Result<VenueRef, vaora_core::IdError> {
         verified: true,
     })
 }
+
+/// Sends a signed request as the given device (or any key) straight to the server;
+/// returns the status and body. For refusal tests that need to craft what a phone never would.
+pub async fn raw_device_request(
+    url: &str,
+    method: reqwest::Method,
+    path: &str,
+    principal: &str,
+    scheme: &str,
+    sign: &dyn Fn(&[u8]) -> [u8; 64],
+    content_type: &str,
+    body: Vec<u8>,
+) -> Result<(u16, Vec<u8>), String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let ts = Utc::now().timestamp_millis();
+    let sig = sign(&vaora_core::sync::wire::request_signing_input(
+        method.as_str(),
+        path,
+        ts,
+        &body,
+    ));
+    let resp = http
+        .request(method, format!("{url}{path}"))
+        .header(
+            reqwest::header::AUTHORIZATION,
+            vaora_core::sync::wire::RequestAuth::header_value(scheme, principal, ts, &sig),
+        )
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
+    Ok((status, bytes.to_vec()))
+}
+
+/// Every record in the phone's outbox, in order.
+pub fn all_records(phone: &Phone) -> Result<Vec<vaora_core::records::SignedRecord>, DiaryError> {
+    Ok(phone
+        .lock()
+        .all_records()?
+        .into_iter()
+        .map(|e| e.record)
+        .collect())
+}
