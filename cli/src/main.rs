@@ -3,6 +3,7 @@
 //! Each area of commands lives in its own module; this file only parses and dispatches.
 //! Errors print one line to stderr and exit non-zero.
 
+mod authority;
 mod authority_case;
 mod checkin;
 mod context;
@@ -10,8 +11,12 @@ mod demo;
 mod diary_cmd;
 mod format;
 mod household;
+mod scan;
 mod serve;
 mod sync;
+mod trust;
+mod venue;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -54,9 +59,19 @@ enum Command {
     Sync(sync::ServerArgs),
     /// List exposure alerts.
     Alerts,
-    /// The health authority's commands.
+    /// The health authority's signing key.
     #[command(subcommand)]
-    Authority(authority_case::CaseCmd),
+    Authority(authority::AuthorityCmd),
+    /// Signed venue codes and posters.
+    #[command(subcommand)]
+    Venue(venue::VenueCmd),
+    /// Trusted authority keys and revocations in the diary.
+    #[command(subcommand)]
+    Trust(trust::TrustCmd),
+    /// Verify a scanned code text; prints `<kind> <result>`.
+    Verify(verify::VerifyArgs),
+    /// Read QR codes from images (`--batch`: paths on stdin, one result line each).
+    Scan(scan::ScanArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -75,7 +90,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Register(args) => sync::register(&cli.global, args),
         Command::Sync(args) => sync::sync(&cli.global, args),
         Command::Alerts => sync::alerts(&cli.global),
-        Command::Authority(cmd) => authority_case::run(cmd),
+        Command::Authority(cmd) => authority::run(cmd),
+        Command::Venue(cmd) => venue::run(cmd),
+        Command::Trust(cmd) => trust::run(&cli.global, cmd),
+        Command::Verify(args) => verify::run(&cli.global, args),
+        Command::Scan(args) => scan::run(&args),
     }
 }
 

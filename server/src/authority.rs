@@ -1,37 +1,27 @@
 //! The health authority's signing key as the server and the `vaora authority` commands
-//! load it from a directory: `authority.key` holds the 32-byte Ed25519 secret as 64 hex
-//! digits (mode 0600), `authority.pub` the public key. The key id is the first 8 bytes of
-//! SHA-256 of the public key. It signs device certificates, the key set and exposure
-//! windows, and authenticates the authority's requests.
+//! use it: the venue module's [`Authority`] (`DIR/authority.json`, written by
+//! `vaora authority init --out DIR`). Here it signs device certificates, the key set and
+//! exposure windows, and authenticates the authority's requests; every message carries
+//! its own domain string, so one key never signs two formats alike.
 
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::{Signer, SigningKey};
-use vaora_core::sync::wire::{AuthorityPublicKey, key_id_of};
-use zeroize::Zeroizing;
+use vaora_core::sync::wire::AuthorityPublicKey;
+use vaora_core::venue::Authority;
+use vaora_core::venue::authority::AUTHORITY_FILE;
 
-/// Why the authority key could not be loaded or written.
+/// Why the authority key could not be loaded or made.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthorityKeyError {
-    #[error("cannot read the authority key {path}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot write the authority key in {path}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("the authority key file {0} must hold 64 hex digits")]
-    Format(PathBuf),
-    #[error("the operating system's random source failed: {0}")]
-    Random(String),
+    #[error("cannot load the authority key from {path}: {reason}")]
+    Load { path: PathBuf, reason: String },
+    #[error("cannot create an authority key in {path}: {reason}")]
+    Create { path: PathBuf, reason: String },
 }
 
 /// The authority's signing key.
 pub struct AuthorityKey {
-    signing: SigningKey,
+    inner: Authority,
 }
 
 impl std::fmt::Debug for AuthorityKey {
@@ -42,83 +32,62 @@ impl std::fmt::Debug for AuthorityKey {
     }
 }
 
-pub const SECRET_FILE: &str = "authority.key";
-pub const PUBLIC_FILE: &str = "authority.pub";
-
 impl AuthorityKey {
-    pub fn generate() -> Result<Self, AuthorityKeyError> {
-        let mut s = Zeroizing::new([0u8; 32]);
-        getrandom::fill(s.as_mut_slice()).map_err(|e| AuthorityKeyError::Random(e.to_string()))?;
-        Ok(Self {
-            signing: SigningKey::from_bytes(&s),
-        })
+    pub fn new(inner: Authority) -> Self {
+        Self { inner }
     }
 
-    pub fn from_secret(secret: &[u8; 32]) -> Self {
-        Self {
-            signing: SigningKey::from_bytes(secret),
-        }
-    }
-
-    /// Loads `DIR/authority.key`.
+    /// Loads `DIR/authority.json`.
     pub fn load(dir: &Path) -> Result<Self, AuthorityKeyError> {
-        let path = dir.join(SECRET_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|source| AuthorityKeyError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let mut s = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(text.trim(), s.as_mut_slice())
-            .map_err(|_| AuthorityKeyError::Format(path))?;
-        Ok(Self::from_secret(&s))
+        Authority::load_dir(dir)
+            .map(Self::new)
+            .map_err(|e| AuthorityKeyError::Load {
+                path: dir.to_owned(),
+                reason: e.to_string(),
+            })
     }
 
-    /// Loads the key in `dir`, or creates one there when the directory has none.
+    /// Loads the key in `dir`, or makes one there (valid five years from today) when the
+    /// directory has none, as `vaora authority init` would.
     pub fn load_or_create(dir: &Path) -> Result<Self, AuthorityKeyError> {
-        if dir.join(SECRET_FILE).exists() {
+        if dir.join(AUTHORITY_FILE).exists() {
             return Self::load(dir);
         }
-        let key = Self::generate()?;
-        key.save(dir)?;
-        Ok(key)
+        let create = |reason: String| AuthorityKeyError::Create {
+            path: dir.to_owned(),
+            reason,
+        };
+        let now = chrono::Utc::now().timestamp();
+        let from = now - now.rem_euclid(86_400);
+        let inner = Authority::generate(from, from + 5 * 365 * 86_400)
+            .map_err(|e| create(e.to_string()))?;
+        inner
+            .write_dir(dir, now)
+            .map_err(|e| create(e.to_string()))?;
+        Ok(Self { inner })
     }
 
-    /// Writes `authority.key` (0600) and `authority.pub` into `dir`.
-    pub fn save(&self, dir: &Path) -> Result<(), AuthorityKeyError> {
-        let werr = |source| AuthorityKeyError::Write {
-            path: dir.to_owned(),
-            source,
-        };
-        std::fs::create_dir_all(dir).map_err(werr)?;
-        let secret = dir.join(SECRET_FILE);
-        std::fs::write(
-            &secret,
-            Zeroizing::new(hex::encode(self.signing.to_bytes())).as_bytes(),
-        )
-        .map_err(werr)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600))
-                .map_err(werr)?;
-        }
-        std::fs::write(dir.join(PUBLIC_FILE), hex::encode(self.public_key())).map_err(werr)?;
-        Ok(())
+    pub fn authority(&self) -> &Authority {
+        &self.inner
     }
 
     pub fn public_key(&self) -> [u8; 32] {
-        self.signing.verifying_key().to_bytes()
+        self.inner.public_key()
     }
 
     pub fn key_id(&self) -> String {
-        key_id_of(&self.public_key())
+        self.inner.key_id().to_string()
     }
 
     pub fn published(&self) -> AuthorityPublicKey {
-        AuthorityPublicKey::from_bytes(&self.public_key())
+        AuthorityPublicKey {
+            key_id: self.key_id(),
+            public_key: hex::encode(self.public_key()),
+        }
     }
 
+    /// Signs a message that already starts with its domain string.
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
-        self.signing.sign(message).to_bytes()
+        self.inner.sign(b"", message)
     }
 }

@@ -250,6 +250,7 @@ pub fn venue(name: &str) -> Result<VenueRef, vaora_core::IdError> {
 
 /// Sends a signed request as the given device (or any key) straight to the server;
 /// returns the status and body. For refusal tests that need to craft what a phone never would.
+#[allow(clippy::too_many_arguments)] // one argument per part of the request, all needed
 pub async fn raw_device_request(
     url: &str,
     method: reqwest::Method,

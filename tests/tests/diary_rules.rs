@@ -1,6 +1,8 @@
 //! Check-in rules through the public diary API: families, overlaps, auto check-out with
 //! the midnight cap, edits, lists, retention, outbox, people.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};

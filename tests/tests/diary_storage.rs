@@ -2,6 +2,8 @@
 //! touches the file, damaged files are typed errors, key loss keeps the old file aside,
 //! rekey switches keys in place.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

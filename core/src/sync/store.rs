@@ -13,7 +13,7 @@ use crate::ids::Id128;
 use crate::sync::exposure::{Alert, LocalStay};
 use crate::sync::wire::{AuthorityPublicKey, DeviceCertificate, ExposureWindow, from_millis};
 
-/// The tables, created by schema step 2 → 3 and in a fresh diary.
+/// The tables, created by schema step 3 → 4 and in a fresh diary.
 pub const SCHEMA_SQL: &str = "
 CREATE TABLE sync_state (
     name  TEXT PRIMARY KEY,
