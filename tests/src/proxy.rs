@@ -7,6 +7,7 @@
 //! the phone.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,6 +65,7 @@ struct State {
 pub struct FaultProxy {
     pub addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    bytes: Arc<AtomicU64>,
 }
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
@@ -87,6 +89,8 @@ impl FaultProxy {
             faults_injected: 0,
         }));
         let st = state.clone();
+        let bytes = Arc::new(AtomicU64::new(0));
+        let counter = bytes.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let (fault, target) = {
@@ -97,10 +101,10 @@ impl FaultProxy {
                     }
                     (fault, s.target)
                 };
-                tokio::spawn(handle(client, target, fault));
+                tokio::spawn(handle(client, target, fault, counter.clone()));
             }
         });
-        Ok(Self { addr, state })
+        Ok(Self { addr, state, bytes })
     }
 
     pub fn url(&self) -> String {
@@ -117,6 +121,11 @@ impl FaultProxy {
         if target.ip().is_loopback() {
             lock(&self.state).target = target;
         }
+    }
+
+    /// Bytes forwarded in both directions so far (HTTP headers included).
+    pub fn bytes_forwarded(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
     }
 
     pub fn faults_injected(&self) -> u64 {
@@ -137,7 +146,7 @@ fn draw(s: &mut State) -> Fault {
     }
 }
 
-async fn handle(mut client: TcpStream, target: SocketAddr, fault: Fault) {
+async fn handle(mut client: TcpStream, target: SocketAddr, fault: Fault, bytes: Arc<AtomicU64>) {
     match fault {
         Fault::Refuse => return,
         Fault::Status(code) => {
@@ -171,11 +180,12 @@ async fn handle(mut client: TcpStream, target: SocketAddr, fault: Fault) {
         Fault::DropResponseAfter(n) => (None, Some(n)),
         _ => (None, None),
     };
+    let up_bytes = bytes.clone();
     let up = async move {
-        let _ = pump(&mut cr, &mut sw, req_limit).await;
+        let _ = pump(&mut cr, &mut sw, req_limit, &up_bytes).await;
     };
     let down = async move {
-        let _ = pump(&mut sr, &mut cw, resp_limit).await;
+        let _ = pump(&mut sr, &mut cw, resp_limit, &bytes).await;
     };
     if req_limit.is_some() {
         // The request limit ends both directions (the connection drops).
@@ -195,6 +205,7 @@ async fn pump(
     from: &mut tokio::net::tcp::OwnedReadHalf,
     to: &mut tokio::net::tcp::OwnedWriteHalf,
     limit: Option<usize>,
+    bytes: &AtomicU64,
 ) -> std::io::Result<()> {
     let mut buf = vec![0u8; 16 * 1024];
     let mut sent = 0usize;
@@ -208,6 +219,7 @@ async fn pump(
             None => n,
         };
         to.write_all(&buf[..take]).await?;
+        bytes.fetch_add(take as u64, Ordering::Relaxed);
         sent += take;
         if limit.is_some_and(|l| sent >= l) {
             return Ok(());
