@@ -6,5 +6,8 @@ import kotlin.system.exitProcess
 
 fun main() {
     KeyTests.run()
+    DiaryTests.run()
+    ScanTests.run()
+    if (System.getenv("VAORA_BENCH") == "1") Bench.run()
     exitProcess(Harness.summary())
 }
