@@ -89,7 +89,7 @@ object DiaryTests {
             // The fresh diary reopens with the new store; the moved one still opens with the
             // old store (the key came back), check-in intact.
             Vaora.open(path, store, DiaryOptions()).close()
-            val moved = File(dir).listFiles()!!.single { it.name.contains(".unreadable-") && !it.name.endsWith(".sealed-key") }
+            val moved = dir.listFiles()!!.single { it.name.contains(".unreadable-") && !it.name.endsWith(".sealed-key") }
             Vaora.open(moved.path, XorKeyStore(0x31), DiaryOptions()).use {
                 checkEq("Trước", it.listCheckins(0u, 10u).single().venue.name, "old check-in kept")
             }
