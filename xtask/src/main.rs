@@ -33,11 +33,12 @@ fn run(args: &[String]) -> Result<()> {
         "test" => test(rest),
         "rust-test" => rust_test(rest),
         "bench" => bench(rest),
+        "soak" => soak(rest),
         "kotlin-test" => kotlin::run_kotlin_test(rest),
         "swift-test" => swift::run_swift_test(rest),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <test | rust-test | bench | kotlin-test [--bench] | swift-test [--bench]>"
+                "usage: cargo xtask <test | rust-test | bench [NAME] | soak [KILLS [SEED]] | kotlin-test [--bench] | swift-test [--bench]>"
             );
             Ok(())
         }
@@ -48,6 +49,8 @@ fn run(args: &[String]) -> Result<()> {
 /// Every test: Rust first (fast feedback), then the foreign-language binding tests.
 fn test(rest: &[String]) -> Result<()> {
     rust_test(rest)?;
+    kotlin::run_kotlin_test(&[])?;
+    swift::run_swift_test(&[])?;
     Ok(())
 }
 
@@ -79,4 +82,20 @@ fn bench(rest: &[String]) -> Result<()> {
         ])?;
     }
     Ok(())
+}
+
+/// The crash-safety soak: many more SIGKILLs of a writing process than the test suite does.
+fn soak(rest: &[String]) -> Result<()> {
+    let mut args = vec![
+        "run",
+        "--release",
+        "--locked",
+        "-p",
+        "vaora-tests",
+        "--bin",
+        "crash-soak",
+        "--",
+    ];
+    args.extend(rest.iter().map(String::as_str));
+    cmd::cargo(&args)
 }
