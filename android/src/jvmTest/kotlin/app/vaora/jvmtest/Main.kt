@@ -8,6 +8,7 @@ fun main() {
     KeyTests.run()
     DiaryTests.run()
     ScanTests.run()
+    DeclareTests.run()
     if (System.getenv("VAORA_BENCH") == "1") Bench.run()
     exitProcess(Harness.summary())
 }
