@@ -1,0 +1,183 @@
+//! Console sign-in tokens: short-lived, signed by the authority key, pasted into
+//! `/console/login`. `vaora authority token` issues them; the console verifies them.
+//!
+//! Why a signed token instead of a password: the authority key already exists (it signs
+//! venue codes and exposure windows), so whoever holds it can grant console access for a
+//! few hours without the server storing any password. Device credentials are never
+//! accepted: only keys in the authority key set verify. Format in `docs/console.md`.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+/// Text prefix of every console token (version 1).
+pub const PREFIX: &str = "vaora-ct1.";
+/// Domain separation: a console token signature can never be mistaken for a venue code,
+/// a record or an exposure-window signature.
+pub const SIGNING_CONTEXT: &[u8] = b"vaora/console-token/v1\0";
+/// The longest validity a token may have; longer ones are refused when issued and when used.
+pub const MAX_VALIDITY_HOURS: i64 = 24 * 7;
+const BODY_LEN: usize = 1 + 8 + 8 + 16;
+const TOKEN_LEN: usize = BODY_LEN + 64;
+const VERSION: u8 = 1;
+
+/// Why a token was not accepted. Messages are shown on the sign-in page; none of them
+/// repeats the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("this is not a console token")]
+    Malformed,
+    #[error("the token is not signed by an authority key")]
+    UnknownKey,
+    #[error("the token's signature is not valid")]
+    BadSignature,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is valid for longer than {MAX_VALIDITY_HOURS} hours")]
+    TooLong,
+    #[error("the operating system's random source failed")]
+    Random,
+}
+
+/// The 8-byte key id of an authority public key: the first 8 bytes of its SHA-256.
+pub fn key_id(key: &VerifyingKey) -> [u8; 8] {
+    let digest = Sha256::digest(key.as_bytes());
+    let mut id = [0u8; 8];
+    id.copy_from_slice(&digest[..8]);
+    id
+}
+
+/// What a verified token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenClaims {
+    pub key_id: [u8; 8],
+    pub expires_at: DateTime<Utc>,
+}
+
+fn body(key_id: [u8; 8], expires_at: i64, nonce: [u8; 16]) -> [u8; BODY_LEN] {
+    let mut out = [0u8; BODY_LEN];
+    out[0] = VERSION;
+    out[1..9].copy_from_slice(&key_id);
+    out[9..17].copy_from_slice(&expires_at.to_be_bytes());
+    out[17..].copy_from_slice(&nonce);
+    out
+}
+
+fn signing_input(body: &[u8]) -> Vec<u8> {
+    let mut msg = Vec::with_capacity(SIGNING_CONTEXT.len() + body.len());
+    msg.extend_from_slice(SIGNING_CONTEXT);
+    msg.extend_from_slice(body);
+    msg
+}
+
+/// Issues a token valid until `expires_at`, with the given nonce (tests fix it; callers
+/// normally use [`issue`]).
+pub fn issue_with_nonce(key: &SigningKey, expires_at: DateTime<Utc>, nonce: [u8; 16]) -> String {
+    let body = body(key_id(&key.verifying_key()), expires_at.timestamp(), nonce);
+    let signature = key.sign(&signing_input(&body)).to_bytes();
+    let mut raw = Vec::with_capacity(TOKEN_LEN);
+    raw.extend_from_slice(&body);
+    raw.extend_from_slice(&signature);
+    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(raw))
+}
+
+/// Issues a token valid for `hours` from `now`, with a random nonce.
+pub fn issue(key: &SigningKey, now: DateTime<Utc>, hours: i64) -> Result<String, TokenError> {
+    if !(1..=MAX_VALIDITY_HOURS).contains(&hours) {
+        return Err(TokenError::TooLong);
+    }
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).map_err(|_| TokenError::Random)?;
+    Ok(issue_with_nonce(key, now + Duration::hours(hours), nonce))
+}
+
+/// Verifies a token against the authority key set at time `now`.
+pub fn verify(
+    token: &str,
+    authority_keys: &[VerifyingKey],
+    now: DateTime<Utc>,
+) -> Result<TokenClaims, TokenError> {
+    let encoded = token
+        .trim()
+        .strip_prefix(PREFIX)
+        .ok_or(TokenError::Malformed)?;
+    let raw = URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| TokenError::Malformed)?;
+    if raw.len() != TOKEN_LEN || raw[0] != VERSION {
+        return Err(TokenError::Malformed);
+    }
+    let (body, sig) = raw.split_at(BODY_LEN);
+    let mut id = [0u8; 8];
+    id.copy_from_slice(&body[1..9]);
+    let key = authority_keys
+        .iter()
+        .find(|k| key_id(k) == id)
+        .ok_or(TokenError::UnknownKey)?;
+    let signature = Signature::from_slice(sig).map_err(|_| TokenError::Malformed)?;
+    key.verify_strict(&signing_input(body), &signature)
+        .map_err(|_| TokenError::BadSignature)?;
+    let mut secs = [0u8; 8];
+    secs.copy_from_slice(&body[9..17]);
+    let expires_at =
+        DateTime::from_timestamp(i64::from_be_bytes(secs), 0).ok_or(TokenError::Malformed)?;
+    if expires_at <= now {
+        return Err(TokenError::Expired);
+    }
+    if expires_at - now > Duration::hours(MAX_VALIDITY_HOURS) + Duration::minutes(5) {
+        return Err(TokenError::TooLong);
+    }
+    Ok(TokenClaims {
+        key_id: id,
+        expires_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    #[test]
+    fn issued_token_verifies_until_it_expires() {
+        let k = key(7);
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let t = issue(&k, now, 8).unwrap();
+        let claims = verify(&t, &[k.verifying_key()], now).unwrap();
+        assert_eq!(claims.expires_at, now + Duration::hours(8));
+        assert_eq!(
+            verify(&t, &[k.verifying_key()], now + Duration::hours(8)),
+            Err(TokenError::Expired)
+        );
+    }
+
+    #[test]
+    fn other_keys_and_altered_tokens_are_refused() {
+        let authority = key(1);
+        let device = key(2);
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let by_device = issue(&device, now, 1).unwrap();
+        assert_eq!(
+            verify(&by_device, &[authority.verifying_key()], now),
+            Err(TokenError::UnknownKey)
+        );
+        let good = issue(&authority, now, 1).unwrap();
+        let mut raw = URL_SAFE_NO_PAD.decode(&good[PREFIX.len()..]).unwrap();
+        raw[12] ^= 1; // move the expiry
+        let altered = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(raw));
+        assert_eq!(
+            verify(&altered, &[authority.verifying_key()], now),
+            Err(TokenError::BadSignature)
+        );
+        assert_eq!(
+            verify("Bearer abc", &[authority.verifying_key()], now),
+            Err(TokenError::Malformed)
+        );
+        assert_eq!(issue(&authority, now, 24 * 8), Err(TokenError::TooLong));
+    }
+}
