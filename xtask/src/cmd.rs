@@ -35,7 +35,9 @@ pub fn bench_binaries() -> Result<Vec<String>> {
     let dir = workspace_root().join("tests/src/bin");
     let mut names = Vec::new();
     if dir.is_dir() {
-        for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
+        {
             let name = entry?.file_name().to_string_lossy().into_owned();
             if let Some(stem) = name.strip_suffix(".rs")
                 && stem.starts_with("bench-")

@@ -60,7 +60,15 @@ fn bench(rest: &[String]) -> Result<()> {
             continue;
         }
         println!("== {bin}");
-        cmd::cargo(&["run", "--release", "--locked", "-p", "vaora-tests", "--bin", &bin])?;
+        cmd::cargo(&[
+            "run",
+            "--release",
+            "--locked",
+            "-p",
+            "vaora-tests",
+            "--bin",
+            &bin,
+        ])?;
     }
     Ok(())
 }

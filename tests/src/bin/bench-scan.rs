@@ -1,0 +1,151 @@
+//! bench-scan: decode rate per synthetic condition and frame latency, ours vs plain rqrr.
+//!
+//! Run: `cargo run --release -p vaora-tests --bin bench-scan [--features rxing] [-- N]`
+//! (N scenes per condition, default 40). Plain rqrr (its own thresholding on the full
+//! frame) is measured in the same run as the baseline.
+
+use std::time::{Duration, Instant};
+
+use vaora_core::scan::{ScanOptions, scan_luma};
+use vaora_tests::frames::{Condition, Rng, scene};
+
+fn plain_rqrr(luma: &[u8], w: usize, h: usize) -> Vec<Vec<u8>> {
+    std::panic::catch_unwind(|| {
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| luma[y * w + x]);
+        img.detect_grids()
+            .iter()
+            .filter_map(|g| {
+                let mut out = Vec::new();
+                g.decode_to(&mut out).ok().map(|_| out)
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn ours(luma: &[u8], w: usize, h: usize, opts: &ScanOptions) -> Vec<Vec<u8>> {
+    scan_luma(luma, w as u32, h as u32, opts)
+        .map(|r| r.codes.into_iter().map(|c| c.bytes).collect())
+        .unwrap_or_default()
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e3
+}
+
+fn time<F: FnMut()>(runs: usize, mut f: F) -> (f64, f64) {
+    let mut t: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed()
+        })
+        .collect();
+    t.sort();
+    (pct(&t, 0.5), pct(&t, 0.95))
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(40);
+    let opts = ScanOptions::default();
+    let still = ScanOptions {
+        exhaustive: true,
+        ..ScanOptions::still_image()
+    };
+    println!("rxing stage compiled in: {}", cfg!(feature = "rxing"));
+    println!("decode rate, {n} scenes per condition, 800x600 luma (codes found / codes present)");
+    println!(
+        "{:<15} {:>8} {:>8} {:>8} {:>10} {:>10}",
+        "condition", "rqrr", "ours", "ours-all", "rqrr ms", "ours ms"
+    );
+    let (mut tot, mut tot_b, mut tot_o, mut tot_s) = (0usize, 0usize, 0usize, 0usize);
+    for cond in Condition::ALL {
+        let mut rng = Rng::new(0x5CA9 + cond as u64);
+        let (mut expected, mut base, mut our, mut all) = (0, 0, 0, 0);
+        let (mut tb, mut to) = (Duration::ZERO, Duration::ZERO);
+        for _ in 0..n {
+            let s = scene(cond, 800, 600, &mut rng);
+            let luma = s.canvas.to_luma();
+            let (w, h) = (s.canvas.width, s.canvas.height);
+            let t = Instant::now();
+            let b = plain_rqrr(&luma, w, h);
+            tb += t.elapsed();
+            let t = Instant::now();
+            let o = ours(&luma, w, h, &opts);
+            to += t.elapsed();
+            let a = ours(&luma, w, h, &still);
+            for p in &s.payloads {
+                expected += 1;
+                base += usize::from(b.contains(p));
+                our += usize::from(o.contains(p));
+                all += usize::from(a.contains(p));
+            }
+        }
+        tot += expected;
+        tot_b += base;
+        tot_o += our;
+        tot_s += all;
+        println!(
+            "{:<15} {:>7.0}% {:>7.0}% {:>7.0}% {:>10.2} {:>10.2}",
+            cond.name(),
+            100.0 * base as f64 / expected as f64,
+            100.0 * our as f64 / expected as f64,
+            100.0 * all as f64 / expected as f64,
+            tb.as_secs_f64() * 1e3 / n as f64,
+            to.as_secs_f64() * 1e3 / n as f64,
+        );
+    }
+    println!(
+        "{:<15} {:>7.0}% {:>7.0}% {:>7.0}%",
+        "TOTAL",
+        100.0 * tot_b as f64 / tot as f64,
+        100.0 * tot_o as f64 / tot as f64,
+        100.0 * tot_s as f64 / tot as f64
+    );
+    println!(
+        "(ours = camera options, 30 ms budget, stop at first code; ours-all = still-image options, exhaustive)"
+    );
+
+    println!();
+    println!("frame latency, luma frames, ms (median / p95), camera options");
+    for (w, h) in [(1280usize, 720usize), (1920, 1080)] {
+        for with_code in [true, false] {
+            let mut rng = Rng::new(7);
+            let frames: Vec<Vec<u8>> = (0..10)
+                .map(|_| {
+                    if with_code {
+                        scene(Condition::Clean, w, h, &mut rng).canvas.to_luma()
+                    } else {
+                        let mut s = scene(Condition::Clean, w, h, &mut rng).canvas;
+                        // Same texture statistics without a code: blank the centre region.
+                        vaora_tests::frames::noise(&mut s, 6.0, &mut rng);
+                        let mut c = vaora_tests::frames::Canvas::new(w, h, 170.0);
+                        vaora_tests::frames::noise(&mut c, 6.0, &mut rng);
+                        c.to_luma()
+                    }
+                })
+                .collect();
+            let mut i = 0;
+            let (om, op) = time(60, || {
+                let f = &frames[i % frames.len()];
+                i += 1;
+                std::hint::black_box(ours(f, w, h, &opts));
+            });
+            let mut j = 0;
+            let (bm, bp) = time(20, || {
+                let f = &frames[j % frames.len()];
+                j += 1;
+                std::hint::black_box(plain_rqrr(f, w, h));
+            });
+            println!(
+                "{w}x{h} {:<8} ours {om:>7.2} / {op:>7.2}   plain rqrr {bm:>7.2} / {bp:>7.2}   ratio {:.1}x",
+                if with_code { "code" } else { "no code" },
+                bm / om
+            );
+        }
+    }
+}
