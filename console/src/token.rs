@@ -9,8 +9,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use sha2::{Digest, Sha256};
+use ed25519_dalek::{Signature, VerifyingKey};
+use vaora_core::venue::{Authority, KeyId};
 
 /// Text prefix of every console token (version 1).
 pub const PREFIX: &str = "vaora-ct1.";
@@ -19,7 +19,7 @@ pub const PREFIX: &str = "vaora-ct1.";
 pub const SIGNING_CONTEXT: &[u8] = b"vaora/console-token/v1\0";
 /// The longest validity a token may have; longer ones are refused when issued and when used.
 pub const MAX_VALIDITY_HOURS: i64 = 24 * 7;
-const BODY_LEN: usize = 1 + 8 + 8 + 16;
+const BODY_LEN: usize = 1 + 4 + 8 + 16;
 const TOKEN_LEN: usize = BODY_LEN + 64;
 const VERSION: u8 = 1;
 
@@ -41,27 +41,24 @@ pub enum TokenError {
     Random,
 }
 
-/// The 8-byte key id of an authority public key: the first 8 bytes of its SHA-256.
-pub fn key_id(key: &VerifyingKey) -> [u8; 8] {
-    let digest = Sha256::digest(key.as_bytes());
-    let mut id = [0u8; 8];
-    id.copy_from_slice(&digest[..8]);
-    id
+/// The authority key id (as in venue codes): the first 4 bytes of SHA-256 of the public key.
+pub fn key_id(key: &VerifyingKey) -> KeyId {
+    KeyId::of_public_key(key.as_bytes())
 }
 
 /// What a verified token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenClaims {
-    pub key_id: [u8; 8],
+    pub key_id: KeyId,
     pub expires_at: DateTime<Utc>,
 }
 
-fn body(key_id: [u8; 8], expires_at: i64, nonce: [u8; 16]) -> [u8; BODY_LEN] {
+fn body(key_id: KeyId, expires_at: i64, nonce: [u8; 16]) -> [u8; BODY_LEN] {
     let mut out = [0u8; BODY_LEN];
     out[0] = VERSION;
-    out[1..9].copy_from_slice(&key_id);
-    out[9..17].copy_from_slice(&expires_at.to_be_bytes());
-    out[17..].copy_from_slice(&nonce);
+    out[1..5].copy_from_slice(&key_id.0);
+    out[5..13].copy_from_slice(&expires_at.to_be_bytes());
+    out[13..].copy_from_slice(&nonce);
     out
 }
 
@@ -74,9 +71,9 @@ fn signing_input(body: &[u8]) -> Vec<u8> {
 
 /// Issues a token valid until `expires_at`, with the given nonce (tests fix it; callers
 /// normally use [`issue`]).
-pub fn issue_with_nonce(key: &SigningKey, expires_at: DateTime<Utc>, nonce: [u8; 16]) -> String {
-    let body = body(key_id(&key.verifying_key()), expires_at.timestamp(), nonce);
-    let signature = key.sign(&signing_input(&body)).to_bytes();
+pub fn issue_with_nonce(key: &Authority, expires_at: DateTime<Utc>, nonce: [u8; 16]) -> String {
+    let body = body(key.key_id(), expires_at.timestamp(), nonce);
+    let signature = key.sign(SIGNING_CONTEXT, &body);
     let mut raw = Vec::with_capacity(TOKEN_LEN);
     raw.extend_from_slice(&body);
     raw.extend_from_slice(&signature);
@@ -84,7 +81,7 @@ pub fn issue_with_nonce(key: &SigningKey, expires_at: DateTime<Utc>, nonce: [u8;
 }
 
 /// Issues a token valid for `hours` from `now`, with a random nonce.
-pub fn issue(key: &SigningKey, now: DateTime<Utc>, hours: i64) -> Result<String, TokenError> {
+pub fn issue(key: &Authority, now: DateTime<Utc>, hours: i64) -> Result<String, TokenError> {
     if !(1..=MAX_VALIDITY_HOURS).contains(&hours) {
         return Err(TokenError::TooLong);
     }
@@ -110,8 +107,9 @@ pub fn verify(
         return Err(TokenError::Malformed);
     }
     let (body, sig) = raw.split_at(BODY_LEN);
-    let mut id = [0u8; 8];
-    id.copy_from_slice(&body[1..9]);
+    let mut id_bytes = [0u8; 4];
+    id_bytes.copy_from_slice(&body[1..5]);
+    let id = KeyId(id_bytes);
     let key = authority_keys
         .iter()
         .find(|k| key_id(k) == id)
@@ -120,7 +118,7 @@ pub fn verify(
     key.verify_strict(&signing_input(body), &signature)
         .map_err(|_| TokenError::BadSignature)?;
     let mut secs = [0u8; 8];
-    secs.copy_from_slice(&body[9..17]);
+    secs.copy_from_slice(&body[5..13]);
     let expires_at =
         DateTime::from_timestamp(i64::from_be_bytes(secs), 0).ok_or(TokenError::Malformed)?;
     if expires_at <= now {
@@ -139,8 +137,12 @@ pub fn verify(
 mod tests {
     use super::*;
 
-    fn key(seed: u8) -> SigningKey {
-        SigningKey::from_bytes(&[seed; 32])
+    fn key(seed: u8) -> Authority {
+        Authority::from_secret(&[seed; 32], 0, 4_102_444_800).unwrap()
+    }
+
+    fn public(a: &Authority) -> VerifyingKey {
+        VerifyingKey::from_bytes(&a.public_key()).unwrap()
     }
 
     #[test]
@@ -148,10 +150,10 @@ mod tests {
         let k = key(7);
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let t = issue(&k, now, 8).unwrap();
-        let claims = verify(&t, &[k.verifying_key()], now).unwrap();
+        let claims = verify(&t, &[public(&k)], now).unwrap();
         assert_eq!(claims.expires_at, now + Duration::hours(8));
         assert_eq!(
-            verify(&t, &[k.verifying_key()], now + Duration::hours(8)),
+            verify(&t, &[public(&k)], now + Duration::hours(8)),
             Err(TokenError::Expired)
         );
     }
@@ -163,19 +165,19 @@ mod tests {
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let by_device = issue(&device, now, 1).unwrap();
         assert_eq!(
-            verify(&by_device, &[authority.verifying_key()], now),
+            verify(&by_device, &[public(&authority)], now),
             Err(TokenError::UnknownKey)
         );
         let good = issue(&authority, now, 1).unwrap();
         let mut raw = URL_SAFE_NO_PAD.decode(&good[PREFIX.len()..]).unwrap();
-        raw[12] ^= 1; // move the expiry
+        raw[10] ^= 1; // move the expiry
         let altered = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(raw));
         assert_eq!(
-            verify(&altered, &[authority.verifying_key()], now),
+            verify(&altered, &[public(&authority)], now),
             Err(TokenError::BadSignature)
         );
         assert_eq!(
-            verify("Bearer abc", &[authority.verifying_key()], now),
+            verify("Bearer abc", &[public(&authority)], now),
             Err(TokenError::Malformed)
         );
         assert_eq!(issue(&authority, now, 24 * 8), Err(TokenError::TooLong));

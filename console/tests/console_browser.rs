@@ -5,7 +5,6 @@
 mod support;
 
 use chrono::Duration;
-use ed25519_dalek::SigningKey;
 use fantoccini::Locator;
 use support::*;
 use vaora_console::token;
@@ -27,7 +26,8 @@ async fn sign_in_and_out_and_refusals() {
     // A garbage token, a token signed by a device key, an expired token: all refused.
     b.sign_in(&s.base, "not-a-token").await;
     assert!(b.text("#login-error").await.contains("not a console token"));
-    let device_key = SigningKey::from_bytes(&[0x07; 32]);
+    let device_key =
+        vaora_core::venue::Authority::from_secret(&[0x07; 32], 0, 4_102_444_800).unwrap();
     let by_device = token::issue_with_nonce(&device_key, now() + Duration::hours(1), [2; 16]);
     b.sign_in(&s.base, &by_device).await;
     assert!(

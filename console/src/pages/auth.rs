@@ -88,10 +88,7 @@ pub async fn login<B: ConsoleBackend>(
             let Some(id) = state.sessions.create(now, claims.expires_at) else {
                 return Err(PageError::Template("session store unavailable".into()));
             };
-            log::info!(
-                "console: sign-in with authority key {}",
-                hex::encode(claims.key_id)
-            );
+            log::info!("console: sign-in with authority key {}", claims.key_id);
             let secure = if state.config.secure_cookies {
                 "; Secure"
             } else {

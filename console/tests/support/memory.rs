@@ -2,15 +2,15 @@
 //!
 //! It exists only so the console can be driven in a browser before the server's storage
 //! implements the trait. It is deliberately naive (linear scans) and is not shipped.
-//! Venue "codes" here are test-signed strings, and posters are plain QR renders of them.
+//! Codes and posters are real: core's `VenueIssuer` signs, core's poster renderer draws.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use ed25519_dalek::{Signer, SigningKey};
 use vaora_console::backend::*;
-use vaora_core::venue::VenueCategory;
+use vaora_core::render::poster::{Poster, poster_png, poster_svg};
+use vaora_core::venue::{self as venue, Authority, VenueCategory, VenueIssuer};
 
 #[derive(Debug, Clone)]
 pub struct CheckIn {
@@ -32,15 +32,15 @@ struct Data {
 }
 
 pub struct MemoryBackend {
-    key: SigningKey,
+    issuer: VenueIssuer,
     now: DateTime<Utc>,
     data: Mutex<Data>,
 }
 
 impl MemoryBackend {
-    pub fn new(key: SigningKey, now: DateTime<Utc>) -> Self {
+    pub fn new(authority: Authority, now: DateTime<Utc>) -> Self {
         Self {
-            key,
+            issuer: VenueIssuer::new(authority),
             now,
             data: Mutex::new(Data::default()),
         }
@@ -53,16 +53,37 @@ impl MemoryBackend {
             ward: ward.into(),
             address: format!("{} street", name.len()),
         })
+        .unwrap()
         .venue
         .id
     }
 
-    fn insert_venue(&self, v: NewVenue) -> VenueDetail {
+    fn insert_venue(&self, v: NewVenue) -> Result<VenueDetail, BackendError> {
+        let v = NewVenue {
+            // Venue codes pack names into a small alphabet and length; keep test names fitting.
+            name: v.name.chars().take(60).collect(),
+            ..v
+        };
+        let code = self
+            .issuer
+            .issue(venue::NewVenue {
+                venue_id: None,
+                name: v.name.clone(),
+                address: v.address.clone(),
+                category: v.category,
+                default_stay_min: 60,
+                valid_from: self.now,
+                valid_until: self.now + Duration::days(365),
+            })
+            .map_err(|e| {
+                BackendError::Invalid(format!(
+                    "{e}: {:?}",
+                    std::error::Error::source(&e).map(|s| s.to_string())
+                ))
+            })?;
+        let id = code.info.venue_id.to_hex();
+        let code_text = code.to_text();
         let mut d = self.data.lock().unwrap();
-        d.next += 1;
-        let id = format!("v{:04}", d.next);
-        let sig = self.key.sign(format!("{id}|{}", v.name).as_bytes());
-        let code_text = format!("VAORA-TEST:{id}:{}", &hex::encode(sig.to_bytes())[..32]);
         let detail = VenueDetail {
             venue: VenueSummary {
                 id: id.clone(),
@@ -76,7 +97,7 @@ impl MemoryBackend {
             code_text,
         };
         d.venues.insert(id, detail.clone());
-        detail
+        Ok(detail)
     }
 
     pub fn add_checkin(&self, c: CheckIn) {
@@ -217,7 +238,7 @@ impl ConsoleBackend for MemoryBackend {
     }
 
     async fn register_venue(&self, venue: NewVenue) -> Result<VenueDetail, BackendError> {
-        Ok(self.insert_venue(venue))
+        self.insert_venue(venue)
     }
 
     async fn revoke_venue(&self, id: &str) -> Result<(), BackendError> {
@@ -231,25 +252,17 @@ impl ConsoleBackend for MemoryBackend {
     }
 
     async fn poster(&self, id: &str, format: PosterFormat) -> Result<Vec<u8>, BackendError> {
-        let code = self.venue(id).await?.code_text;
-        let qr = qrcode::QrCode::new(code.as_bytes())
-            .map_err(|e| BackendError::Invalid(e.to_string()))?;
+        let d = self.venue(id).await?;
+        let poster = Poster {
+            title: d.venue.name,
+            lines: vec![d.venue.address, d.venue.ward],
+            footer: "Quét mã để khai báo".into(),
+            code_text: d.code_text,
+        };
+        let fail = |e: vaora_core::render::RenderError| BackendError::Storage(e.to_string());
         Ok(match format {
-            PosterFormat::Png => {
-                let img = qr
-                    .render::<image::Luma<u8>>()
-                    .module_dimensions(8, 8)
-                    .build();
-                let mut out = std::io::Cursor::new(Vec::new());
-                img.write_to(&mut out, image::ImageFormat::Png)
-                    .map_err(|e| BackendError::Storage(e.to_string()))?;
-                out.into_inner()
-            }
-            PosterFormat::Svg => qr
-                .render::<qrcode::render::svg::Color>()
-                .min_dimensions(240, 240)
-                .build()
-                .into_bytes(),
+            PosterFormat::Png => poster_png(&poster).map_err(fail)?,
+            PosterFormat::Svg => poster_svg(&poster).map_err(fail)?.into_bytes(),
         })
     }
 

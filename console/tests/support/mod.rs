@@ -14,11 +14,11 @@ use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use ed25519_dalek::SigningKey;
+use ed25519_dalek::VerifyingKey;
 use fantoccini::{Client, ClientBuilder, Locator};
 use vaora_console::{ConsoleConfig, token};
 use vaora_core::FixedClock;
-use vaora_core::venue::VenueCategory;
+use vaora_core::venue::{Authority, VenueCategory};
 
 use memory::{CheckIn, MemoryBackend};
 
@@ -30,8 +30,12 @@ pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 3, 0, 0).unwrap()
 }
 
-pub fn authority_key() -> SigningKey {
-    SigningKey::from_bytes(&[0x42; 32])
+pub fn authority_key() -> Authority {
+    Authority::test_authority()
+}
+
+pub fn authority_public() -> VerifyingKey {
+    VerifyingKey::from_bytes(&authority_key().public_key()).unwrap()
 }
 
 pub fn valid_token() -> String {
@@ -104,7 +108,7 @@ pub async fn serve() -> Served {
     let backend = Arc::new(MemoryBackend::new(authority_key(), now()));
     seed(&backend);
     let config = ConsoleConfig {
-        authority_keys: vec![authority_key().verifying_key()],
+        authority_keys: vec![authority_public()],
         clock: Arc::new(FixedClock::new(now())),
         secure_cookies: false,
     };
