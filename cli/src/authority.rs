@@ -11,6 +11,8 @@ use vaora_core::venue::authority::{AUTHORITY_FILE, KEYSET_FILE};
 pub enum AuthorityCmd {
     /// Make a new authority key; writes DIR/authority.json (secret, 0600) and DIR/keyset.json.
     Init(InitArgs),
+    /// Print a sign-in token for the web console, signed by the authority key.
+    Token(crate::token::TokenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -26,6 +28,7 @@ pub struct InitArgs {
 pub fn run(cmd: AuthorityCmd) -> anyhow::Result<()> {
     match cmd {
         AuthorityCmd::Init(args) => init(args),
+        AuthorityCmd::Token(args) => crate::token::run(args),
     }
 }
 

@@ -10,10 +10,11 @@ mod demo;
 mod diary_cmd;
 mod format;
 mod household;
+mod scan;
+mod token;
 mod trust;
 mod venue;
 mod verify;
-mod scan;
 
 use clap::{Parser, Subcommand};
 

@@ -46,6 +46,11 @@ pub fn key_id(key: &VerifyingKey) -> KeyId {
     KeyId::of_public_key(key.as_bytes())
 }
 
+/// An authority public key (as `Authority::public_key` or a key set gives it) for [`verify`].
+pub fn verifying_key(public_key: &[u8; 32]) -> Result<VerifyingKey, TokenError> {
+    VerifyingKey::from_bytes(public_key).map_err(|_| TokenError::UnknownKey)
+}
+
 /// What a verified token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenClaims {
