@@ -188,3 +188,48 @@ mod tests {
         assert_eq!(issue(&authority, now, 24 * 8), Err(TokenError::TooLong));
     }
 }
+
+#[cfg(test)]
+mod vectors {
+    //! `docs/vectors/console-token.json`: fixed authority, expiry and nonce → exact token text.
+    use super::*;
+
+    #[test]
+    fn vectors_match() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../docs/vectors/console-token.json"
+        ))
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut secret = [0u8; 32];
+        hex::decode_to_slice(v["authority_secret_hex"].as_str().unwrap(), &mut secret).unwrap();
+        let authority = Authority::from_secret(&secret, 0, 4_102_444_800).unwrap();
+        let key = verifying_key(&authority.public_key()).unwrap();
+        for case in v["tokens"].as_array().unwrap() {
+            let expires = DateTime::from_timestamp(case["expires_at"].as_i64().unwrap(), 0).unwrap();
+            let mut nonce = [0u8; 16];
+            hex::decode_to_slice(case["nonce_hex"].as_str().unwrap(), &mut nonce).unwrap();
+            let token = issue_with_nonce(&authority, expires, nonce);
+            if std::env::var("VAORA_PRINT_VECTORS").is_ok() {
+                println!("{token}");
+                continue;
+            }
+            assert_eq!(token, case["token"].as_str().unwrap());
+            assert_eq!(
+                hex::encode(URL_SAFE_NO_PAD.decode(&token[PREFIX.len()..]).unwrap()),
+                case["token_bytes_hex"].as_str().unwrap()
+            );
+            for check in case["checks"].as_array().unwrap() {
+                let at = DateTime::from_timestamp(check["at"].as_i64().unwrap(), 0).unwrap();
+                let got = match verify(&token, &[key], at) {
+                    Ok(_) => "ok",
+                    Err(TokenError::Expired) => "expired",
+                    Err(TokenError::TooLong) => "too-long",
+                    Err(e) => panic!("unexpected {e}"),
+                };
+                assert_eq!(got, check["result"].as_str().unwrap(), "at {at}");
+            }
+        }
+    }
+}
