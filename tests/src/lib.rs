@@ -1,5 +1,6 @@
 //! Vaora end-to-end test helpers: fault-injection harnesses and test-data generators.
 
 pub mod crash;
-pub mod venue_vectors;
 pub mod frames;
+pub mod venue_vectors;
+pub mod records_vectors;

@@ -360,8 +360,23 @@ pub fn generate() -> Json {
         "packed text without end marks (signed)",
     ));
 
+    let packing: Vec<Json> = [
+        vec!["Chợ Bến Thành", "Quận 1"],
+        vec!["A", ""],
+        vec!["Tiệm 東京 😷", "NFD: Tie\u{302}\u{301}n"],
+    ]
+    .into_iter()
+    .map(|texts| json!({"texts": texts, "packed_hex": hex::encode(text_pack::pack(&texts))}))
+    .collect();
+    let lengths: Vec<Json> = text_pack::code_lengths()
+        .into_iter()
+        .map(|(symbol, length)| json!([symbol, length]))
+        .collect();
+
     json!({
         "format": "vaora-venue-code-v1",
+        "text_code_lengths": lengths,
+        "text_packing": packing,
         "spec": "docs/venue-code.md",
         "now": now().to_rfc3339(),
         "now_unix": now().timestamp(),

@@ -104,3 +104,36 @@ fn signatures_in_valid_vectors_are_reproducible_from_the_secret() {
         code.signature
     );
 }
+
+#[test]
+fn text_packing_matches_the_published_code_and_examples() {
+    use vaora_core::venue::text_pack;
+    let v = vectors();
+    let published: Vec<(String, u8)> = v["text_code_lengths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e[0].as_str().unwrap().to_owned(),
+                u8::try_from(e[1].as_u64().unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(text_pack::code_lengths(), published);
+    // Kraft equality: the published lengths form a complete prefix code.
+    let max = published.iter().map(|(_, l)| *l).max().unwrap();
+    let kraft: u64 = published.iter().map(|(_, l)| 1u64 << (max - l)).sum();
+    assert_eq!(kraft, 1u64 << max);
+    for case in v["text_packing"].as_array().unwrap() {
+        let texts: Vec<&str> = case["texts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        let packed = hex::decode(case["packed_hex"].as_str().unwrap()).unwrap();
+        assert_eq!(text_pack::pack(&texts), packed);
+        assert_eq!(text_pack::unpack(&packed, texts.len()).unwrap(), texts);
+    }
+}

@@ -29,8 +29,9 @@ fn run(args: &[String]) -> Result<()> {
         "test" => test(rest),
         "rust-test" => rust_test(rest),
         "bench" => bench(rest),
+        "soak" => soak(rest),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <test | rust-test | bench>");
+            println!("usage: cargo xtask <test | rust-test | bench [NAME] | soak [KILLS [SEED]]>");
             Ok(())
         }
         other => bail!("unknown xtask command {other:?}; try `cargo xtask help`"),
@@ -71,4 +72,20 @@ fn bench(rest: &[String]) -> Result<()> {
         ])?;
     }
     Ok(())
+}
+
+/// The crash-safety soak: many more SIGKILLs of a writing process than the test suite does.
+fn soak(rest: &[String]) -> Result<()> {
+    let mut args = vec![
+        "run",
+        "--release",
+        "--locked",
+        "-p",
+        "vaora-tests",
+        "--bin",
+        "crash-soak",
+        "--",
+    ];
+    args.extend(rest.iter().map(String::as_str));
+    cmd::cargo(&args)
 }

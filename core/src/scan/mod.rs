@@ -22,8 +22,8 @@ pub mod text;
 use std::time::{Duration, Instant};
 
 pub use frame::{
-    Frame, FrameError, OwnedFrame, OwnedPlane, PixelFormat, Pixels, Plane, PlaneName, Rect,
-    Rotation,
+    Frame, FrameError, MAX_SIDE, OwnedFrame, OwnedPlane, PixelFormat, Pixels, Plane, PlaneName,
+    Rect, Rotation,
 };
 pub use text::Charset;
 

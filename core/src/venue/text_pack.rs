@@ -198,6 +198,22 @@ impl BitReader<'_> {
     }
 }
 
+/// Name of each symbol and its code length, in symbol order: the table characters, then
+/// `"ESC"` and `"END"`. Published in the vectors so other implementations need not
+/// rebuild the code from the weights.
+pub fn code_lengths() -> Vec<(String, u8)> {
+    let code = code();
+    let mut out: Vec<(String, u8)> = code
+        .table
+        .iter()
+        .zip(&code.codes)
+        .map(|(c, (_, len))| (c.to_string(), *len))
+        .collect();
+    out.push(("ESC".into(), code.codes[code.esc()].1));
+    out.push(("END".into(), code.codes[code.end()].1));
+    out
+}
+
 /// Packs several texts, each followed by the end mark, padded with zero bits to a byte.
 pub fn pack(texts: &[&str]) -> Vec<u8> {
     let code = code();

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use vaora_core::scan::{ScanOptions, scan_luma};
-use vaora_tests::frames::{Condition, Rng, scene};
+use vaora_tests::frames::{Canvas, Condition, Rng, noise, scene, uneven_light};
 
 fn plain_rqrr(luma: &[u8], w: usize, h: usize) -> Vec<Vec<u8>> {
     std::panic::catch_unwind(|| {
@@ -68,7 +68,9 @@ fn main() {
         let (mut expected, mut base, mut our, mut all) = (0, 0, 0, 0);
         let (mut tb, mut to) = (Duration::ZERO, Duration::ZERO);
         for _ in 0..n {
-            let s = scene(cond, 800, 600, &mut rng);
+            let Ok(s) = scene(cond, 800, 600, &mut rng) else {
+                continue;
+            };
             let luma = s.canvas.to_luma();
             let (w, h) = (s.canvas.width, s.canvas.height);
             let t = Instant::now();
@@ -116,16 +118,17 @@ fn main() {
         for with_code in [true, false] {
             let mut rng = Rng::new(7);
             let frames: Vec<Vec<u8>> = (0..10)
-                .map(|_| {
+                .filter_map(|_| {
                     if with_code {
-                        scene(Condition::Clean, w, h, &mut rng).canvas.to_luma()
+                        scene(Condition::Mixed, w, h, &mut rng)
+                            .ok()
+                            .map(|s| s.canvas.to_luma())
                     } else {
-                        let mut s = scene(Condition::Clean, w, h, &mut rng).canvas;
-                        // Same texture statistics without a code: blank the centre region.
-                        vaora_tests::frames::noise(&mut s, 6.0, &mut rng);
-                        let mut c = vaora_tests::frames::Canvas::new(w, h, 170.0);
-                        vaora_tests::frames::noise(&mut c, 6.0, &mut rng);
-                        c.to_luma()
+                        // A grey wall with sensor noise and a light gradient, no code.
+                        let mut c = Canvas::new(w, h, 170.0);
+                        uneven_light(&mut c, 0.3, 30.0);
+                        noise(&mut c, 6.0, &mut rng);
+                        Some(c.to_luma())
                     }
                 })
                 .collect();
