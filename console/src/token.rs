@@ -207,7 +207,8 @@ mod vectors {
         let authority = Authority::from_secret(&secret, 0, 4_102_444_800).unwrap();
         let key = verifying_key(&authority.public_key()).unwrap();
         for case in v["tokens"].as_array().unwrap() {
-            let expires = DateTime::from_timestamp(case["expires_at"].as_i64().unwrap(), 0).unwrap();
+            let expires =
+                DateTime::from_timestamp(case["expires_at"].as_i64().unwrap(), 0).unwrap();
             let mut nonce = [0u8; 16];
             hex::decode_to_slice(case["nonce_hex"].as_str().unwrap(), &mut nonce).unwrap();
             let token = issue_with_nonce(&authority, expires, nonce);

@@ -79,7 +79,9 @@ pub async fn login<B: ConsoleBackend>(
     if let Some(wait) = state.throttle.blocked_for(ip, now) {
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,
-            format!("too many failed sign-ins; try again in {wait} s"),
+            format!(
+                "Đăng nhập sai quá nhiều lần, thử lại sau {wait} giây · too many failed sign-ins; try again in {wait} s"
+            ),
         );
     }
     match token::verify(&form.token, &state.config.authority_keys, now) {
@@ -106,10 +108,14 @@ pub async fn login<B: ConsoleBackend>(
             state.throttle.failed(ip, now);
             log::warn!("console: refused sign-in: {err}");
             tokio::time::sleep(FAILURE_DELAY).await;
-            let message = match err {
-                TokenError::Expired => "Mã đã hết hạn · the token has expired".to_owned(),
-                other => other.to_string(),
+            let vi = match err {
+                TokenError::Expired => "Mã đã hết hạn",
+                TokenError::UnknownKey => "Mã không do khoá của cơ quan y tế ký",
+                TokenError::BadSignature => "Chữ ký của mã không hợp lệ",
+                TokenError::TooLong => "Mã có thời hạn quá dài",
+                TokenError::Malformed | TokenError::Random => "Đây không phải mã đăng nhập",
             };
+            let message = format!("{vi} · {err}");
             refuse(StatusCode::UNAUTHORIZED, message)
         }
     }
