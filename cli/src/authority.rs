@@ -14,6 +14,8 @@ pub enum AuthorityCmd {
     /// Case, trace and publish (`authority_case`).
     #[command(flatten)]
     Case(crate::authority_case::CaseCmd),
+    /// Print a sign-in token for the web console, signed by the authority key.
+    Token(crate::token::TokenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -30,6 +32,7 @@ pub fn run(cmd: AuthorityCmd) -> anyhow::Result<()> {
     match cmd {
         AuthorityCmd::Init(args) => init(args),
         AuthorityCmd::Case(cmd) => crate::authority_case::run(cmd),
+        AuthorityCmd::Token(args) => crate::token::run(args),
     }
 }
 

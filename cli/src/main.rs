@@ -15,6 +15,7 @@ mod household;
 mod scan;
 mod serve;
 mod sync;
+mod token;
 mod trust;
 mod venue;
 mod verify;

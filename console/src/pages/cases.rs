@@ -1,0 +1,311 @@
+//! Cases: mark a case, trace its contacts (timeline, CSV), publish exposure windows.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Authed, Layout, PageError, csv_response, html, local_time, parse_local_time};
+use crate::backend::{CaseSubject, CaseSummary, ConsoleBackend, NewCase, PublishedWindow};
+use crate::chart::{TIMELINE_LABEL_W, TIMELINE_ROW_H, TIMELINE_W, TimeScale, TimelineRow};
+use crate::{BASE, Console};
+
+pub struct CaseRow {
+    pub id: String,
+    pub device_id: String,
+    pub person: Option<String>,
+    pub from: String,
+    pub until: String,
+    pub marked_at: String,
+    pub published_at: Option<String>,
+}
+
+pub struct WindowRow {
+    pub case_id: String,
+    pub venue_id: String,
+    pub venue_name: String,
+    pub from: String,
+    pub until: String,
+    pub level: u8,
+    pub published_at: String,
+}
+
+fn case_row(clock: &dyn vaora_core::Clock, c: CaseSummary) -> CaseRow {
+    CaseRow {
+        from: local_time(clock, c.from),
+        until: local_time(clock, c.until),
+        marked_at: local_time(clock, c.marked_at),
+        published_at: c.published_at.map(|t| local_time(clock, t)),
+        id: c.id,
+        device_id: c.subject.device_id,
+        person: c.subject.person,
+    }
+}
+
+fn window_row(clock: &dyn vaora_core::Clock, w: PublishedWindow) -> WindowRow {
+    WindowRow {
+        from: local_time(clock, w.from),
+        until: local_time(clock, w.until),
+        published_at: local_time(clock, w.published_at),
+        case_id: w.case_id,
+        venue_id: w.venue_id,
+        venue_name: w.venue_name,
+        level: w.level,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    l: Layout,
+    cases: Vec<CaseRow>,
+    windows: Vec<WindowRow>,
+}
+
+pub async fn list<B: ConsoleBackend>(
+    State(state): State<Arc<Console<B>>>,
+    authed: Authed,
+) -> Result<Response, PageError> {
+    let clock = state.config.clock.as_ref();
+    let cases = state.backend.cases().await?;
+    let windows = state.backend.published().await?;
+    html(
+        authed.lang,
+        &CasesPage {
+            l: authed.layout("cases"),
+            cases: cases.into_iter().map(|c| case_row(clock, c)).collect(),
+            windows: windows.into_iter().map(|w| window_row(clock, w)).collect(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct MarkForm {
+    csrf: String,
+    device_id: String,
+    #[serde(default)]
+    person: String,
+    from: String,
+    until: String,
+}
+
+pub async fn mark<B: ConsoleBackend>(
+    State(state): State<Arc<Console<B>>>,
+    authed: Authed,
+    Form(f): Form<MarkForm>,
+) -> Result<Response, PageError> {
+    authed.check_csrf(&f.csrf)?;
+    let clock = state.config.clock.as_ref();
+    let from = parse_local_time(clock, &f.from)
+        .ok_or_else(|| PageError::BadInput("'from' is not a time like 2026-11-25 08:30".into()))?;
+    let until = parse_local_time(clock, &f.until)
+        .ok_or_else(|| PageError::BadInput("'until' is not a time like 2026-11-25 18:00".into()))?;
+    if until <= from {
+        return Err(PageError::BadInput("'until' must be after 'from'".into()));
+    }
+    let device_id = f.device_id.trim();
+    if device_id.is_empty() {
+        return Err(PageError::BadInput("device id is required".into()));
+    }
+    let person = Some(f.person.trim().to_owned()).filter(|p| !p.is_empty());
+    let case = state
+        .backend
+        .mark_case(NewCase {
+            subject: CaseSubject {
+                device_id: device_id.to_owned(),
+                person,
+            },
+            from,
+            until,
+        })
+        .await?;
+    log::info!("console: case marked");
+    Ok(Redirect::to(&format!("{BASE}/cases/{}", case.id)).into_response())
+}
+
+pub struct ContactRow {
+    pub device_id: String,
+    pub person: Option<String>,
+    pub venue_name: String,
+    pub from: String,
+    pub until: String,
+    pub minutes: i64,
+}
+
+pub struct VisitRow {
+    pub venue_name: String,
+    pub from: String,
+    pub until: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    l: Layout,
+    case: CaseRow,
+    visits: Vec<VisitRow>,
+    contacts: Vec<ContactRow>,
+    timeline: Vec<TimelineRow>,
+    timeline_w: f64,
+    timeline_h: f64,
+    label_w: f64,
+    row_h: f64,
+    windows: Vec<WindowRow>,
+}
+
+pub async fn detail<B: ConsoleBackend>(
+    State(state): State<Arc<Console<B>>>,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let clock = state.config.clock.as_ref();
+    let trace = state.backend.trace(&id).await?;
+    let windows: Vec<WindowRow> = state
+        .backend
+        .published()
+        .await?
+        .into_iter()
+        .filter(|w| w.case_id == id)
+        .map(|w| window_row(clock, w))
+        .collect();
+
+    // One timeline row per venue the case visited, in order of first visit.
+    let scale = TimeScale::new(trace.case.from, trace.case.until);
+    let mut rows: BTreeMap<String, TimelineRow> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for v in &trace.visits {
+        if !rows.contains_key(&v.venue_id) {
+            order.push(v.venue_id.clone());
+            rows.insert(
+                v.venue_id.clone(),
+                TimelineRow {
+                    y: 0.0,
+                    label: v.venue_name.chars().take(22).collect(),
+                    case_spans: Vec::new(),
+                    contact_spans: Vec::new(),
+                },
+            );
+        }
+        if let Some(r) = rows.get_mut(&v.venue_id) {
+            let title = format!(
+                "{} – {}",
+                local_time(clock, v.from),
+                local_time(clock, v.until)
+            );
+            r.case_spans.push(scale.span(v.from, v.until, title));
+        }
+    }
+    for c in &trace.contacts {
+        if let Some(r) = rows.get_mut(&c.venue_id) {
+            let title = format!(
+                "{} {} – {}",
+                c.device_id,
+                local_time(clock, c.overlap_from),
+                local_time(clock, c.overlap_until)
+            );
+            r.contact_spans
+                .push(scale.span(c.overlap_from, c.overlap_until, title));
+        }
+    }
+    let timeline: Vec<TimelineRow> = order
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| {
+            rows.remove(id).map(|mut r| {
+                r.y = i as f64 * TIMELINE_ROW_H;
+                r
+            })
+        })
+        .collect();
+    let timeline_h = (timeline.len().max(1) as f64) * TIMELINE_ROW_H + 20.0;
+    let page = CasePage {
+        l: authed.layout("cases"),
+        visits: trace
+            .visits
+            .iter()
+            .map(|v| VisitRow {
+                venue_name: v.venue_name.clone(),
+                from: local_time(clock, v.from),
+                until: local_time(clock, v.until),
+            })
+            .collect(),
+        contacts: trace
+            .contacts
+            .iter()
+            .map(|c| ContactRow {
+                device_id: c.device_id.clone(),
+                person: c.person.clone(),
+                venue_name: c.venue_name.clone(),
+                from: local_time(clock, c.overlap_from),
+                until: local_time(clock, c.overlap_until),
+                minutes: (c.overlap_until - c.overlap_from).num_minutes(),
+            })
+            .collect(),
+        case: case_row(clock, trace.case),
+        timeline,
+        timeline_w: TIMELINE_W,
+        timeline_h,
+        label_w: TIMELINE_LABEL_W,
+        row_h: TIMELINE_ROW_H,
+        windows,
+    };
+    html(authed.lang, &page)
+}
+
+pub async fn csv<B: ConsoleBackend>(
+    State(state): State<Arc<Console<B>>>,
+    _authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let trace = state.backend.trace(&id).await?;
+    let rows: Vec<Vec<String>> = trace
+        .contacts
+        .into_iter()
+        .map(|c| {
+            vec![
+                c.device_id,
+                c.person.unwrap_or_default(),
+                c.venue_id,
+                c.venue_name,
+                c.overlap_from.to_rfc3339(),
+                c.overlap_until.to_rfc3339(),
+                (c.overlap_until - c.overlap_from).num_minutes().to_string(),
+            ]
+        })
+        .collect();
+    let body = super::write_csv(
+        &[
+            "device_id",
+            "person",
+            "venue_id",
+            "venue_name",
+            "overlap_from",
+            "overlap_until",
+            "overlap_minutes",
+        ],
+        &rows,
+    )?;
+    let safe: String = id.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    Ok(csv_response(&format!("contacts-{safe}.csv"), body))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn publish<B: ConsoleBackend>(
+    State(state): State<Arc<Console<B>>>,
+    authed: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    authed.check_csrf(&f.csrf)?;
+    let windows = state.backend.publish(&id).await?;
+    log::info!("console: published {} exposure windows", windows.len());
+    Ok(Redirect::to(&format!("{BASE}/cases/{id}")).into_response())
+}

@@ -1,0 +1,201 @@
+//! Compliance: the inspection list (no or unusually few scans), sortable, as CSV.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use chrono::Duration;
+use serde::Deserialize;
+
+use super::venues::{category_options, parse_category};
+use super::{Authed, Layout, PageError, csv_response, html, write_csv};
+use crate::Console;
+use crate::backend::{ConsoleBackend, ScanCountQuery};
+use crate::compliance::{Finding, Flagged, SortKey, inspect, sort};
+
+pub const DEFAULT_DAYS: u32 = 14;
+pub const MAX_DAYS: u32 = 21;
+/// Rows shown on the page; the CSV has them all.
+pub const PAGE_ROWS: usize = 500;
+
+#[derive(Deserialize, Default)]
+pub struct ComplianceQuery {
+    #[serde(default)]
+    days: Option<u32>,
+    #[serde(default)]
+    ward: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
+}
+
+struct Listing {
+    days: u32,
+    sort: SortKey,
+    descending: bool,
+    checked: usize,
+    flagged: Vec<Flagged>,
+}
+
+async fn listing<B: ConsoleBackend>(
+    state: &Console<B>,
+    q: &ComplianceQuery,
+) -> Result<Listing, PageError> {
+    let days = q.days.unwrap_or(DEFAULT_DAYS).clamp(1, MAX_DAYS);
+    let to_day = state.config.clock.now().date_naive();
+    let from_day = to_day - Duration::days(i64::from(days) - 1);
+    let rows = state
+        .backend
+        .scan_counts(&ScanCountQuery {
+            from_day,
+            to_day,
+            ward: q.ward.trim().to_owned(),
+            category: parse_category(&q.category)?,
+        })
+        .await?;
+    let checked = rows.len();
+    let mut flagged = inspect(rows);
+    let key = SortKey::parse(&q.sort);
+    let descending = q.dir == "desc";
+    sort(&mut flagged, key, descending);
+    Ok(Listing {
+        days,
+        sort: key,
+        descending,
+        checked,
+        flagged,
+    })
+}
+
+pub struct ComplianceRow {
+    pub id: String,
+    pub name: String,
+    pub ward: String,
+    pub category: &'static str,
+    pub address: String,
+    pub scans: u64,
+    pub peer_median: String,
+    pub none: bool,
+}
+
+#[derive(Template)]
+#[template(path = "compliance.html")]
+struct CompliancePage {
+    l: Layout,
+    days: u32,
+    ward: String,
+    category: String,
+    categories: Vec<(&'static str, &'static str)>,
+    sort: &'static str,
+    descending: bool,
+    checked: usize,
+    flagged_total: usize,
+    rows: Vec<ComplianceRow>,
+    /// Query string (without sort and dir) that keeps the filters on sort links.
+    filter_qs: String,
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub async fn page<B: ConsoleBackend>(
+    State(state): State<Arc<Console<B>>>,
+    authed: Authed,
+    Query(q): Query<ComplianceQuery>,
+) -> Result<Response, PageError> {
+    let list = listing(&state, &q).await?;
+    let lang = authed.lang.lang;
+    let flagged_total = list.flagged.len();
+    let rows = list
+        .flagged
+        .into_iter()
+        .take(PAGE_ROWS)
+        .map(|f| ComplianceRow {
+            category: lang.category(f.row.venue.category),
+            scans: f.row.scans,
+            peer_median: format!("{:.1}", f.peer_median),
+            none: f.finding == Finding::NoScans,
+            id: f.row.venue.id,
+            name: f.row.venue.name,
+            ward: f.row.venue.ward,
+            address: f.row.venue.address,
+        })
+        .collect();
+    let filter_qs = format!(
+        "days={}&ward={}&category={}",
+        list.days,
+        encode(q.ward.trim()),
+        encode(q.category.trim())
+    );
+    html(
+        authed.lang,
+        &CompliancePage {
+            l: authed.layout("compliance"),
+            days: list.days,
+            ward: q.ward.trim().to_owned(),
+            category: q.category,
+            categories: category_options(lang),
+            sort: list.sort.as_str(),
+            descending: list.descending,
+            checked: list.checked,
+            flagged_total,
+            rows,
+            filter_qs,
+        },
+    )
+}
+
+pub async fn csv<B: ConsoleBackend>(
+    State(state): State<Arc<Console<B>>>,
+    _authed: Authed,
+    Query(q): Query<ComplianceQuery>,
+) -> Result<Response, PageError> {
+    let list = listing(&state, &q).await?;
+    let rows: Vec<Vec<String>> = list
+        .flagged
+        .into_iter()
+        .map(|f| {
+            let v = f.row.venue;
+            vec![
+                v.id,
+                v.name,
+                v.category.as_str().to_owned(),
+                v.ward,
+                v.address,
+                f.row.scans.to_string(),
+                format!("{:.1}", f.peer_median),
+                match f.finding {
+                    Finding::NoScans => "no-scans",
+                    Finding::FewScans => "few-scans",
+                }
+                .to_owned(),
+            ]
+        })
+        .collect();
+    let body = write_csv(
+        &[
+            "venue_id",
+            "name",
+            "category",
+            "ward",
+            "address",
+            "scans",
+            "peer_median",
+            "finding",
+        ],
+        &rows,
+    )?;
+    Ok(csv_response("compliance.csv", body))
+}

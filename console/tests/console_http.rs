@@ -1,0 +1,219 @@
+//! The console's HTTP contract without a browser: security headers, cookie attributes,
+//! CSRF refusals, the sign-in throttle, and that nothing is served before sign-in.
+
+// Helpers outside #[test] fns: a failed step stops the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use axum::response::Response;
+use tower::ServiceExt;
+use vaora_console::backend::{ConsoleBackend, VenueFilter};
+use vaora_console::{ConsoleConfig, session::FREE_FAILURES};
+use vaora_core::FixedClock;
+
+use support::memory::MemoryBackend;
+use support::*;
+
+fn app() -> (axum::Router, Arc<MemoryBackend>) {
+    let backend = Arc::new(MemoryBackend::new(authority_key(), now()));
+    seed(&backend);
+    let config = ConsoleConfig {
+        authority_keys: vec![authority_public()],
+        clock: Arc::new(FixedClock::new(now())),
+        secure_cookies: true,
+    };
+    let router =
+        axum::Router::new().nest("/console", vaora_console::router(backend.clone(), config));
+    (router, backend)
+}
+
+fn from_ip(mut req: Request<Body>, ip: [u8; 4]) -> Request<Body> {
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((ip, 40000))));
+    req
+}
+
+async fn send(app: &axum::Router, req: Request<Body>) -> Response {
+    app.clone()
+        .oneshot(from_ip(req, [127, 0, 0, 1]))
+        .await
+        .unwrap()
+}
+
+fn login_request(token: &str) -> Request<Body> {
+    let body = format!("token={}", token.replace('+', "%2B"));
+    Request::post("/console/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn body_text(res: Response) -> String {
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// Signs in and returns the session cookie pair and the page's CSRF token.
+async fn sign_in(app: &axum::Router) -> (String, String) {
+    let res = send(app, login_request(&valid_token())).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let set = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let page = send(
+        app,
+        Request::get("/console/venues")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let html = body_text(page).await;
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let csrf = html[start..start + 64].to_owned();
+    (cookie, csrf)
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let (app, _) = app();
+    for path in ["/console/login", "/console", "/console/static/console.css"] {
+        let res = send(&app, Request::get(path).body(Body::empty()).unwrap()).await;
+        let h = res.headers();
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'none'"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+}
+
+#[tokio::test]
+async fn nothing_is_served_before_sign_in() {
+    let (app, _) = app();
+    for path in [
+        "/console",
+        "/console/venues",
+        "/console/compliance.csv",
+        "/console/cases",
+    ] {
+        let res = send(&app, Request::get(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(res.headers()[header::LOCATION], "/console/login");
+    }
+}
+
+#[tokio::test]
+async fn session_cookie_is_httponly_strict_and_secure_and_opaque() {
+    let (app, _) = app();
+    let token = valid_token();
+    let res = send(&app, login_request(&token)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/console");
+    let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(set.starts_with("vaora_console_session="));
+    assert!(set.contains("; HttpOnly") && set.contains("; SameSite=Strict"));
+    assert!(set.contains("; Secure") && set.contains("; Path=/console"));
+    assert!(!set.contains(&token[10..30]), "the cookie is not the token");
+}
+
+#[tokio::test]
+async fn state_changes_without_the_sessions_csrf_token_are_refused() {
+    let (app, backend) = app();
+    let (cookie, csrf) = sign_in(&app).await;
+    let count = || async {
+        let f = VenueFilter {
+            limit: 1000,
+            ..VenueFilter::default()
+        };
+        backend.search_venues(&f).await.unwrap().len()
+    };
+    let before = count().await;
+    let form = |csrf: &str| {
+        Request::post("/console/venues")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "csrf={csrf}&name=Ch%E1%BB%A3&category=market&ward=W&address="
+            )))
+            .unwrap()
+    };
+    let res = send(&app, form(&"0".repeat(64))).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(count().await, before);
+    let res = send(&app, form(&csrf)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count().await, before + 1);
+    // The form without any session is sent to sign in, and changes nothing.
+    let anon = Request::post("/console/venues")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "csrf={csrf}&name=X&category=market&ward=W"
+        )))
+        .unwrap();
+    assert_eq!(send(&app, anon).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count().await, before + 1);
+}
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_from_one_address_are_slowed_down() {
+    let (app, _) = app();
+    let ip = [10, 9, 8, 7];
+    for _ in 0..=FREE_FAILURES {
+        let res = app
+            .clone()
+            .oneshot(from_ip(login_request("vaora-ct1.AAAA"), ip))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right token waits: the address is blocked for a while.
+    let res = app
+        .clone()
+        .oneshot(from_ip(login_request(&valid_token()), ip))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(body_text(res).await.contains("too many failed sign-ins"));
+    // Another address is not affected.
+    let res = app
+        .clone()
+        .oneshot(from_ip(login_request(&valid_token()), [10, 9, 8, 6]))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn csv_exports_neutralise_spreadsheet_formulas() {
+    let (app, backend) = app();
+    backend.add_venue(
+        "=HYPERLINK(\"x\")",
+        vaora_core::venue::VenueCategory::Market,
+        WARD,
+    );
+    let (cookie, _) = sign_in(&app).await;
+    let res = send(
+        &app,
+        Request::get("/console/compliance.csv")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csv = body_text(res).await;
+    assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{csv}");
+}

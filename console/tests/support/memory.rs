@@ -1,0 +1,365 @@
+//! TEST DOUBLE: an in-memory `ConsoleBackend` for the console's own tests.
+//!
+//! It exists only so the console can be driven in a browser before the server's storage
+//! implements the trait. It is deliberately naive (linear scans) and is not shipped.
+//! Codes and posters are real: core's `VenueIssuer` signs, core's poster renderer draws.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use vaora_console::backend::*;
+use vaora_core::render::poster::{Poster, poster_png, poster_svg};
+use vaora_core::venue::{self as venue, Authority, VenueCategory, VenueIssuer};
+
+#[derive(Debug, Clone)]
+pub struct CheckIn {
+    pub device_id: String,
+    pub person: Option<String>,
+    pub venue_id: String,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+#[derive(Default)]
+struct Data {
+    venues: BTreeMap<String, VenueDetail>,
+    checkins: Vec<CheckIn>,
+    devices: u64,
+    cases: Vec<CaseSummary>,
+    published: Vec<PublishedWindow>,
+    next: u64,
+}
+
+pub struct MemoryBackend {
+    issuer: VenueIssuer,
+    now: DateTime<Utc>,
+    data: Mutex<Data>,
+}
+
+impl MemoryBackend {
+    pub fn new(authority: Authority, now: DateTime<Utc>) -> Self {
+        Self {
+            issuer: VenueIssuer::new(authority),
+            now,
+            data: Mutex::new(Data::default()),
+        }
+    }
+
+    pub fn add_venue(&self, name: &str, category: VenueCategory, ward: &str) -> String {
+        self.insert_venue(NewVenue {
+            name: name.into(),
+            category,
+            ward: ward.into(),
+            address: format!("{} street", name.len()),
+        })
+        .unwrap()
+        .venue
+        .id
+    }
+
+    fn insert_venue(&self, v: NewVenue) -> Result<VenueDetail, BackendError> {
+        let v = NewVenue {
+            // Venue codes pack names into a small alphabet and length; keep test names fitting.
+            name: v.name.chars().take(60).collect(),
+            ..v
+        };
+        let code = self
+            .issuer
+            .issue(venue::NewVenue {
+                venue_id: None,
+                name: v.name.clone(),
+                address: v.address.clone(),
+                category: v.category,
+                default_stay_min: 60,
+                valid_from: self.now,
+                valid_until: self.now + Duration::days(365),
+            })
+            .map_err(|e| {
+                BackendError::Invalid(format!(
+                    "{e}: {:?}",
+                    std::error::Error::source(&e).map(|s| s.to_string())
+                ))
+            })?;
+        let id = code.info.venue_id.to_hex();
+        let code_text = code.to_text();
+        let mut d = self.data.lock().unwrap();
+        let detail = VenueDetail {
+            venue: VenueSummary {
+                id: id.clone(),
+                name: v.name,
+                category: v.category,
+                ward: v.ward,
+                address: v.address,
+                registered_at: self.now,
+                revoked: false,
+            },
+            code_text,
+        };
+        d.venues.insert(id, detail.clone());
+        Ok(detail)
+    }
+
+    pub fn add_checkin(&self, c: CheckIn) {
+        self.data.lock().unwrap().checkins.push(c);
+    }
+
+    pub fn set_devices(&self, n: u64) {
+        self.data.lock().unwrap().devices = n;
+    }
+
+    fn overlaps(
+        a0: DateTime<Utc>,
+        a1: DateTime<Utc>,
+        b0: DateTime<Utc>,
+        b1: DateTime<Utc>,
+    ) -> bool {
+        a0 < b1 && b0 < a1
+    }
+
+    fn trace_locked(d: &Data, case_id: &str) -> Result<Trace, BackendError> {
+        let case = d
+            .cases
+            .iter()
+            .find(|c| c.id == case_id)
+            .cloned()
+            .ok_or_else(|| BackendError::NotFound(format!("case {case_id}")))?;
+        let name = |id: &str| {
+            d.venues
+                .get(id)
+                .map(|v| v.venue.name.clone())
+                .unwrap_or_default()
+        };
+        let visits: Vec<&CheckIn> = d
+            .checkins
+            .iter()
+            .filter(|c| {
+                c.device_id == case.subject.device_id
+                    && (case.subject.person.is_none() || c.person == case.subject.person)
+                    && Self::overlaps(c.from, c.until, case.from, case.until)
+            })
+            .collect();
+        let mut contacts = Vec::new();
+        for v in &visits {
+            for c in &d.checkins {
+                if c.venue_id == v.venue_id
+                    && c.device_id != case.subject.device_id
+                    && Self::overlaps(c.from, c.until, v.from, v.until)
+                {
+                    contacts.push(Contact {
+                        device_id: c.device_id.clone(),
+                        person: c.person.clone(),
+                        venue_id: c.venue_id.clone(),
+                        venue_name: name(&c.venue_id),
+                        overlap_from: c.from.max(v.from),
+                        overlap_until: c.until.min(v.until),
+                    });
+                }
+            }
+        }
+        Ok(Trace {
+            visits: visits
+                .iter()
+                .map(|v| CaseVisit {
+                    venue_id: v.venue_id.clone(),
+                    venue_name: name(&v.venue_id),
+                    from: v.from,
+                    until: v.until,
+                })
+                .collect(),
+            case,
+            contacts,
+        })
+    }
+}
+
+impl ConsoleBackend for MemoryBackend {
+    async fn overview(&self, today: NaiveDate, days: u32) -> Result<Overview, BackendError> {
+        let d = self.data.lock().unwrap();
+        let mut by_cat: BTreeMap<u8, u64> = BTreeMap::new();
+        let mut by_ward: BTreeMap<String, u64> = BTreeMap::new();
+        for v in d.venues.values().filter(|v| !v.venue.revoked) {
+            *by_cat.entry(v.venue.category.code()).or_default() += 1;
+            *by_ward.entry(v.venue.ward.clone()).or_default() += 1;
+        }
+        let first = today - Duration::days(i64::from(days) - 1);
+        let per_day = (0..days)
+            .map(|i| {
+                let day = first + Duration::days(i64::from(i));
+                let n = d
+                    .checkins
+                    .iter()
+                    .filter(|c| c.from.date_naive() == day)
+                    .count() as u64;
+                (day, n)
+            })
+            .collect();
+        let mut wards: Vec<(String, u64)> = by_ward.into_iter().collect();
+        wards.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(Overview {
+            venues_by_category: by_cat
+                .into_iter()
+                .filter_map(|(c, n)| VenueCategory::from_code(c).map(|c| (c, n)))
+                .collect(),
+            venues_by_ward: wards,
+            checkins_per_day: per_day,
+            registered_devices: d.devices,
+            open_cases: d.cases.iter().filter(|c| c.published_at.is_none()).count() as u64,
+        })
+    }
+
+    async fn search_venues(&self, f: &VenueFilter) -> Result<Vec<VenueSummary>, BackendError> {
+        let d = self.data.lock().unwrap();
+        let text = f.text.to_lowercase();
+        Ok(d.venues
+            .values()
+            .map(|v| &v.venue)
+            .filter(|v| f.include_revoked || !v.revoked)
+            .filter(|v| f.category.is_none_or(|c| c == v.category))
+            .filter(|v| f.ward.is_empty() || v.ward == f.ward)
+            .filter(|v| {
+                text.is_empty()
+                    || v.name.to_lowercase().contains(&text)
+                    || v.address.to_lowercase().contains(&text)
+            })
+            .take(f.limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn venue(&self, id: &str) -> Result<VenueDetail, BackendError> {
+        self.data
+            .lock()
+            .unwrap()
+            .venues
+            .get(id)
+            .cloned()
+            .ok_or_else(|| BackendError::NotFound(format!("venue {id}")))
+    }
+
+    async fn register_venue(&self, venue: NewVenue) -> Result<VenueDetail, BackendError> {
+        self.insert_venue(venue)
+    }
+
+    async fn revoke_venue(&self, id: &str) -> Result<(), BackendError> {
+        let mut d = self.data.lock().unwrap();
+        let v = d
+            .venues
+            .get_mut(id)
+            .ok_or_else(|| BackendError::NotFound(format!("venue {id}")))?;
+        v.venue.revoked = true;
+        Ok(())
+    }
+
+    async fn poster(&self, id: &str, format: PosterFormat) -> Result<Vec<u8>, BackendError> {
+        let d = self.venue(id).await?;
+        let poster = Poster {
+            title: d.venue.name,
+            lines: vec![d.venue.address, d.venue.ward],
+            footer: "Quét mã để khai báo".into(),
+            code_text: d.code_text,
+        };
+        let fail = |e: vaora_core::render::RenderError| BackendError::Storage(e.to_string());
+        Ok(match format {
+            PosterFormat::Png => poster_png(&poster).map_err(fail)?,
+            PosterFormat::Svg => poster_svg(&poster).map_err(fail)?.into_bytes(),
+        })
+    }
+
+    async fn scan_counts(&self, q: &ScanCountQuery) -> Result<Vec<VenueScanCount>, BackendError> {
+        let d = self.data.lock().unwrap();
+        Ok(d.venues
+            .values()
+            .map(|v| &v.venue)
+            .filter(|v| !v.revoked)
+            .filter(|v| q.ward.is_empty() || v.ward == q.ward)
+            .filter(|v| q.category.is_none_or(|c| c == v.category))
+            .map(|v| VenueScanCount {
+                venue: v.clone(),
+                scans: d
+                    .checkins
+                    .iter()
+                    .filter(|c| {
+                        c.venue_id == v.id
+                            && c.from.date_naive() >= q.from_day
+                            && c.from.date_naive() <= q.to_day
+                    })
+                    .count() as u64,
+            })
+            .collect())
+    }
+
+    async fn mark_case(&self, case: NewCase) -> Result<CaseSummary, BackendError> {
+        let mut d = self.data.lock().unwrap();
+        d.next += 1;
+        let summary = CaseSummary {
+            id: format!("c{:04}", d.next),
+            subject: case.subject,
+            from: case.from,
+            until: case.until,
+            marked_at: self.now,
+            published_at: None,
+        };
+        d.cases.push(summary.clone());
+        Ok(summary)
+    }
+
+    async fn cases(&self) -> Result<Vec<CaseSummary>, BackendError> {
+        Ok(self
+            .data
+            .lock()
+            .unwrap()
+            .cases
+            .iter()
+            .rev()
+            .cloned()
+            .collect())
+    }
+
+    async fn trace(&self, case_id: &str) -> Result<Trace, BackendError> {
+        Self::trace_locked(&self.data.lock().unwrap(), case_id)
+    }
+
+    async fn publish(&self, case_id: &str) -> Result<Vec<PublishedWindow>, BackendError> {
+        let mut d = self.data.lock().unwrap();
+        let trace = Self::trace_locked(&d, case_id)?;
+        if trace.case.published_at.is_some() {
+            return Ok(d
+                .published
+                .iter()
+                .filter(|w| w.case_id == case_id)
+                .cloned()
+                .collect());
+        }
+        let windows: Vec<PublishedWindow> = trace
+            .visits
+            .iter()
+            .map(|v| PublishedWindow {
+                case_id: case_id.to_owned(),
+                venue_id: v.venue_id.clone(),
+                venue_name: v.venue_name.clone(),
+                from: v.from,
+                until: v.until,
+                level: 1,
+                published_at: self.now,
+            })
+            .collect();
+        d.published.extend(windows.iter().cloned());
+        if let Some(c) = d.cases.iter_mut().find(|c| c.id == case_id) {
+            c.published_at = Some(self.now);
+        }
+        Ok(windows)
+    }
+
+    async fn published(&self) -> Result<Vec<PublishedWindow>, BackendError> {
+        Ok(self
+            .data
+            .lock()
+            .unwrap()
+            .published
+            .iter()
+            .rev()
+            .cloned()
+            .collect())
+    }
+}
