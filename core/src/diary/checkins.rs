@@ -18,6 +18,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::outbox::{SyncState, enqueue};
 use super::time::{
     id_col, local_day_start, next_local_midnight, opt_id_col, opt_time_col, time_col, to_ms,
+    trunc_ms,
 };
 use super::{Diary, DiaryError};
 use crate::identity::DeviceIdentity;
@@ -281,7 +282,7 @@ impl Diary {
     pub fn check_in(&mut self, req: CheckInRequest) -> Result<Vec<CheckIn>, DiaryError> {
         let now = self.clock.now();
         let offset = self.clock.local_offset();
-        let at = req.at.unwrap_or(now);
+        let at = trunc_ms(req.at.unwrap_or(now));
         if at > now {
             return Err(DiaryError::Invalid(
                 "a check-in cannot be in the future".into(),
@@ -321,7 +322,7 @@ impl Diary {
         let identity = &self.identity;
         let tx = self.conn.transaction()?;
         close_due(&tx, identity, &now)?;
-        let mut ids = Vec::with_capacity(req.people.len());
+        let mut done = Vec::with_capacity(req.people.len());
         for person_id in &req.people {
             let person_name: String = tx
                 .prepare_cached(
@@ -391,10 +392,21 @@ impl Diary {
                 to_ms(&auto_out_at),
             ])?;
             enqueue(&tx, &record, &body.id, &body.id, &now)?;
-            ids.push(body.id);
+            done.push(CheckIn {
+                id: body.id,
+                person_id: body.person_id,
+                person_name: body.person_name,
+                venue: body.venue,
+                method: body.method,
+                checked_in_at: at,
+                checked_out_at: None,
+                auto_out_at,
+                out_reason: None,
+                sync_state: SyncState::Pending,
+            });
         }
         tx.commit()?;
-        ids.iter().map(|id| self.checkin(id)).collect()
+        Ok(done)
     }
 
     /// Checks out one check-in (`Some(id)`) or every open one (`None`), at `at` or now.
@@ -405,7 +417,7 @@ impl Diary {
         at: Option<DateTime<Utc>>,
     ) -> Result<Vec<Id128>, DiaryError> {
         let now = self.clock.now();
-        let at = at.unwrap_or(now);
+        let at = trunc_ms(at.unwrap_or(now));
         if at > now {
             return Err(DiaryError::Invalid(
                 "a check-out cannot be in the future".into(),
@@ -464,6 +476,8 @@ impl Diary {
     ) -> Result<CheckIn, DiaryError> {
         let now = self.clock.now();
         let offset = self.clock.local_offset();
+        let checked_in_at = trunc_ms(checked_in_at);
+        let checked_out_at = checked_out_at.map(trunc_ms);
         if checked_in_at > now || checked_out_at.is_some_and(|o| o > now) {
             return Err(DiaryError::Invalid("times cannot be in the future".into()));
         }

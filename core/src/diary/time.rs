@@ -16,6 +16,13 @@ pub(crate) fn from_ms(ms: i64) -> Result<DateTime<Utc>, DiaryError> {
         .ok_or_else(|| DiaryError::Corrupt(format!("stored time {ms} is out of range")))
 }
 
+/// Drops sub-millisecond precision: storage and signed records keep milliseconds.
+pub(crate) fn trunc_ms(t: DateTime<Utc>) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(t.timestamp_millis())
+        .single()
+        .unwrap_or(t)
+}
+
 /// The UTC instant at which the local day `date` (in `offset`) starts.
 pub(crate) fn local_day_start(date: NaiveDate, offset: FixedOffset) -> DateTime<Utc> {
     let naive = date.and_time(chrono::NaiveTime::MIN);

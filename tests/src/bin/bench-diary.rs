@@ -1,0 +1,254 @@
+//! Diary benchmarks (numbers, not assertions): the whole check-in write, encrypted vs the
+//! same write on an unencrypted diary in the same run; opening a 100,000-check-in diary
+//! and listing the newest 50; one person's last 21 days.
+//!
+//! Usage: cargo run --release -p vaora-tests --bin bench-diary [-- --quick]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{Duration, Utc};
+use vaora_core::diary::{CheckInRequest, Diary, DiaryConfig, DiaryKey, NewPerson, Page};
+use vaora_core::records::{CheckInMethod, VenueRef};
+use vaora_core::venue::VenueCategory;
+use vaora_core::{Clock, FixedClock, Id128};
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn pct(sorted: &[StdDuration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1e6
+}
+
+struct Stats {
+    p50: f64,
+    p99: f64,
+}
+
+fn stats(mut v: Vec<StdDuration>) -> Stats {
+    v.sort();
+    Stats {
+        p50: pct(&v, 0.5),
+        p99: pct(&v, 0.99),
+    }
+}
+
+fn venue(i: usize) -> VenueRef {
+    VenueRef {
+        id: Id128::random().ok(),
+        name: format!("Cửa hàng tiện lợi số {i}"),
+        address: "123 Nguyễn Huệ, Quận 1, TP. Hồ Chí Minh".into(),
+        category: VenueCategory::RestaurantOrShop,
+        issuer_key_id: Some("hcm-2026-01".into()),
+        verified: true,
+    }
+}
+
+fn open(path: &Path, key: Option<&DiaryKey>, clock: Arc<dyn Clock>) -> Res<Diary> {
+    Ok(match key {
+        Some(k) => Diary::open(path, k, clock, DiaryConfig::default())?,
+        None => Diary::open_plaintext_for_bench(path, clock, DiaryConfig::default())?,
+    })
+}
+
+/// Timed: one check-in (sign, check-in row, outbox row, one transaction).
+/// Untimed: the check-out that follows, so every timed write starts from the same state.
+fn bench_write(dir: &Path, key: Option<&DiaryKey>, n: usize, warmup: usize) -> Res<Stats> {
+    let name = if key.is_some() {
+        "w-enc.db"
+    } else {
+        "w-plain.db"
+    };
+    let clock = Arc::new(FixedClock::new(Utc::now() - Duration::days(1)));
+    let mut d = open(&dir.join(name), key, clock.clone())?;
+    let owner = d.owner_id();
+    let mut times = Vec::with_capacity(n);
+    for i in 0..(n + warmup) {
+        clock.advance(Duration::seconds(10));
+        let req = CheckInRequest {
+            people: vec![owner],
+            venue: venue(i),
+            method: CheckInMethod::ScannedVenueCode,
+            at: None,
+            venue_default_stay: None,
+        };
+        let t = Instant::now();
+        d.check_in(req)?;
+        let e = t.elapsed();
+        if i >= warmup {
+            times.push(e);
+        }
+        clock.advance(Duration::seconds(1));
+        d.check_out(None, None)?;
+    }
+    d.close()?;
+    Ok(stats(times))
+}
+
+/// A check-in that closes the person's open one (two signed records in one transaction).
+fn bench_supersede(dir: &Path, key: Option<&DiaryKey>, n: usize) -> Res<Stats> {
+    let name = if key.is_some() {
+        "s-enc.db"
+    } else {
+        "s-plain.db"
+    };
+    let clock = Arc::new(FixedClock::new(Utc::now() - Duration::days(1)));
+    let mut d = open(&dir.join(name), key, clock.clone())?;
+    let owner = d.owner_id();
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n + 200 {
+        clock.advance(Duration::seconds(10));
+        let req = CheckInRequest {
+            people: vec![owner],
+            venue: venue(i),
+            method: CheckInMethod::ScannedVenueCode,
+            at: None,
+            venue_default_stay: None,
+        };
+        let t = Instant::now();
+        d.check_in(req)?;
+        if i >= 200 {
+            times.push(t.elapsed());
+        }
+    }
+    d.close()?;
+    Ok(stats(times))
+}
+
+/// Builds a diary with `n` check-ins of 4 people spread over the last 20 days.
+fn build_big(path: &Path, key: Option<&DiaryKey>, n: usize) -> Res<(Arc<FixedClock>, Id128)> {
+    let start = Utc::now() - Duration::days(20);
+    let step = Duration::milliseconds(20 * 24 * 3600 * 1000 / n as i64);
+    let clock = Arc::new(FixedClock::new(start));
+    let mut d = open(path, key, clock.clone())?;
+    let mut people = vec![d.owner_id()];
+    for name in ["Mẹ", "Bố", "Bé Bin"] {
+        people.push(
+            d.add_person(NewPerson {
+                display_name: name.into(),
+                ..NewPerson::default()
+            })?
+            .id,
+        );
+    }
+    for i in 0..n {
+        clock.advance(step);
+        d.check_in(CheckInRequest {
+            people: vec![people[i % people.len()]],
+            venue: venue(i % 500),
+            method: CheckInMethod::ScannedVenueCode,
+            at: None,
+            venue_default_stay: None,
+        })?;
+    }
+    d.close()?;
+    clock.advance(Duration::minutes(1));
+    Ok((clock, people[1]))
+}
+
+fn median_ms(mut v: Vec<StdDuration>) -> f64 {
+    v.sort();
+    v[v.len() / 2].as_secs_f64() * 1e3
+}
+
+fn main() -> Res<()> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let (n_write, n_big, reps) = if quick {
+        (1000, 10_000, 20)
+    } else {
+        (5000, 100_000, 50)
+    };
+    let dir = tempfile::tempdir()?;
+    let key = DiaryKey::generate()?;
+    println!("bench-diary (synchronous=NORMAL, WAL; SQLCipher 4 raw key vs no key, same library)");
+
+    let enc = bench_write(dir.path(), Some(&key), n_write, 300)?;
+    let plain = bench_write(dir.path(), None, n_write, 300)?;
+    println!("\ncheck-in write: sign + check-in row + outbox row, one transaction (n={n_write})");
+    println!(
+        "  encrypted   p50 {:7.1} µs   p99 {:7.1} µs",
+        enc.p50, enc.p99
+    );
+    println!(
+        "  plaintext   p50 {:7.1} µs   p99 {:7.1} µs",
+        plain.p50, plain.p99
+    );
+    println!(
+        "  ratio       p50 {:7.2}x     p99 {:7.2}x   (goal: encrypted ≤ 100 µs p50, ≤ 300 µs p99)",
+        enc.p50 / plain.p50,
+        enc.p99 / plain.p99
+    );
+    let enc_s = bench_supersede(dir.path(), Some(&key), n_write)?;
+    let plain_s = bench_supersede(dir.path(), None, n_write)?;
+    println!("check-in that also closes the open one (2 signed records, one transaction)");
+    println!(
+        "  encrypted   p50 {:7.1} µs   p99 {:7.1} µs",
+        enc_s.p50, enc_s.p99
+    );
+    println!(
+        "  plaintext   p50 {:7.1} µs   p99 {:7.1} µs",
+        plain_s.p50, plain_s.p99
+    );
+
+    println!("\nbuilding diaries with {n_big} check-ins (4 people, 20 days)…");
+    let big_enc = dir.path().join("big-enc.db");
+    let big_plain = dir.path().join("big-plain.db");
+    let built = Instant::now();
+    let (clock_e, person_e) = build_big(&big_enc, Some(&key), n_big)?;
+    let build_s = built.elapsed().as_secs_f64();
+    let (clock_p, person_p) = build_big(&big_plain, None, n_big)?;
+    println!("  built the encrypted one in {build_s:.1} s");
+
+    let mut open_enc = Vec::new();
+    let mut open_plain = Vec::new();
+    let mut person_enc = Vec::new();
+    let mut person_all = Vec::new();
+    let mut rows_all = 0;
+    for _ in 0..reps {
+        let t = Instant::now();
+        let d = open(&big_enc, Some(&key), clock_e.clone())?;
+        let list = d.list_checkins(Page::first(50))?;
+        open_enc.push(t.elapsed());
+        assert_eq!(list.len(), 50);
+
+        let since = clock_e.now() - Duration::days(21);
+        let t = Instant::now();
+        let l = d.list_person(&person_e, Some(since), Page::first(50))?;
+        person_enc.push(t.elapsed());
+        assert_eq!(l.len(), 50);
+        let t = Instant::now();
+        let all = d.list_person(&person_e, Some(since), Page::first(u32::MAX))?;
+        person_all.push(t.elapsed());
+        rows_all = all.len();
+        d.close()?;
+
+        let t = Instant::now();
+        let d = open(&big_plain, None, clock_p.clone())?;
+        let list = d.list_checkins(Page::first(50))?;
+        open_plain.push(t.elapsed());
+        assert_eq!(list.len(), 50);
+        let _ = d.list_person(&person_p, None, Page::first(1))?;
+        d.close()?;
+    }
+    let oe = median_ms(open_enc);
+    let op = median_ms(open_plain);
+    println!(
+        "\nopen a diary of {n_big} check-ins + list the newest 50 (median of {reps}, warm cache)"
+    );
+    println!("  encrypted   {oe:7.2} ms   (goal ≤ 2 ms)");
+    println!("  plaintext   {op:7.2} ms   ratio {:.2}x", oe / op);
+    println!("one person's last 21 days (encrypted, median of {reps})");
+    println!(
+        "  newest 50                {:8.1} µs",
+        median_ms(person_enc) * 1e3
+    );
+    println!(
+        "  all {rows_all:>6} rows          {:8.1} ms",
+        median_ms(person_all)
+    );
+    Ok(())
+}
