@@ -6,6 +6,7 @@
 mod authority;
 mod checkin;
 mod context;
+mod declare;
 mod demo;
 mod diary_cmd;
 mod format;
@@ -61,6 +62,15 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Read QR codes from images (`--batch`: paths on stdin, one result line each).
     Scan(scan::ScanArgs),
+    /// Make a health declaration (for the owner, or `--for` a household member).
+    Declare(declare::DeclareArgs),
+    /// Stored health declarations.
+    #[command(subcommand)]
+    Declarations(declare::DeclarationsCmd),
+    /// Draw a personal code (PNG or SVG); prints the payload text on the last line.
+    PersonalCode(declare::PersonalCodeArgs),
+    /// Staff: record a visitor from their personal code or ID card at this venue.
+    StaffCheckin(declare::StaffCheckinArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -80,6 +90,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Trust(cmd) => trust::run(&cli.global, cmd),
         Command::Verify(args) => verify::run(&cli.global, args),
         Command::Scan(args) => scan::run(&cli.global, &args),
+        Command::Declare(args) => declare::declare(&cli.global, args),
+        Command::Declarations(cmd) => declare::declarations(&cli.global, cmd),
+        Command::PersonalCode(args) => declare::personal_code(&cli.global, args),
+        Command::StaffCheckin(args) => declare::staff_checkin(&cli.global, args),
     }
 }
 

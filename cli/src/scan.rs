@@ -185,6 +185,64 @@ pub fn load_luma(path: &Path) -> anyhow::Result<(Vec<u8>, u32, u32)> {
 mod tests {
     use super::*;
 
+    /// Writes a PNG of `payload` as a QR code, 6 px per module, 4-module quiet zone.
+    fn code_png(dir: &Path, name: &str, payload: &[u8]) -> std::path::PathBuf {
+        let code = qrcode::QrCode::new(payload).unwrap();
+        let n = code.width();
+        let colors = code.to_colors();
+        let scale = 6u32;
+        let side = (n as u32 + 8) * scale;
+        let img = image::GrayImage::from_fn(side, side, |x, y| {
+            let (mx, my) = ((x / scale) as i64 - 4, (y / scale) as i64 - 4);
+            let dark = mx >= 0
+                && my >= 0
+                && (mx as usize) < n
+                && (my as usize) < n
+                && colors[my as usize * n + mx as usize] == qrcode::Color::Dark;
+            image::Luma([if dark { 0 } else { 255 }])
+        });
+        let path = dir.join(name);
+        img.save(&path).unwrap();
+        path
+    }
+
+    #[test]
+    fn batch_prints_one_line_per_path_and_survives_bad_images() {
+        let dir = tempfile::tempdir().unwrap();
+        let payload = "Phở\\tab\there\nline\rend";
+        let good = code_png(dir.path(), "good.png", payload.as_bytes());
+        let blank = dir.path().join("blank.png");
+        image::GrayImage::from_pixel(120, 80, image::Luma([200]))
+            .save(&blank)
+            .unwrap();
+        let bad = dir.path().join("bad.png");
+        std::fs::write(&bad, b"not an image").unwrap();
+        let missing = dir.path().join("missing.jpg");
+        let input = format!(
+            "{}\n{}\n\n{}\r\n{}\n",
+            good.display(),
+            missing.display(),
+            bad.display(),
+            blank.display()
+        );
+        let mut out = Vec::new();
+        batch(input.as_bytes(), &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(lines.len(), 4, "{out}");
+        assert_eq!(lines[0][0], good.display().to_string());
+        assert!(lines[0][1].parse::<u64>().is_ok());
+        assert_eq!(lines[0][2], "Phở\\\\tab\\there\\nline\\rend");
+        assert_eq!(lines[0].len(), 3);
+        assert_eq!(
+            lines[1],
+            vec![missing.display().to_string(), "0".to_owned()]
+        );
+        assert_eq!(lines[2], vec![bad.display().to_string(), "0".to_owned()]);
+        assert_eq!(lines[3].len(), 2);
+        assert_eq!(lines[3][0], blank.display().to_string());
+    }
+
     #[test]
     fn escape_covers_the_four_characters() {
         assert_eq!(escape("a\\b\tc\nd\re"), "a\\\\b\\tc\\nd\\re");

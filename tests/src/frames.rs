@@ -7,6 +7,7 @@
 //! a decoder measurable separately (bench-scan) and let tests check that every format,
 //! stride and rotation reads the same payload.
 
+use qrcode::types::QrError;
 use qrcode::{Color, EcLevel, QrCode};
 use vaora_core::scan::{OwnedFrame, OwnedPlane, PixelFormat, Rotation};
 
@@ -72,19 +73,16 @@ pub struct Modules {
 }
 
 /// Encodes `payload` at error correction `ec`.
-pub fn modules(payload: &[u8], ec: EcLevel) -> Modules {
-    let code = match QrCode::with_error_correction_level(payload, ec) {
-        Ok(c) => c,
-        Err(e) => panic!("test payload does not fit a QR code: {e:?}"),
-    };
-    Modules {
+pub fn modules(payload: &[u8], ec: EcLevel) -> Result<Modules, QrError> {
+    let code = QrCode::with_error_correction_level(payload, ec)?;
+    Ok(Modules {
         size: code.width(),
         dark: code
             .to_colors()
             .into_iter()
             .map(|c| c == Color::Dark)
             .collect(),
-    }
+    })
 }
 
 /// Where and how a code sits in the canvas.
@@ -340,14 +338,19 @@ pub fn sample_payload(rng: &mut Rng, len: usize) -> Vec<u8> {
 }
 
 /// Renders one scene of `condition` into a `width` x `height` upright canvas.
-pub fn scene(condition: Condition, width: usize, height: usize, rng: &mut Rng) -> Scene {
+pub fn scene(
+    condition: Condition,
+    width: usize,
+    height: usize,
+    rng: &mut Rng,
+) -> Result<Scene, QrError> {
     let mut c = Canvas::new(width, height, rng.range(150.0, 200.0) as f32);
     let (w, h) = (width as f64, height as f64);
     let short = w.min(h);
     let deg = rng.range(-12.0, 12.0);
     let len = 40 + (rng.next_u64() % 60) as usize;
     let payload = sample_payload(rng, len);
-    let m = modules(&payload, EcLevel::M);
+    let m = modules(&payload, EcLevel::M)?;
     let mut side = short * rng.range(0.45, 0.7);
     let (cx, cy) = (
         w / 2.0 + rng.range(-0.1, 0.1) * w,
@@ -417,7 +420,7 @@ pub fn scene(condition: Condition, width: usize, height: usize, rng: &mut Rng) -
         }
         Condition::Dense => {
             let long = sample_payload(rng, 170);
-            let dm = modules(&long, EcLevel::M);
+            let dm = modules(&long, EcLevel::M)?;
             payloads = vec![long];
             draw_code(
                 &mut c,
@@ -427,7 +430,7 @@ pub fn scene(condition: Condition, width: usize, height: usize, rng: &mut Rng) -
         }
         Condition::SeveralCodes => {
             let second = sample_payload(rng, 30);
-            let m2 = modules(&second, EcLevel::M);
+            let m2 = modules(&second, EcLevel::M)?;
             side = (w / 2.0).min(h) * 0.75;
             draw_code(
                 &mut c,
@@ -452,10 +455,10 @@ pub fn scene(condition: Condition, width: usize, height: usize, rng: &mut Rng) -
             noise(&mut c, rng.range(4.0, 10.0), rng);
         }
     }
-    Scene {
+    Ok(Scene {
         canvas: c,
         payloads,
-    }
+    })
 }
 
 /// How to pack an upright grey image into a sensor frame.

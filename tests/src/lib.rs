@@ -2,4 +2,5 @@
 
 pub mod crash;
 pub mod frames;
+pub mod records_vectors;
 pub mod venue_vectors;

@@ -2,6 +2,7 @@
 //! bad frames are typed errors; several codes are all returned.
 
 use qrcode::EcLevel;
+use qrcode::types::QrError;
 use vaora_core::scan::{
     Frame, FrameError, OwnedFrame, OwnedPlane, PixelFormat, Pixels, Plane, PlaneName, Rect,
     Rotation, ScanOptions, scan_frame, scan_luma,
@@ -28,33 +29,29 @@ fn opts() -> ScanOptions {
     }
 }
 
-fn texts(frame: &OwnedFrame) -> Vec<Vec<u8>> {
-    let f = match frame.frame() {
-        Ok(f) => f,
-        Err(e) => panic!("generated frame refused: {e}"),
-    };
-    scan_frame(&f, &opts())
+fn texts(frame: &OwnedFrame) -> Result<Vec<Vec<u8>>, FrameError> {
+    Ok(scan_frame(&frame.frame()?, &opts())
         .codes
         .into_iter()
         .map(|c| c.bytes)
-        .collect()
+        .collect())
 }
 
 /// A code placed off-centre (left part), so a wrong rotation or stride would move it.
-fn upright_scene() -> (Vec<u8>, usize, usize, Vec<u8>) {
+fn upright_scene() -> Result<(Vec<u8>, usize, usize, Vec<u8>), QrError> {
     let (w, h) = (241usize, 167usize); // odd sizes: chroma rounding and odd strides
     let payload = "VAORA1:Quán Phở Hà Nội – 12 Lý Thường Kiệt"
         .as_bytes()
         .to_vec();
-    let m = modules(&payload, EcLevel::M);
+    let m = modules(&payload, EcLevel::M)?;
     let mut c = Canvas::new(w, h, 180.0);
     draw_code(&mut c, &m, &Placement::square(100.0, 83.0, 150.0, 0.0, 0.0));
-    (c.to_luma(), w, h, payload)
+    Ok((c.to_luma(), w, h, payload))
 }
 
 #[test]
 fn every_format_stride_and_rotation_reads_the_same_payload() {
-    let (luma, w, h, payload) = upright_scene();
+    let (luma, w, h, payload) = upright_scene().unwrap();
     for format in FORMATS {
         for rotation in ROTATIONS {
             for (row_padding, luma_pixel_stride) in [(0, 1), (3, 1), (17, 2)] {
@@ -65,7 +62,7 @@ fn every_format_stride_and_rotation_reads_the_same_payload() {
                     rotation,
                 };
                 let frame = pack(&luma, w, h, &packing);
-                let found = texts(&frame);
+                let found = texts(&frame).unwrap();
                 assert_eq!(found, vec![payload.clone()], "{packing:?}");
             }
         }
@@ -97,7 +94,7 @@ fn rotation_maps_sensor_pixels_to_the_upright_image() {
 
 #[test]
 fn decoded_text_is_the_exact_vietnamese_string() {
-    let (luma, w, h, payload) = upright_scene();
+    let (luma, w, h, payload) = upright_scene().unwrap();
     let r = scan_luma(&luma, w as u32, h as u32, &opts()).unwrap();
     assert_eq!(r.codes.len(), 1);
     assert_eq!(
@@ -111,7 +108,7 @@ fn region_of_interest_limits_what_is_read() {
     // Code on the right half of the sensor image only.
     let (w, h) = (300usize, 150usize);
     let payload = b"VAORA1:ROI".to_vec();
-    let m = modules(&payload, EcLevel::M);
+    let m = modules(&payload, EcLevel::M).unwrap();
     let mut c = Canvas::new(w, h, 190.0);
     draw_code(&mut c, &m, &Placement::square(225.0, 75.0, 140.0, 0.0, 0.0));
     let luma = c.to_luma();
@@ -133,7 +130,7 @@ fn region_of_interest_limits_what_is_read() {
 #[test]
 fn several_codes_in_one_frame_are_all_returned() {
     let mut rng = Rng::new(3);
-    let s = scene(Condition::SeveralCodes, 640, 320, &mut rng);
+    let s = scene(Condition::SeveralCodes, 640, 320, &mut rng).unwrap();
     let luma = s.canvas.to_luma();
     let all = ScanOptions {
         exhaustive: true,
@@ -155,7 +152,7 @@ fn inverted_turned_and_unevenly_lit_codes_decode() {
         Condition::UnevenLight,
     ] {
         let mut rng = Rng::new(11);
-        let s = scene(cond, 400, 300, &mut rng);
+        let s = scene(cond, 400, 300, &mut rng).unwrap();
         let r = scan_luma(&s.canvas.to_luma(), 400, 300, &opts()).unwrap();
         let got: Vec<_> = r.codes.into_iter().map(|c| c.bytes).collect();
         assert!(got.contains(&s.payloads[0]), "{cond:?}");
@@ -174,7 +171,7 @@ fn a_frame_without_a_code_returns_nothing() {
 
 #[test]
 fn a_spent_budget_stops_before_the_next_attempt() {
-    let (luma, w, h, _) = upright_scene();
+    let (luma, w, h, _) = upright_scene().unwrap();
     let zero = ScanOptions {
         budget: std::time::Duration::ZERO,
         ..ScanOptions::default()
