@@ -101,7 +101,12 @@ fn checkin_scanned(
     policy: Unverified,
 ) -> anyhow::Result<()> {
     let (luma, w, h) = crate::scan::load_luma(image)?;
-    let found = scan_luma(&luma, w, h, &ScanOptions::still_image())?;
+    // One still image and a person waiting: a larger budget than a camera frame gets.
+    let opts = ScanOptions {
+        budget: std::time::Duration::from_secs(10),
+        ..ScanOptions::still_image()
+    };
+    let found = scan_luma(&luma, w, h, &opts)?;
     let texts: Vec<String> = found.codes.iter().filter_map(|c| c.text.clone()).collect();
     let Some(text) = texts
         .iter()

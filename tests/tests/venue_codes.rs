@@ -462,3 +462,31 @@ fn scanning_a_venue_code_checks_in_the_chosen_people_or_writes_nothing() {
     assert!(!done[0].venue.verified);
     assert_eq!(done[0].person_id, child.id);
 }
+
+#[test]
+fn the_phone_scanner_reads_a_rendered_venue_code() {
+    let code = VenueIssuer::new(Authority::test_authority())
+        .issue(new_venue("Bún bò Huế Đông Ba", "110A Nguyễn Du, Quận 1"))
+        .unwrap();
+    let text = code.to_text();
+    let poster = Poster {
+        title: "Bún bò Huế Đông Ba".into(),
+        lines: vec!["110A Nguyễn Du, Quận 1".into()],
+        footer: "Quét mã để khai báo vào / ra".into(),
+        code_text: text.clone(),
+    };
+    let png = poster_png(&poster).unwrap();
+    let img = image::load_from_memory(&png).unwrap().to_luma8();
+    let (w, h) = img.dimensions();
+    let opts = vaora_core::scan::ScanOptions {
+        budget: std::time::Duration::from_secs(60),
+        ..vaora_core::scan::ScanOptions::still_image()
+    };
+    let found = vaora_core::scan::scan_luma(img.as_raw(), w, h, &opts).unwrap();
+    let texts: Vec<String> = found.codes.iter().filter_map(|c| c.text.clone()).collect();
+    assert_eq!(texts, vec![text.clone()]);
+    match classify(&texts[0], &TrustStore::bundled_default(), now()) {
+        Classified::Venue(v) => assert_eq!(v.result, Verification::Valid),
+        other => panic!("classified as {}", other.kind()),
+    }
+}
