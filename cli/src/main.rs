@@ -3,8 +3,18 @@
 //! Each area of commands lives in its own module; this file only parses and dispatches.
 //! Errors print one line to stderr and exit non-zero.
 
+mod authority;
+mod checkin;
 mod context;
+mod declare;
+mod demo;
+mod diary_cmd;
+mod format;
+mod household;
 mod scan;
+mod trust;
+mod venue;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -27,8 +37,40 @@ struct Cli {
 enum Command {
     /// Show where the diary and key file are.
     Where,
+    /// The encrypted diary: init, list, purge, verify, reset after key loss.
+    #[command(subcommand)]
+    Diary(diary_cmd::DiaryCmd),
+    /// The owner and household members.
+    #[command(subcommand)]
+    Household(household::HouseholdCmd),
+    /// Check in (by hand) at a venue; prints `checked in <id> …` per person.
+    Checkin(checkin::CheckinArgs),
+    /// Check out; prints `checked out <id> …` per closed check-in.
+    Checkout(checkin::CheckoutArgs),
+    /// Run the main job end to end on a temporary diary and tell the story.
+    Demo,
+    /// The health authority's signing key.
+    #[command(subcommand)]
+    Authority(authority::AuthorityCmd),
+    /// Signed venue codes and posters.
+    #[command(subcommand)]
+    Venue(venue::VenueCmd),
+    /// Trusted authority keys and revocations in the diary.
+    #[command(subcommand)]
+    Trust(trust::TrustCmd),
+    /// Verify a scanned code text; prints `<kind> <result>`.
+    Verify(verify::VerifyArgs),
     /// Read QR codes from images (`--batch`: paths on stdin, one result line each).
     Scan(scan::ScanArgs),
+    /// Make a health declaration (for the owner, or `--for` a household member).
+    Declare(declare::DeclareArgs),
+    /// Stored health declarations.
+    #[command(subcommand)]
+    Declarations(declare::DeclarationsCmd),
+    /// Draw a personal code (PNG or SVG); prints the payload text on the last line.
+    PersonalCode(declare::PersonalCodeArgs),
+    /// Staff: record a visitor from their personal code or ID card at this venue.
+    StaffCheckin(declare::StaffCheckinArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -38,7 +80,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("key file: {}", cli.global.key_file.display());
             Ok(())
         }
-        Command::Scan(args) => scan::run(&args),
+        Command::Diary(cmd) => diary_cmd::run(&cli.global, cmd),
+        Command::Household(cmd) => household::run(&cli.global, cmd),
+        Command::Checkin(args) => checkin::checkin(&cli.global, args),
+        Command::Checkout(args) => checkin::checkout(&cli.global, args),
+        Command::Demo => demo::run(),
+        Command::Authority(cmd) => authority::run(cmd),
+        Command::Venue(cmd) => venue::run(cmd),
+        Command::Trust(cmd) => trust::run(&cli.global, cmd),
+        Command::Verify(args) => verify::run(&cli.global, args),
+        Command::Scan(args) => scan::run(&cli.global, &args),
+        Command::Declare(args) => declare::declare(&cli.global, args),
+        Command::Declarations(cmd) => declare::declarations(&cli.global, cmd),
+        Command::PersonalCode(args) => declare::personal_code(&cli.global, args),
+        Command::StaffCheckin(args) => declare::staff_checkin(&cli.global, args),
     }
 }
 

@@ -1,1 +1,101 @@
-fn main() {}
+//! `cargo xtask <command>`: the one entry point for checks and packaging, so that README,
+//! CI and developers all run the same thing.
+//!
+//! - `test`: every test in the project (Rust, then the Kotlin and Swift binding tests).
+//! - `bench`: the benchmark binaries, printing their figures.
+//! - `soak`: the long crash-safety soak (many more SIGKILLs than the test suite).
+//! - `kotlin-test`, `swift-test`: the binding tests alone (`ffi_build`, `kotlin`, `swift`).
+
+mod cmd;
+mod ffi_build;
+mod kotlin;
+mod swift;
+
+use anyhow::{Result, bail};
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    let (command, rest) = match args.split_first() {
+        Some((c, r)) => (c.as_str(), r),
+        None => ("help", &[][..]),
+    };
+    match command {
+        "test" => test(rest),
+        "rust-test" => rust_test(rest),
+        "bench" => bench(rest),
+        "soak" => soak(rest),
+        "kotlin-test" => kotlin::run_kotlin_test(rest),
+        "swift-test" => swift::run_swift_test(rest),
+        "help" | "--help" | "-h" => {
+            println!(
+                "usage: cargo xtask <test | rust-test | bench [NAME] | soak [KILLS [SEED]] | kotlin-test [--bench] | swift-test [--bench]>"
+            );
+            Ok(())
+        }
+        other => bail!("unknown xtask command {other:?}; try `cargo xtask help`"),
+    }
+}
+
+/// Every test: Rust first (fast feedback), then the foreign-language binding tests.
+fn test(rest: &[String]) -> Result<()> {
+    rust_test(rest)?;
+    kotlin::run_kotlin_test(&[])?;
+    swift::run_swift_test(&[])?;
+    Ok(())
+}
+
+fn rust_test(rest: &[String]) -> Result<()> {
+    let mut args = vec!["test", "--workspace", "--locked"];
+    args.extend(rest.iter().map(String::as_str));
+    cmd::cargo(&args)
+}
+
+/// The benchmark binaries named in README.md, each printing its own figures.
+fn bench(rest: &[String]) -> Result<()> {
+    let benches = cmd::bench_binaries()?;
+    if benches.is_empty() {
+        bail!("no bench binaries found (tests/src/bin/bench-*.rs)");
+    }
+    for bin in benches {
+        if !rest.is_empty() && !rest.iter().any(|r| bin.contains(r.as_str())) {
+            continue;
+        }
+        println!("== {bin}");
+        cmd::cargo(&[
+            "run",
+            "--release",
+            "--locked",
+            "-p",
+            "vaora-tests",
+            "--bin",
+            &bin,
+        ])?;
+    }
+    Ok(())
+}
+
+/// The crash-safety soak: many more SIGKILLs of a writing process than the test suite does.
+fn soak(rest: &[String]) -> Result<()> {
+    let mut args = vec![
+        "run",
+        "--release",
+        "--locked",
+        "-p",
+        "vaora-tests",
+        "--bin",
+        "crash-soak",
+        "--",
+    ];
+    args.extend(rest.iter().map(String::as_str));
+    cmd::cargo(&args)
+}

@@ -4,11 +4,27 @@
 //!
 //! Other core modules keep their own tables here: each adds an `impl Diary` block in its
 //! own file and a migration step in [`schema`].
+//!
+//! Files: `people.rs` (owner and household), `checkins.rs` (check-in rules),
+//! `outbox.rs` (signed records waiting for sync), `retention.rs` (purging old records),
+//! `lifecycle.rs` (key loss and key change), `open.rs` (opening safely).
 
+mod checkins;
 mod key;
+mod lifecycle;
+mod open;
+mod outbox;
+mod people;
+mod retention;
 pub mod schema;
+mod time;
 
+pub use checkins::{CheckIn, CheckInRequest, Page};
 pub use key::DiaryKey;
+pub(crate) use outbox::enqueue;
+pub use outbox::{OutboxCounts, OutboxEntry, SyncState};
+pub use people::{NewPerson, Person};
+pub use retention::PurgeCounts;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +33,7 @@ use rusqlite::Connection;
 
 use crate::clock::Clock;
 use crate::identity::{DeviceIdentity, IdentityError};
+use crate::records::RecordError;
 
 /// Everything that can go wrong with the diary, as a typed error.
 #[derive(Debug, thiserror::Error)]
@@ -35,14 +52,37 @@ pub enum DiaryError {
     Random(String),
     #[error("device identity: {0}")]
     Identity(#[from] IdentityError),
+    #[error("stored record {id}: {source}")]
+    BadRecord {
+        id: String,
+        #[source]
+        source: RecordError,
+    },
     #[error("not found: {0}")]
     NotFound(String),
     #[error("invalid input: {0}")]
     Invalid(String),
     #[error("storage error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(#[source] rusqlite::Error),
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<rusqlite::Error> for DiaryError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                Self::Corrupt(e.to_string())
+            }
+            _ => Self::Sqlite(e),
+        }
+    }
+}
+
+impl From<crate::ids::IdError> for DiaryError {
+    fn from(e: crate::ids::IdError) -> Self {
+        Self::Random(e.to_string())
+    }
 }
 
 /// Settings a diary is opened with.
@@ -50,22 +90,27 @@ pub enum DiaryError {
 pub struct DiaryConfig {
     /// Check-ins older than this many days are purged (1–60, default 21).
     pub retention_days: u32,
+    /// How long a stay lasts when nobody checks out and the venue does not say (default 4 h).
+    pub default_stay: chrono::Duration,
 }
 
 impl Default for DiaryConfig {
     fn default() -> Self {
-        Self { retention_days: 21 }
+        Self {
+            retention_days: retention::DEFAULT_RETENTION_DAYS,
+            default_stay: chrono::Duration::hours(4),
+        }
     }
 }
 
 /// An open, decrypted diary.
-#[allow(dead_code)]
 pub struct Diary {
     conn: Connection,
     path: PathBuf,
     clock: Arc<dyn Clock>,
     identity: DeviceIdentity,
     config: DiaryConfig,
+    owner: crate::ids::Id128,
 }
 
 impl std::fmt::Debug for Diary {
@@ -77,41 +122,16 @@ impl std::fmt::Debug for Diary {
 }
 
 impl Diary {
-    /// Opens (or creates) the diary at `path` with `key`.
-    pub fn open(
-        path: &Path,
-        key: &DiaryKey,
-        clock: Arc<dyn Clock>,
-        config: DiaryConfig,
-    ) -> Result<Self, DiaryError> {
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "key", key.sqlcipher_literal().as_str())?;
-        // The key is checked before anything can write to the file.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .map_err(|_| DiaryError::WrongKey)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
-        let tx = conn.unchecked_transaction()?;
-        schema::init(&tx)?;
-        let identity = load_or_create_identity(&tx)?;
-        tx.commit()?;
-        Ok(Self {
-            conn,
-            path: path.to_owned(),
-            clock,
-            identity,
-            config,
-        })
-    }
-
     /// The connection, for the other core modules' `impl Diary` blocks.
     #[allow(dead_code)] // used by the modules that keep tables here
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The connection for writes (transactions need `&mut`).
+    #[allow(dead_code)]
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     pub fn path(&self) -> &Path {
@@ -130,31 +150,9 @@ impl Diary {
     pub fn identity(&self) -> &DeviceIdentity {
         &self.identity
     }
-}
 
-fn load_or_create_identity(conn: &Connection) -> Result<DeviceIdentity, DiaryError> {
-    let existing: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE name = 'device_secret'",
-            [],
-            |r| r.get(0),
-        )
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            other => Err(other),
-        })?;
-    match existing {
-        Some(bytes) => Ok(DeviceIdentity::from_secret_bytes(
-            &zeroize::Zeroizing::new(bytes),
-        )?),
-        None => {
-            let identity = DeviceIdentity::generate()?;
-            conn.execute(
-                "INSERT INTO meta (name, value) VALUES ('device_secret', ?1)",
-                [identity.secret_bytes().as_slice()],
-            )?;
-            Ok(identity)
-        }
+    /// Closes the diary, checkpointing the WAL; errors are reported instead of dropped.
+    pub fn close(self) -> Result<(), DiaryError> {
+        self.conn.close().map_err(|(_, e)| DiaryError::from(e))
     }
 }

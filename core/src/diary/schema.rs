@@ -2,30 +2,126 @@
 //! upgrade step per older version. Rules (after chatmail/core's STYLE.md): STRICT tables,
 //! explicit INSERT column lists, and a migration never changes what an existing column
 //! means — it adds a column or a table instead.
+//!
+//! Each area keeps its SQL in its own constant below ([`CORE_SQL`] for the diary itself);
+//! the fresh schema is the list [`SQL`]. To add tables for a new area: append a constant to
+//! [`SQL`], bump [`VERSION`] and add one arm to [`upgrade_from`] that creates exactly the
+//! same objects (the migration test compares an upgraded diary with a fresh one).
+//!
+//! Times are INTEGER Unix milliseconds (UTC); ids are 16-byte BLOBs.
 
 use rusqlite::Connection;
 
 use super::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 4;
 
-/// The complete schema of a fresh diary at [`VERSION`].
-pub const SQL: &str = "
+/// The diary's own tables: settings, people, check-ins, their updates, the outbox.
+pub const CORE_SQL: &str = "
 CREATE TABLE meta (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE people (
+    id           BLOB PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    relation     TEXT,
+    birth_year   INTEGER,
+    is_owner     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    removed_at   INTEGER
+) STRICT;
+CREATE UNIQUE INDEX people_one_owner ON people (is_owner) WHERE is_owner = 1;
+
+CREATE TABLE checkins (
+    id             BLOB PRIMARY KEY,
+    person_id      BLOB NOT NULL REFERENCES people (id),
+    venue_id       BLOB,
+    venue_name     TEXT NOT NULL,
+    venue_address  TEXT NOT NULL,
+    venue_category INTEGER NOT NULL,
+    issuer_key_id  TEXT,
+    venue_verified INTEGER NOT NULL,
+    method         INTEGER NOT NULL,
+    checked_in_at  INTEGER NOT NULL,
+    checked_out_at INTEGER,
+    auto_out_at    INTEGER NOT NULL,
+    out_reason     INTEGER,
+    update_seq     INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX checkins_by_time ON checkins (checked_in_at);
+CREATE INDEX checkins_by_person ON checkins (person_id, checked_in_at);
+CREATE INDEX checkins_open ON checkins (auto_out_at) WHERE checked_out_at IS NULL;
+
+CREATE TABLE checkin_updates (
+    id             BLOB PRIMARY KEY,
+    checkin_id     BLOB NOT NULL REFERENCES checkins (id) ON DELETE CASCADE,
+    sequence       INTEGER NOT NULL,
+    reason         INTEGER NOT NULL,
+    checked_in_at  INTEGER NOT NULL,
+    checked_out_at INTEGER,
+    created_at     INTEGER NOT NULL,
+    UNIQUE (checkin_id, sequence)
+) STRICT;
+
+CREATE TABLE outbox (
+    seq          INTEGER PRIMARY KEY,
+    record_id    BLOB NOT NULL UNIQUE,
+    subject_id   BLOB NOT NULL,
+    kind         INTEGER NOT NULL,
+    device_key   BLOB NOT NULL,
+    body         BLOB NOT NULL,
+    signature    BLOB NOT NULL,
+    created_at   INTEGER NOT NULL,
+    state        INTEGER NOT NULL DEFAULT 0,
+    state_detail TEXT,
+    state_at     INTEGER
+) STRICT;
+CREATE INDEX outbox_by_state ON outbox (state, seq);
+CREATE INDEX outbox_by_subject ON outbox (subject_id);
+CREATE INDEX outbox_by_created ON outbox (created_at);
+";
+
+/// The complete schema of a fresh diary at [`VERSION`], one entry per area.
+pub const SQL: &[&str] = &[
+    CORE_SQL,
+    crate::venue::TRUST_SQL,
+    crate::declare::store::SCHEMA_SQL,
+];
+
+/// Version 1 → 2: check-in updates got their own table (so a check-in's history of
+/// check-out, edits and auto check-out is kept, each signed), check-ins count their
+/// updates, and open check-ins got an index for the auto check-out sweep.
+const V1_TO_V2: &str = "
+ALTER TABLE checkins ADD COLUMN update_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX checkins_open ON checkins (auto_out_at) WHERE checked_out_at IS NULL;
+CREATE TABLE checkin_updates (
+    id             BLOB PRIMARY KEY,
+    checkin_id     BLOB NOT NULL REFERENCES checkins (id) ON DELETE CASCADE,
+    sequence       INTEGER NOT NULL,
+    reason         INTEGER NOT NULL,
+    checked_in_at  INTEGER NOT NULL,
+    checked_out_at INTEGER,
+    created_at     INTEGER NOT NULL,
+    UNIQUE (checkin_id, sequence)
 ) STRICT;
 ";
 
 /// Creates or upgrades the schema inside the caller's transaction.
 pub fn init(conn: &Connection) -> Result<(), DiaryError> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current == VERSION {
+        return Ok(());
+    }
     if current == 0 {
-        conn.execute_batch(SQL)?;
+        for part in SQL {
+            conn.execute_batch(part)?;
+        }
     } else if current < VERSION {
         upgrade_from(conn, current)?;
-    } else if current > VERSION {
+    } else {
         return Err(DiaryError::TooNew {
             found: current,
             supported: VERSION,
@@ -36,10 +132,216 @@ pub fn init(conn: &Connection) -> Result<(), DiaryError> {
 }
 
 /// Applies every upgrade step from `version` up to [`VERSION`].
-fn upgrade_from(_conn: &Connection, version: u32) -> Result<(), DiaryError> {
-    // One arm per old version, each leaving the schema at version + 1.
-    #[allow(clippy::match_single_binding)]
-    match version {
-        _ => Err(DiaryError::TooOld { found: version }),
+fn upgrade_from(conn: &Connection, version: u32) -> Result<(), DiaryError> {
+    let mut v = version;
+    while v < VERSION {
+        // One arm per old version, each leaving the schema at v + 1.
+        match v {
+            1 => conn.execute_batch(V1_TO_V2)?,
+            // 2 -> 3: the venue-code trust store (keys, roots, revocations).
+            2 => conn.execute_batch(crate::venue::TRUST_SQL)?,
+            // 3 -> 4: declarations, staff check-ins, people's card hashes (crate::declare::store).
+            3 => conn.execute_batch(crate::declare::store::SCHEMA_SQL)?,
+            _ => return Err(DiaryError::TooOld { found: version }),
+        }
+        v += 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::{TimeZone, Utc};
+    use rusqlite::Connection;
+
+    use super::*;
+    use crate::diary::{Diary, DiaryConfig, DiaryKey, Page};
+
+    /// The schema as version 1 shipped it (kept verbatim: this is what old phones have).
+    const V1_SQL: &str = "
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE people (
+    id           BLOB PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    relation     TEXT,
+    birth_year   INTEGER,
+    is_owner     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    removed_at   INTEGER
+) STRICT;
+CREATE UNIQUE INDEX people_one_owner ON people (is_owner) WHERE is_owner = 1;
+
+CREATE TABLE checkins (
+    id             BLOB PRIMARY KEY,
+    person_id      BLOB NOT NULL REFERENCES people (id),
+    venue_id       BLOB,
+    venue_name     TEXT NOT NULL,
+    venue_address  TEXT NOT NULL,
+    venue_category INTEGER NOT NULL,
+    issuer_key_id  TEXT,
+    venue_verified INTEGER NOT NULL,
+    method         INTEGER NOT NULL,
+    checked_in_at  INTEGER NOT NULL,
+    checked_out_at INTEGER,
+    auto_out_at    INTEGER NOT NULL,
+    out_reason     INTEGER
+) STRICT;
+CREATE INDEX checkins_by_time ON checkins (checked_in_at);
+CREATE INDEX checkins_by_person ON checkins (person_id, checked_in_at);
+
+CREATE TABLE outbox (
+    seq          INTEGER PRIMARY KEY,
+    record_id    BLOB NOT NULL UNIQUE,
+    subject_id   BLOB NOT NULL,
+    kind         INTEGER NOT NULL,
+    device_key   BLOB NOT NULL,
+    body         BLOB NOT NULL,
+    signature    BLOB NOT NULL,
+    created_at   INTEGER NOT NULL,
+    state        INTEGER NOT NULL DEFAULT 0,
+    state_detail TEXT,
+    state_at     INTEGER
+) STRICT;
+CREATE INDEX outbox_by_state ON outbox (state, seq);
+CREATE INDEX outbox_by_subject ON outbox (subject_id);
+CREATE INDEX outbox_by_created ON outbox (created_at);
+";
+
+    /// SQL text with white space collapsed (ALTER TABLE splices text in as written).
+    fn normalize(sql: &str) -> String {
+        let mut out = String::new();
+        for tok in sql.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(tok);
+        }
+        out.replace("( ", "(").replace(" )", ")").replace(" ,", ",")
+    }
+
+    /// Everything that defines a schema: sqlite_master rows plus every table's columns,
+    /// indexes and foreign keys as SQLite reports them.
+    fn describe(conn: &Connection) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stmt = conn
+            .prepare(
+                "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master
+                 WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+            )
+            .unwrap();
+        let rows: Vec<(String, String, String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for (ty, name, tbl, sql) in rows {
+            out.push(format!("{ty} {name} on {tbl}: {}", normalize(&sql)));
+            if ty == "table" {
+                for pragma in ["table_xinfo", "index_list", "foreign_key_list"] {
+                    let mut s = conn
+                        .prepare(&format!("SELECT * FROM pragma_{pragma}(?1)"))
+                        .unwrap();
+                    let n = s.column_count();
+                    let lines: Vec<String> = s
+                        .query_map([&name], |r| {
+                            let cols: Vec<String> = (0..n)
+                                .map(|i| {
+                                    format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap())
+                                })
+                                .collect();
+                            Ok(cols.join("|"))
+                        })
+                        .unwrap()
+                        .collect::<Result<_, _>>()
+                        .unwrap();
+                    out.extend(lines.into_iter().map(|l| format!("  {pragma} {name}: {l}")));
+                }
+            }
+        }
+        out.push(format!(
+            "user_version {}",
+            conn.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))
+                .unwrap()
+        ));
+        out
+    }
+
+    #[test]
+    fn upgraded_v1_schema_equals_a_fresh_one() {
+        let fresh = Connection::open_in_memory().unwrap();
+        init(&fresh).unwrap();
+
+        let old = Connection::open_in_memory().unwrap();
+        old.execute_batch(V1_SQL).unwrap();
+        old.pragma_update(None, "user_version", 1).unwrap();
+        assert_ne!(describe(&old), describe(&fresh), "v1 must differ from v2");
+        let tx = old.unchecked_transaction().unwrap();
+        init(&tx).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(describe(&old), describe(&fresh));
+    }
+
+    #[test]
+    fn newer_and_unknown_versions_are_refused() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", VERSION + 1)
+            .unwrap();
+        assert!(matches!(init(&conn), Err(DiaryError::TooNew { .. })));
+    }
+
+    /// A real encrypted v1 diary with data opens, upgrades, and its check-in is usable.
+    #[test]
+    fn encrypted_v1_diary_with_data_upgrades_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let key = DiaryKey::generate().unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 3, 10, 3, 0, 0).unwrap();
+        let ms = now.timestamp_millis();
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "key", key.sqlcipher_literal().as_str())
+                .unwrap();
+            conn.execute_batch(V1_SQL).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO people (id, display_name, relation, birth_year, is_owner, created_at)
+                 VALUES (?1, 'Tôi', NULL, NULL, 1, ?2)",
+                rusqlite::params![[1u8; 16].as_slice(), ms],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO checkins (id, person_id, venue_id, venue_name, venue_address,
+                    venue_category, issuer_key_id, venue_verified, method, checked_in_at,
+                    checked_out_at, auto_out_at, out_reason)
+                 VALUES (?1, ?2, NULL, 'Chợ cũ', '', 3, NULL, 0, 2, ?3, NULL, ?4, NULL)",
+                rusqlite::params![
+                    [2u8; 16].as_slice(),
+                    [1u8; 16].as_slice(),
+                    ms - 3_600_000,
+                    ms + 3_600_000
+                ],
+            )
+            .unwrap();
+        }
+        let clock = Arc::new(crate::FixedClock::new(now));
+        let mut d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
+        let user_version: u32 = d
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(user_version, VERSION);
+        let list = d.list_checkins(Page::default()).unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].venue.name, "Chợ cũ");
+        // The upgraded diary takes updates (the v2 table) for the old check-in.
+        let id = list[0].id;
+        d.check_out(Some(&id), None).unwrap();
+        assert!(d.checkin(&id).unwrap().checked_out_at.is_some());
     }
 }

@@ -1,7 +1,25 @@
 //! Signed venue codes: payload format, signing, verification, trusted keys.
 //!
-//! (The venue-code issue fills this module; the category list is shared already.)
+//! An authority key ([`Authority`]) signs venue codes ([`VenueIssuer`]); a phone, a staff
+//! device or the server verifies them ([`TrustStore::verify_text`]) against trusted keys
+//! and revocations that arrive as signed key sets ([`KeySet`]). The phone keeps its trust
+//! store in the diary (`trust_diary.rs`). Spec: `docs/venue-code.md`.
 
+pub mod authority;
 mod category;
+mod checkin;
+pub mod issuer;
+pub mod keyset;
+pub mod payload;
+pub mod text_pack;
+pub mod trust;
+mod trust_diary;
 
+pub use authority::{Authority, AuthorityError};
 pub use category::{UnknownCategory, VenueCategory};
+pub use checkin::{ScannedVenue, Unverified, VenueCheckInError};
+pub use issuer::{IssueError, NewVenue, VenueIssuer};
+pub use keyset::{KeySet, KeySetContent, KeySetError, TrustedKey};
+pub use payload::{KeyId, MalformedCode, VenueCode, VenueInfo};
+pub use trust::{KeySetApplied, SignerPolicy, TrustStore, Verification, VerifiedVenue};
+pub use trust_diary::{TRUST_SQL, TrustError};

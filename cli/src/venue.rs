@@ -1,0 +1,104 @@
+//! `vaora venue create`: sign a venue code with an authority key, print its text, and
+//! optionally write a printable poster (PNG or SVG by the file's extension).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use vaora_core::render::poster::{Poster, poster_png, poster_svg};
+use vaora_core::venue::{Authority, NewVenue, VenueCategory, VenueCode, VenueIssuer};
+
+#[derive(Debug, Subcommand)]
+pub enum VenueCmd {
+    /// Issue a signed venue code; prints the code text.
+    Create(CreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Authority directory (from `vaora authority init`).
+    #[arg(long)]
+    authority: PathBuf,
+    #[arg(long)]
+    name: String,
+    #[arg(long, default_value = "")]
+    address: String,
+    /// office, school, market, supermarket, clinic, pharmacy, transport-station,
+    /// public-vehicle, factory, restaurant-shop, community-house, other.
+    #[arg(long)]
+    category: VenueCategory,
+    /// Default stay for automatic check-out, in minutes (1..=1440).
+    #[arg(long, default_value_t = 60)]
+    default_stay_min: u16,
+    /// Days the code stays valid from today (UTC days).
+    #[arg(long, default_value_t = 365)]
+    valid_days: u32,
+    /// Write a printable poster: FILE.png or FILE.svg.
+    #[arg(long)]
+    poster: Option<PathBuf>,
+}
+
+/// The footer every venue poster carries.
+pub const POSTER_FOOTER: &str = "Quét mã bằng ứng dụng Vaora để khai báo vào / ra";
+
+pub fn run(cmd: VenueCmd) -> anyhow::Result<()> {
+    match cmd {
+        VenueCmd::Create(args) => create(args),
+    }
+}
+
+/// The poster of a venue code: name, category, address, the code.
+pub fn venue_poster(code: &VenueCode) -> Poster {
+    let info = &code.info;
+    let mut lines = vec![info.category.label_vi().to_owned()];
+    if !info.address.is_empty() {
+        lines.push(info.address.clone());
+    }
+    Poster {
+        title: info.name.clone(),
+        lines,
+        footer: POSTER_FOOTER.into(),
+        code_text: code.to_text(),
+    }
+}
+
+fn create(args: CreateArgs) -> anyhow::Result<()> {
+    if !(1..=3650).contains(&args.valid_days) {
+        bail!("--valid-days must be 1..=3650");
+    }
+    let poster_kind = match &args.poster {
+        None => None,
+        Some(p) => match p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+        {
+            Some(e) if e == "png" || e == "svg" => Some(e),
+            _ => bail!("--poster must end in .png or .svg: {}", p.display()),
+        },
+    };
+    let authority = Authority::load_dir(&args.authority)
+        .with_context(|| format!("authority {}", args.authority.display()))?;
+    let now = chrono::Utc::now();
+    let code = VenueIssuer::new(authority).issue(NewVenue {
+        venue_id: None,
+        name: args.name,
+        address: args.address,
+        category: args.category,
+        default_stay_min: args.default_stay_min,
+        valid_from: now,
+        valid_until: now + chrono::Duration::days(i64::from(args.valid_days)),
+    })?;
+    if let (Some(path), Some(kind)) = (&args.poster, poster_kind) {
+        let poster = venue_poster(&code);
+        let bytes = if kind == "png" {
+            poster_png(&poster)?
+        } else {
+            poster_svg(&poster)?.into_bytes()
+        };
+        std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("poster: {}", path.display());
+    }
+    println!("{}", code.to_text());
+    Ok(())
+}

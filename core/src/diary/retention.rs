@@ -1,0 +1,79 @@
+//! Privacy by retention: check-ins (with their updates and outbox records) older than the
+//! window are deleted, on open and on demand. Contact tracing needs about two weeks;
+//! keeping more would only add risk. The window is 1–60 days, 21 by default.
+
+use chrono::Duration;
+use rusqlite::params;
+
+use super::time::to_ms;
+use super::{Diary, DiaryError};
+
+pub const DEFAULT_RETENTION_DAYS: u32 = 21;
+pub const MIN_RETENTION_DAYS: u32 = 1;
+pub const MAX_RETENTION_DAYS: u32 = 60;
+
+/// How many rows a purge deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PurgeCounts {
+    pub checkins: u64,
+    pub updates: u64,
+    pub records: u64,
+    /// Declarations and staff check-ins (`crate::declare`).
+    pub declarations: u64,
+}
+
+pub(crate) fn validate_days(days: u32) -> Result<(), DiaryError> {
+    if (MIN_RETENTION_DAYS..=MAX_RETENTION_DAYS).contains(&days) {
+        Ok(())
+    } else {
+        Err(DiaryError::Invalid(format!(
+            "the retention window is {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days, got {days}"
+        )))
+    }
+}
+
+impl Diary {
+    /// Purges with the configured window (runs on open).
+    pub fn purge_expired(&mut self) -> Result<PurgeCounts, DiaryError> {
+        self.purge_older_than(self.config.retention_days)
+    }
+
+    /// Deletes check-ins that began more than `days` days ago (1–60), their updates and
+    /// every outbox record about them or older than that, in one transaction.
+    pub fn purge_older_than(&mut self, days: u32) -> Result<PurgeCounts, DiaryError> {
+        validate_days(days)?;
+        let cutoff = to_ms(&(self.clock.now() - Duration::days(i64::from(days))));
+        let tx = self.conn.transaction()?;
+        let records = tx.execute(
+            "DELETE FROM outbox WHERE created_at < ?1 OR subject_id IN
+                 (SELECT id FROM checkins WHERE checked_in_at < ?1)",
+            params![cutoff],
+        )?;
+        let updates = tx.execute(
+            "DELETE FROM checkin_updates WHERE checkin_id IN
+                 (SELECT id FROM checkins WHERE checked_in_at < ?1)",
+            params![cutoff],
+        )?;
+        let checkins = tx.execute(
+            "DELETE FROM checkins WHERE checked_in_at < ?1",
+            params![cutoff],
+        )?;
+        let declarations = crate::declare::store::purge_rows_before(&tx, cutoff)?;
+        tx.commit()?;
+        let counts = PurgeCounts {
+            checkins: checkins as u64,
+            updates: updates as u64,
+            records: records as u64,
+            declarations,
+        };
+        if counts != PurgeCounts::default() {
+            log::info!(
+                "retention purged {} check-ins, {} updates, {} records",
+                counts.checkins,
+                counts.updates,
+                counts.records
+            );
+        }
+        Ok(counts)
+    }
+}

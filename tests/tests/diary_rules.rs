@@ -1,0 +1,595 @@
+//! Check-in rules through the public diary API: families, overlaps, auto check-out with
+//! the midnight cap, edits, lists, retention, outbox, people.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use vaora_core::diary::{
+    CheckIn, CheckInRequest, Diary, DiaryConfig, DiaryError, DiaryKey, NewPerson, Page, SyncState,
+};
+use vaora_core::records::{
+    CheckInBody, CheckInMethod, CheckInUpdateBody, RecordKind, UpdateReason, VenueRef,
+};
+use vaora_core::venue::VenueCategory;
+use vaora_core::{FixedClock, Id128};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    clock: Arc<FixedClock>,
+    diary: Diary,
+}
+
+fn offset() -> FixedOffset {
+    FixedOffset::east_opt(7 * 3600).unwrap()
+}
+
+/// Local time (UTC+7) on 2026-03-10.
+fn t(h: u32, m: u32) -> DateTime<Utc> {
+    offset()
+        .with_ymd_and_hms(2026, 3, 10, h, m, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn fixture_at(now: DateTime<Utc>) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::with_offset(now, offset()));
+    let diary = Diary::open(
+        &dir.path().join("d.db"),
+        &DiaryKey::generate().unwrap(),
+        clock.clone(),
+        DiaryConfig::default(),
+    )
+    .unwrap();
+    Fixture {
+        _dir: dir,
+        clock,
+        diary,
+    }
+}
+
+fn venue(name: &str) -> VenueRef {
+    VenueRef {
+        id: None,
+        name: name.into(),
+        address: "1 Lê Lợi".into(),
+        category: VenueCategory::Market,
+        issuer_key_id: None,
+        verified: false,
+    }
+}
+
+fn req(people: Vec<Id128>, name: &str, at: Option<DateTime<Utc>>) -> CheckInRequest {
+    CheckInRequest {
+        people,
+        venue: venue(name),
+        method: CheckInMethod::ManualEntry,
+        at,
+        venue_default_stay: None,
+    }
+}
+
+fn member(d: &mut Diary, name: &str) -> Id128 {
+    d.add_person(NewPerson {
+        display_name: name.into(),
+        relation: Some("child".into()),
+        birth_year: Some(2015),
+    })
+    .unwrap()
+    .id
+}
+
+fn one(v: Vec<CheckIn>) -> CheckIn {
+    assert_eq!(v.len(), 1);
+    v.into_iter().next().unwrap()
+}
+
+/// The update records of one check-in, decoded, in outbox order.
+fn updates_of(d: &Diary, checkin: &Id128) -> Vec<CheckInUpdateBody> {
+    d.all_records()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.record.kind == RecordKind::CheckInUpdate && e.subject_id == *checkin)
+        .map(|e| CheckInUpdateBody::decode(&e.record.body).unwrap())
+        .collect()
+}
+
+#[test]
+fn family_checks_in_together_with_one_signed_record_each() {
+    let mut f = fixture_at(t(9, 0));
+    let owner = f.diary.owner_id();
+    let kid = member(&mut f.diary, "Bé Na");
+    let grandma = member(&mut f.diary, "Bà Tư");
+    let done = f
+        .diary
+        .check_in(req(vec![owner, kid, grandma], "Chợ Lớn", None))
+        .unwrap();
+    assert_eq!(
+        done.iter().map(|c| c.person_id).collect::<Vec<_>>(),
+        vec![owner, kid, grandma]
+    );
+    let ids: std::collections::HashSet<_> = done.iter().map(|c| c.id).collect();
+    assert_eq!(ids.len(), 3, "each person gets their own check-in id");
+    let records = f.diary.all_records().unwrap();
+    assert_eq!(records.len(), 3);
+    for (c, e) in done.iter().zip(&records) {
+        assert_eq!(e.record.kind, RecordKind::CheckIn);
+        assert_eq!(e.record_id, c.id);
+        assert_eq!(e.state, SyncState::Pending);
+        e.record.verify().unwrap();
+        let body = CheckInBody::decode(&e.record.body).unwrap();
+        assert_eq!(body.person_id, c.person_id);
+        assert_eq!(body.venue.name, "Chợ Lớn");
+        assert_eq!(body.checked_in_at, t(9, 0));
+    }
+    assert_eq!(f.diary.verify_all().unwrap(), 3);
+}
+
+#[test]
+fn family_check_in_is_all_or_nothing() {
+    let mut f = fixture_at(t(9, 0));
+    let owner = f.diary.owner_id();
+    let unknown = Id128::random().unwrap();
+    let err = f
+        .diary
+        .check_in(req(vec![owner, unknown], "Chợ Lớn", None))
+        .unwrap_err();
+    assert!(matches!(err, DiaryError::NotFound(_)), "{err}");
+    assert!(f.diary.list_checkins(Page::default()).unwrap().is_empty());
+    assert!(f.diary.all_records().unwrap().is_empty());
+    // Duplicates and empty lists are refused too.
+    assert!(matches!(
+        f.diary.check_in(req(vec![owner, owner], "X", None)),
+        Err(DiaryError::Invalid(_))
+    ));
+    assert!(matches!(
+        f.diary.check_in(req(vec![], "X", None)),
+        Err(DiaryError::Invalid(_))
+    ));
+    assert!(matches!(
+        f.diary.check_in(req(vec![owner], "  ", None)),
+        Err(DiaryError::Invalid(_))
+    ));
+}
+
+#[test]
+fn new_check_in_closes_the_open_one_without_overlap() {
+    let mut f = fixture_at(t(8, 0));
+    let owner = f.diary.owner_id();
+    let kid = member(&mut f.diary, "Bé Na");
+    let first = one(f.diary.check_in(req(vec![owner], "Chợ", None)).unwrap());
+    let kid_first = one(f.diary.check_in(req(vec![kid], "Trường", None)).unwrap());
+    f.clock.set(t(9, 30));
+    let second = one(f
+        .diary
+        .check_in(req(vec![owner], "Nhà thuốc", None))
+        .unwrap());
+
+    let closed = f.diary.checkin(&first.id).unwrap();
+    assert_eq!(closed.checked_out_at, Some(t(9, 30)));
+    assert_eq!(closed.out_reason, Some(UpdateReason::Superseded));
+    assert!(f.diary.checkin(&second.id).unwrap().is_open());
+    // The other person's check-in is not touched.
+    assert!(f.diary.checkin(&kid_first.id).unwrap().is_open());
+    let open: Vec<_> = f
+        .diary
+        .open_checkins()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(open, vec![kid_first.id, second.id]);
+
+    let ups = updates_of(&f.diary, &first.id);
+    assert_eq!(ups.len(), 1);
+    assert_eq!(ups[0].reason, UpdateReason::Superseded);
+    assert_eq!(ups[0].sequence, 1);
+    assert_eq!(ups[0].checked_out_at, Some(t(9, 30)));
+
+    // A check-in that starts inside an existing stay is refused.
+    assert!(matches!(
+        f.diary.check_in(req(vec![owner], "Chợ", Some(t(9, 0)))),
+        Err(DiaryError::Invalid(_))
+    ));
+    f.diary.verify_all().unwrap();
+}
+
+#[test]
+fn auto_check_out_after_the_policy_default_stay() {
+    let mut f = fixture_at(t(8, 0));
+    let owner = f.diary.owner_id();
+    let c = one(f.diary.check_in(req(vec![owner], "Chợ", None)).unwrap());
+    assert_eq!(c.auto_out_at, t(12, 0));
+    f.clock.set(t(11, 59));
+    assert_eq!(f.diary.apply_auto_checkouts().unwrap(), 0);
+    assert!(f.diary.checkin(&c.id).unwrap().is_open());
+    f.clock.set(t(13, 0));
+    assert_eq!(f.diary.apply_auto_checkouts().unwrap(), 1);
+    let c = f.diary.checkin(&c.id).unwrap();
+    assert_eq!(
+        c.checked_out_at,
+        Some(t(12, 0)),
+        "closed at the stay's end, not at now"
+    );
+    assert_eq!(c.out_reason, Some(UpdateReason::AutoCheckOut));
+    let ups = updates_of(&f.diary, &c.id);
+    assert_eq!(ups.len(), 1);
+    assert_eq!(ups[0].reason, UpdateReason::AutoCheckOut);
+    // Idempotent: nothing more to close.
+    assert_eq!(f.diary.apply_auto_checkouts().unwrap(), 0);
+}
+
+#[test]
+fn venue_default_stay_applies_and_auto_check_out_runs_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let key = DiaryKey::generate().unwrap();
+    let clock = Arc::new(FixedClock::with_offset(t(8, 0), offset()));
+    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let owner = d.owner_id();
+    let mut r = req(vec![owner], "Bến xe", None);
+    r.venue_default_stay = Some(Duration::minutes(30));
+    let c = one(d.check_in(r).unwrap());
+    assert_eq!(c.auto_out_at, t(8, 30));
+    d.close().unwrap();
+    clock.set(t(10, 0));
+    let d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
+    let c = d.checkin(&c.id).unwrap();
+    assert_eq!(c.checked_out_at, Some(t(8, 30)));
+    assert_eq!(c.out_reason, Some(UpdateReason::AutoCheckOut));
+}
+
+#[test]
+fn auto_check_out_never_passes_local_midnight() {
+    let mut f = fixture_at(t(22, 30));
+    let owner = f.diary.owner_id();
+    let c = one(f
+        .diary
+        .check_in(req(vec![owner], "Quán nhậu", None))
+        .unwrap());
+    let midnight = offset()
+        .with_ymd_and_hms(2026, 3, 11, 0, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(
+        c.auto_out_at, midnight,
+        "22:30 + 4 h is capped at 00:00 local"
+    );
+    f.clock.set(midnight + Duration::hours(1));
+    assert_eq!(f.diary.apply_auto_checkouts().unwrap(), 1);
+    assert_eq!(
+        f.diary.checkin(&c.id).unwrap().checked_out_at,
+        Some(midnight)
+    );
+    // A venue stay longer than the rest of the day is capped too.
+    let mut f = fixture_at(t(23, 0));
+    let owner = f.diary.owner_id();
+    let mut r = req(vec![owner], "Bệnh viện", None);
+    r.venue_default_stay = Some(Duration::hours(12));
+    assert_eq!(one(f.diary.check_in(r).unwrap()).auto_out_at, midnight);
+}
+
+#[test]
+fn manual_check_out_validates_and_signs_an_update() {
+    let mut f = fixture_at(t(8, 0));
+    let owner = f.diary.owner_id();
+    let c = one(f.diary.check_in(req(vec![owner], "Chợ", None)).unwrap());
+    f.clock.set(t(9, 0));
+    assert!(matches!(
+        f.diary.check_out(Some(&c.id), Some(t(7, 0))),
+        Err(DiaryError::Invalid(_))
+    ));
+    assert!(matches!(
+        f.diary.check_out(Some(&c.id), Some(t(10, 0))),
+        Err(DiaryError::Invalid(_))
+    ));
+    assert_eq!(
+        f.diary.check_out(Some(&c.id), Some(t(8, 45))).unwrap(),
+        vec![c.id]
+    );
+    let c2 = f.diary.checkin(&c.id).unwrap();
+    assert_eq!(c2.checked_out_at, Some(t(8, 45)));
+    assert_eq!(c2.out_reason, Some(UpdateReason::CheckOut));
+    assert!(matches!(
+        f.diary.check_out(Some(&c.id), None),
+        Err(DiaryError::Invalid(_))
+    ));
+    assert!(f.diary.check_out(None, None).unwrap().is_empty());
+    assert!(matches!(
+        f.diary.check_out(Some(&Id128::random().unwrap()), None),
+        Err(DiaryError::NotFound(_))
+    ));
+}
+
+#[test]
+fn editing_times_is_validated_and_emits_updates_in_sequence() {
+    let mut f = fixture_at(t(8, 0));
+    let owner = f.diary.owner_id();
+    let a = one(f.diary.check_in(req(vec![owner], "Chợ", None)).unwrap());
+    f.clock.set(t(10, 0));
+    let b = one(f
+        .diary
+        .check_in(req(vec![owner], "Siêu thị", None))
+        .unwrap());
+    f.clock.set(t(11, 0));
+    // Out before in, or in the future: refused.
+    assert!(matches!(
+        f.diary.edit_times(&a.id, t(9, 0), Some(t(8, 30))),
+        Err(DiaryError::Invalid(_))
+    ));
+    assert!(matches!(
+        f.diary.edit_times(&a.id, t(8, 0), Some(t(12, 0))),
+        Err(DiaryError::Invalid(_))
+    ));
+    // Overlapping the next stay of the same person: refused.
+    assert!(matches!(
+        f.diary.edit_times(&a.id, t(8, 0), Some(t(10, 30))),
+        Err(DiaryError::Invalid(_))
+    ));
+    // A closed check-in cannot be reopened.
+    assert!(matches!(
+        f.diary.edit_times(&a.id, t(8, 0), None),
+        Err(DiaryError::Invalid(_))
+    ));
+    let edited = f.diary.edit_times(&a.id, t(8, 10), Some(t(9, 40))).unwrap();
+    assert_eq!(edited.checked_in_at, t(8, 10));
+    assert_eq!(edited.checked_out_at, Some(t(9, 40)));
+    assert_eq!(edited.out_reason, Some(UpdateReason::Edit));
+    let ups = updates_of(&f.diary, &a.id);
+    assert_eq!(
+        ups.iter()
+            .map(|u| (u.sequence, u.reason))
+            .collect::<Vec<_>>(),
+        vec![(1, UpdateReason::Superseded), (2, UpdateReason::Edit)]
+    );
+    assert_eq!(ups[1].checked_in_at, t(8, 10));
+    // The open one can move its start and stay open.
+    let b2 = f.diary.edit_times(&b.id, t(10, 5), None).unwrap();
+    assert!(b2.is_open());
+    assert_eq!(b2.auto_out_at, t(14, 5));
+    f.diary.verify_all().unwrap();
+}
+
+#[test]
+fn lists_by_day_and_person_newest_first_paginated() {
+    let mut f = fixture_at(t(23, 59));
+    let owner = f.diary.owner_id();
+    let kid = member(&mut f.diary, "Bé Na");
+    // Five stays for the owner on 2026-03-10, one for the kid, one the day before.
+    f.clock.set(t(6, 0) - Duration::days(1));
+    let before = one(f.diary.check_in(req(vec![owner], "Hôm qua", None)).unwrap());
+    let mut owner_ids = Vec::new();
+    for h in [7, 9, 11, 13, 15] {
+        f.clock.set(t(h, 0));
+        owner_ids.push(
+            one(f
+                .diary
+                .check_in(req(vec![owner], &format!("V{h}"), None))
+                .unwrap())
+            .id,
+        );
+    }
+    f.clock.set(t(16, 0));
+    let kid_c = one(f.diary.check_in(req(vec![kid], "Trường", None)).unwrap());
+    f.clock.set(t(23, 0));
+
+    let day = t(12, 0).with_timezone(&offset()).date_naive();
+    let all_day = f.diary.list_day(day, Page::first(100)).unwrap();
+    let got: Vec<_> = all_day.iter().map(|c| c.id).collect();
+    let mut want = vec![kid_c.id];
+    want.extend(owner_ids.iter().rev());
+    assert_eq!(
+        got, want,
+        "the day's six check-ins, newest first, without yesterday's"
+    );
+
+    let p1 = f
+        .diary
+        .list_day(
+            day,
+            Page {
+                offset: 0,
+                limit: 4,
+            },
+        )
+        .unwrap();
+    let p2 = f
+        .diary
+        .list_day(
+            day,
+            Page {
+                offset: 4,
+                limit: 4,
+            },
+        )
+        .unwrap();
+    assert_eq!(p1.len(), 4);
+    assert_eq!(p2.len(), 2);
+    assert_eq!(p1.iter().chain(&p2).map(|c| c.id).collect::<Vec<_>>(), want);
+
+    let mine = f.diary.list_person(&owner, None, Page::first(100)).unwrap();
+    let mut want_mine: Vec<_> = owner_ids.iter().rev().copied().collect();
+    want_mine.push(before.id);
+    assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), want_mine);
+    let since = f
+        .diary
+        .list_person(&owner, Some(t(10, 0)), Page::first(100))
+        .unwrap();
+    assert_eq!(since.len(), 3);
+    let recent = f.diary.list_checkins(Page::first(2)).unwrap();
+    assert_eq!(
+        recent.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![kid_c.id, owner_ids[4]]
+    );
+}
+
+#[test]
+fn retention_purges_old_records_on_open_and_on_demand() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let key = DiaryKey::generate().unwrap();
+    let clock = Arc::new(FixedClock::with_offset(t(8, 0), offset()));
+    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let owner = d.owner_id();
+    let old = one(d.check_in(req(vec![owner], "Cũ", None)).unwrap());
+    clock.set(t(8, 0) + Duration::days(10));
+    let mid = one(d.check_in(req(vec![owner], "Giữa", None)).unwrap());
+    clock.set(t(8, 0) + Duration::days(20));
+    let new = one(d.check_in(req(vec![owner], "Mới", None)).unwrap());
+    d.close().unwrap();
+
+    // 22 days after the first: only the first is older than 21 days.
+    clock.set(t(8, 0) + Duration::days(22));
+    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let left: Vec<_> = d
+        .list_checkins(Page::default())
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(left, vec![new.id, mid.id]);
+    assert!(matches!(d.checkin(&old.id), Err(DiaryError::NotFound(_))));
+    assert!(
+        d.all_records()
+            .unwrap()
+            .iter()
+            .all(|e| e.subject_id != old.id)
+    );
+
+    // On demand with a shorter window: the middle one goes with its records.
+    let counts = d.purge_older_than(5).unwrap();
+    assert_eq!(counts.checkins, 1);
+    assert_eq!(counts.updates, 1, "the superseded update of `mid`");
+    assert_eq!(
+        counts.records, 2,
+        "its check-in record and its update record"
+    );
+    assert_eq!(d.list_checkins(Page::default()).unwrap().len(), 1);
+    assert!(matches!(d.purge_older_than(0), Err(DiaryError::Invalid(_))));
+    assert!(matches!(
+        d.purge_older_than(61),
+        Err(DiaryError::Invalid(_))
+    ));
+    d.close().unwrap();
+
+    let bad = DiaryConfig {
+        retention_days: 90,
+        ..DiaryConfig::default()
+    };
+    assert!(matches!(
+        Diary::open(&path, &key, clock, bad),
+        Err(DiaryError::Invalid(_))
+    ));
+}
+
+#[test]
+fn outbox_drains_in_order_and_marks_by_record_id() {
+    let mut f = fixture_at(t(8, 0));
+    let owner = f.diary.owner_id();
+    let a = one(f.diary.check_in(req(vec![owner], "A", None)).unwrap());
+    f.clock.set(t(9, 0));
+    let b = one(f.diary.check_in(req(vec![owner], "B", None)).unwrap());
+    let pending = f.diary.pending_records(10).unwrap();
+    // a's check-in, a's superseded update, b's check-in.
+    assert_eq!(pending.len(), 3);
+    assert_eq!(pending[0].record_id, a.id);
+    assert_eq!(pending[1].subject_id, a.id);
+    assert_eq!(pending[1].record.kind, RecordKind::CheckInUpdate);
+    assert_eq!(pending[2].record_id, b.id);
+    assert!(pending.windows(2).all(|w| w[0].seq < w[1].seq));
+
+    assert_eq!(
+        f.diary.mark_synced(&[a.id, pending[1].record_id]).unwrap(),
+        2
+    );
+    assert_eq!(f.diary.mark_synced(&[a.id]).unwrap(), 0, "already synced");
+    f.diary.mark_rejected(&b.id, "venue unknown").unwrap();
+    assert!(f.diary.pending_records(10).unwrap().is_empty());
+    let counts = f.diary.outbox_counts().unwrap();
+    assert_eq!((counts.pending, counts.synced, counts.rejected), (0, 2, 1));
+    assert_eq!(
+        f.diary.checkin(&a.id).unwrap().sync_state,
+        SyncState::Synced
+    );
+    assert_eq!(
+        f.diary.checkin(&b.id).unwrap().sync_state,
+        SyncState::Rejected
+    );
+    assert!(matches!(
+        f.diary.mark_rejected(&Id128::random().unwrap(), "x"),
+        Err(DiaryError::NotFound(_))
+    ));
+}
+
+#[test]
+fn people_owner_household_find_rename_remove() {
+    let mut f = fixture_at(t(8, 0));
+    let people = f.diary.list_people().unwrap();
+    assert_eq!(people.len(), 1);
+    assert!(people[0].is_owner);
+    assert_eq!(people[0].display_name, "Tôi");
+    let owner = people[0].id;
+
+    let mai = member(&mut f.diary, "Nguyễn Thị Mai");
+    assert_eq!(f.diary.find_person("nguyễn thị mai").unwrap().id, mai);
+    assert_eq!(f.diary.find_person(&mai.to_hex()).unwrap().id, mai);
+    assert!(matches!(
+        f.diary.find_person("Nobody"),
+        Err(DiaryError::NotFound(_))
+    ));
+    let _twin = member(&mut f.diary, "Bin");
+    let _twin2 = member(&mut f.diary, "bin");
+    assert!(matches!(
+        f.diary.find_person("Bin"),
+        Err(DiaryError::Invalid(_))
+    ));
+    assert!(matches!(
+        f.diary.add_person(NewPerson {
+            display_name: " ".into(),
+            ..NewPerson::default()
+        }),
+        Err(DiaryError::Invalid(_))
+    ));
+    assert!(matches!(
+        f.diary.add_person(NewPerson {
+            display_name: "Ông".into(),
+            birth_year: Some(1800),
+            ..NewPerson::default()
+        }),
+        Err(DiaryError::Invalid(_))
+    ));
+
+    f.diary.rename_person(&owner, "Anh Hai").unwrap();
+    assert_eq!(f.diary.find_person("anh hai").unwrap().id, owner);
+    let c = one(f.diary.check_in(req(vec![mai], "Chợ", None)).unwrap());
+    assert!(matches!(
+        f.diary.remove_person(&owner),
+        Err(DiaryError::Invalid(_))
+    ));
+    f.diary.remove_person(&mai).unwrap();
+    assert!(f.diary.list_people().unwrap().iter().all(|p| p.id != mai));
+    // Their check-in stays (tracing may need it); new check-ins for them are refused.
+    assert_eq!(f.diary.checkin(&c.id).unwrap().person_id, mai);
+    assert!(matches!(
+        f.diary.check_in(req(vec![mai], "Chợ", None)),
+        Err(DiaryError::NotFound(_))
+    ));
+}
+
+#[test]
+fn future_and_too_old_check_ins_are_refused() {
+    let mut f = fixture_at(t(8, 0));
+    let owner = f.diary.owner_id();
+    assert!(matches!(
+        f.diary.check_in(req(vec![owner], "X", Some(t(8, 1)))),
+        Err(DiaryError::Invalid(_))
+    ));
+    assert!(matches!(
+        f.diary
+            .check_in(req(vec![owner], "X", Some(t(8, 0) - Duration::days(30)))),
+        Err(DiaryError::Invalid(_))
+    ));
+    assert!(f.diary.all_records().unwrap().is_empty());
+}
