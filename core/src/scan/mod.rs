@@ -10,7 +10,8 @@
 //!    alike, follows uneven light), then the same bitmap transposed (rqrr misses some
 //!    90°-turned codes), then inverted (light-on-dark codes).
 //! 2. rqrr at full scale for small modules, and with a global (Otsu) threshold.
-//! 3. With the `rxing` cargo feature: the ZXing port on the full-resolution luma.
+//! 3. With the `rxing` cargo feature: the ZXing port on the full-resolution luma — run
+//!    first by default (`second_stage_first`), as it is the cheaper stage when it reads.
 
 pub mod frame;
 pub mod gray;
@@ -75,6 +76,8 @@ pub struct ScanOptions {
     pub first_stage: bool,
     /// Run the rxing stage when the crate is built with the `rxing` feature.
     pub second_stage: bool,
+    /// Run the rxing stage before the rqrr stages (it is the cheaper one when it reads).
+    pub second_stage_first: bool,
     /// Keep trying after a code was found, to collect every code in the frame.
     pub exhaustive: bool,
 }
@@ -86,6 +89,7 @@ impl Default for ScanOptions {
             budget: Duration::from_millis(30),
             first_stage: true,
             second_stage: true,
+            second_stage_first: true,
             exhaustive: false,
         }
     }
@@ -95,7 +99,7 @@ impl ScanOptions {
     /// For still images (CLI, gallery import): a generous budget.
     pub fn still_image() -> Self {
         ScanOptions {
-            budget: Duration::from_millis(1500),
+            budget: Duration::from_secs(5),
             ..ScanOptions::default()
         }
     }
@@ -143,22 +147,35 @@ pub fn scan_frame(frame: &Frame<'_>, opts: &ScanOptions) -> ScanResult {
         result.budget_exhausted = true;
         return result;
     }
-    if opts.first_stage {
-        rqrr_stages(frame, opts, scale, start, &mut result);
+    let rxing_first = cfg!(feature = "rxing") && opts.second_stage && opts.second_stage_first;
+    if rxing_first {
+        second_stage(frame, opts, start, &mut result);
     }
-
-    // Stage 3: the ZXing port, when built in.
-    #[cfg(feature = "rxing")]
-    if opts.second_stage
+    if opts.first_stage
         && (opts.exhaustive || result.codes.is_empty())
         && start.elapsed() < opts.budget
     {
-        rxing_stage::attempt(frame, &mut result);
+        rqrr_stages(frame, opts, scale, start, &mut result);
+    }
+    if !rxing_first {
+        second_stage(frame, opts, start, &mut result);
     }
     if start.elapsed() >= opts.budget {
         result.budget_exhausted = true;
     }
     result
+}
+
+/// Stage 3: the ZXing port, when built in and asked for.
+#[allow(unused_variables)]
+fn second_stage(frame: &Frame<'_>, opts: &ScanOptions, start: Instant, result: &mut ScanResult) {
+    #[cfg(feature = "rxing")]
+    if opts.second_stage
+        && (opts.exhaustive || result.codes.is_empty())
+        && start.elapsed() < opts.budget
+    {
+        rxing_stage::attempt(frame, result);
+    }
 }
 
 /// Stages 1 and 2: rqrr on our own bitmaps, cheapest first.
