@@ -100,9 +100,17 @@ pub(crate) fn classified(text: &str, c: Classified) -> ClassifiedCode {
         Classified::Venue(v) => ClassifiedCode::Venue {
             code: scanned_venue(text, v),
         },
-        Classified::Personal(p) => ClassifiedCode::Personal { text: p.text },
-        Classified::Cccd(c) => ClassifiedCode::CitizenId { text: c.text },
-        Classified::Bhyt(b) => ClassifiedCode::HealthInsurance { text: b.text },
+        // The core now verifies personal codes and parses cards during classification;
+        // this surface still hands the platforms the text (richer variants: follow-up).
+        Classified::Personal(_) => ClassifiedCode::Personal {
+            text: text.to_owned(),
+        },
+        Classified::Cccd(_) => ClassifiedCode::CitizenId {
+            text: text.to_owned(),
+        },
+        Classified::Bhyt(_) => ClassifiedCode::HealthInsurance {
+            text: text.to_owned(),
+        },
         Classified::Unknown(t) => ClassifiedCode::Unknown { text: t },
     }
 }
