@@ -85,8 +85,10 @@ pub(crate) fn scanned_venue(text: &str, v: VerifiedVenue) -> ScannedVenueCode {
 pub enum ClassifiedCode {
     /// A Vaora venue code, with its verification.
     Venue { code: ScannedVenueCode },
-    /// A Vaora personal health code.
-    Personal { text: String },
+    /// A Vaora personal health code, verified (or refused).
+    Personal {
+        check: crate::declare::PersonalCodeCheck,
+    },
     /// The QR code of a citizen ID card (CCCD).
     CitizenId { text: String },
     /// The QR code of a health insurance card (BHYT).
@@ -100,10 +102,8 @@ pub(crate) fn classified(text: &str, c: Classified) -> ClassifiedCode {
         Classified::Venue(v) => ClassifiedCode::Venue {
             code: scanned_venue(text, v),
         },
-        // The core now verifies personal codes and parses cards during classification;
-        // this surface still hands the platforms the text (richer variants: follow-up).
-        Classified::Personal(_) => ClassifiedCode::Personal {
-            text: text.to_owned(),
+        Classified::Personal(r) => ClassifiedCode::Personal {
+            check: crate::declare::personal_check(text, r),
         },
         Classified::Cccd(_) => ClassifiedCode::CitizenId {
             text: text.to_owned(),

@@ -25,6 +25,7 @@ uniffi::setup_scaffolding!();
 pub mod checkins;
 pub mod codes;
 pub mod convert;
+pub mod declare;
 pub mod diary;
 pub mod error;
 pub mod guard;

@@ -182,3 +182,41 @@ pub fn scan_frame(
         })
     })
 }
+
+/// Timings of the same decode run inside Rust, for the boundary benchmark.
+#[cfg(feature = "test-hooks")]
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NativeScanTimings {
+    /// Microseconds per `scan_frame` call, one entry per iteration.
+    pub micros: Vec<u64>,
+    pub codes_found: u32,
+}
+
+/// Runs the core decode `iterations` times on one borrowed luma plane, timing each call in
+/// Rust: the baseline that the Kotlin and Swift benchmarks compare their FFI calls with.
+/// Test builds only.
+#[cfg(feature = "test-hooks")]
+#[uniffi::export]
+pub fn test_hook_native_scan_timings(
+    layout: FrameLayout,
+    settings: ScanSettings,
+    plane0: &[u8],
+    iterations: u32,
+) -> Result<NativeScanTimings, VaoraError> {
+    crate::guard::contain("test_hook_native_scan_timings", || {
+        let frame = frame(&layout, plane0, &[], &[])?;
+        let opts = options(&settings);
+        let mut micros = Vec::with_capacity(iterations as usize);
+        let mut found = 0;
+        for _ in 0..iterations {
+            let start = std::time::Instant::now();
+            let result = scan::scan_frame(&frame, &opts);
+            micros.push(u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX));
+            found = u32::try_from(result.codes.len()).unwrap_or(u32::MAX);
+        }
+        Ok(NativeScanTimings {
+            micros,
+            codes_found: found,
+        })
+    })
+}

@@ -11,6 +11,9 @@ use vaora_core::venue::authority::{AUTHORITY_FILE, KEYSET_FILE};
 pub enum AuthorityCmd {
     /// Make a new authority key; writes DIR/authority.json (secret, 0600) and DIR/keyset.json.
     Init(InitArgs),
+    /// Case, trace and publish (`authority_case`).
+    #[command(flatten)]
+    Case(crate::authority_case::CaseCmd),
 }
 
 #[derive(Debug, Args)]
@@ -26,6 +29,7 @@ pub struct InitArgs {
 pub fn run(cmd: AuthorityCmd) -> anyhow::Result<()> {
     match cmd {
         AuthorityCmd::Init(args) => init(args),
+        AuthorityCmd::Case(cmd) => crate::authority_case::run(cmd),
     }
 }
 

@@ -70,7 +70,10 @@ pub fn run_swift_test(args: &[String]) -> Result<()> {
     let mut cmd = Command::new("chroot");
     cmd.arg(&sysroot)
         .args(["/bin/sh", "-c", &script])
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
         .env("HOME", "/root")
         .envs(ffi_build::test_env(&root, &built, &scratch));
     if args.iter().any(|a| a == "--bench") {

@@ -15,7 +15,7 @@ use rusqlite::Connection;
 use super::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// The diary's own tables: settings, people, check-ins, their updates, the outbox.
 pub const CORE_SQL: &str = "
@@ -89,6 +89,7 @@ pub const SQL: &[&str] = &[
     CORE_SQL,
     crate::venue::TRUST_SQL,
     crate::declare::store::SCHEMA_SQL,
+    crate::sync::store::SCHEMA_SQL,
 ];
 
 /// Version 1 → 2: check-in updates got their own table (so a check-in's history of
@@ -142,6 +143,8 @@ fn upgrade_from(conn: &Connection, version: u32) -> Result<(), DiaryError> {
             2 => conn.execute_batch(crate::venue::TRUST_SQL)?,
             // 3 -> 4: declarations, staff check-ins, people's card hashes (crate::declare::store).
             3 => conn.execute_batch(crate::declare::store::SCHEMA_SQL)?,
+            // 4 -> 5: the sync client's tables (registration, exposure windows, alerts).
+            4 => conn.execute_batch(crate::sync::store::SCHEMA_SQL)?,
             _ => return Err(DiaryError::TooOld { found: version }),
         }
         v += 1;

@@ -3,4 +3,10 @@
 import Foundation
 
 keyTests()
+diaryTests()
+scanTests()
+declareTests()
+if ProcessInfo.processInfo.environment["VAORA_BENCH"] == "1" {
+    do { try bench() } catch { print("bench failed: \(error)"); exit(1) }
+}
 exit(Harness.shared.summary())

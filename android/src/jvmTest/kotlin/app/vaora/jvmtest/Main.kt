@@ -6,5 +6,9 @@ import kotlin.system.exitProcess
 
 fun main() {
     KeyTests.run()
+    DiaryTests.run()
+    ScanTests.run()
+    DeclareTests.run()
+    if (System.getenv("VAORA_BENCH") == "1") Bench.run()
     exitProcess(Harness.summary())
 }
