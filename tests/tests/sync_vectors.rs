@@ -2,6 +2,9 @@
 //! inputs, the exact bytes and signatures both sides must produce. Kotlin and Swift read
 //! the same file. `VAORA_WRITE_VECTORS=1` rewrites it from this code (then review the diff).
 
+// The vector builder is shared by the #[test] below; failing loudly is its job.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 use vaora_core::Id128;
