@@ -1,0 +1,116 @@
+//! The sync protocol's test vectors (`docs/vectors/sync-protocol.json`): fixed keys and
+//! inputs, the exact bytes and signatures both sides must produce. Kotlin and Swift read
+//! the same file. `VAORA_WRITE_VECTORS=1` rewrites it from this code (then review the diff).
+
+// The vector builder is shared by the #[test] below; failing loudly is its job.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{TimeZone, Utc};
+use serde_json::{Value, json};
+use vaora_core::Id128;
+use vaora_core::identity::DeviceIdentity;
+use vaora_core::records::{CheckInBody, CheckInMethod, RecordKind, VenueRef};
+use vaora_core::sync::wire::{
+    self, DeviceCertificate, ExposureWindow, RecordStatus, RegisterRequest,
+};
+use vaora_core::venue::VenueCategory;
+
+const DEVICE_SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+const AUTHORITY_SECRET: &str = "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
+
+fn vectors() -> Value {
+    let device = DeviceIdentity::from_secret_bytes(&hex::decode(DEVICE_SECRET).unwrap()).unwrap();
+    let authority =
+        DeviceIdentity::from_secret_bytes(&hex::decode(AUTHORITY_SECRET).unwrap()).unwrap();
+    let pk = device.public_key();
+    let proof_input = RegisterRequest::proof_input(&pk);
+    let at = Utc.with_ymd_and_hms(2026, 3, 10, 5, 0, 0).unwrap();
+    let body = CheckInBody {
+        id: Id128::from_bytes([1; 16]),
+        person_id: Id128::from_bytes([2; 16]),
+        person_name: "Nguyễn Văn An".into(),
+        venue: VenueRef {
+            id: Some(Id128::from_bytes([3; 16])),
+            name: "Phở Hòa".into(),
+            address: "12 Nguyễn Huệ".into(),
+            category: VenueCategory::RestaurantOrShop,
+            issuer_key_id: None,
+            verified: true,
+        },
+        method: CheckInMethod::ScannedVenueCode,
+        checked_in_at: at,
+        checked_out_at: Some(at + chrono::Duration::minutes(45)),
+    };
+    let record = device.sign_record(RecordKind::CheckIn, body.encode());
+    let upload = wire::encode_upload(std::slice::from_ref(&record));
+    let answer = wire::encode_upload_answer(&[
+        RecordStatus::Accepted,
+        RecordStatus::Duplicate,
+        RecordStatus::Rejected("bad".into()),
+    ]);
+    let request_input =
+        wire::request_signing_input("POST", "/v1/records", 1_773_118_800_000, &upload);
+    let device_id = Id128::from_bytes([4; 16]);
+    let cert_input = DeviceCertificate::signing_input(&device_id, &pk, &at, "0a0b0c0d");
+    let window_input = ExposureWindow::signing_input(
+        &Id128::from_bytes([5; 16]),
+        &Id128::from_bytes([3; 16]),
+        &at,
+        &(at + chrono::Duration::hours(1)),
+        2,
+        "0a0b0c0d",
+    );
+    json!({
+        "device_secret": DEVICE_SECRET,
+        "device_public_key": hex::encode(pk),
+        "authority_secret": AUTHORITY_SECRET,
+        "authority_public_key": hex::encode(authority.public_key()),
+        "register_proof_input": hex::encode(&proof_input),
+        "register_proof": hex::encode(device.sign_bytes(&proof_input)),
+        "checkin_body": hex::encode(&record.body),
+        "checkin_signature": hex::encode(record.signature),
+        "upload_cbor": hex::encode(&upload),
+        "upload_bytes_per_record": upload.len(),
+        "answer_cbor_accepted_duplicate_rejected_bad": hex::encode(&answer),
+        "request_signing_input": hex::encode(&request_input),
+        "request_signature": hex::encode(device.sign_bytes(&request_input)),
+        "certificate_signing_input": hex::encode(&cert_input),
+        "certificate_signature": hex::encode(authority.sign_bytes(&cert_input)),
+        "exposure_signing_input": hex::encode(&window_input),
+        "exposure_signature": hex::encode(authority.sign_bytes(&window_input)),
+    })
+}
+
+#[test]
+fn sync_vectors_match() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/vectors/sync-protocol.json");
+    let computed = vectors();
+    if std::env::var("VAORA_WRITE_VECTORS").is_ok() {
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&computed).unwrap() + "\n",
+        )
+        .unwrap();
+    }
+    let stored: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(stored, computed);
+    // The stored upload decodes back to the record and its answer to the three statuses.
+    let upload = hex::decode(stored["upload_cbor"].as_str().unwrap()).unwrap();
+    let items = wire::decode_upload(&upload, 10).unwrap();
+    let pk: [u8; 32] = hex::decode(stored["device_public_key"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    wire::item_to_record(&items[0], &pk)
+        .unwrap()
+        .verify()
+        .unwrap();
+    let answer = hex::decode(
+        stored["answer_cbor_accepted_duplicate_rejected_bad"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(wire::decode_upload_answer(&answer).unwrap().len(), 3);
+}
