@@ -133,6 +133,11 @@ impl Vaora {
 }
 
 impl Vaora {
+    /// The diary's lock, for core's async sync (which locks it briefly between awaits).
+    pub(crate) fn diary_mutex(&self) -> &Mutex<Diary> {
+        &self.diary
+    }
+
     /// Locks the diary and runs `f` with panics contained. A poisoned lock (a panic was
     /// contained while it was held) is taken over: SQLite rolled back the open transaction.
     pub(crate) fn with_diary<T>(

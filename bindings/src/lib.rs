@@ -33,6 +33,7 @@ pub mod keystore;
 pub mod logging;
 pub mod render;
 pub mod scan;
+pub mod sync;
 
 /// The version of the Vaora core inside this library (the Cargo package version).
 #[uniffi::export]

@@ -25,7 +25,7 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         val path = applicationContext.filesDir.resolve("diary.db").path
         return try {
             VaoraDiary.open(path, AndroidKeystoreKeyStore()).use { diary ->
-                diary.sync(server)
+                diary.raw.sync(server, null, null) // suspend: the Rust future runs on tokio
             }
             Result.success()
         } catch (e: VaoraException) {
