@@ -13,6 +13,9 @@ pub enum AuthorityCmd {
     Init(InitArgs),
     /// Print a sign-in token for the web console, signed by the authority key.
     Token(crate::token::TokenArgs),
+    /// Case, trace and publish (`authority_case`).
+    #[command(flatten)]
+    Case(crate::authority_case::CaseCmd),
 }
 
 #[derive(Debug, Args)]
@@ -29,6 +32,7 @@ pub fn run(cmd: AuthorityCmd) -> anyhow::Result<()> {
     match cmd {
         AuthorityCmd::Init(args) => init(args),
         AuthorityCmd::Token(args) => crate::token::run(args),
+        AuthorityCmd::Case(cmd) => crate::authority_case::run(cmd),
     }
 }
 

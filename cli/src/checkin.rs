@@ -4,15 +4,23 @@ use clap::Args;
 use vaora_core::Id128;
 use vaora_core::diary::CheckInRequest;
 use vaora_core::records::{CheckInMethod, VenueRef};
-use vaora_core::venue::VenueCategory;
+use vaora_core::scan::{ScanOptions, scan_luma};
+use vaora_core::venue::{Unverified, VenueCategory};
 
 use crate::context::GlobalOpts;
 use crate::format::{local, parse_at};
 
 #[derive(Debug, Args)]
 pub struct CheckinArgs {
-    #[arg(long)]
-    venue_name: String,
+    /// Check in at the venue code found in this image (decode, verify, check in).
+    #[arg(long, conflicts_with_all = ["venue_name", "venue_address", "at"])]
+    scan: Option<std::path::PathBuf>,
+    /// With --scan: also check in at a code that cannot be verified (unknown key, not yet
+    /// valid, expired); the check-in is stored as unverified.
+    #[arg(long, requires = "scan")]
+    accept_unverified: bool,
+    #[arg(long, required_unless_present = "scan")]
+    venue_name: Option<String>,
     #[arg(long, default_value = "")]
     venue_address: String,
     /// Venue category (office, school, market, …).
@@ -48,11 +56,19 @@ pub fn checkin(global: &GlobalOpts, args: CheckinArgs) -> anyhow::Result<()> {
             .map(|p| diary.find_person(p).map(|p| p.id))
             .collect::<Result<Vec<_>, _>>()?
     };
+    if let Some(image) = &args.scan {
+        let policy = if args.accept_unverified {
+            Unverified::Accept
+        } else {
+            Unverified::Refuse
+        };
+        return checkin_scanned(diary, image, people, policy);
+    }
     let done = diary.check_in(CheckInRequest {
         people,
         venue: VenueRef {
             id: None,
-            name: args.venue_name,
+            name: args.venue_name.unwrap_or_default(),
             address: args.venue_address,
             category: args.venue_category,
             issuer_key_id: None,
@@ -62,6 +78,47 @@ pub fn checkin(global: &GlobalOpts, args: CheckinArgs) -> anyhow::Result<()> {
         at,
         venue_default_stay: None,
     })?;
+    for c in &done {
+        println!(
+            "checked in {} {} at {} {}",
+            c.id,
+            c.person_name,
+            c.venue.name,
+            local(&c.checked_in_at)
+        );
+    }
+    diary.close()?;
+    Ok(())
+}
+
+/// `vaora checkin --scan IMAGE`: the first venue code in the image that gives a venue
+/// (valid, or accepted unverified) checks everyone in; prints `venue <result> <name>`,
+/// then one `checked in …` line per person.
+fn checkin_scanned(
+    mut diary: vaora_core::diary::Diary,
+    image: &std::path::Path,
+    people: Vec<vaora_core::Id128>,
+    policy: Unverified,
+) -> anyhow::Result<()> {
+    let (luma, w, h) = crate::scan::load_luma(image)?;
+    let found = scan_luma(&luma, w, h, &ScanOptions::still_image())?;
+    let texts: Vec<String> = found.codes.iter().filter_map(|c| c.text.clone()).collect();
+    let Some(text) = texts
+        .iter()
+        .find(|t| vaora_core::venue::payload::has_prefix(t))
+    else {
+        anyhow::bail!(
+            "no venue code in {} ({} other codes)",
+            image.display(),
+            found.codes.len()
+        );
+    };
+    let (scanned, done) = diary.check_in_from_venue_code(text, people, policy)?;
+    println!(
+        "venue {} {}",
+        scanned.verification.as_str(),
+        scanned.venue.name
+    );
     for c in &done {
         println!(
             "checked in {} {} at {} {}",

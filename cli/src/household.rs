@@ -9,8 +9,15 @@ use crate::context::GlobalOpts;
 pub enum HouseholdCmd {
     /// Add a household member; prints `added <id> <name>`.
     Add {
-        #[arg(long)]
-        name: String,
+        #[arg(long, required_unless_present = "from_card")]
+        name: Option<String>,
+        /// Pre-fill name and birth year from a scanned CCCD or BHYT text (only a keyed
+        /// hash of the card number is kept).
+        #[arg(long, conflicts_with_all = ["name", "birth_year"])]
+        from_card: Option<String>,
+        /// With --from-card: keep the card number itself too (off by default).
+        #[arg(long, requires = "from_card")]
+        keep_card_number: bool,
         /// e.g. mother, son, grandfather.
         #[arg(long)]
         relation: Option<String>,
@@ -40,14 +47,24 @@ pub fn run(global: &GlobalOpts, cmd: HouseholdCmd) -> anyhow::Result<()> {
     match cmd {
         HouseholdCmd::Add {
             name,
+            from_card,
+            keep_card_number,
             relation,
             birth_year,
         } => {
-            let p = diary.add_person(NewPerson {
-                display_name: name,
-                relation,
-                birth_year,
-            })?;
+            let p = match (from_card, name) {
+                (Some(card), _) => {
+                    let profile =
+                        crate::declare::profile_from_card(&diary, &card, keep_card_number)?;
+                    diary.add_person_from_card(&profile, relation)?
+                }
+                (None, Some(name)) => diary.add_person(NewPerson {
+                    display_name: name,
+                    relation,
+                    birth_year,
+                })?,
+                (None, None) => anyhow::bail!("give --name or --from-card"),
+            };
             println!("added {} {}", p.id, p.display_name);
         }
         HouseholdCmd::List => {

@@ -4,13 +4,17 @@
 //! Errors print one line to stderr and exit non-zero.
 
 mod authority;
+mod authority_case;
 mod checkin;
 mod context;
+mod declare;
 mod demo;
 mod diary_cmd;
 mod format;
 mod household;
 mod scan;
+mod serve;
+mod sync;
 mod token;
 mod trust;
 mod venue;
@@ -49,6 +53,14 @@ enum Command {
     Checkout(checkin::CheckoutArgs),
     /// Run the main job end to end on a temporary diary and tell the story.
     Demo,
+    /// Run the reference sync server; prints `listening on http://ADDR` once ready.
+    Serve(serve::ServeArgs),
+    /// Register this diary's device with a server; prints the device id last.
+    Register(sync::ServerArgs),
+    /// Upload the outbox and fetch exposure windows; prints counts and new alerts.
+    Sync(sync::ServerArgs),
+    /// List exposure alerts.
+    Alerts,
     /// The health authority's signing key.
     #[command(subcommand)]
     Authority(authority::AuthorityCmd),
@@ -62,6 +74,15 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Read QR codes from images (`--batch`: paths on stdin, one result line each).
     Scan(scan::ScanArgs),
+    /// Make a health declaration (for the owner, or `--for` a household member).
+    Declare(declare::DeclareArgs),
+    /// Stored health declarations.
+    #[command(subcommand)]
+    Declarations(declare::DeclarationsCmd),
+    /// Draw a personal code (PNG or SVG); prints the payload text on the last line.
+    PersonalCode(declare::PersonalCodeArgs),
+    /// Staff: record a visitor from their personal code or ID card at this venue.
+    StaffCheckin(declare::StaffCheckinArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -76,11 +97,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Checkin(args) => checkin::checkin(&cli.global, args),
         Command::Checkout(args) => checkin::checkout(&cli.global, args),
         Command::Demo => demo::run(),
+        Command::Serve(args) => serve::run(args),
+        Command::Register(args) => sync::register(&cli.global, args),
+        Command::Sync(args) => sync::sync(&cli.global, args),
+        Command::Alerts => sync::alerts(&cli.global),
         Command::Authority(cmd) => authority::run(cmd),
         Command::Venue(cmd) => venue::run(cmd),
         Command::Trust(cmd) => trust::run(&cli.global, cmd),
         Command::Verify(args) => verify::run(&cli.global, args),
-        Command::Scan(args) => scan::run(&args),
+        Command::Scan(args) => scan::run(&cli.global, &args),
+        Command::Declare(args) => declare::declare(&cli.global, args),
+        Command::Declarations(cmd) => declare::declarations(&cli.global, cmd),
+        Command::PersonalCode(args) => declare::personal_code(&cli.global, args),
+        Command::StaffCheckin(args) => declare::staff_checkin(&cli.global, args),
     }
 }
 

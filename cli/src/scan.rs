@@ -1,9 +1,9 @@
 //! `vaora scan`: read QR codes from image files.
 //!
 //! Two output shapes, both contracts:
-//! - `vaora scan IMAGE...`: one line per code, `PATH<TAB>KIND<TAB>TEXT`; KIND comes from
-//!   [`describe`], the one place the code classification (venue code + verification,
-//!   personal code, CCCD, BHYT) plugs in.
+//! - `vaora scan [--trust KEYSET_FILE] IMAGE...`: one line per code,
+//!   `PATH<TAB>KIND<TAB>RESULT<TAB>TEXT`; KIND and RESULT come from [`describe`] through
+//!   `codes::classify` (venue code + verification result; personal code, CCCD, BHYT later).
 //! - `vaora scan --batch`: image paths on stdin, one line out per path,
 //!   `PATH<TAB>MICROS<TAB>TEXT1<TAB>TEXT2…`, MICROS being the decode time of the already
 //!   loaded luma image. A bad image prints the path and a time of 0, and the run goes on:
@@ -15,22 +15,30 @@ use std::time::Instant;
 
 use anyhow::Context;
 use image::{DynamicImage, ImageDecoder, ImageReader};
+use vaora_core::codes::{Classified, classify};
 use vaora_core::scan::{ScanOptions, ScannedCode, scan_luma};
+use vaora_core::venue::{SignerPolicy, TrustStore};
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
     /// Read image paths from stdin, one per line, and print one result line per path.
     #[arg(long, conflicts_with = "images")]
     pub batch: bool,
+    /// Verify venue codes against this key-set file (default: the diary's trust store if
+    /// the diary exists, else no trusted keys).
+    #[arg(long, conflicts_with = "batch")]
+    pub trust: Option<std::path::PathBuf>,
     /// Images to scan (PNG, JPEG, WebP, GIF, BMP).
     #[arg(required_unless_present = "batch")]
     pub images: Vec<std::path::PathBuf>,
 }
 
-pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
+pub fn run(global: &crate::context::GlobalOpts, args: &ScanArgs) -> anyhow::Result<()> {
     if args.batch {
         return batch(std::io::stdin().lock(), &mut std::io::stdout().lock());
     }
+    let trust = trust_store(global, args.trust.as_deref())?;
+    let now = chrono::Utc::now();
     let mut out = std::io::stdout().lock();
     let mut failed = 0usize;
     for path in &args.images {
@@ -45,7 +53,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
                         out,
                         "{}\t{}\t{}",
                         path.display(),
-                        describe(code).join("\t"),
+                        describe(code, &trust, now).join("\t"),
                         escape(&code_text(code))
                     )?;
                 }
@@ -63,10 +71,42 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The classification columns printed before a code's text. Today only `unknown`;
-/// the codes module's classification adds kind and verification result here.
-pub fn describe(_code: &ScannedCode) -> Vec<String> {
-    vec!["unknown".to_owned()]
+/// Where venue codes are verified: a key-set file, else the diary's trust store when
+/// there is a diary, else an empty store (every venue code is `unknown-key-id`).
+fn trust_store(
+    global: &crate::context::GlobalOpts,
+    keyset: Option<&Path>,
+) -> anyhow::Result<TrustStore> {
+    if let Some(path) = keyset {
+        let mut store = TrustStore::new();
+        store.apply_keyset(
+            &crate::trust::read_keyset(path)?,
+            SignerPolicy::PinSelfSigned,
+        )?;
+        return Ok(store);
+    }
+    if global.diary.exists() {
+        let diary = global.open_diary()?;
+        let store = diary.trust_store()?;
+        diary.close()?;
+        return Ok(store);
+    }
+    Ok(TrustStore::new())
+}
+
+/// The classification columns printed before a code's text: kind (`venue`, `personal`,
+/// `cccd`, `bhyt`, `unknown`) and verification result (`-` for kinds without one).
+pub fn describe(
+    code: &ScannedCode,
+    trust: &TrustStore,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
+    let classified = classify(&code_text(code), trust, now);
+    let result = match &classified {
+        Classified::Venue(v) => v.result.as_str(),
+        _ => "-",
+    };
+    vec![classified.kind().to_owned(), result.to_owned()]
 }
 
 /// The text of a code; a payload that is not text is shown as Latin-1, byte for byte.

@@ -1,5 +1,5 @@
-//! `vaora verify TEXT`: classify and verify a code text (venue codes for now; the
-//! declarations work adds personal codes and ID cards through `codes::classify`).
+//! `vaora verify TEXT`: classify and verify a code text: venue codes here, personal codes
+//! and ID cards through `crate::declare::print_classified`.
 //! Prints `<kind> <result>` and the fields; exits non-zero unless the code is valid.
 
 use clap::Args;
@@ -60,9 +60,10 @@ pub fn run(global: &GlobalOpts, args: VerifyArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        other => {
-            println!("{}", other.kind());
-            anyhow::bail!("not a code this command verifies yet: {}", other.kind())
+        Classified::Unknown(_) => {
+            println!("{}", classified.kind());
+            anyhow::bail!("not a venue code, personal code or ID card")
         }
+        other => crate::declare::print_classified(other),
     }
 }

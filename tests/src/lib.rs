@@ -1,6 +1,11 @@
-//! Vaora end-to-end test helpers: fault-injection harnesses and test-data generators.
+//! Vaora end-to-end test helpers: fault-injection harnesses and test-data generators;
+//! for sync: a throwaway PostgreSQL cluster ([`pg`]), a TCP fault-injection proxy
+//! ([`proxy`]) and sync fixtures ([`sync_fixture`]).
 
 pub mod crash;
 pub mod frames;
-pub mod venue_vectors;
+pub mod pg;
+pub mod proxy;
 pub mod records_vectors;
+pub mod sync_fixture;
+pub mod venue_vectors;

@@ -4,8 +4,12 @@
 //! - `test`: every test in the project (Rust, then the Kotlin and Swift binding tests).
 //! - `bench`: the benchmark binaries, printing their figures.
 //! - `soak`: the long crash-safety soak (many more SIGKILLs than the test suite).
+//! - `kotlin-test`, `swift-test`: the binding tests alone (`ffi_build`, `kotlin`, `swift`).
 
 mod cmd;
+mod ffi_build;
+mod kotlin;
+mod swift;
 
 use anyhow::{Result, bail};
 
@@ -30,8 +34,12 @@ fn run(args: &[String]) -> Result<()> {
         "rust-test" => rust_test(rest),
         "bench" => bench(rest),
         "soak" => soak(rest),
+        "kotlin-test" => kotlin::run_kotlin_test(rest),
+        "swift-test" => swift::run_swift_test(rest),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <test | rust-test | bench [NAME] | soak [KILLS [SEED]]>");
+            println!(
+                "usage: cargo xtask <test | rust-test | bench [NAME] | soak [KILLS [SEED]] | kotlin-test [--bench] | swift-test [--bench]>"
+            );
             Ok(())
         }
         other => bail!("unknown xtask command {other:?}; try `cargo xtask help`"),
@@ -41,6 +49,8 @@ fn run(args: &[String]) -> Result<()> {
 /// Every test: Rust first (fast feedback), then the foreign-language binding tests.
 fn test(rest: &[String]) -> Result<()> {
     rust_test(rest)?;
+    kotlin::run_kotlin_test(&[])?;
+    swift::run_swift_test(&[])?;
     Ok(())
 }
 

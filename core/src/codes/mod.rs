@@ -3,41 +3,33 @@
 //! a health insurance card (BHYT), or unknown text, so the camera screen and staff
 //! scanner share one rule.
 //!
-//! Extension points (filled by the declarations work): [`PersonalCode`], [`CccdCard`]
-//! and [`BhytCard`] are placeholders for their parsed contents, and [`classify`] has one
-//! marked step for each before the "unknown" fallback.
+//! Personal codes are verified offline (device certificates against the trust store's
+//! authority keys); CCCD and BHYT texts are parsed and validated (`docs/id-cards.md`).
+//! A text that has the shape of one kind but fails its checks is still that kind, with
+//! the typed error, so a scanner can say "this ID card is damaged" rather than "unknown".
+
+pub mod bhyt;
+pub mod cccd;
 
 use chrono::{DateTime, Utc};
 
+use crate::declare::{AuthorityKey, PersonalCodeError, VerifiedPersonalCode};
 use crate::venue::{TrustStore, VerifiedVenue, payload};
 
-/// A Vaora personal health code. EXTENSION POINT: the declarations work replaces this
-/// with the parsed, verified personal-code content.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PersonalCode {
-    pub text: String,
-}
-
-/// A citizen ID card (CCCD) QR. EXTENSION POINT: filled by the card parser.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CccdCard {
-    pub text: String,
-}
-
-/// A health insurance card (BHYT) QR. EXTENSION POINT: filled by the card parser.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BhytCard {
-    pub text: String,
-}
+pub use bhyt::{BhytCard, BhytError};
+pub use cccd::{CccdCard, CccdError};
 
 /// What one decoded text is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Classified {
     /// Starts with the venue-code prefix; verified (or refused, incl. malformed).
     Venue(VerifiedVenue),
-    Personal(PersonalCode),
-    Cccd(CccdCard),
-    Bhyt(BhytCard),
+    /// Starts with the personal-code prefix; verified (or refused).
+    Personal(Result<VerifiedPersonalCode, PersonalCodeError>),
+    /// Has the CCCD shape (12 digits then `|`); parsed and validated (or refused).
+    Cccd(Result<CccdCard, CccdError>),
+    /// Has the BHYT shape (card number then `|`, ends with `$`); parsed (or refused).
+    Bhyt(Result<BhytCard, BhytError>),
     Unknown(String),
 }
 
@@ -59,9 +51,25 @@ pub fn classify(text: &str, trust: &TrustStore, now: DateTime<Utc>) -> Classifie
     if payload::has_prefix(text) {
         return Classified::Venue(trust.verify_text(text, now));
     }
-    // EXTENSION POINT (declarations): personal code prefix -> Classified::Personal.
-    // EXTENSION POINT (declarations): CCCD card layout -> Classified::Cccd.
-    // EXTENSION POINT (declarations): BHYT card layout -> Classified::Bhyt.
+    let trimmed = text.trim();
+    if trimmed.starts_with(crate::declare::personal_code::PREFIX) {
+        let authorities = AuthorityKey::from_trust_store(trust);
+        return Classified::Personal(crate::declare::PersonalCode::verify(
+            trimmed,
+            now,
+            &authorities,
+        ));
+    }
+    // ID cards are dated in the staff device's local calendar (Vietnam).
+    let today = now
+        .with_timezone(&crate::clock::vietnam_offset())
+        .date_naive();
+    if cccd::looks_like_cccd(trimmed) {
+        return Classified::Cccd(CccdCard::parse(trimmed, today));
+    }
+    if bhyt::looks_like_bhyt(trimmed) {
+        return Classified::Bhyt(BhytCard::parse(trimmed, today));
+    }
     Classified::Unknown(text.to_owned())
 }
 

@@ -21,6 +21,7 @@ mod time;
 
 pub use checkins::{CheckIn, CheckInRequest, Page};
 pub use key::DiaryKey;
+pub(crate) use outbox::enqueue;
 pub use outbox::{OutboxCounts, OutboxEntry, SyncState};
 pub use people::{NewPerson, Person};
 pub use retention::PurgeCounts;

@@ -18,6 +18,8 @@ pub struct PurgeCounts {
     pub checkins: u64,
     pub updates: u64,
     pub records: u64,
+    /// Declarations and staff check-ins (`crate::declare`).
+    pub declarations: u64,
 }
 
 pub(crate) fn validate_days(days: u32) -> Result<(), DiaryError> {
@@ -56,11 +58,13 @@ impl Diary {
             "DELETE FROM checkins WHERE checked_in_at < ?1",
             params![cutoff],
         )?;
+        let declarations = crate::declare::store::purge_rows_before(&tx, cutoff)?;
         tx.commit()?;
         let counts = PurgeCounts {
             checkins: checkins as u64,
             updates: updates as u64,
             records: records as u64,
+            declarations,
         };
         if counts != PurgeCounts::default() {
             log::info!(

@@ -15,7 +15,7 @@ use rusqlite::Connection;
 use super::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 5;
 
 /// The diary's own tables: settings, people, check-ins, their updates, the outbox.
 pub const CORE_SQL: &str = "
@@ -85,7 +85,12 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
 ";
 
 /// The complete schema of a fresh diary at [`VERSION`], one entry per area.
-pub const SQL: &[&str] = &[CORE_SQL, crate::venue::TRUST_SQL];
+pub const SQL: &[&str] = &[
+    CORE_SQL,
+    crate::venue::TRUST_SQL,
+    crate::declare::store::SCHEMA_SQL,
+    crate::sync::store::SCHEMA_SQL,
+];
 
 /// Version 1 → 2: check-in updates got their own table (so a check-in's history of
 /// check-out, edits and auto check-out is kept, each signed), check-ins count their
@@ -136,6 +141,10 @@ fn upgrade_from(conn: &Connection, version: u32) -> Result<(), DiaryError> {
             1 => conn.execute_batch(V1_TO_V2)?,
             // 2 -> 3: the venue-code trust store (keys, roots, revocations).
             2 => conn.execute_batch(crate::venue::TRUST_SQL)?,
+            // 3 -> 4: declarations, staff check-ins, people's card hashes (crate::declare::store).
+            3 => conn.execute_batch(crate::declare::store::SCHEMA_SQL)?,
+            // 4 -> 5: the sync client's tables (registration, exposure windows, alerts).
+            4 => conn.execute_batch(crate::sync::store::SCHEMA_SQL)?,
             _ => return Err(DiaryError::TooOld { found: version }),
         }
         v += 1;

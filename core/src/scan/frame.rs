@@ -415,6 +415,77 @@ impl<'a> Frame<'a> {
     }
 }
 
+impl Frame<'_> {
+    /// The region of interest in sensor orientation, each output pixel the mean of a
+    /// `scale` x `scale` block: `(pixels, width, height)`.
+    ///
+    /// This is the hot loop of every scan: it walks rows of the source plane directly
+    /// (no per-pixel rotation or bounds logic) and allocates only the reduced image.
+    pub fn reduce_sensor(&self, scale: usize) -> (Vec<u8>, usize, usize) {
+        let scale = scale.max(1);
+        let (rx, ry) = (self.roi.x as usize, self.roi.y as usize);
+        let ow = (self.roi.width as usize / scale).max(1);
+        let oh = (self.roi.height as usize / scale).max(1);
+        // Frames smaller than one block: clamp the block to the region.
+        let bw = scale.min(self.roi.width as usize);
+        let bh = scale.min(self.roi.height as usize);
+        let n = (bw * bh) as u32;
+        let mut out = vec![0u8; ow * oh];
+        let mut acc = vec![0u32; ow];
+        for (oy, out_row) in out.chunks_exact_mut(ow).enumerate() {
+            acc.fill(0);
+            for dy in 0..bh {
+                let sy = ry + oy * scale + dy;
+                match self.luma {
+                    LumaSource::Direct(p) => {
+                        let start = sy * p.row_stride + rx * p.pixel_stride;
+                        let Some(row) = p.data.get(start..) else {
+                            continue;
+                        };
+                        if p.pixel_stride == 1 {
+                            for (a, block) in acc.iter_mut().zip(row.chunks_exact(scale)) {
+                                *a += block[..bw].iter().map(|&v| u32::from(v)).sum::<u32>();
+                            }
+                            if scale > row.len() {
+                                // A region narrower than one block.
+                                acc[0] += row[..bw.min(row.len())]
+                                    .iter()
+                                    .map(|&v| u32::from(v))
+                                    .sum::<u32>();
+                            }
+                        } else {
+                            for (ox, a) in acc.iter_mut().enumerate() {
+                                for dx in 0..bw {
+                                    let i = (ox * scale + dx) * p.pixel_stride;
+                                    *a += u32::from(row.get(i).copied().unwrap_or(0));
+                                }
+                            }
+                        }
+                    }
+                    LumaSource::Packed { plane, r, g, b } => {
+                        let start = sy * plane.row_stride + rx * plane.pixel_stride;
+                        let Some(row) = plane.data.get(start..) else {
+                            continue;
+                        };
+                        for (ox, a) in acc.iter_mut().enumerate() {
+                            for dx in 0..bw {
+                                let i = (ox * scale + dx) * plane.pixel_stride;
+                                if let Some(px) = row.get(i..i + 4) {
+                                    *a += u32::from(rgb_to_luma(px[r], px[g], px[b]));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for (o, a) in out_row.iter_mut().zip(&acc) {
+                *o = ((a + n / 2) / n) as u8;
+            }
+        }
+        (out, ow, oh)
+    }
+}
+
 /// BT.601 luma in integer arithmetic (the same weights the camera's Y plane uses).
 #[inline]
 pub fn rgb_to_luma(r: u8, g: u8, b: u8) -> u8 {

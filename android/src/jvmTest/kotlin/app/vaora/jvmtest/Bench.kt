@@ -1,0 +1,39 @@
+// Boundary cost: one scanFrame call on a 1280x720 luma frame with a code, from Kotlin
+// through JNA, against the same decode timed inside Rust in the same run. Runs only with
+// `cargo xtask kotlin-test --bench` (use --release for meaningful figures). Prints figures;
+// asserts nothing about time.
+package app.vaora.jvmtest
+
+import app.vaora.ffi.ScanSettings
+import app.vaora.ffi.testHookNativeScanTimings
+
+object Bench {
+    private fun median(xs: List<Long>) = xs.sorted()[xs.size / 2]
+    private fun p95(xs: List<Long>) = xs.sorted()[(xs.size * 95) / 100]
+
+    fun run() {
+        val text = ScanTests.caseText("valid")
+        val img = Luma(1280, 720).apply { drawCode(text, 5, 500, 150) }
+        val frame = FrameMaker.luma(img)
+        val settings = ScanSettings(budgetMs = 1000u)
+        val n = 200
+        repeat(20) { frame.scan(settings) } // warm-up (JIT, caches)
+        val foreign = ArrayList<Long>(n)
+        val native = ArrayList<Long>(n)
+        // Interleave rounds so both see the same machine load.
+        repeat(n / 20) {
+            repeat(20) {
+                val t0 = System.nanoTime()
+                val report = frame.scan(settings)
+                foreign += (System.nanoTime() - t0) / 1000
+                check(report.codes.size == 1) { "bench frame did not decode" }
+            }
+            native += testHookNativeScanTimings(frame.layout(), settings, frame.plane(0), 20u).micros.map { it.toLong() }
+        }
+        val fm = median(foreign)
+        val nm = median(native)
+        println("bench kotlin scanFrame 1280x720 luma: median ${fm} us, p95 ${p95(foreign)} us")
+        println("bench rust   scan_frame 1280x720 luma: median ${nm} us, p95 ${p95(native)} us")
+        println("bench kotlin/rust median ratio: ${"%.3f".format(fm.toDouble() / nm.toDouble())}")
+    }
+}

@@ -1,0 +1,14 @@
+// The Kotlin test program: runs against the host build of libvaora_ffi through JNA.
+// Started by `cargo xtask kotlin-test`, which sets VAORA_TEST_DIR, VAORA_VECTORS and VAORA_BIN.
+package app.vaora.jvmtest
+
+import kotlin.system.exitProcess
+
+fun main() {
+    KeyTests.run()
+    DiaryTests.run()
+    ScanTests.run()
+    DeclareTests.run()
+    if (System.getenv("VAORA_BENCH") == "1") Bench.run()
+    exitProcess(Harness.summary())
+}

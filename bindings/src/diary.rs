@@ -1,0 +1,173 @@
+//! `Vaora`: one open, decrypted diary, and everything an app does through it.
+//!
+//! The object wraps `vaora_core::diary::Diary` behind a mutex (a SQLite connection serves
+//! one thread at a time; uniffi objects are shared across threads). Each method locks,
+//! calls core, and maps the error; none decides anything on its own.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::FixedOffset;
+use vaora_core::Clock;
+use vaora_core::SystemClock;
+use vaora_core::diary::{Diary, DiaryConfig, DiaryKey};
+
+use crate::error::{ErrorCode, VaoraError};
+use crate::guard::contain;
+use crate::keystore::{self, KeyStore};
+
+/// How a diary is opened. Defaults: Vietnam time (UTC+7), 21 days of retention.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DiaryOptions {
+    /// The device's offset from UTC in seconds, for grouping check-ins by local day.
+    #[uniffi(default = 25200)]
+    pub utc_offset_seconds: i32,
+    /// Check-ins older than this many days are purged (1–60).
+    #[uniffi(default = 21)]
+    pub retention_days: u32,
+}
+
+impl Default for DiaryOptions {
+    fn default() -> Self {
+        Self {
+            utc_offset_seconds: 7 * 3600,
+            retention_days: 21,
+        }
+    }
+}
+
+/// An open diary. Kotlin: `Closeable` (close it to release the database); Swift: released
+/// with its last reference.
+#[derive(uniffi::Object)]
+pub struct Vaora {
+    diary: Mutex<Diary>,
+    path: PathBuf,
+    moved_aside: Option<String>,
+}
+
+impl std::fmt::Debug for Vaora {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vaora").finish_non_exhaustive()
+    }
+}
+
+#[uniffi::export]
+impl Vaora {
+    /// Opens the diary at `path`, creating it (and its sealed key) on first use.
+    ///
+    /// Errors: `KEY_LOST` when the key store can no longer unseal the key or the sealed key
+    /// file is missing (offer `recoverAfterKeyLoss`); `WRONG_KEY` when the unsealed key does
+    /// not open the file; `KEY_STORE_FAILED` when the key store is unavailable.
+    #[uniffi::constructor]
+    pub fn open(
+        path: String,
+        key_store: Arc<dyn KeyStore>,
+        options: DiaryOptions,
+    ) -> Result<Arc<Self>, VaoraError> {
+        contain("open", || {
+            let path = PathBuf::from(path);
+            let sealed = keystore::sealed_key_path(&path);
+            let key = if sealed.exists() || path.exists() {
+                keystore::unseal_existing(key_store.as_ref(), &sealed)?
+            } else {
+                let new = keystore::seal_new(key_store.as_ref())?;
+                keystore::write_sealed(&sealed, &new.sealed)?;
+                new.key
+            };
+            let diary = open_core(&path, &key, &options)?;
+            log::info!(target: "vaora_ffi", "diary opened");
+            Ok(Arc::new(Self {
+                diary: Mutex::new(diary),
+                path,
+                moved_aside: None,
+            }))
+        })
+    }
+
+    /// After `KEY_LOST`: moves the unreadable diary aside (never deletes it; its sealed
+    /// key goes beside it, in case the key store recovers), and starts a fresh diary with
+    /// a new sealed key. `movedAsideTo()` says where the old file went.
+    #[uniffi::constructor]
+    pub fn recover_after_key_loss(
+        path: String,
+        key_store: Arc<dyn KeyStore>,
+        options: DiaryOptions,
+    ) -> Result<Arc<Self>, VaoraError> {
+        contain("recover_after_key_loss", || {
+            let path = PathBuf::from(path);
+            let sealed_path = keystore::sealed_key_path(&path);
+            let old_sealed = std::fs::read(&sealed_path).ok();
+            let new = keystore::seal_new(key_store.as_ref())?;
+            let (clock, config) = clock_and_config(&options)?;
+            let (diary, moved) = Diary::recover_after_key_loss(&path, &new.key, clock, config)?;
+            if let (Some(target), Some(old)) = (&moved, old_sealed) {
+                keystore::write_sealed(&keystore::sealed_key_path(target), &old)?;
+            }
+            keystore::write_sealed(&sealed_path, &new.sealed)?;
+            log::warn!(target: "vaora_ffi", "diary recreated after key loss");
+            Ok(Arc::new(Self {
+                diary: Mutex::new(diary),
+                path,
+                moved_aside: moved.map(|m| m.to_string_lossy().into_owned()),
+            }))
+        })
+    }
+
+    /// Where `recoverAfterKeyLoss` moved the unreadable diary (none for a normal open, or
+    /// when there was no file to move).
+    pub fn moved_aside_to(&self) -> Option<String> {
+        self.moved_aside.clone()
+    }
+
+    /// The device's Ed25519 public key (32 bytes); the secret never leaves the diary.
+    pub fn device_public_key(&self) -> Result<Vec<u8>, VaoraError> {
+        self.with_diary("device_public_key", |d| {
+            Ok(d.identity().public_key().to_vec())
+        })
+    }
+
+    /// The path this diary was opened from.
+    pub fn path(&self) -> String {
+        self.path.to_string_lossy().into_owned()
+    }
+}
+
+impl Vaora {
+    /// Locks the diary and runs `f` with panics contained. A poisoned lock (a panic was
+    /// contained while it was held) is taken over: SQLite rolled back the open transaction.
+    pub(crate) fn with_diary<T>(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&mut Diary) -> Result<T, VaoraError>,
+    ) -> Result<T, VaoraError> {
+        contain(what, || {
+            let mut guard: MutexGuard<'_, Diary> = match self.diary.lock() {
+                Ok(g) => g,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            f(&mut guard)
+        })
+    }
+}
+
+fn clock_and_config(options: &DiaryOptions) -> Result<(Arc<dyn Clock>, DiaryConfig), VaoraError> {
+    let offset = FixedOffset::east_opt(options.utc_offset_seconds).ok_or_else(|| {
+        VaoraError::input(
+            ErrorCode::InvalidInput,
+            format!(
+                "UTC offset {} s is out of range",
+                options.utc_offset_seconds
+            ),
+        )
+    })?;
+    let config = DiaryConfig {
+        retention_days: options.retention_days,
+        ..DiaryConfig::default()
+    };
+    Ok((Arc::new(SystemClock::new(offset)), config))
+}
+
+fn open_core(path: &Path, key: &DiaryKey, options: &DiaryOptions) -> Result<Diary, VaoraError> {
+    let (clock, config) = clock_and_config(options)?;
+    Ok(Diary::open(path, key, clock, config)?)
+}

@@ -1,0 +1,192 @@
+//! The single mapping from core errors to what Kotlin and Swift see.
+//!
+//! Apps get few exception types (one per [`VaoraError`] variant: the kind of trouble a
+//! screen reacts to) and a fine-grained, stable [`ErrorCode`] in each for switching, logs
+//! and support tickets. Codes are numbered once and never reused (table in
+//! `docs/bindings.md`). No variant has a field named `message`: that name breaks the
+//! generated Kotlin (the exception class already has one); the text is `reason`.
+
+use vaora_core::diary::DiaryError;
+use vaora_core::scan::FrameError;
+use vaora_core::venue::{TrustError, VenueCheckInError};
+
+/// Stable error codes. The numbers are part of the contract: add, never renumber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[repr(u32)]
+pub enum ErrorCode {
+    /// The diary key does not open this diary.
+    WrongKey = 101,
+    /// The platform key store can no longer unseal the diary key (key invalidated, device
+    /// restored elsewhere, sealed key missing): call `Vaora.recoverAfterKeyLoss`.
+    KeyLost = 102,
+    /// The platform key store failed for another reason (locked device, hardware error).
+    KeyStoreFailed = 103,
+    /// The diary file is damaged.
+    Corrupt = 201,
+    /// The diary was written by a newer app version.
+    TooNew = 202,
+    /// The diary's schema is too old to upgrade.
+    TooOld = 203,
+    /// Reading or writing storage failed (disk full, permissions, SQLite error).
+    Storage = 204,
+    /// A caller-supplied value was invalid (bad id, empty name, bad time range...).
+    InvalidInput = 301,
+    /// The named record does not exist.
+    NotFound = 302,
+    /// A camera frame was inconsistent (sizes, strides, buffer length, format).
+    BadFrame = 303,
+    /// A scanned code was refused (bad signature, expired, revoked, malformed...).
+    CodeRefused = 304,
+    /// The network or the server failed; retrying later may help.
+    Network = 401,
+    /// The server refused the request; retrying will not help without a change.
+    ServerRefused = 402,
+    /// The operation was cancelled by the caller.
+    Cancelled = 501,
+    /// A bug: a contained panic or an impossible state. Logged; please report.
+    Internal = 901,
+}
+
+impl ErrorCode {
+    /// The stable number of this code.
+    pub fn number(self) -> u32 {
+        self as u32
+    }
+}
+
+/// The number of an error code, for logs and support tickets.
+#[uniffi::export]
+pub fn error_code_number(code: ErrorCode) -> u32 {
+    code.number()
+}
+
+/// Every error the exported functions return. Each variant is one kind of trouble an app
+/// reacts to differently; `code` says exactly what happened, `reason` is fit to log.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum VaoraError {
+    /// The diary key: wrong, lost, or the key store failed.
+    #[error("key error {code:?}: {reason}")]
+    Key { code: ErrorCode, reason: String },
+    /// The diary storage: corrupt, wrong version, disk or SQLite failure.
+    #[error("storage error {code:?}: {reason}")]
+    Storage { code: ErrorCode, reason: String },
+    /// The caller's input was refused: invalid value, missing record, bad frame, refused code.
+    #[error("input error {code:?}: {reason}")]
+    Input { code: ErrorCode, reason: String },
+    /// Sync could not reach the server, or the server refused.
+    #[error("network error {code:?}: {reason}")]
+    Network { code: ErrorCode, reason: String },
+    /// The caller cancelled the operation.
+    #[error("cancelled: {reason}")]
+    Cancelled { code: ErrorCode, reason: String },
+    /// A bug inside the library (a contained panic); logged.
+    #[error("internal error {code:?}: {reason}")]
+    Internal { code: ErrorCode, reason: String },
+}
+
+impl VaoraError {
+    /// The stable code of any variant.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Key { code, .. }
+            | Self::Storage { code, .. }
+            | Self::Input { code, .. }
+            | Self::Network { code, .. }
+            | Self::Cancelled { code, .. }
+            | Self::Internal { code, .. } => *code,
+        }
+    }
+
+    pub(crate) fn key(code: ErrorCode, reason: impl Into<String>) -> Self {
+        Self::Key {
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn storage(code: ErrorCode, reason: impl Into<String>) -> Self {
+        Self::Storage {
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn input(code: ErrorCode, reason: impl Into<String>) -> Self {
+        Self::Input {
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn internal(reason: impl Into<String>) -> Self {
+        Self::Internal {
+            code: ErrorCode::Internal,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<DiaryError> for VaoraError {
+    fn from(err: DiaryError) -> Self {
+        let reason = err.to_string();
+        match err {
+            DiaryError::WrongKey => Self::key(ErrorCode::WrongKey, reason),
+            DiaryError::BadKeyFormat(_) => Self::key(ErrorCode::WrongKey, reason),
+            DiaryError::Random(_) => Self::key(ErrorCode::KeyStoreFailed, reason),
+            DiaryError::Corrupt(_) => Self::storage(ErrorCode::Corrupt, reason),
+            DiaryError::TooNew { .. } => Self::storage(ErrorCode::TooNew, reason),
+            DiaryError::TooOld { .. } => Self::storage(ErrorCode::TooOld, reason),
+            DiaryError::Identity(_) | DiaryError::BadRecord { .. } => {
+                Self::storage(ErrorCode::Corrupt, reason)
+            }
+            DiaryError::NotFound(_) => Self::input(ErrorCode::NotFound, reason),
+            DiaryError::Invalid(_) => Self::input(ErrorCode::InvalidInput, reason),
+            DiaryError::Sqlite(_) | DiaryError::Io(_) => Self::storage(ErrorCode::Storage, reason),
+        }
+    }
+}
+
+impl From<FrameError> for VaoraError {
+    fn from(err: FrameError) -> Self {
+        Self::input(ErrorCode::BadFrame, err.to_string())
+    }
+}
+
+impl From<VenueCheckInError> for VaoraError {
+    fn from(err: VenueCheckInError) -> Self {
+        match err {
+            VenueCheckInError::Refused(v) => Self::input(
+                ErrorCode::CodeRefused,
+                format!("venue code refused: {}", v.as_str()),
+            ),
+            VenueCheckInError::NobodyChosen => {
+                Self::input(ErrorCode::InvalidInput, err.to_string())
+            }
+            VenueCheckInError::Diary(e) => e.into(),
+        }
+    }
+}
+
+impl From<TrustError> for VaoraError {
+    fn from(err: TrustError) -> Self {
+        match err {
+            TrustError::KeySet(e) => Self::input(ErrorCode::CodeRefused, e.to_string()),
+            TrustError::Diary(e) => e.into(),
+        }
+    }
+}
+
+impl From<vaora_core::IdError> for VaoraError {
+    fn from(err: vaora_core::IdError) -> Self {
+        Self::input(ErrorCode::InvalidInput, err.to_string())
+    }
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for VaoraError {
+    fn from(err: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::internal(format!(
+            "a foreign callback failed unexpectedly: {}",
+            err.reason
+        ))
+    }
+}

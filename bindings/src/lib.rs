@@ -1,0 +1,54 @@
+//! `vaora-ffi`: the uniffi surface that Kotlin and Swift call.
+//!
+//! This crate holds no rules: every exported object wraps a `vaora-core` object, and every
+//! decision (what a valid code is, when a check-in closes, what sync sends) stays in core,
+//! where the Rust tests cover it. What lives here is only what a foreign boundary needs:
+//!
+//! - [`error`]: the one place where core errors become the few FFI error enums, each with a
+//!   stable [`error::ErrorCode`] that apps can switch on and a reason fit to log;
+//! - [`guard`]: panics are contained at every exported entry point and logged, so no panic
+//!   crosses into the JVM or Swift;
+//! - [`keystore`]: the `KeyStore` foreign trait (Android Keystore / iOS Keychain seal the
+//!   diary key; the raw key never rests unsealed on disk);
+//! - [`logging`]: the `Logger` foreign trait that forwards the `log` crate to the platform;
+//! - [`diary`]: the `Vaora` object, an open diary, and everything done through it.
+//!
+//! Bindings are generated in library mode from the built library
+//! (`cargo xtask kotlin-test`, `cargo xtask swift-test`, `docs/bindings.md`).
+
+// uniffi's scaffolding macros expand to `extern "C"` functions and pointer handling; this
+// crate writes no unsafe code of its own.
+#![allow(unsafe_code)]
+
+uniffi::setup_scaffolding!();
+
+pub mod checkins;
+pub mod codes;
+pub mod convert;
+pub mod declare;
+pub mod diary;
+pub mod error;
+pub mod guard;
+pub mod keystore;
+pub mod logging;
+pub mod render;
+pub mod scan;
+
+/// The version of the Vaora core inside this library (the Cargo package version).
+#[uniffi::export]
+pub fn vaora_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Panics inside the library on purpose, to let the foreign tests check that the panic
+/// comes back as `VaoraError.Internal` (code `INTERNAL`) and is logged. Test builds only.
+#[cfg(feature = "test-hooks")]
+#[uniffi::export]
+pub fn test_hook_panic() -> Result<(), error::VaoraError> {
+    guard::contain("test_hook_panic", || {
+        #[allow(clippy::panic)]
+        {
+            panic!("deliberate test panic")
+        }
+    })
+}

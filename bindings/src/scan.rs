@@ -1,0 +1,222 @@
+//! Camera frames in, decoded (and classified) codes out.
+//!
+//! The pixel planes cross the boundary as `&[u8]` arguments, which uniffi 0.32 passes
+//! without copying: Kotlin hands a direct `ByteBuffer` (what `android.media.Image` planes
+//! already are), Swift a `Data` it borrows for the call. The layout (sizes, strides,
+//! format, rotation, region) travels in a small record. Core checks every size, stride and
+//! buffer length: a bad frame is `VaoraError.Input` with code `BAD_FRAME`, never a crash.
+
+use std::time::Duration;
+
+use vaora_core::scan::{self, Frame, Pixels, Plane, Rect, Rotation, ScanOptions, ScannedCode};
+
+use crate::error::VaoraError;
+
+/// Pixel layouts the platforms deliver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FrameFormat {
+    /// 8-bit grey, or only the Y plane of any YUV frame (plane 0).
+    Luma8,
+    /// Y (plane 0) + interleaved VU (plane 1): Android's legacy camera.
+    Nv21,
+    /// Y (plane 0) + interleaved UV (plane 1): iOS 420f/420v bi-planar.
+    Nv12,
+    /// Y, U, V (planes 0, 1, 2) with their own strides: Android `YUV_420_888`, I420.
+    Yuv420,
+    /// B G R A, 4 bytes a pixel (plane 0): iOS `32BGRA`.
+    Bgra8888,
+    /// R G B A, 4 bytes a pixel (plane 0).
+    Rgba8888,
+}
+
+/// Row and pixel stride of one plane, in bytes.
+#[derive(Debug, Clone, Copy, uniffi::Record)]
+pub struct PlaneStrides {
+    pub row_stride: u32,
+    pub pixel_stride: u32,
+}
+
+/// A region of interest in sensor coordinates (before rotation).
+#[derive(Debug, Clone, Copy, uniffi::Record)]
+pub struct FrameRegion {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Everything about a frame except its bytes.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FrameLayout {
+    pub width: u32,
+    pub height: u32,
+    pub format: FrameFormat,
+    /// One entry per plane used by `format` (1, 2 or 3).
+    pub strides: Vec<PlaneStrides>,
+    /// Clockwise rotation that makes the picture upright: 0, 90, 180 or 270.
+    #[uniffi(default = 0)]
+    pub rotation_degrees: u32,
+    #[uniffi(default = None)]
+    pub region: Option<FrameRegion>,
+}
+
+/// How hard one scan may try.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ScanSettings {
+    /// No new decoding attempt starts after this many milliseconds (camera loop: ~30).
+    #[uniffi(default = 30)]
+    pub budget_ms: u32,
+    /// Keep looking after the first code, to return every code in the frame.
+    #[uniffi(default = false)]
+    pub exhaustive: bool,
+}
+
+/// One decoded code.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DecodedCode {
+    /// The text, when the bytes are text in a known charset.
+    pub text: Option<String>,
+    /// The raw bytes of the code.
+    pub bytes: Vec<u8>,
+}
+
+impl From<ScannedCode> for DecodedCode {
+    fn from(c: ScannedCode) -> Self {
+        Self {
+            text: c.text,
+            bytes: c.bytes,
+        }
+    }
+}
+
+/// What one scan found.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ScanReport {
+    pub codes: Vec<DecodedCode>,
+    /// Whether the budget ran out before every attempt was made.
+    pub budget_exhausted: bool,
+}
+
+pub(crate) fn options(settings: &ScanSettings) -> ScanOptions {
+    ScanOptions {
+        budget: Duration::from_millis(u64::from(settings.budget_ms)),
+        exhaustive: settings.exhaustive,
+        ..ScanOptions::default()
+    }
+}
+
+fn plane<'a>(layout: &FrameLayout, index: usize, data: &'a [u8]) -> Result<Plane<'a>, VaoraError> {
+    let strides = layout.strides.get(index).ok_or_else(|| {
+        VaoraError::input(
+            crate::error::ErrorCode::BadFrame,
+            format!("format {:?} needs strides for plane {index}", layout.format),
+        )
+    })?;
+    Ok(Plane::new(
+        data,
+        strides.row_stride as usize,
+        strides.pixel_stride as usize,
+    ))
+}
+
+/// Borrows the planes as a checked core frame.
+pub(crate) fn frame<'a>(
+    layout: &FrameLayout,
+    p0: &'a [u8],
+    p1: &'a [u8],
+    p2: &'a [u8],
+) -> Result<Frame<'a>, VaoraError> {
+    let pixels = match layout.format {
+        FrameFormat::Luma8 => Pixels::Luma8(plane(layout, 0, p0)?),
+        FrameFormat::Nv21 => Pixels::Nv21 {
+            y: plane(layout, 0, p0)?,
+            vu: plane(layout, 1, p1)?,
+        },
+        FrameFormat::Nv12 => Pixels::Nv12 {
+            y: plane(layout, 0, p0)?,
+            uv: plane(layout, 1, p1)?,
+        },
+        FrameFormat::Yuv420 => Pixels::Yuv420 {
+            y: plane(layout, 0, p0)?,
+            u: plane(layout, 1, p1)?,
+            v: plane(layout, 2, p2)?,
+        },
+        FrameFormat::Bgra8888 => Pixels::Bgra8888(plane(layout, 0, p0)?),
+        FrameFormat::Rgba8888 => Pixels::Rgba8888(plane(layout, 0, p0)?),
+    };
+    let rotation = Rotation::from_degrees(layout.rotation_degrees)?;
+    let roi = layout.region.map(|r| Rect {
+        x: r.x,
+        y: r.y,
+        width: r.width,
+        height: r.height,
+    });
+    Ok(Frame::new(
+        layout.width,
+        layout.height,
+        pixels,
+        rotation,
+        roi,
+    )?)
+}
+
+/// Decodes every QR code it can find in a camera frame (no diary needed). Unused planes
+/// are passed empty. Kotlin: direct `ByteBuffer`s; Swift: `Data`.
+#[uniffi::export]
+pub fn scan_frame(
+    layout: FrameLayout,
+    settings: ScanSettings,
+    plane0: &[u8],
+    plane1: &[u8],
+    plane2: &[u8],
+) -> Result<ScanReport, VaoraError> {
+    crate::guard::contain("scan_frame", || {
+        let frame = frame(&layout, plane0, plane1, plane2)?;
+        let result = scan::scan_frame(&frame, &options(&settings));
+        if result.panics > 0 {
+            log::warn!(target: "vaora_ffi", "the decoder panicked {} time(s); contained", result.panics);
+        }
+        Ok(ScanReport {
+            codes: result.codes.into_iter().map(Into::into).collect(),
+            budget_exhausted: result.budget_exhausted,
+        })
+    })
+}
+
+/// Timings of the same decode run inside Rust, for the boundary benchmark.
+#[cfg(feature = "test-hooks")]
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NativeScanTimings {
+    /// Microseconds per `scan_frame` call, one entry per iteration.
+    pub micros: Vec<u64>,
+    pub codes_found: u32,
+}
+
+/// Runs the core decode `iterations` times on one borrowed luma plane, timing each call in
+/// Rust: the baseline that the Kotlin and Swift benchmarks compare their FFI calls with.
+/// Test builds only.
+#[cfg(feature = "test-hooks")]
+#[uniffi::export]
+pub fn test_hook_native_scan_timings(
+    layout: FrameLayout,
+    settings: ScanSettings,
+    plane0: &[u8],
+    iterations: u32,
+) -> Result<NativeScanTimings, VaoraError> {
+    crate::guard::contain("test_hook_native_scan_timings", || {
+        let frame = frame(&layout, plane0, &[], &[])?;
+        let opts = options(&settings);
+        let mut micros = Vec::with_capacity(iterations as usize);
+        let mut found = 0;
+        for _ in 0..iterations {
+            let start = std::time::Instant::now();
+            let result = scan::scan_frame(&frame, &opts);
+            micros.push(u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX));
+            found = u32::try_from(result.codes.len()).unwrap_or(u32::MAX);
+        }
+        Ok(NativeScanTimings {
+            micros,
+            codes_found: found,
+        })
+    })
+}

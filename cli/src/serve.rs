@@ -1,0 +1,42 @@
+//! `vaora serve`: the reference sync server on this machine.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use vaora_server::{Database, Limits, ServerConfig};
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// `sqlite:PATH` (default `sqlite:vaora-server.db`) or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, default_value = "sqlite:vaora-server.db")]
+    pub database: String,
+    /// Directory with the authority key (`authority.key`); a fresh key is made there when missing.
+    #[arg(long, default_value = "vaora-authority")]
+    pub authority: PathBuf,
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let database: Database = args.database.parse().context("--database")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let server = vaora_server::start(ServerConfig {
+            listen: args.listen,
+            database,
+            authority_dir: args.authority,
+            limits: Limits::default(),
+        })
+        .await?;
+        // The contract: one line with the address, printed once the server accepts.
+        println!("listening on http://{}", server.addr);
+        let _ = tokio::signal::ctrl_c().await;
+        server.shutdown().await;
+        Ok(())
+    })
+}

@@ -1,0 +1,135 @@
+//! The health authority's side of the protocol, as a small HTTP client: mark a case,
+//! run the tracing query, publish exposure windows. Used by `vaora authority …` and the
+//! end-to-end tests. The key stays with the caller: requests are signed through a closure,
+//! so this module never sees the authority's secret.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::Id128;
+use crate::sync::client::SyncError;
+use crate::sync::wire::{
+    self, AUTHORITY_SCHEME, CaseRequest, CaseResponse, ErrorBody, PublishResponse, RequestAuth,
+    TraceResponse,
+};
+
+/// Signs request bytes with the authority key.
+pub type Signer = Box<dyn Fn(&[u8]) -> [u8; 64] + Send + Sync>;
+
+/// A client acting as the authority.
+pub struct AuthorityClient {
+    http: reqwest::Client,
+    base: String,
+    key_id: String,
+    signer: Signer,
+}
+
+impl std::fmt::Debug for AuthorityClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorityClient")
+            .field("base", &self.base)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthorityClient {
+    pub fn new(server: &str, key_id: String, signer: Signer) -> Result<Self, SyncError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| SyncError::Client(e.to_string()))?;
+        Ok(Self {
+            http,
+            base: server.trim_end_matches('/').to_owned(),
+            key_id,
+            signer,
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, SyncError> {
+        let ts = Utc::now().timestamp_millis();
+        let sig = (self.signer)(&wire::request_signing_input(
+            method.as_str(),
+            path,
+            ts,
+            &body,
+        ));
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .header(
+                reqwest::header::AUTHORIZATION,
+                RequestAuth::header_value(AUTHORITY_SCHEME, &self.key_id, ts, &sig),
+            );
+        if !body.is_empty() {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let resp = req.send().await.map_err(|e| SyncError::Offline {
+            reason: e.to_string(),
+        })?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| SyncError::Offline {
+            reason: e.to_string(),
+        })?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        let err: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
+            error: "http_error".into(),
+            message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+        });
+        Err(SyncError::Server {
+            status: status.as_u16(),
+            code: err.error,
+            message: err.message,
+        })
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, SyncError> {
+        serde_json::from_slice(bytes).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    /// Marks a case: a device (optionally one person on it) and a period.
+    pub async fn create_case(
+        &self,
+        device_id: Id128,
+        person_id: Option<Id128>,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<CaseResponse, SyncError> {
+        let body = serde_json::to_vec(&CaseRequest {
+            device_id,
+            person_id,
+            from,
+            until,
+        })
+        .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Self::parse(
+            &self
+                .call(reqwest::Method::POST, "/v1/authority/cases", body)
+                .await?,
+        )
+    }
+
+    /// Everyone whose stay overlapped the case's at the same venues.
+    pub async fn trace(&self, case_id: Id128) -> Result<TraceResponse, SyncError> {
+        let path = format!("/v1/authority/cases/{case_id}/contacts");
+        Self::parse(&self.call(reqwest::Method::GET, &path, Vec::new()).await?)
+    }
+
+    /// Publishes the case's stays as exposure windows (again: publishes nothing new).
+    pub async fn publish(&self, case_id: Id128) -> Result<PublishResponse, SyncError> {
+        let path = format!("/v1/authority/cases/{case_id}/publish");
+        Self::parse(&self.call(reqwest::Method::POST, &path, Vec::new()).await?)
+    }
+}

@@ -1,0 +1,293 @@
+//! The sync client's tables in the diary: registration, the upload queue, received
+//! exposure windows and alerts, the download cursor.
+//!
+//! The records to upload are the diary's outbox (`diary::outbox`); this module adds what
+//! only sync needs and reads the diary's check-ins for exposure matching. Everything here
+//! runs in short synchronous calls so the async client never holds the diary across a
+//! network wait.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::diary::{Diary, DiaryError};
+use crate::ids::Id128;
+use crate::sync::exposure::{Alert, LocalStay};
+use crate::sync::wire::{AuthorityPublicKey, DeviceCertificate, ExposureWindow, from_millis};
+
+/// The tables, created by schema step 3 → 4 and in a fresh diary.
+pub const SCHEMA_SQL: &str = "
+CREATE TABLE sync_state (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+CREATE TABLE sync_windows (
+    id          BLOB PRIMARY KEY,
+    venue_id    BLOB NOT NULL,
+    from_ms     INTEGER NOT NULL,
+    until_ms    INTEGER NOT NULL,
+    level       INTEGER NOT NULL,
+    received_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE sync_alerts (
+    window_id     BLOB NOT NULL,
+    person_id     BLOB NOT NULL,
+    person_name   TEXT NOT NULL,
+    venue_id      BLOB NOT NULL,
+    venue_name    TEXT NOT NULL,
+    overlap_from  INTEGER NOT NULL,
+    overlap_until INTEGER NOT NULL,
+    level         INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    PRIMARY KEY (window_id, person_id)
+) STRICT;
+";
+
+/// This device's registration with a server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub server: String,
+    pub device_id: Id128,
+    pub certificate: DeviceCertificate,
+    pub authority_key: AuthorityPublicKey,
+}
+
+fn json_err(e: serde_json::Error) -> DiaryError {
+    DiaryError::Corrupt(format!("sync state: {e}"))
+}
+
+impl Diary {
+    fn sync_get(&self, name: &str) -> Result<Option<String>, DiaryError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT value FROM sync_state WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn sync_set(&self, name: &str, value: &str) -> Result<(), DiaryError> {
+        self.conn().execute(
+            "INSERT INTO sync_state (name, value) VALUES (?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            params![name, value],
+        )?;
+        Ok(())
+    }
+
+    /// Stores the registration (device id, certificate, pinned authority key).
+    pub fn save_registration(&self, reg: &Registration) -> Result<(), DiaryError> {
+        let tx = self.conn().unchecked_transaction()?;
+        self.sync_set("server", &reg.server)?;
+        self.sync_set("device_id", &reg.device_id.to_hex())?;
+        self.sync_set(
+            "certificate",
+            &serde_json::to_string(&reg.certificate).map_err(json_err)?,
+        )?;
+        self.sync_set(
+            "authority_key",
+            &serde_json::to_string(&reg.authority_key).map_err(json_err)?,
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The registration, if this device registered.
+    pub fn registration(&self) -> Result<Option<Registration>, DiaryError> {
+        let (Some(server), Some(device_id), Some(cert), Some(key)) = (
+            self.sync_get("server")?,
+            self.sync_get("device_id")?,
+            self.sync_get("certificate")?,
+            self.sync_get("authority_key")?,
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(Registration {
+            server,
+            device_id: device_id
+                .parse()
+                .map_err(|e| DiaryError::Corrupt(format!("device id: {e}")))?,
+            certificate: serde_json::from_str(&cert).map_err(json_err)?,
+            authority_key: serde_json::from_str(&key).map_err(json_err)?,
+        }))
+    }
+
+    /// Keeps the last verified key set (JSON) for the venue-code trust store.
+    pub fn save_keyset(&self, json: &str) -> Result<(), DiaryError> {
+        self.sync_set("keyset", json)
+    }
+
+    /// The last verified key set (JSON), if any.
+    pub fn keyset_json(&self) -> Result<Option<String>, DiaryError> {
+        self.sync_get("keyset")
+    }
+
+    /// The exposure cursor (0 before the first download).
+    pub fn exposure_cursor(&self) -> Result<i64, DiaryError> {
+        Ok(self
+            .sync_get("exposure_cursor")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// The diary's stays at venues with a known id, per person (an open stay counts until
+    /// its automatic check-out time).
+    pub fn local_stays(&self) -> Result<Vec<LocalStay>, DiaryError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT c.id, c.person_id, p.display_name, c.venue_id, c.venue_name, c.checked_in_at,
+                    coalesce(c.checked_out_at, c.auto_out_at)
+             FROM checkins c JOIN people p ON p.id = c.person_id
+             WHERE c.venue_id IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+            ))
+        })?;
+        let id = |b: Vec<u8>| Id128::from_slice(&b).map_err(|e| DiaryError::Corrupt(e.to_string()));
+        let mut out = Vec::new();
+        for row in rows {
+            let (c, p, pn, v, vn, from_ms, until_ms) = row?;
+            out.push(LocalStay {
+                checkin_id: id(c)?,
+                person_id: id(p)?,
+                person_name: pn,
+                venue_id: id(v)?,
+                venue_name: vn,
+                from_ms,
+                until_ms,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Stores verified windows and the cursor after them, in one transaction.
+    pub fn store_windows(&self, windows: &[ExposureWindow], cursor: i64) -> Result<(), DiaryError> {
+        let tx = self.conn().unchecked_transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO sync_windows (id, venue_id, from_ms, until_ms, level, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO NOTHING",
+            )?;
+            let now = self.clock().now().timestamp_millis();
+            for w in windows {
+                stmt.execute(params![
+                    w.id.as_bytes().as_slice(),
+                    w.venue_id.as_bytes().as_slice(),
+                    w.from_ms(),
+                    w.until_ms(),
+                    i64::from(w.level),
+                    now
+                ])?;
+            }
+        }
+        self.sync_set("exposure_cursor", &cursor.to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores alerts; returns only those not stored before (one per window and person).
+    pub fn store_alerts(&self, alerts: &[Alert]) -> Result<Vec<Alert>, DiaryError> {
+        let tx = self.conn().unchecked_transaction()?;
+        let mut fresh = Vec::new();
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO sync_alerts (window_id, person_id, person_name, venue_id, venue_name,
+                   overlap_from, overlap_until, level, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+            )?;
+            let now = self.clock().now().timestamp_millis();
+            for a in alerts {
+                let n = stmt.execute(params![
+                    a.window_id.as_bytes().as_slice(),
+                    a.person_id.as_bytes().as_slice(),
+                    a.person_name,
+                    a.venue_id.as_bytes().as_slice(),
+                    a.venue_name,
+                    a.overlap_from.timestamp_millis(),
+                    a.overlap_until.timestamp_millis(),
+                    i64::from(a.level),
+                    now
+                ])?;
+                if n == 1 {
+                    fresh.push(a.clone());
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(fresh)
+    }
+
+    /// Every stored alert, newest overlap first.
+    pub fn alerts(&self) -> Result<Vec<Alert>, DiaryError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT window_id, person_id, person_name, venue_id, venue_name, overlap_from,
+                    overlap_until, level FROM sync_alerts ORDER BY overlap_from DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })?;
+        let id = |b: Vec<u8>| Id128::from_slice(&b).map_err(|e| DiaryError::Corrupt(e.to_string()));
+        let mut out = Vec::new();
+        for row in rows {
+            let (w, p, pn, v, vn, f, u, l) = row?;
+            out.push(Alert {
+                window_id: id(w)?,
+                person_id: id(p)?,
+                person_name: pn,
+                venue_id: id(v)?,
+                venue_name: vn,
+                overlap_from: from_millis(f),
+                overlap_until: from_millis(u),
+                level: u8::try_from(l).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
+    /// All windows received so far (to match again after new check-ins).
+    pub fn stored_windows(&self) -> Result<Vec<ExposureWindow>, DiaryError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, venue_id, from_ms, until_ms, level FROM sync_windows")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })?;
+        let id = |b: Vec<u8>| Id128::from_slice(&b).map_err(|e| DiaryError::Corrupt(e.to_string()));
+        let mut out = Vec::new();
+        for row in rows {
+            let (w, v, f, u, l) = row?;
+            out.push(ExposureWindow {
+                id: id(w)?,
+                venue_id: id(v)?,
+                from: from_millis(f),
+                until: from_millis(u),
+                level: u8::try_from(l).unwrap_or(0),
+                key_id: String::new(),
+                signature: String::new(),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,21 @@
+// swift-tools-version:5.9
+// Vaora for iOS: the generated bindings (VaoraFFI, over the C module in the XCFramework)
+// and the idiomatic layer (Vaora). Run scripts/build-xcframework.sh first: it builds
+// VaoraFFIC.xcframework and generates Sources/VaoraFFI/VaoraFFI.swift (neither is
+// committed). NOT BUILT HERE (needs macOS + Xcode); on Linux the same sources are compiled
+// and tested by `cargo xtask swift-test`.
+import PackageDescription
+
+let package = Package(
+    name: "Vaora",
+    platforms: [.iOS(.v15), .macOS(.v12)],
+    products: [
+        .library(name: "Vaora", targets: ["Vaora"]),
+    ],
+    targets: [
+        .binaryTarget(name: "VaoraFFIC", path: "VaoraFFIC.xcframework"),
+        .target(name: "VaoraFFI", dependencies: ["VaoraFFIC"], path: "Sources/VaoraFFI"),
+        .target(name: "Vaora", dependencies: ["VaoraFFI"], path: "Sources/Vaora"),
+        .executableTarget(name: "VaoraTests", dependencies: ["Vaora", "VaoraFFI"], path: "Tests/VaoraTests"),
+    ]
+)

@@ -1,0 +1,31 @@
+// Boundary cost: one scanFrame call on a 1280x720 luma frame from Swift, against the same
+// decode timed inside Rust in the same run. Only with `cargo xtask swift-test --bench`.
+// Prints figures; asserts nothing about time.
+import Foundation
+import Vaora
+import VaoraFFI
+
+func bench() throws {
+    let vectors = try Vectors.load()
+    var img = Luma(width: 1280, height: 720)
+    try img.drawCode(try vectors.text("valid"), scale: 5, left: 500, top: 150)
+    let frame = img.luma()
+    let settings = ScanSettings(budgetMs: 1000)
+    for _ in 0..<20 { _ = try frame.scan(settings) }
+    var foreign: [UInt64] = []
+    var native: [UInt64] = []
+    for _ in 0..<10 {
+        for _ in 0..<20 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let report = try frame.scan(settings)
+            foreign.append((DispatchTime.now().uptimeNanoseconds - t0) / 1000)
+            try check(report.codes.count == 1, "bench frame did not decode")
+        }
+        native += try testHookNativeScanTimings(layout: frame.layout, settings: settings, plane0: frame.plane(0), iterations: 20).micros
+    }
+    func median(_ xs: [UInt64]) -> UInt64 { xs.sorted()[xs.count / 2] }
+    func p95(_ xs: [UInt64]) -> UInt64 { xs.sorted()[xs.count * 95 / 100] }
+    print("bench swift scanFrame 1280x720 luma: median \(median(foreign)) us, p95 \(p95(foreign)) us")
+    print("bench rust  scan_frame 1280x720 luma: median \(median(native)) us, p95 \(p95(native)) us")
+    print(String(format: "bench swift/rust median ratio: %.3f", Double(median(foreign)) / Double(median(native))))
+}

@@ -1,0 +1,151 @@
+//! Vaora's reference sync server: device registration, signed record upload, the
+//! authority's case / tracing / publishing endpoints and exposure-window downloads.
+//!
+//! It ships with the app so that sync is tested against something real: SQLite by default
+//! (one file, nothing to install), PostgreSQL for production. The wire types come from
+//! `vaora_core::sync::wire`; the server never links the phone's diary logic.
+//! Protocol: `docs/sync-protocol.md`; scaling: `docs/scaling.md`.
+
+pub mod api;
+pub mod authority;
+pub mod postgres;
+pub mod sqlite;
+pub mod storage;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use api::{AppState, Limits};
+pub use authority::{AuthorityKey, AuthorityKeyError};
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+pub use storage::{Storage, StorageError};
+
+/// Where the server keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl std::str::FromStr for Database {
+    type Err = StorageError;
+    /// `sqlite:PATH` or `postgres://…` / `postgresql://…`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(Self::Postgres(s.to_owned()))
+        } else if let Some(path) = s.strip_prefix("sqlite:") {
+            if path.is_empty() {
+                return Err(StorageError::BadUrl("sqlite: needs a file path".into()));
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else {
+            Err(StorageError::BadUrl(format!(
+                "expected sqlite:PATH or postgres://…, got {s}"
+            )))
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("authority key: {0}")]
+    Authority(#[from] AuthorityKeyError),
+    #[error("cannot listen on {addr}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// How to start a server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub database: Database,
+    /// Directory with `authority.key`; created with a fresh key when missing.
+    pub authority_dir: PathBuf,
+    pub limits: Limits,
+}
+
+/// A server running on a tokio runtime; dropping the handle does not stop it, `shutdown` does.
+#[derive(Debug)]
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops accepting, finishes in-flight requests, closes the store.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+
+    /// Kills the server at once, as a crash would (in-flight requests are cut).
+    pub async fn kill(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+
+    /// Waits until the server stops.
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Opens the store, binds the address and starts serving in the background.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServeError> {
+    let authority = AuthorityKey::load_or_create(&config.authority_dir)?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: config.listen.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: config.listen.clone(),
+        source,
+    })?;
+    let router = match &config.database {
+        Database::Sqlite(path) => {
+            let store = SqliteStore::open(path)?;
+            api::router(Arc::new(AppState::new(
+                store,
+                authority,
+                config.limits.clone(),
+            )))
+        }
+        Database::Postgres(url) => {
+            let store = PgStore::connect(url).await?;
+            api::router(Arc::new(AppState::new(
+                store,
+                authority,
+                config.limits.clone(),
+            )))
+        }
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let result = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = result {
+            log::error!("server stopped: {e}");
+        }
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}

@@ -1,0 +1,405 @@
+//! Sync and server benchmarks, printed as figures (run with `--release`):
+//!
+//! 1. upload of 10,000 queued records from a phone diary on loopback: total time and bytes
+//!    on the wire per record (through a counting proxy, HTTP headers included);
+//! 2. server ingest with signature verification (HTTP, batches of 1,000), records/s, on
+//!    SQLite and PostgreSQL, with batch signature verification alone as the baseline;
+//! 3. the tracing query for one case among 1,000,000 stored check-ins (SQLite and PostgreSQL);
+//! 4. exposure matching of 100,000 windows against 5,000 local stays.
+//!
+//! Sizes can be lowered with VAORA_BENCH_CHECKINS (default 1,000,000) for a quick run.
+
+use std::time::{Duration, Instant};
+
+use chrono::Duration as Span;
+use vaora_core::Id128;
+use vaora_core::identity::DeviceIdentity;
+use vaora_core::records::{CheckInBody, CheckInMethod, RecordKind, SignedRecord};
+use vaora_core::sync::client::{self, CancelToken, SyncOptions};
+use vaora_core::sync::wire::{
+    self, CBOR_CONTENT_TYPE, DEVICE_SCHEME, ExposureWindow, RegisterRequest,
+};
+use vaora_core::sync::{LocalStay, match_windows};
+use vaora_server::storage::{CaseRow, CheckInRow, Derived, NewRecord};
+use vaora_server::{Limits, Storage};
+use vaora_tests::proxy::{FaultProxy, Rng};
+use vaora_tests::sync_fixture::{
+    Backend, Phone, ServerFixture, base_time, raw_device_request, venue,
+};
+
+type Res<T> = Result<T, String>;
+
+fn median(mut v: Vec<Duration>) -> (Duration, Duration) {
+    v.sort();
+    let p95 = v[(v.len() * 95 / 100).min(v.len() - 1)];
+    (v[v.len() / 2], p95)
+}
+
+fn limits() -> Limits {
+    Limits {
+        rate_burst: 1e9,
+        rate_per_second: 1e9,
+        ..Limits::default()
+    }
+}
+
+fn checkin_record(
+    identity: &DeviceIdentity,
+    at: chrono::DateTime<chrono::Utc>,
+    venue_id: Id128,
+) -> Res<SignedRecord> {
+    let mut v = venue("Quán cơm Bình Dân").map_err(|e| e.to_string())?;
+    v.id = Some(venue_id);
+    let body = CheckInBody {
+        id: Id128::random().map_err(|e| e.to_string())?,
+        person_id: Id128::random().map_err(|e| e.to_string())?,
+        person_name: "Nguyễn Văn An".into(),
+        venue: v,
+        method: CheckInMethod::ScannedVenueCode,
+        checked_in_at: at,
+        checked_out_at: Some(at + Span::minutes(45)),
+    };
+    Ok(identity.sign_record(RecordKind::CheckIn, body.encode()))
+}
+
+async fn upload_10k() -> Res<()> {
+    let server = ServerFixture::start_with(Backend::Sqlite, limits()).await?;
+    let proxy = FaultProxy::start(server.addr(), 1)
+        .await
+        .map_err(|e| e.to_string())?;
+    let t0 = base_time();
+    let phone = Phone::new(t0 + Span::hours(3)).map_err(|e| e.to_string())?;
+    let shop = venue("Phở Thìn").map_err(|e| e.to_string())?;
+    let owner = phone.owner();
+    let mut at = t0 - Span::hours(24 * 10);
+    for _ in 0..5_000 {
+        phone
+            .stay(&[owner], &shop, at, at + Span::minutes(1))
+            .map_err(|e| e.to_string())?;
+        at += Span::minutes(2);
+    }
+    let pending = phone
+        .lock()
+        .outbox_counts()
+        .map_err(|e| e.to_string())?
+        .pending;
+    let opts = SyncOptions {
+        server: Some(proxy.url()),
+        batch_size: 1000,
+        ..SyncOptions::default()
+    };
+    client::register(&phone.diary, &server.url(), &opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    let before = proxy.bytes_forwarded();
+    let start = Instant::now();
+    let report = client::sync(&phone.diary, &opts, &|_| {}, &CancelToken::new())
+        .await
+        .map_err(|e| e.to_string())?;
+    let took = start.elapsed();
+    let bytes = proxy.bytes_forwarded() - before;
+    println!(
+        "upload: {} queued records ({} accepted) from an encrypted diary, SQLite server, batches of 1000: total {:.3} s (goal < 1 s), {:.0} records/s",
+        pending,
+        report.uploaded,
+        took.as_secs_f64(),
+        pending as f64 / took.as_secs_f64()
+    );
+    println!(
+        "upload: bytes on the wire {} = {:.1} per record both directions, HTTP headers and the key/exposure downloads included (goal <= 250)",
+        bytes,
+        bytes as f64 / pending as f64
+    );
+    Ok(())
+}
+
+async fn ingest(backend: Backend, n: usize) -> Res<()> {
+    let server = ServerFixture::start_with(backend, limits()).await?;
+    let url = server.url();
+    let identity = DeviceIdentity::generate().map_err(|e| e.to_string())?;
+    let pk = identity.public_key();
+    let req = RegisterRequest {
+        public_key: hex::encode(pk),
+        proof: hex::encode(identity.sign_bytes(&RegisterRequest::proof_input(&pk))),
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/v1/devices"))
+        .body(serde_json::to_vec(&req).map_err(|e| e.to_string())?)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let reg: wire::RegisterResponse =
+        serde_json::from_slice(&resp.bytes().await.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    let t0 = base_time();
+    let venues: Vec<Id128> = (0..100)
+        .map(|_| Id128::random())
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let records: Vec<SignedRecord> = (0..n)
+        .map(|i| {
+            checkin_record(
+                &identity,
+                t0 - Span::minutes(i as i64 % 20_000),
+                venues[i % venues.len()],
+            )
+        })
+        .collect::<Res<_>>()?;
+    // Baseline: batch signature verification alone, same records.
+    let start = Instant::now();
+    for chunk in records.chunks(1000) {
+        let msgs: Vec<Vec<u8>> = chunk
+            .iter()
+            .map(|r| SignedRecord::signing_input(r.kind, &r.body))
+            .collect();
+        let refs: Vec<&[u8]> = msgs.iter().map(Vec::as_slice).collect();
+        let sigs: Vec<_> = chunk
+            .iter()
+            .map(|r| ed25519_dalek::Signature::from_bytes(&r.signature))
+            .collect();
+        let keys: Vec<_> = chunk.iter().map(|_| identity.verifying_key()).collect();
+        ed25519_dalek::verify_batch(&refs, &sigs, &keys).map_err(|e| e.to_string())?;
+    }
+    let verify = start.elapsed();
+    let bodies: Vec<Vec<u8>> = records.chunks(1000).map(wire::encode_upload).collect();
+    let sign = |m: &[u8]| identity.sign_bytes(m);
+    let device = reg.device_id.to_hex();
+    let start = Instant::now();
+    for body in bodies {
+        let (status, _) = raw_device_request(
+            &url,
+            reqwest::Method::POST,
+            "/v1/records",
+            &device,
+            DEVICE_SCHEME,
+            &sign,
+            CBOR_CONTENT_TYPE,
+            body,
+        )
+        .await?;
+        if status != 200 {
+            return Err(format!("upload answered {status}"));
+        }
+    }
+    let took = start.elapsed();
+    let stored = server.record_count().await?;
+    let rate = n as f64 / took.as_secs_f64();
+    let vrate = n as f64 / verify.as_secs_f64();
+    println!(
+        "ingest {backend:?}: {n} records ({stored} stored) over HTTP in batches of 1000, one request at a time: {:.3} s = {rate:.0} records/s (goal >= 20000 per core); baseline verify_batch alone {vrate:.0} records/s; ratio ingest/verify {:.2}",
+        took.as_secs_f64(),
+        rate / vrate
+    );
+    Ok(())
+}
+
+async fn tracing(backend: Backend, n: usize) -> Res<()> {
+    let server = ServerFixture::start_with(backend, limits()).await?;
+    let t0 = base_time();
+    let mut rng = Rng::new(99);
+    let venues: Vec<Id128> = (0..5_000)
+        .map(|_| Id128::random())
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let case_device = Id128::random().map_err(|e| e.to_string())?;
+    let span_min = 21 * 24 * 60;
+    let start = Instant::now();
+    let mk = |device: Id128, venue: Id128, from: i64| -> Res<NewRecord> {
+        let id = Id128::random().map_err(|e| e.to_string())?;
+        Ok(NewRecord {
+            id,
+            device_id: device,
+            kind: 1,
+            body: id.as_bytes().to_vec(),
+            signature: [0u8; 64],
+            received_ms: from,
+            derived: Derived::CheckIn(CheckInRow {
+                id,
+                device_id: device,
+                person_id: device,
+                person_name: "Trần Thị Bình".into(),
+                venue_id: Some(venue),
+                venue_name: "Chợ".into(),
+                from_ms: from,
+                until_ms: from + 60 * 60 * 1000,
+            }),
+        })
+    };
+    let base_ms = (t0 - Span::days(21)).timestamp_millis();
+    let store_kind = server.database.clone();
+    let mut batch = Vec::with_capacity(10_000);
+    let mut inserted = 0usize;
+    let mut case_rows = Vec::new();
+    for i in 0..n {
+        let from = base_ms + (rng.below(span_min) as i64) * 60_000;
+        let venue = venues[rng.below(venues.len() as u64) as usize];
+        let device = if i % 100_000 == 0 {
+            case_device
+        } else {
+            Id128::random().map_err(|e| e.to_string())?
+        };
+        let rec = mk(device, venue, from)?;
+        if device == case_device {
+            case_rows.push(from);
+        }
+        batch.push(rec);
+        if batch.len() == 10_000 || i + 1 == n {
+            inserted += batch.len();
+            insert(&store_kind, std::mem::take(&mut batch)).await?;
+        }
+    }
+    let load = start.elapsed();
+    let case = CaseRow {
+        id: Id128::random().map_err(|e| e.to_string())?,
+        device_id: case_device,
+        person_id: None,
+        from_ms: base_ms,
+        until_ms: base_ms + span_min as i64 * 60_000 + 3_600_000,
+        created_ms: base_ms,
+    };
+    let mut times = Vec::new();
+    let mut contacts = 0;
+    for _ in 0..5 {
+        let s = Instant::now();
+        contacts = trace(&store_kind, &case).await?;
+        times.push(s.elapsed());
+    }
+    let (med, p95) = median(times);
+    println!(
+        "tracing {backend:?}: {inserted} stored check-ins at 5000 venues over 21 days (loaded in {:.1} s); one case with {} stays: {contacts} contacts, median {:.2} ms, p95 {:.2} ms",
+        load.as_secs_f64(),
+        case_rows.len(),
+        med.as_secs_f64() * 1e3,
+        p95.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+async fn insert(db: &vaora_server::Database, rows: Vec<NewRecord>) -> Res<()> {
+    match db {
+        vaora_server::Database::Sqlite(p) => {
+            vaora_server::SqliteStore::open(p)
+                .map_err(|e| e.to_string())?
+                .insert_records(rows)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        vaora_server::Database::Postgres(u) => {
+            vaora_server::PgStore::connect(u)
+                .await
+                .map_err(|e| e.to_string())?
+                .insert_records(rows)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+async fn trace(db: &vaora_server::Database, case: &CaseRow) -> Res<usize> {
+    Ok(match db {
+        vaora_server::Database::Sqlite(p) => {
+            vaora_server::SqliteStore::open(p)
+                .map_err(|e| e.to_string())?
+                .trace(case)
+                .await
+        }
+        vaora_server::Database::Postgres(u) => {
+            vaora_server::PgStore::connect(u)
+                .await
+                .map_err(|e| e.to_string())?
+                .trace(case)
+                .await
+        }
+    }
+    .map_err(|e| e.to_string())?
+    .len())
+}
+
+fn matching() -> Res<()> {
+    let mut rng = Rng::new(7);
+    let venues: Vec<Id128> = (0..20_000)
+        .map(|_| Id128::random())
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let base = base_time().timestamp_millis();
+    let span = 21 * 24 * 3_600_000u64;
+    let windows: Vec<ExposureWindow> = (0..100_000)
+        .map(|_| {
+            let from = base - rng.below(span) as i64;
+            Ok(ExposureWindow {
+                id: Id128::random().map_err(|e| e.to_string())?,
+                venue_id: venues[rng.below(venues.len() as u64) as usize],
+                from: wire::from_millis(from),
+                until: wire::from_millis(from + 3_600_000),
+                level: 2,
+                key_id: String::new(),
+                signature: String::new(),
+            })
+        })
+        .collect::<Res<_>>()?;
+    let stays: Vec<LocalStay> = (0..5_000)
+        .map(|_| {
+            let from = base - rng.below(span) as i64;
+            Ok(LocalStay {
+                checkin_id: Id128::random().map_err(|e| e.to_string())?,
+                person_id: Id128::random().map_err(|e| e.to_string())?,
+                person_name: "Lê Văn Cường".into(),
+                venue_id: venues[rng.below(venues.len() as u64) as usize],
+                venue_name: "Siêu thị".into(),
+                from_ms: from,
+                until_ms: from + 2_700_000,
+            })
+        })
+        .collect::<Res<_>>()?;
+    let mut times = Vec::new();
+    let mut found = 0;
+    for _ in 0..7 {
+        let s = Instant::now();
+        found = match_windows(&windows, &stays).len();
+        times.push(s.elapsed());
+    }
+    let (med, p95) = median(times);
+    println!(
+        "matching: 100000 windows x 5000 local stays (20000 venues): {found} alerts, median {:.2} ms, p95 {:.2} ms",
+        med.as_secs_f64() * 1e3,
+        p95.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+async fn run() -> Res<()> {
+    let n: usize = std::env::var("VAORA_BENCH_CHECKINS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    matching()?;
+    upload_10k().await?;
+    ingest(Backend::Sqlite, 20_000).await?;
+    ingest(Backend::Postgres, 20_000).await?;
+    tracing(Backend::Sqlite, n).await?;
+    tracing(Backend::Postgres, n).await?;
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bench-sync: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench-sync: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

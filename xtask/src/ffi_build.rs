@@ -1,0 +1,195 @@
+//! Shared steps of `kotlin-test` and `swift-test`: find the workspace and target folders,
+//! build the FFI library (unstripped, with test hooks), generate bindings in library mode,
+//! install missing system packages, and run commands with clear failures.
+//!
+//! Toolchains are cached under `VAORA_CACHE` (default `/var/cache/vaora`) so that a second
+//! run on the same machine downloads nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// Where toolchains are cached between runs.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("VAORA_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/vaora"))
+}
+
+/// The workspace root (this crate sits in `<root>/xtask`).
+pub fn workspace_root() -> Result<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .context("xtask has no parent folder")
+}
+
+/// The cargo target folder as cargo itself resolves it (honours `CARGO_TARGET_DIR`).
+pub fn target_dir(root: &Path) -> Result<PathBuf> {
+    let out = Command::new(cargo())
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(root)
+        .output()
+        .context("running cargo metadata")?;
+    if !out.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("parsing cargo metadata")?;
+    meta.get("target_directory")
+        .and_then(|v| v.as_str())
+        .map(PathBuf::from)
+        .context("cargo metadata has no target_directory")
+}
+
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// Runs a command, failing with the command line when it fails.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().with_context(|| format!("starting {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Whether a program is on PATH.
+pub fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// `apt-get install -y PACKAGES`, running `apt-get update` first if the install fails.
+pub fn apt_install(packages: &[&str]) -> Result<()> {
+    eprintln!("xtask: installing {}", packages.join(" "));
+    let install = || {
+        Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+    };
+    if install().map(|s| s.success()).unwrap_or(false) {
+        return Ok(());
+    }
+    run(Command::new("apt-get").arg("update"))?;
+    let status = install().context("running apt-get")?;
+    if !status.success() {
+        bail!("apt-get install {} failed", packages.join(" "));
+    }
+    Ok(())
+}
+
+/// The built pieces the foreign tests need.
+#[derive(Debug)]
+pub struct Built {
+    /// Folder holding `libvaora_ffi.so` (unstripped, with test hooks).
+    pub lib_dir: PathBuf,
+    /// `libvaora_ffi.so` itself.
+    pub lib: PathBuf,
+    /// The `vaora` CLI (for `vaora serve` in the sync tests).
+    pub vaora_bin: PathBuf,
+    /// `<target>/uniffi`: generated sources and compiled test programs go under it.
+    pub out_dir: PathBuf,
+}
+
+/// Builds the FFI library (debug, unstripped, with test hooks), the bindgen and the CLI.
+pub fn build_host(root: &Path, release: bool) -> Result<Built> {
+    let target = target_dir(root)?;
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(root).args([
+        "build",
+        "-p",
+        "vaora-ffi",
+        "-p",
+        "uniffi-bindgen",
+        "-p",
+        "vaora-cli",
+        "--features",
+        "vaora-ffi/test-hooks",
+    ]);
+    if release {
+        cmd.arg("--release");
+    }
+    run(&mut cmd)?;
+    let profile_dir = target.join(if release { "release" } else { "debug" });
+    let lib = profile_dir.join("libvaora_ffi.so");
+    if !lib.exists() {
+        bail!("{} was not built", lib.display());
+    }
+    Ok(Built {
+        lib_dir: profile_dir.clone(),
+        lib,
+        vaora_bin: profile_dir.join("vaora"),
+        out_dir: target.join("uniffi"),
+    })
+}
+
+/// Generates bindings for `language` from the built (unstripped) library into `out`.
+pub fn generate(root: &Path, built: &Built, language: &str, out: &Path) -> Result<()> {
+    if out.exists() {
+        std::fs::remove_dir_all(out).with_context(|| format!("clearing {}", out.display()))?;
+    }
+    let bindgen = built
+        .lib_dir
+        .join("uniffi-bindgen")
+        .canonicalize()
+        .context("the uniffi-bindgen binary is missing")?;
+    run(Command::new(bindgen)
+        .current_dir(root)
+        .arg("generate")
+        .arg(&built.lib)
+        .args(["--language", language, "--out-dir"])
+        .arg(out)
+        .arg("-n"))
+}
+
+/// Every file under `dir` whose name ends with `suffix`, sorted.
+pub fn files_with_suffix(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    if !dir.exists() {
+        return Ok(found);
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.to_string_lossy().ends_with(suffix) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The environment the foreign test programs read.
+pub fn test_env(root: &Path, built: &Built, scratch: &Path) -> Vec<(String, String)> {
+    vec![
+        (
+            "VAORA_TEST_DIR".to_owned(),
+            scratch.to_string_lossy().into_owned(),
+        ),
+        (
+            "VAORA_VECTORS".to_owned(),
+            root.join("docs/vectors").to_string_lossy().into_owned(),
+        ),
+        (
+            "VAORA_BIN".to_owned(),
+            built.vaora_bin.to_string_lossy().into_owned(),
+        ),
+    ]
+}
