@@ -17,6 +17,9 @@ use vaora_core::identity::DeviceIdentity;
 use vaora_core::ids::Id128;
 use vaora_core::records::RecordKind;
 
+/// A named operation, how many times to run it, and the operation itself.
+type BenchRow<'a> = (&'a str, usize, Box<dyn FnMut() -> bool + 'a>);
+
 fn measure<T>(iterations: usize, mut f: impl FnMut() -> T) -> (f64, f64) {
     for _ in 0..iterations.min(20) {
         black_box(f());
@@ -65,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = 2000;
     let (base_med, base_p95) = measure(n, || record.verify().is_ok());
     println!("baseline Ed25519 record verify: median {base_med:.1} µs, p95 {base_p95:.1} µs");
-    let rows: Vec<(&str, usize, Box<dyn FnMut() -> bool>)> = vec![
+    let rows: Vec<BenchRow> = vec![
         (
             "personal code verify",
             n,
