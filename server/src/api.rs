@@ -140,6 +140,17 @@ impl From<StorageError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The HTTP status this error answers with (the console maps it to its own errors).
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
@@ -703,31 +714,14 @@ async fn create_case<S: Storage>(
     let bytes = read_body(body, 4096).await?;
     authority_auth(&state, &method, &uri, &headers, &bytes)?;
     let req: CaseRequest = parse_json(&bytes)?;
-    if req.until <= req.from {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_period",
-            "the case period must end after it starts",
-        ));
-    }
-    if state.store.device(req.device_id).await?.is_none() {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_device",
-            "no such device",
-        ));
-    }
-    let case = CaseRow {
-        id: Id128::random().map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "random", e.to_string())
-        })?,
-        device_id: req.device_id,
-        person_id: req.person_id,
-        from_ms: req.from.timestamp_millis(),
-        until_ms: req.until.timestamp_millis(),
-        created_ms: Utc::now().timestamp_millis(),
-    };
-    state.store.create_case(case.clone()).await?;
+    let case = open_case(
+        &state,
+        req.device_id,
+        req.person_id,
+        req.from.timestamp_millis(),
+        req.until.timestamp_millis(),
+    )
+    .await?;
     let stays = state.store.case_stays(&case).await?;
     json(
         StatusCode::CREATED,
@@ -738,7 +732,46 @@ async fn create_case<S: Storage>(
     )
 }
 
-async fn load_case<S: Storage>(state: &AppState<S>, id: &str) -> Result<CaseRow, ApiError> {
+/// Marks a case: the one code path behind `POST /v1/authority/cases` and the console.
+pub(crate) async fn open_case<S: Storage>(
+    state: &AppState<S>,
+    device_id: Id128,
+    person_id: Option<Id128>,
+    from_ms: i64,
+    until_ms: i64,
+) -> Result<CaseRow, ApiError> {
+    if until_ms <= from_ms {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_period",
+            "the case period must end after it starts",
+        ));
+    }
+    if state.store.device(device_id).await?.is_none() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_device",
+            "no such device",
+        ));
+    }
+    let case = CaseRow {
+        id: Id128::random().map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "random", e.to_string())
+        })?,
+        device_id,
+        person_id,
+        from_ms,
+        until_ms,
+        created_ms: Utc::now().timestamp_millis(),
+    };
+    state.store.create_case(case.clone()).await?;
+    Ok(case)
+}
+
+pub(crate) async fn load_case<S: Storage>(
+    state: &AppState<S>,
+    id: &str,
+) -> Result<CaseRow, ApiError> {
     state
         .store
         .case(case_id(id)?)
@@ -779,18 +812,13 @@ async fn trace<S: Storage>(
 /// Default exposure level of a window built from a confirmed case's stay.
 const CASE_LEVEL: u8 = 2;
 
-async fn publish<S: Storage>(
-    State(state): State<Arc<AppState<S>>>,
-    Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> ApiResult {
-    let bytes = read_body(body, 4096).await?;
-    authority_auth(&state, &method, &uri, &headers, &bytes)?;
-    let case = load_case(&state, &id).await?;
-    let stays = state.store.case_stays(&case).await?;
+/// Signs and stores the exposure windows of a case's stays (idempotent: one window per
+/// stay); returns the windows new now. The one code path behind the API and the console.
+pub(crate) async fn publish_case<S: Storage>(
+    state: &AppState<S>,
+    case: &CaseRow,
+) -> Result<Vec<WindowRow>, ApiError> {
+    let stays = state.store.case_stays(case).await?;
     let key_id = state.authority.key_id();
     let now = Utc::now().timestamp_millis();
     let mut windows = Vec::new();
@@ -817,7 +845,21 @@ async fn publish<S: Storage>(
             published_ms: now,
         });
     }
-    let fresh = state.store.insert_windows(windows).await?;
+    Ok(state.store.insert_windows(windows).await?)
+}
+
+async fn publish<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let bytes = read_body(body, 4096).await?;
+    authority_auth(&state, &method, &uri, &headers, &bytes)?;
+    let case = load_case(&state, &id).await?;
+    let fresh = publish_case(&state, &case).await?;
     json(
         StatusCode::OK,
         &PublishResponse {

@@ -67,6 +67,11 @@ impl AuthorityKey {
         Ok(Self { inner })
     }
 
+    /// The venue module's key, for `VenueIssuer`.
+    pub fn into_inner(self) -> Authority {
+        self.inner
+    }
+
     pub fn authority(&self) -> &Authority {
         &self.inner
     }

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod authority;
+pub mod console;
 pub mod postgres;
 pub mod sqlite;
 pub mod storage;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 pub use api::{AppState, Limits};
 pub use authority::{AuthorityKey, AuthorityKeyError};
+pub use console::{ConsoleStore, ServerConsole};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use storage::{Storage, StorageError};
@@ -101,6 +103,35 @@ impl RunningServer {
     }
 }
 
+/// The API and the authority console (under `/console`) over one store and one key.
+///
+/// The console's sign-in tokens are checked against the same authority key that signs
+/// certificates, windows and venue codes; its venue codes are issued with that key.
+pub fn app<S: ConsoleStore>(
+    store: S,
+    authority: AuthorityKey,
+    config: &ServerConfig,
+) -> Result<axum::Router, ServeError> {
+    let issuer_key = AuthorityKey::load(&config.authority_dir)?;
+    let public_key = vaora_console::token::verifying_key(&authority.public_key()).map_err(|e| {
+        AuthorityKeyError::Load {
+            path: config.authority_dir.clone(),
+            reason: e.to_string(),
+        }
+    })?;
+    let state = Arc::new(AppState::new(store, authority, config.limits.clone()));
+    let console = ServerConsole::new(state.clone(), issuer_key.into_inner());
+    let console = vaora_console::router(
+        Arc::new(console),
+        vaora_console::ConsoleConfig {
+            authority_keys: vec![public_key],
+            clock: Arc::new(vaora_core::SystemClock::default()),
+            secure_cookies: false,
+        },
+    );
+    Ok(api::router(state).nest("/console", console))
+}
+
 /// Opens the store, binds the address and starts serving in the background.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServeError> {
     let authority = AuthorityKey::load_or_create(&config.authority_dir)?;
@@ -117,28 +148,23 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServeError> {
     let router = match &config.database {
         Database::Sqlite(path) => {
             let store = SqliteStore::open(path)?;
-            api::router(Arc::new(AppState::new(
-                store,
-                authority,
-                config.limits.clone(),
-            )))
+            app(store, authority, &config)?
         }
         Database::Postgres(url) => {
             let store = PgStore::connect(url).await?;
-            api::router(Arc::new(AppState::new(
-                store,
-                authority,
-                config.limits.clone(),
-            )))
+            app(store, authority, &config)?
         }
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let result = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await;
+        let result = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.await;
+        })
+        .await;
         if let Err(e) = result {
             log::error!("server stopped: {e}");
         }

@@ -12,9 +12,10 @@ use crate::storage::{
 };
 
 /// Migrations, applied in order, each once (recorded in `schema_migrations`).
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "
 CREATE TABLE devices (
     id            BYTEA PRIMARY KEY,
     public_key    BYTEA NOT NULL UNIQUE,
@@ -72,7 +73,9 @@ CREATE TABLE exposure_windows (
     UNIQUE (case_id, checkin_id)
 );
 ",
-)];
+    ),
+    (2, crate::console::postgres::MIGRATION_2),
+];
 
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
@@ -80,7 +83,7 @@ pub struct PgStore {
     pool: PgPool,
 }
 
-fn v(id: &Id128) -> Vec<u8> {
+pub(crate) fn v(id: &Id128) -> Vec<u8> {
     id.as_bytes().to_vec()
 }
 
@@ -125,10 +128,20 @@ async fn insert_checkins(
     if rows.is_empty() {
         return Ok(());
     }
+    // The daily scan aggregates (console overview and compliance) count exactly the rows
+    // inserted now, in the same statement.
     sqlx::query(
-        "INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
+        "WITH ins AS (
+         INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
          SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::bytea[], $4::text[], $5::bytea[], $6::text[], $7::bigint[], $8::bigint[])
-         ON CONFLICT (id) DO NOTHING",
+         ON CONFLICT (id) DO NOTHING
+         RETURNING venue_id, floor(from_ms::numeric / 86400000)::bigint AS day),
+         per_day AS (
+         INSERT INTO day_scans (day, scans) SELECT day, count(*) FROM ins GROUP BY day
+         ON CONFLICT (day) DO UPDATE SET scans = day_scans.scans + EXCLUDED.scans)
+         INSERT INTO venue_day_scans (venue_id, day, scans)
+         SELECT venue_id, day, count(*) FROM ins WHERE venue_id IS NOT NULL GROUP BY venue_id, day
+         ON CONFLICT (day, venue_id) DO UPDATE SET scans = venue_day_scans.scans + EXCLUDED.scans",
     )
     .bind(rows.iter().map(|c| v(&c.id)).collect::<Vec<_>>())
     .bind(rows.iter().map(|c| v(&c.device_id)).collect::<Vec<_>>())
@@ -180,7 +193,7 @@ async fn apply_update(
     Ok(())
 }
 
-fn window_from(r: &sqlx::postgres::PgRow) -> Result<WindowRow, StorageError> {
+pub(crate) fn window_from(r: &sqlx::postgres::PgRow) -> Result<WindowRow, StorageError> {
     let level: i16 = r.try_get(7)?;
     Ok(WindowRow {
         seq: r.try_get(0)?,

@@ -17,9 +17,10 @@ use crate::storage::{
 };
 
 /// Migrations, applied in order, each once (recorded in `schema_migrations`).
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "
 CREATE TABLE devices (
     id            BLOB PRIMARY KEY,
     public_key    BLOB NOT NULL UNIQUE,
@@ -77,7 +78,9 @@ CREATE TABLE exposure_windows (
     UNIQUE (case_id, checkin_id)
 );
 ",
-)];
+    ),
+    (2, crate::console::sqlite::MIGRATION_2),
+];
 
 /// The SQLite store.
 #[derive(Clone)]
@@ -104,7 +107,7 @@ impl SqliteStore {
         })
     }
 
-    async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StorageError> + Send + 'static,
     ) -> Result<T, StorageError> {
@@ -143,7 +146,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
     Ok(())
 }
 
-fn b(id: &Id128) -> &[u8] {
+pub(crate) fn b(id: &Id128) -> &[u8] {
     id.as_bytes().as_slice()
 }
 
@@ -185,7 +188,7 @@ fn insert_one(
 }
 
 fn insert_checkin(tx: &rusqlite::Transaction<'_>, c: &CheckInRow) -> Result<(), StorageError> {
-    tx.execute(
+    let inserted = tx.execute(
         "INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING",
         params![
@@ -199,6 +202,9 @@ fn insert_checkin(tx: &rusqlite::Transaction<'_>, c: &CheckInRow) -> Result<(), 
             c.until_ms
         ],
     )?;
+    if inserted == 1 {
+        crate::console::sqlite::count_scan(tx, c)?;
+    }
     // Updates that arrived before their check-in.
     let latest: Option<(i64, i64, i64)> = tx
         .query_row(

@@ -1,0 +1,267 @@
+//! The console's tables on PostgreSQL: the venue registry (trigram index for search) and
+//! the daily scan aggregates that ingest maintains (see `insert_checkins`).
+
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use vaora_core::ids::Id128;
+
+use super::{ConsoleStore, OverviewCounts, VenueQuery, VenueRow};
+use crate::postgres::{PgStore, v, window_from};
+use crate::storage::{CaseRow, StorageError, WindowRow, id_from};
+
+/// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
+pub const MIGRATION_2: &str = "
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE TABLE venues (
+    id            BYTEA PRIMARY KEY,
+    name          TEXT NOT NULL,
+    category      SMALLINT NOT NULL,
+    ward          TEXT NOT NULL,
+    address       TEXT NOT NULL,
+    code_text     TEXT NOT NULL,
+    registered_at BIGINT NOT NULL,
+    revoked_at    BIGINT
+);
+CREATE INDEX venues_active_ward ON venues (ward, category) WHERE revoked_at IS NULL;
+CREATE INDEX venues_name_trgm ON venues USING gin (name gin_trgm_ops);
+CREATE INDEX venues_address_trgm ON venues USING gin (address gin_trgm_ops);
+CREATE TABLE venue_day_scans (
+    venue_id BYTEA NOT NULL,
+    day      BIGINT NOT NULL,
+    scans    BIGINT NOT NULL,
+    PRIMARY KEY (day, venue_id)
+);
+CREATE INDEX venue_day_scans_venue ON venue_day_scans (venue_id, day) INCLUDE (scans);
+CREATE TABLE day_scans (
+    day   BIGINT PRIMARY KEY,
+    scans BIGINT NOT NULL
+);
+CREATE INDEX exposure_windows_case ON exposure_windows (case_id);
+INSERT INTO venue_day_scans (venue_id, day, scans)
+    SELECT venue_id, floor(from_ms::numeric / 86400000)::bigint, count(*) FROM checkins
+    WHERE venue_id IS NOT NULL GROUP BY 1, 2;
+INSERT INTO day_scans (day, scans)
+    SELECT floor(from_ms::numeric / 86400000)::bigint, count(*) FROM checkins GROUP BY 1;
+";
+
+/// The venue columns in `venue_from` order (a macro so queries stay static strings).
+macro_rules! venue_columns {
+    () => {
+        "v.id, v.name, v.category, v.ward, v.address, v.code_text, v.registered_at, v.revoked_at"
+    };
+}
+
+fn venue_from(r: &PgRow) -> Result<VenueRow, StorageError> {
+    let category: i16 = r.try_get(2)?;
+    let revoked: Option<i64> = r.try_get(7)?;
+    Ok(VenueRow {
+        id: id_from(&r.try_get::<Vec<u8>, _>(0)?)?,
+        name: r.try_get(1)?,
+        category: u8::try_from(category).map_err(|_| StorageError::Corrupt("category".into()))?,
+        ward: r.try_get(3)?,
+        address: r.try_get(4)?,
+        code_text: r.try_get(5)?,
+        registered_ms: r.try_get(6)?,
+        revoked: revoked.is_some(),
+    })
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+impl ConsoleStore for PgStore {
+    async fn insert_venue(&self, venue: VenueRow) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO venues (id, name, category, ward, address, code_text, registered_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(v(&venue.id))
+        .bind(&venue.name)
+        .bind(i16::from(venue.category))
+        .bind(&venue.ward)
+        .bind(&venue.address)
+        .bind(&venue.code_text)
+        .bind(venue.registered_ms)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn venue_row(&self, id: Id128) -> Result<Option<VenueRow>, StorageError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            venue_columns!(),
+            " FROM venues v WHERE v.id = $1"
+        ))
+        .bind(v(&id))
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(venue_from).transpose()
+    }
+
+    async fn search_venue_rows(&self, q: VenueQuery) -> Result<Vec<VenueRow>, StorageError> {
+        let pattern = format!(
+            "%{}%",
+            q.text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            venue_columns!(),
+            " FROM venues v
+             WHERE ($1 = '' OR v.name ILIKE $2 OR v.address ILIKE $2)
+               AND ($3::smallint IS NULL OR v.category = $3)
+               AND ($4 = '' OR v.ward = $4)
+               AND ($5 OR v.revoked_at IS NULL)
+             ORDER BY v.registered_at DESC, v.name LIMIT $6"
+        ))
+        .bind(&q.text)
+        .bind(pattern)
+        .bind(q.category.map(i16::from))
+        .bind(&q.ward)
+        .bind(q.include_revoked)
+        .bind(i64::from(q.limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(venue_from).collect()
+    }
+
+    async fn revoke_venue_row(&self, id: Id128, now_ms: i64) -> Result<bool, StorageError> {
+        let row = sqlx::query(
+            "UPDATE venues SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING 1",
+        )
+        .bind(v(&id))
+        .bind(now_ms)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.is_some())
+    }
+
+    async fn overview_counts(
+        &self,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<OverviewCounts, StorageError> {
+        let pool = self.pool();
+        let mut out = OverviewCounts::default();
+        for r in sqlx::query(
+            "SELECT category, count(*) FROM venues WHERE revoked_at IS NULL
+             GROUP BY category ORDER BY category",
+        )
+        .fetch_all(pool)
+        .await?
+        {
+            let c: i16 = r.try_get(0)?;
+            let c = u8::try_from(c).map_err(|_| StorageError::Corrupt("category".into()))?;
+            out.by_category.push((c, count(r.try_get(1)?)));
+        }
+        for r in sqlx::query(
+            "SELECT ward, count(*) AS n FROM venues WHERE revoked_at IS NULL
+             GROUP BY ward ORDER BY n DESC, ward",
+        )
+        .fetch_all(pool)
+        .await?
+        {
+            out.by_ward.push((r.try_get(0)?, count(r.try_get(1)?)));
+        }
+        for r in
+            sqlx::query("SELECT day, scans FROM day_scans WHERE day BETWEEN $1 AND $2 ORDER BY day")
+                .bind(from_day)
+                .bind(to_day)
+                .fetch_all(pool)
+                .await?
+        {
+            out.per_day.push((r.try_get(0)?, count(r.try_get(1)?)));
+        }
+        out.devices = count(
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM devices")
+                .fetch_one(pool)
+                .await?,
+        );
+        out.open_cases = count(
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM cases c
+                 WHERE NOT EXISTS (SELECT 1 FROM exposure_windows w WHERE w.case_id = c.id)",
+            )
+            .fetch_one(pool)
+            .await?,
+        );
+        Ok(out)
+    }
+
+    async fn venue_scan_counts(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        ward: String,
+        category: Option<u8>,
+    ) -> Result<Vec<(VenueRow, u64)>, StorageError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            venue_columns!(),
+            ", coalesce(a.scans, 0)::bigint FROM venues v
+             LEFT JOIN (SELECT venue_id, sum(scans) AS scans FROM venue_day_scans
+                        WHERE day BETWEEN $1 AND $2 GROUP BY venue_id) a ON a.venue_id = v.id
+             WHERE v.revoked_at IS NULL AND ($3 = '' OR v.ward = $3)
+               AND ($4::smallint IS NULL OR v.category = $4)"
+        ))
+        .bind(from_day)
+        .bind(to_day)
+        .bind(&ward)
+        .bind(category.map(i16::from))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((venue_from(r)?, count(r.try_get(8)?))))
+            .collect()
+    }
+
+    async fn case_rows(&self) -> Result<Vec<(CaseRow, Option<i64>)>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.device_id, c.person_id, c.from_ms, c.until_ms, c.created_at,
+                    (SELECT min(w.published_at) FROM exposure_windows w WHERE w.case_id = c.id)
+             FROM cases c ORDER BY c.created_at DESC LIMIT 500",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let person: Option<Vec<u8>> = r.try_get(2)?;
+                Ok((
+                    CaseRow {
+                        id: id_from(&r.try_get::<Vec<u8>, _>(0)?)?,
+                        device_id: id_from(&r.try_get::<Vec<u8>, _>(1)?)?,
+                        person_id: person.map(|p| id_from(&p)).transpose()?,
+                        from_ms: r.try_get(3)?,
+                        until_ms: r.try_get(4)?,
+                        created_ms: r.try_get(5)?,
+                    },
+                    r.try_get(6)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn published_windows(
+        &self,
+        case_id: Option<Id128>,
+    ) -> Result<Vec<(WindowRow, String)>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT w.seq, w.id, w.case_id, w.checkin_id, w.venue_id, w.from_ms, w.until_ms,
+                    w.level, w.key_id, w.signature, w.published_at,
+                    coalesce(v.name, (SELECT k.venue_name FROM checkins k WHERE k.id = w.checkin_id), '')
+             FROM exposure_windows w LEFT JOIN venues v ON v.id = w.venue_id
+             WHERE ($1::bytea IS NULL OR w.case_id = $1)
+             ORDER BY w.seq DESC LIMIT 1000",
+        )
+        .bind(case_id.as_ref().map(v))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((window_from(r)?, r.try_get::<String, _>(11)?)))
+            .collect()
+    }
+}

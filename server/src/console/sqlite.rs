@@ -1,0 +1,343 @@
+//! The console's tables on SQLite: the venue registry and the daily scan aggregates that
+//! keep the overview and the compliance page off the check-in rows.
+
+use rusqlite::{OptionalExtension, params};
+use vaora_core::ids::Id128;
+
+use super::{ConsoleStore, OverviewCounts, VenueQuery, VenueRow, day_of_ms};
+use crate::sqlite::{SqliteStore, b, window_row};
+use crate::storage::{CaseRow, CheckInRow, StorageError, WindowRow, id_from};
+
+/// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
+pub const MIGRATION_2: &str = "
+CREATE TABLE venues (
+    id            BLOB PRIMARY KEY,
+    name          TEXT NOT NULL,
+    category      INTEGER NOT NULL,
+    ward          TEXT NOT NULL,
+    address       TEXT NOT NULL,
+    code_text     TEXT NOT NULL,
+    registered_at INTEGER NOT NULL,
+    revoked_at    INTEGER
+);
+CREATE INDEX venues_active_ward ON venues (revoked_at, ward, category);
+CREATE TABLE venue_day_scans (
+    venue_id BLOB NOT NULL,
+    day      INTEGER NOT NULL,
+    scans    INTEGER NOT NULL,
+    PRIMARY KEY (day, venue_id)
+);
+CREATE INDEX venue_day_scans_venue ON venue_day_scans (venue_id, day);
+CREATE TABLE day_scans (
+    day   INTEGER PRIMARY KEY,
+    scans INTEGER NOT NULL
+);
+INSERT INTO venue_day_scans (venue_id, day, scans)
+    SELECT venue_id, from_ms / 86400000, count(*) FROM checkins
+    WHERE venue_id IS NOT NULL AND from_ms >= 0 GROUP BY 1, 2;
+INSERT INTO day_scans (day, scans)
+    SELECT from_ms / 86400000, count(*) FROM checkins WHERE from_ms >= 0 GROUP BY 1;
+";
+
+/// Counts one newly stored check-in in the daily aggregates (same transaction).
+pub(crate) fn count_scan(
+    tx: &rusqlite::Transaction<'_>,
+    c: &CheckInRow,
+) -> Result<(), StorageError> {
+    let day = day_of_ms(c.from_ms);
+    tx.execute(
+        "INSERT INTO day_scans (day, scans) VALUES (?1, 1)
+         ON CONFLICT(day) DO UPDATE SET scans = scans + 1",
+        [day],
+    )?;
+    if let Some(v) = &c.venue_id {
+        tx.execute(
+            "INSERT INTO venue_day_scans (venue_id, day, scans) VALUES (?1, ?2, 1)
+             ON CONFLICT(day, venue_id) DO UPDATE SET scans = scans + 1",
+            params![b(v), day],
+        )?;
+    }
+    Ok(())
+}
+
+const VENUE_COLUMNS: &str =
+    "v.id, v.name, v.category, v.ward, v.address, v.code_text, v.registered_at, v.revoked_at";
+
+type VenueTuple = (
+    Vec<u8>,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+);
+
+fn venue_tuple(r: &rusqlite::Row<'_>) -> rusqlite::Result<VenueTuple> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn venue_row(t: VenueTuple) -> Result<VenueRow, StorageError> {
+    let (id, name, category, ward, address, code_text, registered_ms, revoked) = t;
+    Ok(VenueRow {
+        id: id_from(&id)?,
+        name,
+        category: u8::try_from(category).map_err(|_| StorageError::Corrupt("category".into()))?,
+        ward,
+        address,
+        code_text,
+        registered_ms,
+        revoked: revoked.is_some(),
+    })
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+impl ConsoleStore for SqliteStore {
+    async fn insert_venue(&self, v: VenueRow) -> Result<(), StorageError> {
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO venues (id, name, category, ward, address, code_text, registered_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    b(&v.id),
+                    v.name,
+                    i64::from(v.category),
+                    v.ward,
+                    v.address,
+                    v.code_text,
+                    v.registered_ms
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn venue_row(&self, id: Id128) -> Result<Option<VenueRow>, StorageError> {
+        self.run(move |conn| {
+            conn.query_row(
+                &format!("SELECT {VENUE_COLUMNS} FROM venues v WHERE v.id = ?1"),
+                [b(&id)],
+                venue_tuple,
+            )
+            .optional()?
+            .map(venue_row)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn search_venue_rows(&self, q: VenueQuery) -> Result<Vec<VenueRow>, StorageError> {
+        self.run(move |conn| {
+            let pattern = format!(
+                "%{}%",
+                q.text
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {VENUE_COLUMNS} FROM venues v
+                 WHERE (?1 = '' OR v.name LIKE ?2 ESCAPE '\\' OR v.address LIKE ?2 ESCAPE '\\')
+                   AND (?3 IS NULL OR v.category = ?3)
+                   AND (?4 = '' OR v.ward = ?4)
+                   AND (?5 OR v.revoked_at IS NULL)
+                 ORDER BY v.registered_at DESC, v.name LIMIT ?6"
+            ))?;
+            let rows = stmt.query_map(
+                params![
+                    q.text,
+                    pattern,
+                    q.category.map(i64::from),
+                    q.ward,
+                    q.include_revoked,
+                    i64::from(q.limit)
+                ],
+                venue_tuple,
+            )?;
+            rows.map(|r| venue_row(r?)).collect()
+        })
+        .await
+    }
+
+    async fn revoke_venue_row(&self, id: Id128, now_ms: i64) -> Result<bool, StorageError> {
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let exists: Option<i64> = tx
+                .query_row("SELECT 1 FROM venues WHERE id = ?1", [b(&id)], |r| r.get(0))
+                .optional()?;
+            tx.execute(
+                "UPDATE venues SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![b(&id), now_ms],
+            )?;
+            tx.commit()?;
+            Ok(exists.is_some())
+        })
+        .await
+    }
+
+    async fn overview_counts(
+        &self,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<OverviewCounts, StorageError> {
+        self.run(move |conn| {
+            let mut out = OverviewCounts::default();
+            let mut stmt = conn.prepare(
+                "SELECT category, count(*) FROM venues WHERE revoked_at IS NULL
+                 GROUP BY category ORDER BY category",
+            )?;
+            for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+                let (c, n) = row?;
+                let c = u8::try_from(c).map_err(|_| StorageError::Corrupt("category".into()))?;
+                out.by_category.push((c, count(n)));
+            }
+            let mut stmt = conn.prepare(
+                "SELECT ward, count(*) AS n FROM venues WHERE revoked_at IS NULL
+                 GROUP BY ward ORDER BY n DESC, ward",
+            )?;
+            for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+                let (w, n) = row?;
+                out.by_ward.push((w, count(n)));
+            }
+            let mut stmt = conn.prepare(
+                "SELECT day, scans FROM day_scans WHERE day BETWEEN ?1 AND ?2 ORDER BY day",
+            )?;
+            for row in stmt.query_map([from_day, to_day], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })? {
+                let (d, n) = row?;
+                out.per_day.push((d, count(n)));
+            }
+            let devices: i64 = conn.query_row("SELECT count(*) FROM devices", [], |r| r.get(0))?;
+            out.devices = count(devices);
+            let open: i64 = conn.query_row(
+                "SELECT count(*) FROM cases c
+                 WHERE NOT EXISTS (SELECT 1 FROM exposure_windows w WHERE w.case_id = c.id)",
+                [],
+                |r| r.get(0),
+            )?;
+            out.open_cases = count(open);
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn venue_scan_counts(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        ward: String,
+        category: Option<u8>,
+    ) -> Result<Vec<(VenueRow, u64)>, StorageError> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {VENUE_COLUMNS}, coalesce(sum(a.scans), 0) FROM venues v
+                 LEFT JOIN venue_day_scans a ON a.venue_id = v.id AND a.day BETWEEN ?1 AND ?2
+                 WHERE v.revoked_at IS NULL AND (?3 = '' OR v.ward = ?3)
+                   AND (?4 IS NULL OR v.category = ?4)
+                 GROUP BY v.id"
+            ))?;
+            let rows = stmt.query_map(
+                params![from_day, to_day, ward, category.map(i64::from)],
+                |r| Ok((venue_tuple(r)?, r.get::<_, i64>(8)?)),
+            )?;
+            rows.map(|r| {
+                let (t, n) = r?;
+                Ok((venue_row(t)?, count(n)))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn case_rows(&self) -> Result<Vec<(CaseRow, Option<i64>)>, StorageError> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT c.id, c.device_id, c.person_id, c.from_ms, c.until_ms, c.created_at,
+                        (SELECT min(w.published_at) FROM exposure_windows w WHERE w.case_id = c.id)
+                 FROM cases c ORDER BY c.created_at DESC LIMIT 500",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Option<Vec<u8>>>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                ))
+            })?;
+            rows.map(|r| {
+                let (id, d, p, f, u, c, published) = r?;
+                Ok((
+                    CaseRow {
+                        id: id_from(&id)?,
+                        device_id: id_from(&d)?,
+                        person_id: p.map(|p| id_from(&p)).transpose()?,
+                        from_ms: f,
+                        until_ms: u,
+                        created_ms: c,
+                    },
+                    published,
+                ))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn published_windows(
+        &self,
+        case_id: Option<Id128>,
+    ) -> Result<Vec<(WindowRow, String)>, StorageError> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT w.seq, w.id, w.case_id, w.checkin_id, w.venue_id, w.from_ms, w.until_ms,
+                        w.level, w.key_id, w.signature, w.published_at,
+                        coalesce(v.name, (SELECT k.venue_name FROM checkins k WHERE k.id = w.checkin_id), '')
+                 FROM exposure_windows w LEFT JOIN venues v ON v.id = w.venue_id
+                 WHERE (?1 IS NULL OR w.case_id = ?1)
+                 ORDER BY w.seq DESC LIMIT 1000",
+            )?;
+            let rows = stmt.query_map([case_id.map(|c| c.as_bytes().to_vec())], |r| {
+                Ok((
+                    (
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get(10)?,
+                    ),
+                    r.get::<_, String>(11)?,
+                ))
+            })?;
+            rows.map(|r| {
+                let (t, name) = r?;
+                Ok((window_row(t)?, name))
+            })
+            .collect()
+        })
+        .await
+    }
+}
