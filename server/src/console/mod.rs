@@ -339,7 +339,6 @@ impl<S: ConsoleStore> ConsoleBackend for ServerConsole<S> {
             .insert_venue(row.clone())
             .await
             .map_err(storage)?;
-        log::info!("console: venue registered");
         detail(row)
     }
 
@@ -354,7 +353,6 @@ impl<S: ConsoleStore> ConsoleBackend for ServerConsole<S> {
         if !found {
             return Err(BackendError::NotFound("no such venue".into()));
         }
-        log::info!("console: venue revoked");
         Ok(())
     }
 
@@ -412,7 +410,6 @@ impl<S: ConsoleStore> ConsoleBackend for ServerConsole<S> {
         )
         .await
         .map_err(api_error)?;
-        log::info!("console: case marked");
         Ok(case_summary(&row, None))
     }
 
@@ -458,7 +455,7 @@ impl<S: ConsoleStore> ConsoleBackend for ServerConsole<S> {
         let fresh = api::publish_case(&self.state, &case)
             .await
             .map_err(api_error)?;
-        log::info!("console: {} exposure windows published", fresh.len());
+        log::debug!("console publish: {} windows new", fresh.len());
         let all = self
             .state
             .store
