@@ -28,6 +28,7 @@ use vaora_core::sync::wire::{
 };
 
 use crate::authority::AuthorityKey;
+use crate::console::ConsoleStore;
 use crate::storage::{
     CaseRow, CheckInRow, Derived, DeviceRow, InsertOutcome, NewRecord, Storage, StorageError,
     UpdateRow, WindowRow,
@@ -170,7 +171,7 @@ impl IntoResponse for ApiError {
 type ApiResult = Result<Response, ApiError>;
 
 /// The router for a store.
-pub fn router<S: Storage>(state: Arc<AppState<S>>) -> Router {
+pub fn router<S: ConsoleStore>(state: Arc<AppState<S>>) -> Router {
     Router::new()
         .route("/v1/devices", post(register::<S>))
         .route("/v1/records", post(upload::<S>))
@@ -628,11 +629,12 @@ async fn upload<S: Storage>(
         .into_response())
 }
 
-fn keyset<S>(state: &AppState<S>) -> KeySet {
+/// The signed key set; `revoked_venues` are the venues revoked in the console.
+fn keyset<S>(state: &AppState<S>, revoked_venues: Vec<Id128>) -> KeySet {
     let mut ks = KeySet {
         keys: vec![state.authority.published()],
         revoked_keys: Vec::new(),
-        revoked_venues: Vec::new(),
+        revoked_venues,
         issued_at: from_millis(Utc::now().timestamp_millis()),
         signed_by: state.authority.key_id(),
         signature: String::new(),
@@ -641,14 +643,15 @@ fn keyset<S>(state: &AppState<S>) -> KeySet {
     ks
 }
 
-async fn keys<S: Storage>(
+async fn keys<S: ConsoleStore>(
     State(state): State<Arc<AppState<S>>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> ApiResult {
     device_auth(&state, &method, &uri, &headers, b"").await?;
-    json(StatusCode::OK, &keyset(&state))
+    let revoked = state.store.revoked_venue_ids().await?;
+    json(StatusCode::OK, &keyset(&state, revoked))
 }
 
 #[derive(Debug, serde::Deserialize)]

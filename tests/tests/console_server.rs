@@ -331,6 +331,15 @@ async fn story(backend: Backend) {
         .await;
     let (_, overview) = console.get("/console").await;
     assert_eq!(by_id(&overview, "stat-venues"), "1");
+    let (_, list) = console.get("/console/venues").await;
+    assert!(!list.contains(&quiet_id.to_hex()));
+    // ... and reaches phones in the signed key set.
+    client::sync(&a.diary, &options(&url), &|_| {}, &CancelToken::new())
+        .await
+        .unwrap();
+    let keyset: vaora_core::sync::wire::KeySet =
+        serde_json::from_str(&a.lock().keyset_json().unwrap().unwrap()).unwrap();
+    assert_eq!(keyset.revoked_venues, vec![quiet_id]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -112,6 +112,8 @@ pub trait ConsoleStore: Storage {
     fn case_rows(
         &self,
     ) -> impl Future<Output = Result<Vec<(CaseRow, Option<i64>)>, StorageError>> + Send;
+    /// Ids of revoked venues, for the signed key set phones download (`/v1/keys`).
+    fn revoked_venue_ids(&self) -> impl Future<Output = Result<Vec<Id128>, StorageError>> + Send;
     /// Published windows (of one case, or all), newest first, with the venue's name.
     fn published_windows(
         &self,

@@ -219,6 +219,14 @@ impl ConsoleStore for PgStore {
             .collect()
     }
 
+    async fn revoked_venue_ids(&self) -> Result<Vec<Id128>, StorageError> {
+        let rows: Vec<Vec<u8>> =
+            sqlx::query_scalar("SELECT id FROM venues WHERE revoked_at IS NOT NULL ORDER BY id")
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter().map(|r| id_from(r)).collect()
+    }
+
     async fn case_rows(&self) -> Result<Vec<(CaseRow, Option<i64>)>, StorageError> {
         let rows = sqlx::query(
             "SELECT c.id, c.device_id, c.person_id, c.from_ms, c.until_ms, c.created_at,

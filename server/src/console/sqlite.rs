@@ -264,6 +264,16 @@ impl ConsoleStore for SqliteStore {
         .await
     }
 
+    async fn revoked_venue_ids(&self) -> Result<Vec<Id128>, StorageError> {
+        self.run(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT id FROM venues WHERE revoked_at IS NOT NULL ORDER BY id")?;
+            let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+            rows.map(|r| id_from(&r?)).collect()
+        })
+        .await
+    }
+
     async fn case_rows(&self) -> Result<Vec<(CaseRow, Option<i64>)>, StorageError> {
         self.run(move |conn| {
             let mut stmt = conn.prepare(
