@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use chrono::{DateTime, Utc};
+
+use crate::declare::{AuthorityKey, DeviceCertificate};
 use crate::diary::{Diary, DiaryError};
 use crate::ids::Id128;
 use crate::sync::backoff::{Backoff, parse_retry_after};
@@ -351,28 +354,37 @@ pub async fn register(
         .await?;
     let resp: RegisterResponse = serde_json::from_slice(&bytes)
         .map_err(|e| SyncError::Protocol(format!("registration answer: {e}")))?;
-    let key = resp
-        .authority_key
-        .bytes()
-        .map_err(|e| SyncError::Protocol(e.to_string()))?;
-    resp.certificate
-        .verify(&key)
-        .map_err(|e| SyncError::Protocol(e.to_string()))?;
-    if resp.certificate.public_key != request.public_key
-        || resp.certificate.device_id != resp.device_id
-    {
-        return Err(SyncError::Protocol(
-            "the certificate names another device".into(),
-        ));
-    }
+    let certificate = verify_registration(&resp, &request, Utc::now())?;
     let reg = Registration {
         server: base,
         device_id: resp.device_id,
-        certificate: resp.certificate,
+        certificate,
         authority_key: resp.authority_key,
     };
     lock(diary).save_registration(&reg)?;
     Ok(reg)
+}
+
+/// Checks the registration answer: the certificate decodes, is signed by the authority
+/// key the answer names, certifies this device's key and is valid `now`.
+fn verify_registration(
+    resp: &RegisterResponse,
+    request: &RegisterRequest,
+    now: DateTime<Utc>,
+) -> Result<DeviceCertificate, SyncError> {
+    let protocol =
+        |e: &dyn std::fmt::Display| SyncError::Protocol(format!("registration answer: {e}"));
+    let authority = AuthorityKey {
+        key_id: resp.authority_key.key_id.clone(),
+        public_key: resp.authority_key.bytes().map_err(|e| protocol(&e))?,
+    };
+    let device_key: [u8; 32] =
+        wire::hex_array(&request.public_key, "public_key").map_err(|e| protocol(&e))?;
+    let certificate = resp.device_certificate().map_err(|e| protocol(&e))?;
+    certificate
+        .verify(&device_key, now, std::slice::from_ref(&authority))
+        .map_err(|e| protocol(&e))?;
+    Ok(certificate)
 }
 
 /// Uploads the queue, downloads keys and exposure windows, matches them and stores new
