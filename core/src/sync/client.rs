@@ -516,3 +516,72 @@ pub async fn sync(
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::DeviceIdentity;
+    use crate::sync::wire::AuthorityPublicKey;
+    use crate::venue::Authority;
+    use chrono::Duration;
+
+    fn answer(authority: &Authority, cert: &DeviceCertificate) -> RegisterResponse {
+        RegisterResponse {
+            device_id: Id128::from_bytes([4; 16]),
+            certificate: hex::encode(cert.to_bytes()),
+            authority_key: AuthorityPublicKey {
+                key_id: authority.key_id().to_string(),
+                public_key: hex::encode(authority.public_key()),
+            },
+        }
+    }
+
+    #[test]
+    fn registration_answer_is_verified_before_it_is_kept() {
+        let now = Utc::now();
+        let authority = Authority::test_authority();
+        let device = DeviceIdentity::from_secret_bytes(&[7; 32]).unwrap();
+        let pk = device.public_key();
+        let request = RegisterRequest {
+            public_key: hex::encode(pk),
+            proof: String::new(),
+        };
+        let good = DeviceCertificate::issue_by(
+            &authority,
+            pk,
+            now - Duration::minutes(5),
+            now + Duration::days(365),
+        );
+        assert_eq!(
+            verify_registration(&answer(&authority, &good), &request, now).unwrap(),
+            good
+        );
+        // A certificate for another device key.
+        let other = DeviceCertificate::issue_by(
+            &authority,
+            [9; 32],
+            now - Duration::minutes(5),
+            now + Duration::days(365),
+        );
+        assert!(matches!(
+            verify_registration(&answer(&authority, &other), &request, now),
+            Err(SyncError::Protocol(_))
+        ));
+        // Signed by a key other than the one the answer names.
+        let stranger = Authority::from_secret(&[8; 32], 0, 4_102_444_800).unwrap();
+        let mut mixed = answer(&authority, &good);
+        mixed.authority_key.public_key = hex::encode(stranger.public_key());
+        assert!(verify_registration(&mixed, &request, now).is_err());
+        // Expired, and undecodable.
+        let lapsed = DeviceCertificate::issue_by(
+            &authority,
+            pk,
+            now - Duration::days(2),
+            now - Duration::days(1),
+        );
+        assert!(verify_registration(&answer(&authority, &lapsed), &request, now).is_err());
+        let mut junk = answer(&authority, &good);
+        junk.certificate.truncate(20);
+        assert!(verify_registration(&junk, &request, now).is_err());
+    }
+}
