@@ -14,7 +14,7 @@ pub struct ServeArgs {
     /// `sqlite:PATH` (default `sqlite:vaora-server.db`) or `postgres://USER@HOST:PORT/DB`.
     #[arg(long, default_value = "sqlite:vaora-server.db")]
     pub database: String,
-    /// Directory with the authority key (`authority.key`); a fresh key is made there when missing.
+    /// Directory with the authority key (`authority.json`, as `vaora authority init --out DIR` writes it); a fresh key is made there when missing.
     #[arg(long, default_value = "vaora-authority")]
     pub authority: PathBuf,
 }

@@ -15,16 +15,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::Utc;
+use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::{Signature, VerifyingKey};
+use vaora_core::declare::DeviceCertificate;
 use vaora_core::ids::Id128;
 use vaora_core::records::{CheckInBody, CheckInUpdateBody, RecordKind, SignedRecord};
 use vaora_core::sync::DEFAULT_STAY_MS;
 use vaora_core::sync::wire::{
     self, AUTHORITY_SCHEME, CBOR_CONTENT_TYPE, CaseRequest, CaseResponse, Contact, DEVICE_SCHEME,
-    DeviceCertificate, ErrorBody, ExposurePage, ExposureWindow, KeySet, MAX_CLOCK_SKEW_MS,
-    PublishResponse, RecordStatus, RegisterRequest, RegisterResponse, RequestAuth, TraceResponse,
-    from_millis,
+    ErrorBody, ExposurePage, ExposureWindow, KeySet, MAX_CLOCK_SKEW_MS, PublishResponse,
+    RecordStatus, RegisterRequest, RegisterResponse, RequestAuth, TraceResponse, from_millis,
 };
 
 use crate::authority::AuthorityKey;
@@ -33,6 +33,9 @@ use crate::storage::{
     CaseRow, CheckInRow, Derived, DeviceRow, InsertOutcome, NewRecord, Storage, StorageError,
     UpdateRow, WindowRow,
 };
+
+/// How long a device certificate issued at registration is valid.
+pub const CERTIFICATE_VALIDITY_DAYS: i64 = 365;
 
 /// Abuse limits.
 #[derive(Debug, Clone)]
@@ -358,11 +361,16 @@ async fn register<S: Storage>(State(state): State<Arc<AppState<S>>>, body: Body)
         .store
         .register_device(fresh_id, key, now.timestamp_millis())
         .await?;
-    let issued_at = from_millis(now.timestamp_millis());
-    let key_id = state.authority.key_id();
-    let sig = state.authority.sign(&DeviceCertificate::signing_input(
-        &device.id, &key, &issued_at, &key_id,
-    ));
+    // Valid from a clock skew ago (a phone slightly behind still accepts it) for a year,
+    // but never beyond the authority key's own validity.
+    let authority = state.authority.authority();
+    let key_end = DateTime::from_timestamp(authority.valid_until(), 0).unwrap_or(now);
+    let certificate = DeviceCertificate::issue_by(
+        authority,
+        key,
+        now - Duration::milliseconds(MAX_CLOCK_SKEW_MS),
+        (now + Duration::days(CERTIFICATE_VALIDITY_DAYS)).min(key_end),
+    );
     let status = if device.id == fresh_id {
         StatusCode::CREATED
     } else {
@@ -372,13 +380,7 @@ async fn register<S: Storage>(State(state): State<Arc<AppState<S>>>, body: Body)
         status,
         &RegisterResponse {
             device_id: device.id,
-            certificate: DeviceCertificate {
-                device_id: device.id,
-                public_key: hex::encode(key),
-                issued_at,
-                key_id,
-                signature: hex::encode(sig),
-            },
+            certificate: hex::encode(certificate.to_bytes()),
             authority_key: state.authority.published(),
         },
     )

@@ -96,3 +96,30 @@ impl AuthorityKey {
         self.inner.sign(b"", message)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `vaora serve --authority DIR` uses the key `vaora authority init --out DIR` wrote
+    /// (`authority.json`), and a key the server made is the one `vaora venue create
+    /// --authority DIR` loads.
+    #[test]
+    fn server_and_authority_commands_share_the_key_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = Authority::generate(1_767_225_600, 1_924_992_000).unwrap();
+        made.write_dir(dir.path(), 1_767_225_600).unwrap();
+        let served = AuthorityKey::load_or_create(dir.path()).unwrap();
+        assert_eq!(served.public_key(), made.public_key());
+        assert_eq!(served.key_id(), made.key_id().to_string());
+
+        let empty = tempfile::tempdir().unwrap();
+        let fresh = AuthorityKey::load_or_create(empty.path()).unwrap();
+        assert!(empty.path().join(AUTHORITY_FILE).exists());
+        let loaded = Authority::load_dir(empty.path()).unwrap();
+        assert_eq!(loaded.public_key(), fresh.public_key());
+        // A second start keeps the key rather than making a new one.
+        let again = AuthorityKey::load_or_create(empty.path()).unwrap();
+        assert_eq!(again.public_key(), fresh.public_key());
+    }
+}

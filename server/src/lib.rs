@@ -69,7 +69,7 @@ pub enum ServeError {
 pub struct ServerConfig {
     pub listen: String,
     pub database: Database,
-    /// Directory with `authority.key`; created with a fresh key when missing.
+    /// Directory with `authority.json` (as `vaora authority init --out DIR` writes it); created with a fresh key when missing.
     pub authority_dir: PathBuf,
     pub limits: Limits,
 }

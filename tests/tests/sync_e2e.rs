@@ -177,3 +177,79 @@ async fn sync_story_sqlite() {
 async fn sync_story_postgres() {
     story(Backend::Postgres).await;
 }
+
+/// Registration gives the phone the authority's device certificate in the personal-code
+/// format: a personal code made before registering is only self-signed, one made after
+/// verifies as certified on a staff device that trusts the server's authority key, and
+/// stays self-signed on a staff device that does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_certifies_personal_codes() {
+    use vaora_core::declare::{
+        self, Answers, AuthorityKey, CodeStatus, DeclarePolicy, DeviceTrust, PersonalCode,
+    };
+    use vaora_core::venue::{SignerPolicy, TrustStore};
+
+    let server = ServerFixture::start(Backend::Sqlite).await.unwrap();
+    let url = server.url();
+    let now = chrono::Utc::now();
+    let phone = Phone::new(now).unwrap();
+    let owner = phone.owner();
+
+    // The staff device trusts the server's authority through its venue trust store.
+    let authority = server.authority_key().unwrap();
+    let mut store = TrustStore::new();
+    store
+        .apply_keyset(
+            &authority
+                .authority()
+                .self_signed_keyset(now.timestamp() - 60),
+            SignerPolicy::PinSelfSigned,
+        )
+        .unwrap();
+    let trusted = AuthorityKey::from_trust_store(&store);
+    assert_eq!(trusted.len(), 1);
+
+    let make_code = || {
+        let d = phone.lock();
+        let stored =
+            declare::declare_for_person(&d, &owner, Answers::default(), &DeclarePolicy::default())
+                .unwrap();
+        d.personal_code_for(&stored.body).unwrap()
+    };
+    let check_at = now + Duration::minutes(1);
+
+    let before = PersonalCode::verify(&make_code(), check_at, &trusted).unwrap();
+    assert_eq!(before.status, CodeStatus::ValidSelfSigned);
+    assert_eq!(phone.lock().device_certificate().unwrap(), None);
+
+    let reg = client::register(&phone.diary, &url, &options(&url))
+        .await
+        .unwrap();
+    assert_eq!(reg.authority_key.key_id, authority.key_id());
+    assert_eq!(reg.certificate.authority_key_id, authority.key_id());
+    assert_eq!(
+        phone.lock().device_certificate().unwrap(),
+        Some(reg.certificate.clone())
+    );
+    assert_eq!(phone.lock().registration().unwrap(), Some(reg.clone()));
+
+    let after = PersonalCode::verify(&make_code(), check_at, &trusted).unwrap();
+    assert_eq!(after.status, CodeStatus::Valid);
+    assert_eq!(
+        after.device,
+        DeviceTrust::Certified {
+            authority_key_id: authority.key_id()
+        }
+    );
+    // Another authority's staff device sees the same code as self-signed only.
+    let elsewhere = PersonalCode::verify(&make_code(), check_at, &[]).unwrap();
+    assert_eq!(elsewhere.status, CodeStatus::ValidSelfSigned);
+
+    // Registering again (same key) keeps the device id and a certificate that still verifies.
+    let again = client::register(&phone.diary, &url, &options(&url))
+        .await
+        .unwrap();
+    assert_eq!(again.device_id, reg.device_id);
+    let third = PersonalCode::verify(&make_code(), check_at, &trusted).unwrap();
+    assert_eq!(third.status, CodeStatus::Valid);
+}

@@ -8,11 +8,11 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 use vaora_core::Id128;
+use vaora_core::declare::{AuthorityKey, DeviceCertificate};
 use vaora_core::identity::DeviceIdentity;
 use vaora_core::records::{CheckInBody, CheckInMethod, RecordKind, VenueRef};
-use vaora_core::sync::wire::{
-    self, DeviceCertificate, ExposureWindow, RecordStatus, RegisterRequest,
-};
+use vaora_core::sync::wire::{self, ExposureWindow, RecordStatus, RegisterRequest};
+use vaora_core::venue::Authority;
 use vaora_core::venue::VenueCategory;
 
 const DEVICE_SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
@@ -50,8 +50,20 @@ fn vectors() -> Value {
     ]);
     let request_input =
         wire::request_signing_input("POST", "/v1/records", 1_773_118_800_000, &upload);
-    let device_id = Id128::from_bytes([4; 16]);
-    let cert_input = DeviceCertificate::signing_input(&device_id, &pk, &at, "0a0b0c0d");
+    // The registration certificate is the declare-format device certificate
+    // (`docs/personal-code.md`), issued with the server's venue authority key.
+    let venue_authority = Authority::from_secret(
+        &hex::decode(AUTHORITY_SECRET).unwrap().try_into().unwrap(),
+        1_577_836_800,
+        4_102_444_800,
+    )
+    .unwrap();
+    let cert = DeviceCertificate::issue_by(
+        &venue_authority,
+        pk,
+        at - chrono::Duration::milliseconds(wire::MAX_CLOCK_SKEW_MS),
+        at + chrono::Duration::days(365),
+    );
     let window_input = ExposureWindow::signing_input(
         &Id128::from_bytes([5; 16]),
         &Id128::from_bytes([3; 16]),
@@ -74,8 +86,10 @@ fn vectors() -> Value {
         "answer_cbor_accepted_duplicate_rejected_bad": hex::encode(&answer),
         "request_signing_input": hex::encode(&request_input),
         "request_signature": hex::encode(device.sign_bytes(&request_input)),
-        "certificate_signing_input": hex::encode(&cert_input),
-        "certificate_signature": hex::encode(authority.sign_bytes(&cert_input)),
+        "authority_key_id": venue_authority.key_id().to_string(),
+        "certificate_signing_input": hex::encode(cert.signing_input()),
+        "certificate_signature": hex::encode(cert.signature),
+        "certificate": hex::encode(cert.to_bytes()),
         "exposure_signing_input": hex::encode(&window_input),
         "exposure_signature": hex::encode(authority.sign_bytes(&window_input)),
     })
@@ -113,4 +127,31 @@ fn sync_vectors_match() {
     )
     .unwrap();
     assert_eq!(wire::decode_upload_answer(&answer).unwrap().len(), 3);
+    // The stored certificate (as a registration answer carries it) decodes and verifies
+    // for the device key against the authority key, and the signature is plain Ed25519
+    // by the authority key over the stored signing input.
+    let answer = wire::RegisterResponse {
+        device_id: Id128::from_bytes([4; 16]),
+        certificate: stored["certificate"].as_str().unwrap().to_owned(),
+        authority_key: wire::AuthorityPublicKey {
+            key_id: stored["authority_key_id"].as_str().unwrap().to_owned(),
+            public_key: stored["authority_public_key"].as_str().unwrap().to_owned(),
+        },
+    };
+    let cert = answer.device_certificate().unwrap();
+    let trusted = [AuthorityKey {
+        key_id: answer.authority_key.key_id.clone(),
+        public_key: answer.authority_key.bytes().unwrap(),
+    }];
+    let mid = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+    cert.verify(&pk, mid, &trusted).unwrap();
+    assert_eq!(
+        hex::encode(cert.signing_input()),
+        stored["certificate_signing_input"].as_str().unwrap()
+    );
+    let authority_pk = ed25519_dalek::VerifyingKey::from_bytes(&trusted[0].public_key).unwrap();
+    let sig = ed25519_dalek::Signature::from_bytes(&cert.signature);
+    authority_pk
+        .verify_strict(&cert.signing_input(), &sig)
+        .unwrap();
 }

@@ -85,8 +85,8 @@ impl DeviceCertificate {
         let mut cert = Self {
             authority_key_id: authority_key_id.to_owned(),
             device_key,
-            not_before,
-            not_after,
+            not_before: to_millis(not_before),
+            not_after: to_millis(not_after),
             signature: [0; 64],
         };
         cert.signature = authority.sign(&cert.signing_input()).to_bytes();
@@ -105,8 +105,8 @@ impl DeviceCertificate {
         let mut cert = Self {
             authority_key_id: authority.key_id().to_string(),
             device_key,
-            not_before,
-            not_after,
+            not_before: to_millis(not_before),
+            not_after: to_millis(not_after),
             signature: [0; 64],
         };
         let mut w = Writer::new();
@@ -186,6 +186,12 @@ impl DeviceCertificate {
         }
         Ok(())
     }
+}
+
+/// The encoding keeps milliseconds; an issued certificate holds exactly what it signed,
+/// so it equals its own decoded bytes.
+fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 
 fn fixed<const N: usize>(b: &[u8], field: &'static str) -> Result<[u8; N], CanonicalError> {

@@ -83,8 +83,8 @@ pub struct Bitmap {
 /// speckle that rqrr would chase as finder candidates.
 pub fn binarize_mean(img: &Gray, window: usize, offset: u8) -> Bitmap {
     let (w, h) = (img.width, img.height);
-    // Integral image with a zero border row/column: (w+1) x (h+1) sums of u32
-    // (a 16384^2 image of 255s needs 36 bits; we only build reduced copies, but saturate anyway).
+    // Integral image with a zero border row/column: (w+1) x (h+1) sums of u64
+    // (a 16384^2 image of 255s needs 36 bits, more than u32 holds).
     let iw = w + 1;
     let mut integral = vec![0u64; iw * (h + 1)];
     for y in 0..h {

@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use chrono::{DateTime, Utc};
+
+use crate::declare::{AuthorityKey, DeviceCertificate};
 use crate::diary::{Diary, DiaryError};
 use crate::ids::Id128;
 use crate::sync::backoff::{Backoff, parse_retry_after};
@@ -351,28 +354,37 @@ pub async fn register(
         .await?;
     let resp: RegisterResponse = serde_json::from_slice(&bytes)
         .map_err(|e| SyncError::Protocol(format!("registration answer: {e}")))?;
-    let key = resp
-        .authority_key
-        .bytes()
-        .map_err(|e| SyncError::Protocol(e.to_string()))?;
-    resp.certificate
-        .verify(&key)
-        .map_err(|e| SyncError::Protocol(e.to_string()))?;
-    if resp.certificate.public_key != request.public_key
-        || resp.certificate.device_id != resp.device_id
-    {
-        return Err(SyncError::Protocol(
-            "the certificate names another device".into(),
-        ));
-    }
+    let certificate = verify_registration(&resp, &request, Utc::now())?;
     let reg = Registration {
         server: base,
         device_id: resp.device_id,
-        certificate: resp.certificate,
+        certificate,
         authority_key: resp.authority_key,
     };
     lock(diary).save_registration(&reg)?;
     Ok(reg)
+}
+
+/// Checks the registration answer: the certificate decodes, is signed by the authority
+/// key the answer names, certifies this device's key and is valid `now`.
+fn verify_registration(
+    resp: &RegisterResponse,
+    request: &RegisterRequest,
+    now: DateTime<Utc>,
+) -> Result<DeviceCertificate, SyncError> {
+    let protocol =
+        |e: &dyn std::fmt::Display| SyncError::Protocol(format!("registration answer: {e}"));
+    let authority = AuthorityKey {
+        key_id: resp.authority_key.key_id.clone(),
+        public_key: resp.authority_key.bytes().map_err(|e| protocol(&e))?,
+    };
+    let device_key: [u8; 32] =
+        wire::hex_array(&request.public_key, "public_key").map_err(|e| protocol(&e))?;
+    let certificate = resp.device_certificate().map_err(|e| protocol(&e))?;
+    certificate
+        .verify(&device_key, now, std::slice::from_ref(&authority))
+        .map_err(|e| protocol(&e))?;
+    Ok(certificate)
 }
 
 /// Uploads the queue, downloads keys and exposure windows, matches them and stores new
@@ -503,4 +515,73 @@ pub async fn sync(
         report.new_alerts = d.store_alerts(&alerts)?;
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::DeviceIdentity;
+    use crate::sync::wire::AuthorityPublicKey;
+    use crate::venue::Authority;
+    use chrono::Duration;
+
+    fn answer(authority: &Authority, cert: &DeviceCertificate) -> RegisterResponse {
+        RegisterResponse {
+            device_id: Id128::from_bytes([4; 16]),
+            certificate: hex::encode(cert.to_bytes()),
+            authority_key: AuthorityPublicKey {
+                key_id: authority.key_id().to_string(),
+                public_key: hex::encode(authority.public_key()),
+            },
+        }
+    }
+
+    #[test]
+    fn registration_answer_is_verified_before_it_is_kept() {
+        let now = Utc::now();
+        let authority = Authority::test_authority();
+        let device = DeviceIdentity::from_secret_bytes(&[7; 32]).unwrap();
+        let pk = device.public_key();
+        let request = RegisterRequest {
+            public_key: hex::encode(pk),
+            proof: String::new(),
+        };
+        let good = DeviceCertificate::issue_by(
+            &authority,
+            pk,
+            now - Duration::minutes(5),
+            now + Duration::days(365),
+        );
+        assert_eq!(
+            verify_registration(&answer(&authority, &good), &request, now).unwrap(),
+            good
+        );
+        // A certificate for another device key.
+        let other = DeviceCertificate::issue_by(
+            &authority,
+            [9; 32],
+            now - Duration::minutes(5),
+            now + Duration::days(365),
+        );
+        assert!(matches!(
+            verify_registration(&answer(&authority, &other), &request, now),
+            Err(SyncError::Protocol(_))
+        ));
+        // Signed by a key other than the one the answer names.
+        let stranger = Authority::from_secret(&[8; 32], 0, 4_102_444_800).unwrap();
+        let mut mixed = answer(&authority, &good);
+        mixed.authority_key.public_key = hex::encode(stranger.public_key());
+        assert!(verify_registration(&mixed, &request, now).is_err());
+        // Expired, and undecodable.
+        let lapsed = DeviceCertificate::issue_by(
+            &authority,
+            pk,
+            now - Duration::days(2),
+            now - Duration::days(1),
+        );
+        assert!(verify_registration(&answer(&authority, &lapsed), &request, now).is_err());
+        let mut junk = answer(&authority, &good);
+        junk.certificate.truncate(20);
+        assert!(verify_registration(&junk, &request, now).is_err());
+    }
 }

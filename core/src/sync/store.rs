@@ -8,10 +8,11 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use crate::declare::{DeclareError, DeviceCertificate};
 use crate::diary::{Diary, DiaryError};
 use crate::ids::Id128;
 use crate::sync::exposure::{Alert, LocalStay};
-use crate::sync::wire::{AuthorityPublicKey, DeviceCertificate, ExposureWindow, from_millis};
+use crate::sync::wire::{AuthorityPublicKey, ExposureWindow, from_millis};
 
 /// The tables, created by schema step 3 → 4 and in a fresh diary.
 pub const SCHEMA_SQL: &str = "
@@ -46,6 +47,8 @@ CREATE TABLE sync_alerts (
 pub struct Registration {
     pub server: String,
     pub device_id: Id128,
+    /// The authority's certificate of this device's key, verified at registration; it is
+    /// kept where the personal codes read it (`Diary::device_certificate`).
     pub certificate: DeviceCertificate,
     pub authority_key: AuthorityPublicKey,
 }
@@ -75,30 +78,38 @@ impl Diary {
         Ok(())
     }
 
-    /// Stores the registration (device id, certificate, pinned authority key).
+    /// Stores the registration (device id, pinned authority key) and the device
+    /// certificate (as `Diary::set_device_certificate` does), in one transaction. The
+    /// caller has verified the certificate.
     pub fn save_registration(&self, reg: &Registration) -> Result<(), DiaryError> {
         let tx = self.conn().unchecked_transaction()?;
         self.sync_set("server", &reg.server)?;
         self.sync_set("device_id", &reg.device_id.to_hex())?;
         self.sync_set(
-            "certificate",
-            &serde_json::to_string(&reg.certificate).map_err(json_err)?,
-        )?;
-        self.sync_set(
             "authority_key",
             &serde_json::to_string(&reg.authority_key).map_err(json_err)?,
         )?;
+        // Older builds kept a sync-only certificate here; the declare format replaced it.
+        self.conn()
+            .execute("DELETE FROM sync_state WHERE name = 'certificate'", [])?;
+        self.set_device_certificate(&reg.certificate)
+            .map_err(|e| match e {
+                DeclareError::Diary(d) => d,
+                other => DiaryError::Invalid(other.to_string()),
+            })?;
         tx.commit()?;
         Ok(())
     }
 
-    /// The registration, if this device registered.
+    /// The registration, if this device registered. A diary registered by an older build
+    /// (no declare-format certificate stored) reads as not registered, so the app
+    /// registers again; the server answers with the same device id.
     pub fn registration(&self) -> Result<Option<Registration>, DiaryError> {
-        let (Some(server), Some(device_id), Some(cert), Some(key)) = (
+        let (Some(server), Some(device_id), Some(key), Some(certificate)) = (
             self.sync_get("server")?,
             self.sync_get("device_id")?,
-            self.sync_get("certificate")?,
             self.sync_get("authority_key")?,
+            self.device_certificate()?,
         ) else {
             return Ok(None);
         };
@@ -107,7 +118,7 @@ impl Diary {
             device_id: device_id
                 .parse()
                 .map_err(|e| DiaryError::Corrupt(format!("device id: {e}")))?,
-            certificate: serde_json::from_str(&cert).map_err(json_err)?,
+            certificate,
             authority_key: serde_json::from_str(&key).map_err(json_err)?,
         }))
     }

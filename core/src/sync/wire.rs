@@ -18,8 +18,6 @@ use crate::records::{RecordKind, SignedRecord, Writer};
 pub const REGISTER_DOMAIN: &[u8] = b"vaora-register-v1\0";
 /// Domain separation for request authentication (device and authority).
 pub const REQUEST_DOMAIN: &[u8] = b"vaora-request-v1\0";
-/// Domain separation for the authority-signed device certificate.
-pub const CERT_DOMAIN: &[u8] = b"vaora-device-cert-v1\0";
 /// Domain separation for authority-signed exposure windows.
 pub const EXPOSURE_DOMAIN: &[u8] = b"vaora-exposure-v1\0";
 /// Domain separation for the authority-signed key set.
@@ -127,51 +125,26 @@ impl AuthorityPublicKey {
     }
 }
 
-/// The authority's statement that `public_key` belongs to registered device `device_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviceCertificate {
-    pub device_id: Id128,
-    /// The device's Ed25519 public key, 64 hex digits.
-    pub public_key: String,
-    pub issued_at: DateTime<Utc>,
-    /// Key id of the authority key that signed.
-    pub key_id: String,
-    /// Signature over [`DeviceCertificate::signing_input`], 128 hex digits.
-    pub signature: String,
-}
-
-impl DeviceCertificate {
-    /// `"vaora-device-cert-v1" 0x00 device_id(16) public_key(bytes) issued_at(i64 ms) key_id(str)`
-    /// in the canonical record encoding (`docs/records.md`).
-    pub fn signing_input(
-        device_id: &Id128,
-        public_key: &[u8; 32],
-        issued_at: &DateTime<Utc>,
-        key_id: &str,
-    ) -> Vec<u8> {
-        let mut w = Writer::new();
-        w.id(device_id)
-            .bytes(public_key)
-            .time(issued_at)
-            .str(key_id);
-        [CERT_DOMAIN, &w.finish()].concat()
-    }
-
-    pub fn verify(&self, authority_key: &[u8; 32]) -> Result<(), WireError> {
-        let pk: [u8; 32] = hex_array(&self.public_key, "certificate public_key")?;
-        let sig: [u8; 64] = hex_array(&self.signature, "certificate signature")?;
-        let input = Self::signing_input(&self.device_id, &pk, &self.issued_at, &self.key_id);
-        verify_with(authority_key, &input, &sig, "device certificate")
-    }
-}
-
 /// The answer to a registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterResponse {
     pub device_id: Id128,
-    pub certificate: DeviceCertificate,
+    /// The authority's device certificate in its binary form
+    /// ([`crate::declare::DeviceCertificate::to_bytes`], `docs/personal-code.md`), hex:
+    /// the same bytes the phone embeds in its personal codes.
+    pub certificate: String,
     /// The key that signed the certificate (the app pins it in production builds).
     pub authority_key: AuthorityPublicKey,
+}
+
+impl RegisterResponse {
+    /// The certificate, decoded (not yet verified: see
+    /// [`crate::declare::DeviceCertificate::verify`]).
+    pub fn device_certificate(&self) -> Result<crate::declare::DeviceCertificate, WireError> {
+        let bytes = hex::decode(&self.certificate).map_err(|_| WireError::Hex("certificate"))?;
+        crate::declare::DeviceCertificate::from_bytes(&bytes)
+            .map_err(|_| WireError::Shape("device certificate"))
+    }
 }
 
 // ---------------------------------------------------------------------------------------
