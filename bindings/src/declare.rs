@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use vaora_core::declare::personal_code::{CodeStatus, DeviceTrust};
 use vaora_core::declare::{
-    self, Answers, DeclareError, DeclarePolicy, PersonalCodeError, QrMatrix, StoredDeclaration,
-    Summary, VerifiedPersonalCode,
+    self, Answers, DeclareError, DeclarePolicy, PersonalCodeError, StoredDeclaration, Summary,
+    VerifiedPersonalCode,
 };
 
 use crate::convert::{parse_id, to_system_time};
@@ -195,13 +195,9 @@ impl Vaora {
 #[uniffi::export]
 pub fn personal_code_matrix(text: String) -> Result<CodeMatrix, VaoraError> {
     crate::guard::contain("personal_code_matrix", || {
-        let m = QrMatrix::encode(&text)
+        let m = declare::qr::encode(&text)
             .map_err(|e| VaoraError::input(ErrorCode::InvalidInput, e.to_string()))?;
-        Ok(CodeMatrix {
-            size: u32::try_from(m.width).unwrap_or(u32::MAX),
-            version: u8::try_from((m.width.saturating_sub(17)) / 4).unwrap_or(0),
-            modules: m.modules.iter().map(|&d| u8::from(d)).collect(),
-        })
+        Ok(crate::render::matrix(&m))
     })
 }
 
@@ -209,8 +205,7 @@ pub fn personal_code_matrix(text: String) -> Result<CodeMatrix, VaoraError> {
 #[uniffi::export]
 pub fn personal_code_png(text: String, scale: u32, border: u32) -> Result<Vec<u8>, VaoraError> {
     crate::guard::contain("personal_code_png", || {
-        QrMatrix::encode(&text)
-            .and_then(|m| m.to_png(scale as usize, border as usize))
+        declare::qr::code_png(&text, scale, border)
             .map_err(|e| VaoraError::input(ErrorCode::InvalidInput, e.to_string()))
     })
 }

@@ -20,7 +20,7 @@ pub struct CodeMatrix {
     pub modules: Vec<u8>,
 }
 
-fn matrix(m: &QrMatrix) -> CodeMatrix {
+pub(crate) fn matrix(m: &QrMatrix) -> CodeMatrix {
     let w = m.width();
     let mut modules = Vec::with_capacity(w * w);
     for y in 0..w {

@@ -12,7 +12,7 @@ use clap::{Args, Subcommand};
 use vaora_core::codes::{Classified, cccd, classify};
 use vaora_core::declare::{
     self, Answers, CardProfile, CodeStatus, DeclarePolicy, DeclaredFor, DeviceTrust, PersonalCode,
-    QrMatrix, StaffCheckInBody, StaffPolicy, VerifiedPersonalCode, VisitorSource, qr,
+    StaffCheckInBody, StaffPolicy, VerifiedPersonalCode, VisitorSource, qr,
 };
 use vaora_core::diary::Diary;
 use vaora_core::ids::Id128;
@@ -161,8 +161,8 @@ pub fn personal_code(global: &GlobalOpts, args: PersonalCodeArgs) -> anyhow::Res
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     let bytes = match (ext.as_deref(), args.card) {
-        (Some("png"), false) => QrMatrix::encode(&text)?.to_png(8, 4)?,
-        (Some("svg"), false) => QrMatrix::encode(&text)?.to_svg(4).into_bytes(),
+        (Some("png"), false) => qr::code_png(&text, 8, 4)?,
+        (Some("svg"), false) => qr::code_svg(&text, 4)?.into_bytes(),
         (Some(kind), true) if kind == "png" || kind == "svg" => {
             // The card shows what a verifier would see (self-signed unless certified).
             let own = PersonalCode::verify(&text, now, &[])?;

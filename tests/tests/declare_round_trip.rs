@@ -13,8 +13,8 @@ use ed25519_dalek::SigningKey;
 use vaora_core::codes::cccd::CccdCard;
 use vaora_core::declare::{
     self, Answers, AuthorityKey, CardProfile, CodeStatus, DeclarationBody, DeclarePolicy,
-    DeclaredFor, DeviceCertificate, DeviceTrust, PersonalCode, QrMatrix, StaffCheckInBody,
-    StaffPolicy, Status, Symptom, VisitorSource, qr,
+    DeclaredFor, DeviceCertificate, DeviceTrust, PersonalCode, StaffCheckInBody, StaffPolicy,
+    Status, Symptom, VisitorSource, qr,
 };
 use vaora_core::diary::{Diary, DiaryConfig, DiaryKey};
 use vaora_core::records::{CheckInMethod, RecordKind, VenueRef};
@@ -117,7 +117,7 @@ fn proxy_round_trip_from_card_to_staff_check_in() {
 
     // Personal code -> PNG -> pixels -> text.
     let text = family.personal_code_for(&stored.body).unwrap();
-    let png = QrMatrix::encode(&text).unwrap().to_png(6, 4).unwrap();
+    let png = qr::code_png(&text, 6, 4).unwrap();
     let scanned = decode_png(&png);
     assert_eq!(scanned, text);
 

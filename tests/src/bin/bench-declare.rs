@@ -12,7 +12,7 @@ use std::time::Instant;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use vaora_core::codes::bhyt::BhytCard;
 use vaora_core::codes::cccd::CccdCard;
-use vaora_core::declare::{PersonalCode, QrMatrix};
+use vaora_core::declare::{PersonalCode, qr};
 use vaora_core::identity::DeviceIdentity;
 use vaora_core::ids::Id128;
 use vaora_core::records::RecordKind;
@@ -92,7 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (
             "personal code PNG render",
             200,
-            Box::new(|| QrMatrix::encode(&text).and_then(|m| m.to_png(8, 4)).is_ok()),
+            Box::new(|| qr::code_png(&text, 8, 4).is_ok()),
         ),
     ];
     for (name, iters, mut f) in rows {
