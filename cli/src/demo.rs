@@ -65,6 +65,9 @@ pub struct Demo {
     rt: tokio::runtime::Runtime,
     /// Real time at the start; the stays happen in the hours before it.
     now: DateTime<Utc>,
+    /// When the family arrives: about two hours ago, moved earlier when the stays would
+    /// cross local midnight (where the diary caps open stays).
+    start: DateTime<Utc>,
     authority_dir: PathBuf,
     server: Option<RunningServer>,
     url: String,
@@ -198,7 +201,7 @@ fn scan_poster(d: &mut Demo) -> anyhow::Result<Vec<String>> {
         .find(|t| vaora_core::venue::payload::has_prefix(t))
         .context("no venue code found on the poster")?;
     // The phone trusts the authority's key set (as `vaora trust add` does), then verifies.
-    let a = Phone::open(&d.dir.path().join("phone-a.db"), d.now - Duration::hours(2))?;
+    let a = Phone::open(&d.dir.path().join("phone-a.db"), d.start)?;
     let keyset = crate::trust::read_keyset(
         &d.authority_dir
             .join(vaora_core::venue::authority::KEYSET_FILE),
@@ -341,7 +344,7 @@ fn sync_a(d: &mut Demo) -> anyhow::Result<Vec<String>> {
 }
 
 fn phone_b(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let start = d.now - Duration::minutes(90);
+    let start = d.start + Duration::minutes(30);
     let mut b = Phone::open(&d.dir.path().join("phone-b.db"), start)?;
     let keyset = crate::trust::read_keyset(
         &d.authority_dir
@@ -389,7 +392,7 @@ fn mark_case(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     let case = d.rt.block_on(authority.create_case(
         device,
         Some(owner),
-        d.now - Duration::hours(4),
+        d.start - Duration::hours(1),
         d.now,
     ))?;
     d.case_id = Some(case.case_id);
@@ -483,6 +486,23 @@ fn alert_b(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     Ok(lines)
 }
 
+/// About two hours before `now`, such that the stays (75 minutes in all) stay within one
+/// local day.
+fn story_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    let start = now - Duration::hours(2);
+    let end = start + Duration::minutes(75);
+    let end_local = end.with_timezone(&VIETNAM_OFFSET);
+    if start.with_timezone(&VIETNAM_OFFSET).date_naive() == end_local.date_naive() {
+        return start;
+    }
+    let midnight = end_local
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .and_then(|m| m.and_local_timezone(VIETNAM_OFFSET).single())
+        .map_or(start, |m| m.with_timezone(&Utc));
+    midnight - Duration::minutes(90)
+}
+
 /// Runs every step and prints the story with real timings; cleans everything up.
 pub fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -492,10 +512,12 @@ pub fn run() -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let now = Utc::now();
     let mut demo = Demo {
         dir,
         rt,
-        now: Utc::now(),
+        now,
+        start: story_start(now),
         authority_dir,
         server: None,
         url: String::new(),
@@ -548,4 +570,31 @@ pub fn run() -> anyhow::Result<()> {
         demo.alerts
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn stays_never_cross_local_midnight() {
+        // Every 10 minutes of a day: the 75 minutes of stays lie in one local day, start
+        // at most 3.5 h before now, and end before now.
+        let day = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
+        for i in 0..144 {
+            let now = day + Duration::minutes(10 * i);
+            let start = story_start(now);
+            let end = start + Duration::minutes(75);
+            assert_eq!(
+                start.with_timezone(&VIETNAM_OFFSET).date_naive(),
+                end.with_timezone(&VIETNAM_OFFSET).date_naive(),
+                "now {now}"
+            );
+            assert!(
+                end < now && now - start <= Duration::minutes(210),
+                "now {now}"
+            );
+        }
+    }
 }
