@@ -1,117 +1,232 @@
-//! `vaora demo`: the main job end to end on a temporary diary, told as a short story.
+//! `vaora demo`: the main job end to end, told as a short story on an embedded default.
 //!
-//! Each step is a function in [`STEPS`]; later work adds steps (venue codes, scanning,
-//! declarations, sync) by appending to the list. The clock is simulated so the story can
-//! jump through a day; the timings are real.
+//! Everything runs in one temporary folder that is removed at the end: a sync server on
+//! loopback (in-process, SQLite, port 0) with a fresh authority, two phones with encrypted
+//! diaries. Each step is a function in [`STEPS`] that calls the same core, server and CLI
+//! functions the real commands use (venue issuing, poster rendering, scanning, offline
+//! check-in, proxy declaration, sync, case, trace, publish), so the demo cannot drift into
+//! a second implementation of the rules. The phones' clocks are simulated (the stays
+//! happen in the last few hours); the timings printed are real. Nothing secret is printed.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use vaora_core::clock::VIETNAM_OFFSET;
-use vaora_core::diary::{
-    CheckInRequest, Diary, DiaryConfig, DiaryError, DiaryKey, NewPerson, Page,
+use vaora_core::declare::{self, Answers, DeclarePolicy, PersonalCode, QrMatrix};
+use vaora_core::diary::{Diary, DiaryConfig, DiaryKey, NewPerson};
+use vaora_core::render::poster::poster_png;
+use vaora_core::scan::{ScanOptions, scan_luma};
+use vaora_core::sync::authority_client::AuthorityClient;
+use vaora_core::sync::client::{self, CancelToken, SyncOptions};
+use vaora_core::venue::{
+    Authority, NewVenue, SignerPolicy, Unverified, VenueCategory, VenueIssuer,
 };
-use vaora_core::records::{CheckInMethod, VenueRef};
-use vaora_core::venue::VenueCategory;
-use vaora_core::{FixedClock, Id128};
+use vaora_core::{Clock, FixedClock, Id128};
+use vaora_server::{AuthorityKey, Database, Limits, RunningServer, ServerConfig};
 
-use crate::format::rfc3339;
+/// Local wall-clock time (UTC+7), hours and minutes: the story happens today.
+fn local(t: &DateTime<Utc>) -> String {
+    t.with_timezone(&VIETNAM_OFFSET).format("%H:%M").to_string()
+}
+
+/// A phone: an encrypted diary (behind the mutex the sync client wants) and its clock.
+struct Phone {
+    diary: Mutex<Diary>,
+    clock: Arc<FixedClock>,
+    device_id: Option<Id128>,
+}
+
+impl Phone {
+    fn open(path: &std::path::Path, now: DateTime<Utc>) -> anyhow::Result<Self> {
+        let clock = Arc::new(FixedClock::with_offset(now, VIETNAM_OFFSET));
+        let diary = Diary::open(
+            path,
+            &DiaryKey::generate()?,
+            clock.clone(),
+            DiaryConfig::default(),
+        )?;
+        Ok(Self {
+            diary: Mutex::new(diary),
+            clock,
+            device_id: None,
+        })
+    }
+    fn lock(&self) -> MutexGuard<'_, Diary> {
+        self.diary.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
 
 /// State shared by the steps.
 pub struct Demo {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-    key: DiaryKey,
-    clock: Arc<FixedClock>,
-    diary: Option<Diary>,
-    mother: Option<Id128>,
-    son: Option<Id128>,
+    dir: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+    /// Real time at the start; the stays happen in the hours before it.
+    now: DateTime<Utc>,
+    /// When the family arrives: about two hours ago, moved earlier when the stays would
+    /// cross local midnight (where the diary caps open stays).
+    start: DateTime<Utc>,
+    authority_dir: PathBuf,
+    server: Option<RunningServer>,
+    url: String,
+    code_text: Option<String>,
+    phone_a: Option<Phone>,
+    phone_b: Option<Phone>,
+    case_id: Option<Id128>,
+    b_owner: Option<Id128>,
+    alerts: usize,
+    contacts: usize,
 }
 
 type Step = (&'static str, fn(&mut Demo) -> anyhow::Result<Vec<String>>);
 
 /// The story, in order.
 pub const STEPS: &[Step] = &[
-    ("Create an encrypted diary (raw 32-byte key)", create),
-    ("Add the household: mother and son", household),
     (
-        "The family checks in together at the market",
+        "Start the server on loopback (temporary SQLite, fresh authority)",
+        start_server,
+    ),
+    (
+        "Register a venue: signed venue code and its poster",
+        register_venue,
+    ),
+    ("Scan the poster image and verify the code", scan_poster),
+    (
+        "A family checks in offline from the scanned code",
         family_checkin,
     ),
-    ("The son checks out at 09:30", son_checkout),
-    ("Owner and mother move on to the pharmacy", pharmacy),
     (
-        "Nobody checks out: the 4-hour stay ends by itself",
-        auto_checkout,
+        "Declare for the grandmother and show her personal code",
+        declare_grandma,
     ),
+    ("Come online: register the device and sync", sync_a),
     (
-        "A late check-in at 22:30 closes at local midnight",
-        late_checkin,
+        "A second phone overlaps at the same venue, registers and syncs",
+        phone_b,
     ),
-    ("Today's diary, newest first", list_today),
-    ("Every record is signed by the device key", verify),
-    ("Nothing readable on disk", plaintext_scan),
-    (
-        "A wrong key is refused and the file is untouched",
-        wrong_key,
-    ),
-    ("Three weeks later, retention purges old records", retention),
+    ("The authority marks a case for the first phone", mark_case),
+    ("Trace the contacts", trace),
+    ("Publish exposure windows", publish),
+    ("The second phone syncs and gets its alert", alert_b),
 ];
 
-const MARKET: &str = "Chợ Bến Thành";
-const PHARMACY: &str = "Nhà thuốc Long Châu";
-const MOTHER: &str = "Nguyễn Thị Mai";
-
-fn local(t: &DateTime<Utc>) -> String {
-    t.with_timezone(&VIETNAM_OFFSET).format("%H:%M").to_string()
-}
+const VENUE: &str = "Phở Hòa Pasteur";
+const GRANDMA: &str = "Bà Nội";
 
 impl Demo {
-    fn diary(&mut self) -> anyhow::Result<&mut Diary> {
-        self.diary.as_mut().context("the diary is not open")
+    fn authority(&self) -> anyhow::Result<AuthorityClient> {
+        let key = AuthorityKey::load(&self.authority_dir)?;
+        let key_id = key.key_id();
+        Ok(AuthorityClient::new(
+            &self.url,
+            key_id,
+            Box::new(move |m| key.sign(m)),
+        )?)
     }
-    /// Today at `h:m` in Vietnam.
-    fn today_at(&self, h: u32, m: u32) -> anyhow::Result<DateTime<Utc>> {
-        let day = self.clock_now().with_timezone(&VIETNAM_OFFSET).date_naive();
-        let local = day.and_hms_opt(h, m, 0).context("bad time")?;
-        Ok(VIETNAM_OFFSET
-            .from_local_datetime(&local)
-            .single()
-            .context("bad time")?
-            .with_timezone(&Utc))
+    fn a(&self) -> anyhow::Result<&Phone> {
+        self.phone_a.as_ref().context("the first phone is missing")
     }
-    fn clock_now(&self) -> DateTime<Utc> {
-        vaora_core::Clock::now(self.clock.as_ref())
-    }
-    fn venue(name: &str, address: &str, category: VenueCategory) -> VenueRef {
-        VenueRef {
-            id: None,
-            name: name.into(),
-            address: address.into(),
-            category,
-            issuer_key_id: None,
-            verified: false,
+    fn options(&self) -> SyncOptions {
+        SyncOptions {
+            server: Some(self.url.clone()),
+            ..SyncOptions::default()
         }
+    }
+    fn code(&self) -> anyhow::Result<&str> {
+        self.code_text.as_deref().context("no scanned venue code")
+    }
+    fn case(&self) -> anyhow::Result<Id128> {
+        self.case_id.context("no case")
     }
 }
 
-fn create(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let diary = Diary::open(&d.path, &d.key, d.clock.clone(), DiaryConfig::default())?;
-    let owner = diary.owner_id();
-    d.diary = Some(diary);
+fn start_server(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    // A temporary authority valid from the start of the day before yesterday (UTC), so
+    // the venue code (valid in whole UTC days, from yesterday) and every stay are inside it.
+    let from = (d.now - Duration::days(2)).timestamp();
+    let from = from - from.rem_euclid(86_400);
+    let authority = Authority::generate(from, from + 2 * 365 * 86_400)?;
+    authority.write_dir(&d.authority_dir, d.now.timestamp())?;
+    let server = d.rt.block_on(vaora_server::start(ServerConfig {
+        listen: "127.0.0.1:0".into(),
+        database: Database::Sqlite(d.dir.path().join("server.db")),
+        authority_dir: d.authority_dir.clone(),
+        limits: Limits::default(),
+    }))?;
+    d.url = format!("http://{}", server.addr);
+    d.server = Some(server);
     Ok(vec![
-        format!("diary {}", d.path.display()),
-        format!("owner {owner} (display name \"Tôi\")"),
+        format!("listening on {}", d.url),
+        format!("authority key {}", authority.key_id()),
     ])
 }
 
-fn household(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let diary = d.diary()?;
+fn register_venue(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let authority = Authority::load_dir(&d.authority_dir)?;
+    let code = VenueIssuer::new(authority).issue(NewVenue {
+        venue_id: None,
+        name: VENUE.into(),
+        address: "Pasteur, Quận 1".into(),
+        category: VenueCategory::RestaurantOrShop,
+        default_stay_min: 60,
+        valid_from: d.now - Duration::days(1),
+        valid_until: d.now + Duration::days(30),
+    })?;
+    let png = poster_png(&crate::venue::venue_poster(&code))?;
+    let path = d.dir.path().join("poster.png");
+    std::fs::write(&path, &png)?;
+    Ok(vec![
+        format!(
+            "venue code for \"{VENUE}\", {} characters",
+            code.to_text().len()
+        ),
+        format!("poster.png {} bytes", png.len()),
+    ])
+}
+
+fn scan_poster(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let path = d.dir.path().join("poster.png");
+    let (luma, w, h) = crate::scan::load_luma(&path)?;
+    let opts = ScanOptions {
+        budget: std::time::Duration::from_secs(10),
+        ..ScanOptions::still_image()
+    };
+    let found = scan_luma(&luma, w, h, &opts)?;
+    let text = found
+        .codes
+        .iter()
+        .filter_map(|c| c.text.clone())
+        .find(|t| vaora_core::venue::payload::has_prefix(t))
+        .context("no venue code found on the poster")?;
+    // The phone trusts the authority's key set (as `vaora trust add` does), then verifies.
+    let a = Phone::open(&d.dir.path().join("phone-a.db"), d.start)?;
+    let keyset = crate::trust::read_keyset(
+        &d.authority_dir
+            .join(vaora_core::venue::authority::KEYSET_FILE),
+    )?;
+    let scanned = {
+        let diary = a.lock();
+        diary.apply_keyset(&keyset, SignerPolicy::PinSelfSigned)?;
+        diary.scanned_venue(&text, Unverified::Refuse)?
+    };
+    d.code_text = Some(text);
+    d.phone_a = Some(a);
+    Ok(vec![format!(
+        "scanned {w}x{h} image: venue {} {}",
+        scanned.verification.as_str(),
+        scanned.venue.name
+    )])
+}
+
+fn family_checkin(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let code = d.code()?.to_owned();
+    let a = d.a()?;
+    let start = a.clock.now();
+    let mut diary = a.lock();
     let mother = diary.add_person(NewPerson {
-        display_name: MOTHER.into(),
+        display_name: "Nguyễn Thị Mai".into(),
         relation: Some("mother".into()),
         birth_year: Some(1958),
     })?;
@@ -120,236 +235,366 @@ fn household(d: &mut Demo) -> anyhow::Result<Vec<String>> {
         relation: Some("son".into()),
         birth_year: Some(2018),
     })?;
-    d.mother = Some(mother.id);
-    d.son = Some(son.id);
-    Ok(vec![
-        format!("added {} {}", mother.id, mother.display_name),
-        format!("added {} {}", son.id, son.display_name),
-    ])
-}
-
-fn family_checkin(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let at = d.today_at(8, 0)?;
-    d.clock.set(at);
-    let people = vec![
-        d.diary()?.owner_id(),
-        d.mother.context("no mother")?,
-        d.son.context("no son")?,
-    ];
-    let done = d.diary()?.check_in(CheckInRequest {
-        people,
-        venue: Demo::venue(MARKET, "Lê Lợi, Quận 1", VenueCategory::Market),
-        method: CheckInMethod::ManualEntry,
-        at: None,
-        venue_default_stay: None,
-    })?;
-    Ok(done
+    let owner = diary.owner_id();
+    diary.rename_person(&owner, "Trần Văn An")?;
+    let people = vec![owner, mother.id, son.id];
+    let (_, done) = diary.check_in_from_venue_code(&code, people, Unverified::Refuse)?;
+    let until = start + Duration::minutes(50);
+    a.clock.set(until);
+    let closed = diary.check_out(None, Some(until))?;
+    let mut lines: Vec<String> = done
         .iter()
         .map(|c| {
             format!(
-                "checked in {} {} at {} {}",
-                c.id,
+                "checked in {} at {} {}",
                 c.person_name,
                 c.venue.name,
                 local(&c.checked_in_at)
             )
         })
-        .chain(["3 signed records, 3 rows, 3 outbox entries: one transaction".to_owned()])
-        .collect())
-}
-
-fn son_checkout(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let at = d.today_at(9, 30)?;
-    d.clock.set(at);
-    let son = d.son.context("no son")?;
-    let diary = d.diary()?;
-    let open = diary.list_person(&son, None, Page::first(1))?;
-    let c = open.first().context("the son has no check-in")?;
-    let closed = diary.check_out(Some(&c.id), None)?;
-    Ok(closed
-        .iter()
-        .map(|id| format!("checked out {id} {}", local(&at)))
-        .collect())
-}
-
-fn pharmacy(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let at = d.today_at(10, 15)?;
-    d.clock.set(at);
-    let people = vec![d.diary()?.owner_id(), d.mother.context("no mother")?];
-    let done = d.diary()?.check_in(CheckInRequest {
-        people,
-        venue: Demo::venue(PHARMACY, "Hai Bà Trưng, Quận 3", VenueCategory::Pharmacy),
-        method: CheckInMethod::ManualEntry,
-        at: None,
-        venue_default_stay: None,
-    })?;
-    let mut lines: Vec<String> = done
-        .iter()
-        .map(|c| format!("checked in {} {} at {}", c.id, c.person_name, c.venue.name))
         .collect();
     lines.push(format!(
-        "their market stays closed at {} (superseded, signed update records)",
-        local(&at)
+        "{} checked out at {}; nothing sent yet (offline)",
+        closed.len(),
+        local(&until)
     ));
     Ok(lines)
 }
 
-fn auto_checkout(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let at = d.today_at(15, 0)?;
-    d.clock.set(at);
-    let n = d.diary()?.apply_auto_checkouts()?;
-    Ok(vec![format!(
-        "at {} {n} open check-ins closed at 14:15 (10:15 + 4 h)",
-        local(&at)
-    )])
-}
-
-fn late_checkin(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let at = d.today_at(22, 30)?;
-    d.clock.set(at);
-    let owner = d.diary()?.owner_id();
-    let done = d.diary()?.check_in(CheckInRequest {
-        people: vec![owner],
-        venue: Demo::venue(
-            "Cửa hàng tiện lợi",
-            "Quận 1",
-            VenueCategory::RestaurantOrShop,
-        ),
-        method: CheckInMethod::ManualEntry,
-        at: None,
-        venue_default_stay: None,
+fn declare_grandma(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let path = d.dir.path().join("personal-code.png");
+    let now = d.now;
+    let a = d.a()?;
+    a.clock.set(now);
+    let mut diary = a.lock();
+    let grandma = diary.add_person(NewPerson {
+        display_name: GRANDMA.into(),
+        relation: Some("grandmother".into()),
+        birth_year: Some(1945),
     })?;
-    let c = done.first().context("no check-in")?;
-    Ok(vec![format!(
-        "checked in {} at {}; closes by itself at {} local (midnight cap, not 02:30)",
-        c.id,
-        local(&c.checked_in_at),
-        local(&c.auto_out_at)
-    )])
-}
-
-fn list_today(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let day = d.clock_now().with_timezone(&VIETNAM_OFFSET).date_naive();
-    let list = d.diary()?.list_day(day, Page::default())?;
-    Ok(list
-        .iter()
-        .map(|c| {
-            let out = c.checked_out_at.as_ref().map_or("open".to_owned(), local);
-            let why = c.out_reason.map_or("", |r| r.as_str());
-            format!(
-                "{} - {:<5} {:<12} {:<15} {}",
-                local(&c.checked_in_at),
-                out,
-                why,
-                c.person_name,
-                c.venue.name
-            )
-        })
-        .collect())
-}
-
-fn verify(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let diary = d.diary()?;
-    let n = diary.verify_all()?;
-    let counts = diary.outbox_counts()?;
+    let stored = declare::declare_for_person(
+        &diary,
+        &grandma.id,
+        Answers::all_clear(),
+        &DeclarePolicy::default(),
+    )?;
+    let text = diary.personal_code_for(&stored.body)?;
+    let png = QrMatrix::encode(&text)?.to_png(8, 4)?;
+    std::fs::write(&path, &png)?;
+    let verified = PersonalCode::verify(&text, now, &[])?;
     Ok(vec![
-        format!("verified {n} records (Ed25519, docs/records.md)"),
-        format!("outbox: {} pending for sync", counts.pending),
+        format!(
+            "declared for {} ({}), proxy: {}",
+            stored.body.subject.name,
+            stored.body.summary().describe(),
+            if verified.is_proxy() { "yes" } else { "no" }
+        ),
+        format!(
+            "personal-code.png {} bytes; payload {} characters; verify: {}",
+            png.len(),
+            text.len(),
+            verified.status.as_str()
+        ),
     ])
 }
 
-fn plaintext_scan(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let mut lines = Vec::new();
-    let needles: [&[u8]; 3] = [MARKET.as_bytes(), PHARMACY.as_bytes(), MOTHER.as_bytes()];
-    let dir = d.path.parent().context("no parent")?.to_owned();
-    for entry in std::fs::read_dir(&dir)? {
-        let entry = entry?;
-        let bytes = std::fs::read(entry.path())?;
-        let found = needles
-            .iter()
-            .any(|n| bytes.windows(n.len()).any(|w| w == *n));
-        if found {
-            bail!("plaintext found in {}", entry.path().display());
+fn sync_phone(d: &Demo, phone: &Phone) -> anyhow::Result<(Id128, client::SyncReport)> {
+    let options = d.options();
+    let reg =
+        d.rt.block_on(client::register(&phone.diary, &d.url, &options))
+            .context("registering")?;
+    let report =
+        d.rt.block_on(client::sync(
+            &phone.diary,
+            &options,
+            &|_| {},
+            &CancelToken::new(),
+        ))
+        .context("sync")?;
+    Ok((reg.device_id, report))
+}
+
+fn sync_line(r: &client::SyncReport) -> String {
+    format!(
+        "uploaded {} duplicate {} rejected {}; new alerts {}",
+        r.uploaded,
+        r.duplicates,
+        r.rejected.len(),
+        r.new_alerts.len()
+    )
+}
+
+fn sync_a(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let a = d.phone_a.take().context("the first phone is missing")?;
+    let result = sync_phone(d, &a);
+    let (device, report) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            d.phone_a = Some(a);
+            return Err(e);
         }
-        lines.push(format!(
-            "{}: {} bytes, no venue or person name inside",
-            entry.file_name().to_string_lossy(),
-            bytes.len()
-        ));
+    };
+    let mut a = a;
+    a.device_id = Some(device);
+    d.phone_a = Some(a);
+    if !report.rejected.is_empty() {
+        bail!("the server rejected {} records", report.rejected.len());
     }
+    Ok(vec![format!("device {device}"), sync_line(&report)])
+}
+
+fn phone_b(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let start = d.start + Duration::minutes(30);
+    let mut b = Phone::open(&d.dir.path().join("phone-b.db"), start)?;
+    let keyset = crate::trust::read_keyset(
+        &d.authority_dir
+            .join(vaora_core::venue::authority::KEYSET_FILE),
+    )?;
+    let until = start + Duration::minutes(45);
+    let (owner, checked) = {
+        let mut diary = b.lock();
+        diary.apply_keyset(&keyset, SignerPolicy::PinSelfSigned)?;
+        let owner = diary.owner_id();
+        diary.rename_person(&owner, "Lê Minh")?;
+        let (_, done) =
+            diary.check_in_from_venue_code(d.code()?, vec![owner], Unverified::Refuse)?;
+        b.clock.set(until);
+        diary.check_out(None, Some(until))?;
+        (owner, done)
+    };
+    b.clock.set(d.now);
+    let (device, report) = sync_phone(d, &b)?;
+    b.device_id = Some(device);
+    d.b_owner = Some(owner);
+    d.phone_b = Some(b);
+    let mut lines: Vec<String> = checked
+        .iter()
+        .map(|c| {
+            format!(
+                "checked in {} at {} {} - {}",
+                c.person_name,
+                c.venue.name,
+                local(&c.checked_in_at),
+                local(&until)
+            )
+        })
+        .collect();
+    lines.push(format!("device {device}"));
+    lines.push(sync_line(&report));
     Ok(lines)
 }
 
-fn wrong_key(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    if let Some(diary) = d.diary.take() {
-        diary.close()?;
-    }
-    let before = std::fs::read(&d.path)?;
-    let other = DiaryKey::generate()?;
-    let result = Diary::open(&d.path, &other, d.clock.clone(), DiaryConfig::default());
-    let after = std::fs::read(&d.path)?;
-    let outcome = match result {
-        Err(DiaryError::WrongKey) => "WrongKey",
-        Err(e) => bail!("expected WrongKey, got {e}"),
-        Ok(_) => bail!("a random key opened the diary"),
-    };
-    if before != after {
-        bail!("the file changed");
-    }
-    d.diary = Some(Diary::open(
-        &d.path,
-        &d.key,
-        d.clock.clone(),
-        DiaryConfig::default(),
-    )?);
+fn mark_case(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let a = d.a()?;
+    let device = a.device_id.context("the first phone is not registered")?;
+    let owner = a.lock().owner_id();
+    let authority = d.authority()?;
+    let case = d.rt.block_on(authority.create_case(
+        device,
+        Some(owner),
+        d.start - Duration::hours(1),
+        d.now,
+    ))?;
+    d.case_id = Some(case.case_id);
     Ok(vec![format!(
-        "random key: {outcome}; file bytes identical; right key reopens it"
+        "case {} for device {device}: {} check-ins in the period",
+        case.case_id, case.checkins
     )])
 }
 
-fn retention(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    d.clock.advance(Duration::days(22));
-    let diary = d.diary()?;
-    let n = diary.purge_expired()?;
-    let left = diary.list_checkins(Page::default())?.len();
-    Ok(vec![format!(
-        "purged {} check-ins, {} updates, {} records; {left} left",
-        n.checkins, n.updates, n.records
-    )])
+fn trace(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let authority = d.authority()?;
+    let resp = d.rt.block_on(authority.trace(d.case()?))?;
+    let b = d.phone_b.as_ref().context("the second phone is missing")?;
+    let b_device = b.device_id.context("the second phone is not registered")?;
+    let b_owner = d.b_owner.context("no second owner")?;
+    let found = resp
+        .contacts
+        .iter()
+        .any(|c| c.device_id == b_device && c.person_id == b_owner);
+    if !found {
+        bail!("the trace did not find the second phone's person");
+    }
+    d.contacts = resp.contacts.len();
+    let mut lines: Vec<String> = resp
+        .contacts
+        .iter()
+        .map(|c| {
+            format!(
+                "contact {} {} at {} {} - {}",
+                c.device_id,
+                c.person_name,
+                c.venue_name,
+                local(&c.overlap_from),
+                local(&c.overlap_until)
+            )
+        })
+        .collect();
+    lines.push(format!(
+        "{} contacts; the second phone's person is one of them (found: yes)",
+        resp.contacts.len()
+    ));
+    Ok(lines)
 }
 
-/// Runs every step and prints the story with real timings.
+fn publish(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let authority = d.authority()?;
+    let resp = d.rt.block_on(authority.publish(d.case()?))?;
+    let mut lines: Vec<String> = resp
+        .windows
+        .iter()
+        .map(|w| {
+            format!(
+                "window venue {} {} - {} level {}",
+                w.venue_id,
+                local(&w.from),
+                local(&w.until),
+                w.level
+            )
+        })
+        .collect();
+    lines.push(format!("published {}", resp.published));
+    Ok(lines)
+}
+
+fn alert_b(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let b = d.phone_b.as_ref().context("the second phone is missing")?;
+    let report =
+        d.rt.block_on(client::sync(
+            &b.diary,
+            &d.options(),
+            &|_| {},
+            &CancelToken::new(),
+        ))
+        .context("sync")?;
+    let mut lines = vec![format!(
+        "exposure windows {}; new alerts {}",
+        report.windows_received,
+        report.new_alerts.len()
+    )];
+    for a in &report.new_alerts {
+        lines.push(format!(
+            "alert {} at {} {} - {} level {}",
+            a.person_name,
+            a.venue_name,
+            local(&a.overlap_from),
+            local(&a.overlap_until),
+            a.level
+        ));
+    }
+    d.alerts = report.new_alerts.len();
+    Ok(lines)
+}
+
+/// About two hours before `now`, such that the stays (75 minutes in all) stay within one
+/// local day.
+fn story_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    let start = now - Duration::hours(2);
+    let end = start + Duration::minutes(75);
+    let end_local = end.with_timezone(&VIETNAM_OFFSET);
+    if start.with_timezone(&VIETNAM_OFFSET).date_naive() == end_local.date_naive() {
+        return start;
+    }
+    let midnight = end_local
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .and_then(|m| m.and_local_timezone(VIETNAM_OFFSET).single())
+        .map_or(start, |m| m.with_timezone(&Utc));
+    midnight - Duration::minutes(90)
+}
+
+/// Runs every step and prints the story with real timings; cleans everything up.
 pub fn run() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let path = dir.path().join("diary.db");
+    let authority_dir = dir.path().join("authority");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let now = Utc::now();
     let mut demo = Demo {
-        _dir: dir,
-        path,
-        key: DiaryKey::generate()?,
-        clock: Arc::new(FixedClock::with_offset(Utc::now(), VIETNAM_OFFSET)),
-        diary: None,
-        mother: None,
-        son: None,
+        dir,
+        rt,
+        now,
+        start: story_start(now),
+        authority_dir,
+        server: None,
+        url: String::new(),
+        code_text: None,
+        phone_a: None,
+        phone_b: None,
+        case_id: None,
+        b_owner: None,
+        alerts: 0,
+        contacts: 0,
     };
-    println!("Vaora demo: a family's day of check-ins, on an encrypted diary (times in UTC+7)\n");
+    println!(
+        "Vaora demo: venue, scan, family check-in, declaration, sync, case, trace, alert (times in UTC+7)\n"
+    );
     let total = Instant::now();
+    let mut result = Ok(());
     for (i, (title, step)) in STEPS.iter().enumerate() {
         let started = Instant::now();
-        let lines = step(&mut demo).with_context(|| format!("step {}: {title}", i + 1))?;
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        println!("{:>2}. {title}  ({ms:.2} ms)", i + 1);
-        for l in lines {
-            println!("      {l}");
+        match step(&mut demo).with_context(|| format!("step {}: {title}", i + 1)) {
+            Ok(lines) => {
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                println!("{:>2}. {title}  ({ms:.1} ms)", i + 1);
+                for l in lines {
+                    println!("      {l}");
+                }
+            }
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
         }
     }
-    if let Some(diary) = demo.diary.take() {
+    // Clean up in every case: diaries closed, server stopped, temp folder removed.
+    for phone in [demo.phone_a.take(), demo.phone_b.take()]
+        .into_iter()
+        .flatten()
+    {
+        let diary = phone.diary.into_inner().unwrap_or_else(|p| p.into_inner());
         diary.close()?;
     }
+    if let Some(server) = demo.server.take() {
+        demo.rt.block_on(server.shutdown());
+    }
+    result?;
     println!(
-        "\ndone: {} steps in {:.1} ms (simulated clock ends {})",
+        "\ndone: {} steps in {:.1} ms; contacts {}; alerts {}",
         STEPS.len(),
         total.elapsed().as_secs_f64() * 1000.0,
-        rfc3339(&demo.clock_now())
+        demo.contacts,
+        demo.alerts
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn stays_never_cross_local_midnight() {
+        // Every 10 minutes of a day: the 75 minutes of stays lie in one local day, start
+        // at most 3.5 h before now, and end before now.
+        let day = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
+        for i in 0..144 {
+            let now = day + Duration::minutes(10 * i);
+            let start = story_start(now);
+            let end = start + Duration::minutes(75);
+            assert_eq!(
+                start.with_timezone(&VIETNAM_OFFSET).date_naive(),
+                end.with_timezone(&VIETNAM_OFFSET).date_naive(),
+                "now {now}"
+            );
+            assert!(
+                end < now && now - start <= Duration::minutes(210),
+                "now {now}"
+            );
+        }
+    }
 }
