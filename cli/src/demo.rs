@@ -15,7 +15,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
 use vaora_core::clock::VIETNAM_OFFSET;
-use vaora_core::declare::{self, Answers, DeclarePolicy, PersonalCode, QrMatrix};
+use vaora_core::declare::{self, Answers, DeclarePolicy, PersonalCode};
 use vaora_core::diary::{Diary, DiaryConfig, DiaryKey, NewPerson};
 use vaora_core::render::poster::poster_png;
 use vaora_core::scan::{ScanOptions, scan_luma};
@@ -279,7 +279,7 @@ fn declare_grandma(d: &mut Demo) -> anyhow::Result<Vec<String>> {
         &DeclarePolicy::default(),
     )?;
     let text = diary.personal_code_for(&stored.body)?;
-    let png = QrMatrix::encode(&text)?.to_png(8, 4)?;
+    let png = declare::qr::code_png(&text, 8, 4)?;
     std::fs::write(&path, &png)?;
     let verified = PersonalCode::verify(&text, now, &[])?;
     Ok(vec![
