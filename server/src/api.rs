@@ -121,7 +121,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -189,7 +189,7 @@ pub fn router<S: ConsoleStore>(state: Arc<AppState<S>>) -> Router {
         .with_state(state)
 }
 
-async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
+pub(crate) async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
     axum::body::to_bytes(body, limit).await.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -199,11 +199,11 @@ async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiErr
     })
 }
 
-fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResult {
+pub(crate) fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResult {
     Ok((status, axum::Json(value)).into_response())
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -300,7 +300,7 @@ async fn device_auth<S: Storage>(
 }
 
 /// The authority's signed request, or an error answer.
-fn authority_auth<S>(
+pub(crate) fn authority_auth<S>(
     state: &AppState<S>,
     method: &Method,
     uri: &Uri,
