@@ -10,7 +10,8 @@ use crate::postgres::{PgStore, v, window_from};
 use crate::storage::{CaseRow, StorageError, WindowRow, id_from};
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
-pub const MIGRATION_2: &str = "
+pub const MIGRATION_2: &str = concat!(
+    "
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE TABLE venues (
     id            BYTEA PRIMARY KEY,
@@ -37,12 +38,28 @@ CREATE TABLE day_scans (
     scans BIGINT NOT NULL
 );
 CREATE INDEX exposure_windows_case ON exposure_windows (case_id);
+",
+    aggregate_backfill!()
+);
+
+/// The statements that fill the daily aggregates from `checkins` (kept as a macro so the
+/// migration and [`AGGREGATE_BACKFILL`] are one text).
+macro_rules! aggregate_backfill {
+    () => {
+        "
 INSERT INTO venue_day_scans (venue_id, day, scans)
     SELECT venue_id, floor(from_ms::numeric / 86400000)::bigint, count(*) FROM checkins
     WHERE venue_id IS NOT NULL GROUP BY 1, 2;
 INSERT INTO day_scans (day, scans)
     SELECT floor(from_ms::numeric / 86400000)::bigint, count(*) FROM checkins GROUP BY 1;
-";
+"
+    };
+}
+use aggregate_backfill;
+
+/// Fills empty aggregate tables from `checkins`, exactly as migration 2 does (for bulk
+/// loads that bypass ingest, e.g. the console bench).
+pub const AGGREGATE_BACKFILL: &str = aggregate_backfill!();
 
 /// The venue columns in `venue_from` order (a macro so queries stay static strings).
 macro_rules! venue_columns {
