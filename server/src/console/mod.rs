@@ -95,7 +95,8 @@ pub trait ConsoleStore: Storage {
         from_day: i64,
         to_day: i64,
     ) -> impl Future<Output = Result<OverviewCounts, StorageError>> + Send;
-    /// Scans per active venue over `from_day..=to_day`, from the daily aggregates.
+    /// Scans per active venue over `from_day..=to_day`, from the daily aggregates. The rows'
+    /// `code_text` may be left empty (lists never show it).
     fn venue_scan_counts(
         &self,
         from_day: i64,

@@ -216,10 +216,11 @@ impl ConsoleStore for PgStore {
         ward: String,
         category: Option<u8>,
     ) -> Result<Vec<(VenueRow, u64)>, StorageError> {
+        // The list never shows the code text: leaving it out saves ~200 bytes per venue
+        // on the wire (20 MB at 100,000 venues).
         let rows = sqlx::query(concat!(
-            "SELECT ",
-            venue_columns!(),
-            ", coalesce(a.scans, 0)::bigint FROM venues v
+            "SELECT v.id, v.name, v.category, v.ward, v.address, '' AS code_text, v.registered_at,
+                    v.revoked_at, coalesce(a.scans, 0)::bigint FROM venues v
              LEFT JOIN (SELECT venue_id, sum(scans) AS scans FROM venue_day_scans
                         WHERE day BETWEEN $1 AND $2 GROUP BY venue_id) a ON a.venue_id = v.id
              WHERE v.revoked_at IS NULL AND ($3 = '' OR v.ward = $3)

@@ -216,7 +216,7 @@ async fn bulk_checkins(db: &vaora_server::Database, n: usize, base_ms: i64) -> R
                 .map_err(|e| e.to_string())?;
                 tx.execute(
                     "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?1),
-                     x AS (SELECT abs(random()) % 5000 AS v, ?2 + (abs(random()) % ?3) * 60000 AS f FROM s)
+                     x AS MATERIALIZED (SELECT abs(random()) % 5000 AS v, ?2 + (abs(random()) % ?3) * 60000 AS f FROM s)
                      INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
                      SELECT randomblob(16), randomblob(16), randomblob(16), 'Trần Thị Bình',
                             (SELECT id FROM bench_venues b WHERE b.n = x.v), 'Chợ', x.f, x.f + 3600000 FROM x",
@@ -232,6 +232,16 @@ async fn bulk_checkins(db: &vaora_server::Database, n: usize, base_ms: i64) -> R
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(|e| e.to_string())?
                 };
+                let odd: i64 = tx
+                    .query_row(
+                        "SELECT count(*) FROM checkins WHERE until_ms - from_ms <> 3600000",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| e.to_string())?;
+                if odd != 0 {
+                    return Err(format!("bulk load made {odd} stays of the wrong length"));
+                }
                 tx.commit().map_err(|e| e.to_string())?;
                 conn.execute_batch("ANALYZE").map_err(|e| e.to_string())?;
                 Ok(ids)
@@ -258,6 +268,21 @@ async fn bulk_checkins(db: &vaora_server::Database, n: usize, base_ms: i64) -> R
             .execute(pool)
             .await
             .map_err(|e| e.to_string())?;
+            let odd: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM checkins WHERE until_ms - from_ms <> 3600000",
+            )
+            .fetch_one(pool)
+            .await
+            .map_err(|e| e.to_string())?;
+            let distinct: i64 = sqlx::query_scalar("SELECT count(DISTINCT venue_id) FROM checkins")
+                .fetch_one(pool)
+                .await
+                .map_err(|e| e.to_string())?;
+            if odd != 0 || distinct < 4_000.min(n as i64 / 10) {
+                return Err(format!(
+                    "bulk load went wrong: {odd} stays of the wrong length, {distinct} venues"
+                ));
+            }
             sqlx::query("ANALYZE checkins")
                 .execute(pool)
                 .await
@@ -310,7 +335,8 @@ async fn tracing(backend: Backend, n: usize) -> Res<()> {
         });
     }
     let stays = case_rows.len();
-    insert(&store_kind, case_rows).await?;
+    let store = AnyStore::open(&store_kind).await?;
+    store.insert(case_rows).await?;
     let load = start.elapsed();
     let case = CaseRow {
         id: Id128::random().map_err(|e| e.to_string())?,
@@ -324,7 +350,7 @@ async fn tracing(backend: Backend, n: usize) -> Res<()> {
     let mut contacts = 0;
     for _ in 0..7 {
         let s = Instant::now();
-        contacts = trace(&store_kind, &case).await?;
+        contacts = store.trace(&case).await?;
         times.push(s.elapsed());
     }
     let (med, p95) = median(times);
@@ -338,45 +364,43 @@ async fn tracing(backend: Backend, n: usize) -> Res<()> {
     Ok(())
 }
 
-async fn insert(db: &vaora_server::Database, rows: Vec<NewRecord>) -> Res<()> {
-    match db {
-        vaora_server::Database::Sqlite(p) => {
-            vaora_server::SqliteStore::open(p)
-                .map_err(|e| e.to_string())?
-                .insert_records(rows)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        vaora_server::Database::Postgres(u) => {
-            vaora_server::PgStore::connect(u)
-                .await
-                .map_err(|e| e.to_string())?
-                .insert_records(rows)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-    }
-    Ok(())
+/// The server's store, opened once (connecting is not what the tracing figure measures).
+enum AnyStore {
+    Sqlite(vaora_server::SqliteStore),
+    Postgres(vaora_server::PgStore),
 }
 
-async fn trace(db: &vaora_server::Database, case: &CaseRow) -> Res<usize> {
-    Ok(match db {
-        vaora_server::Database::Sqlite(p) => {
-            vaora_server::SqliteStore::open(p)
-                .map_err(|e| e.to_string())?
-                .trace(case)
-                .await
-        }
-        vaora_server::Database::Postgres(u) => {
-            vaora_server::PgStore::connect(u)
-                .await
-                .map_err(|e| e.to_string())?
-                .trace(case)
-                .await
-        }
+impl AnyStore {
+    async fn open(db: &vaora_server::Database) -> Res<Self> {
+        Ok(match db {
+            vaora_server::Database::Sqlite(p) => {
+                Self::Sqlite(vaora_server::SqliteStore::open(p).map_err(|e| e.to_string())?)
+            }
+            vaora_server::Database::Postgres(u) => Self::Postgres(
+                vaora_server::PgStore::connect(u)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ),
+        })
     }
-    .map_err(|e| e.to_string())?
-    .len())
+
+    async fn insert(&self, rows: Vec<NewRecord>) -> Res<()> {
+        match self {
+            Self::Sqlite(s) => s.insert_records(rows).await,
+            Self::Postgres(s) => s.insert_records(rows).await,
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    async fn trace(&self, case: &CaseRow) -> Res<usize> {
+        Ok(match self {
+            Self::Sqlite(s) => s.trace(case).await,
+            Self::Postgres(s) => s.trace(case).await,
+        }
+        .map_err(|e| e.to_string())?
+        .len())
+    }
 }
 
 fn matching() -> Res<()> {
