@@ -7,7 +7,7 @@
 //! 3. the tracing query for one case among 1,000,000 stored check-ins (SQLite and PostgreSQL);
 //! 4. exposure matching of 100,000 windows against 5,000 local stays.
 //!
-//! Run: `cargo run --release -p vaora-tests --bin bench-sync [-- --quick]`. `--quick` (a few
+//! Run: `cargo run --release -p vaora-tests --bin bench-sync [-- --quick] [--only PART]`. `--quick` (a few
 //! minutes) stores 200,000 check-ins for the tracing query and ingests 10,000 records;
 //! VAORA_BENCH_CHECKINS overrides the check-in count. The stored check-ins for the tracing
 //! query are bulk-loaded in SQL (one statement, server side), not through HTTP: loading is
@@ -117,6 +117,55 @@ async fn upload_10k() -> Res<()> {
     Ok(())
 }
 
+/// utime + stime of a process in seconds, from /proc/PID/stat (Linux).
+fn proc_cpu(pid: &str) -> Option<(f64, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ppid: u32 = f.get(1)?.parse().ok()?;
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some(((utime + stime) / 100.0, ppid))
+}
+
+/// CPU seconds used so far by this process (the in-process server and the bench client)
+/// and by the PostgreSQL cluster's processes (children of `postmaster`, if any).
+fn cpu_seconds(postmaster: Option<u32>) -> (f64, f64) {
+    let own = proc_cpu("self").map_or(0.0, |c| c.0);
+    let Some(pm) = postmaster else {
+        return (own, 0.0);
+    };
+    let mut pg = proc_cpu(&pm.to_string()).map_or(0.0, |c| c.0);
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let Some(pid) = name.to_str() else { continue };
+            if pid.bytes().all(|b| b.is_ascii_digit())
+                && let Some((cpu, ppid)) = proc_cpu(pid)
+                && ppid == pm
+            {
+                pg += cpu;
+            }
+        }
+    }
+    (own, pg)
+}
+
+async fn postmaster_of(db: &vaora_server::Database) -> Res<Option<u32>> {
+    let vaora_server::Database::Postgres(url) = db else {
+        return Ok(None);
+    };
+    let store = vaora_server::PgStore::connect(url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(store.pool())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(proc_cpu(&pid.to_string()).map(|c| c.1))
+}
+
 async fn ingest(backend: Backend, n: usize) -> Res<()> {
     let server = ServerFixture::start_with(backend, limits()).await?;
     let url = server.url();
@@ -169,6 +218,8 @@ async fn ingest(backend: Backend, n: usize) -> Res<()> {
     let bodies: Vec<Vec<u8>> = records.chunks(1000).map(wire::encode_upload).collect();
     let sign = |m: &[u8]| identity.sign_bytes(m);
     let device = reg.device_id.to_hex();
+    let postmaster = postmaster_of(&server.database).await?;
+    let cpu_before = cpu_seconds(postmaster);
     let start = Instant::now();
     for body in bodies {
         let (status, _) = raw_device_request(
@@ -187,6 +238,8 @@ async fn ingest(backend: Backend, n: usize) -> Res<()> {
         }
     }
     let took = start.elapsed();
+    let cpu_after = cpu_seconds(postmaster);
+    let (own_cpu, pg_cpu) = (cpu_after.0 - cpu_before.0, cpu_after.1 - cpu_before.1);
     let stored = server.record_count().await?;
     let rate = n as f64 / took.as_secs_f64();
     let vrate = n as f64 / verify.as_secs_f64();
@@ -194,6 +247,10 @@ async fn ingest(backend: Backend, n: usize) -> Res<()> {
         "ingest {backend:?}: {n} records ({stored} stored) over HTTP in batches of 1000, one request at a time: {:.3} s = {rate:.0} records/s (goal >= 20000 per core); baseline verify_batch alone {vrate:.0} records/s; ratio ingest/verify {:.2}",
         took.as_secs_f64(),
         rate / vrate
+    );
+    println!(
+        "ingest {backend:?}: CPU used {own_cpu:.2} s by the server process (HTTP, CBOR, verification, SQLite) + {pg_cpu:.2} s by PostgreSQL = {:.0} records per CPU-second (per core, independent of machine load; goal >= 20000)",
+        n as f64 / (own_cpu + pg_cpu).max(0.01)
     );
     Ok(())
 }
@@ -474,12 +531,28 @@ async fn run() -> Res<()> {
         chrono::Utc::now().format("%Y-%m-%d %H:%M"),
         load_average()
     );
-    matching()?;
-    upload_10k().await?;
-    ingest(Backend::Sqlite, ingest_n).await?;
-    ingest(Backend::Postgres, ingest_n).await?;
-    tracing(Backend::Sqlite, n).await?;
-    tracing(Backend::Postgres, n).await?;
+    // `--only matching|upload|ingest|tracing` runs one part (for profiling).
+    let args: Vec<String> = std::env::args().collect();
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if part("matching") {
+        matching()?;
+    }
+    if part("upload") {
+        upload_10k().await?;
+    }
+    if part("ingest") {
+        ingest(Backend::Sqlite, ingest_n).await?;
+        ingest(Backend::Postgres, ingest_n).await?;
+    }
+    if part("tracing") {
+        tracing(Backend::Sqlite, n).await?;
+        tracing(Backend::Postgres, n).await?;
+    }
     println!("load average at the end {}", load_average());
     Ok(())
 }
