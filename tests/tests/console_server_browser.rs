@@ -114,7 +114,14 @@ async fn browser_registers_a_venue_on_the_real_server() {
         .click()
         .await
         .unwrap();
-    let stat = c.find(Locator::Id("stat-venues")).await.unwrap();
+    // A click that submits a form returns before the next page has loaded: wait for it
+    // (an immediate find ran on the login page and failed now and then).
+    let stat = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("stat-venues"))
+        .await
+        .unwrap();
     assert_eq!(stat.text().await.unwrap(), "0");
     shot("overview").await;
 
@@ -129,7 +136,12 @@ async fn browser_registers_a_venue_on_the_real_server() {
     form.set_by_name("ward", "Phường Bến Thành").await.unwrap();
     form.set_by_name("address", "1 Lê Lợi").await.unwrap();
     form.submit().await.unwrap();
-    let code = c.find(Locator::Id("venue-code")).await.unwrap();
+    let code = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("venue-code"))
+        .await
+        .unwrap();
     assert!(code.text().await.unwrap().len() > 20);
     shot("venue").await;
 

@@ -60,6 +60,22 @@ pub struct StoredDeclaration {
     pub record: SignedRecord,
 }
 
+/// Deletes the outbox records of the declarations and staff check-ins that
+/// [`purge_rows_before`] is about to delete (a record's id is its row's id). Call it first.
+pub fn purge_records_before(conn: &Connection, cutoff_ms: i64) -> Result<u64, DiaryError> {
+    let a = conn.execute(
+        "DELETE FROM outbox WHERE record_id IN
+             (SELECT id FROM declarations WHERE declared_at < ?1)",
+        params![cutoff_ms],
+    )?;
+    let b = conn.execute(
+        "DELETE FROM outbox WHERE record_id IN
+             (SELECT id FROM staff_checkins WHERE checked_in_at < ?1)",
+        params![cutoff_ms],
+    )?;
+    Ok((a + b) as u64)
+}
+
 /// Deletes declarations and staff check-ins older than `cutoff` (same retention rule as
 /// check-ins), inside the caller's transaction. Returns the number of rows deleted.
 /// `cutoff_ms` is Unix milliseconds (UTC), as the diary stores times.

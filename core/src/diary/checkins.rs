@@ -331,24 +331,27 @@ impl Diary {
                 .query_row([person_id.as_bytes()], |r| r.get(0))
                 .optional()?
                 .ok_or_else(|| DiaryError::NotFound("no such person".into()))?;
-            let later: Option<i64> = tx
-                .prepare_cached(
-                    "SELECT 1 FROM checkins WHERE person_id = ?1
-                     AND (checked_in_at >= ?2 OR coalesce(checked_out_at, 0) > ?2) LIMIT 1",
-                )?
-                .query_row(params![person_id.as_bytes(), to_ms(&at)], |r| r.get(0))
-                .optional()?;
-            if later.is_some() {
-                return Err(DiaryError::Invalid(
-                    "this person already has a stay at or after that time".into(),
-                ));
-            }
-            let open: Option<Stay> = tx
+            // A person's stays never overlap (check_in and edit_times keep it so), so
+            // the latest stay alone decides: it must have begun before `at`, and either be
+            // the open one (superseded below) or have ended by `at`. One index probe on
+            // (person_id, checked_in_at) instead of a scan of the person's history.
+            let latest: Option<Stay> = tx
                 .prepare_cached(&format!(
-                    "{SELECT_STAY} WHERE person_id = ?1 AND checked_out_at IS NULL"
+                    "{SELECT_STAY} WHERE person_id = ?1 ORDER BY checked_in_at DESC LIMIT 1"
                 ))?
                 .query_row([person_id.as_bytes()], stay_from_row)
                 .optional()?;
+            let open = match latest {
+                Some(l)
+                    if l.checked_in_at >= at || l.checked_out_at.is_some_and(|out| out > at) =>
+                {
+                    return Err(DiaryError::Invalid(
+                        "this person already has a stay at or after that time".into(),
+                    ));
+                }
+                Some(l) if l.checked_out_at.is_none() => Some(l),
+                _ => None,
+            };
             if let Some(s) = open {
                 record_update(
                     &tx,
@@ -507,10 +510,13 @@ impl Diary {
             ));
         }
         let end = checked_out_at.unwrap_or(auto_out_at);
-        let overlap: Option<i64> = tx
+        // Other stays of the person are disjoint, so two index probes decide: a stay that
+        // begins inside the new span, or the latest one that begins before it and runs
+        // past its start.
+        let inside: Option<i64> = tx
             .prepare_cached(
                 "SELECT 1 FROM checkins WHERE person_id = ?1 AND id != ?2
-                 AND checked_in_at < ?4 AND coalesce(checked_out_at, auto_out_at) > ?3 LIMIT 1",
+                 AND checked_in_at >= ?3 AND checked_in_at < ?4 LIMIT 1",
             )?
             .query_row(
                 params![
@@ -522,7 +528,19 @@ impl Diary {
                 |r| r.get(0),
             )
             .optional()?;
-        if overlap.is_some() {
+        let before_end: Option<i64> = tx
+            .prepare_cached(
+                "SELECT coalesce(checked_out_at, auto_out_at) FROM checkins
+                 WHERE person_id = ?1 AND id != ?2 AND checked_in_at < ?3
+                 ORDER BY checked_in_at DESC LIMIT 1",
+            )?
+            .query_row(
+                params![s.person_id.as_bytes(), id.as_bytes(), to_ms(&checked_in_at)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let overlap = inside.is_some() || before_end.is_some_and(|e| e > to_ms(&checked_in_at));
+        if overlap {
             return Err(DiaryError::Invalid(
                 "those times overlap another stay of the same person".into(),
             ));
@@ -613,5 +631,58 @@ impl Diary {
         ))?;
         let rows = stmt.query_map([], checkin_from_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::{Duration, Utc};
+    use rusqlite::StatementStatus;
+
+    use super::*;
+    use crate::FixedClock;
+    use crate::diary::{DiaryConfig, DiaryKey};
+
+    /// The check-in path's cached statements must stay compiled across writes: with STAT4
+    /// compiled in, SQLite otherwise re-prepares a statement whose plan looked at a bound
+    /// value each time that value changes (it did, on every check-in, before QPSG was on).
+    #[test]
+    fn check_in_statements_are_not_reprepared() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = DiaryKey::generate().unwrap();
+        let clock = Arc::new(FixedClock::new(Utc::now() - Duration::days(1)));
+        let path = dir.path().join("d.db");
+        let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+        let owner = d.owner_id();
+        for i in 0..20 {
+            clock.advance(Duration::seconds(10));
+            d.check_in(CheckInRequest {
+                people: vec![owner],
+                venue: VenueRef {
+                    id: Id128::random().ok(),
+                    name: format!("Cửa hàng {i}"),
+                    address: String::new(),
+                    category: VenueCategory::RestaurantOrShop,
+                    issuer_key_id: None,
+                    verified: true,
+                },
+                method: CheckInMethod::ScannedVenueCode,
+                at: None,
+                venue_default_stay: None,
+            })
+            .unwrap();
+            clock.advance(Duration::seconds(1));
+            d.check_out(None, None).unwrap();
+        }
+        let latest = d
+            .conn
+            .prepare_cached(&format!(
+                "{SELECT_STAY} WHERE person_id = ?1 ORDER BY checked_in_at DESC LIMIT 1"
+            ))
+            .unwrap();
+        assert_eq!(latest.get_status(StatementStatus::Run), 20);
+        assert_eq!(latest.get_status(StatementStatus::RePrepare), 0);
     }
 }

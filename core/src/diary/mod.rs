@@ -26,6 +26,10 @@ pub use outbox::{OutboxCounts, OutboxEntry, SyncState};
 pub use people::{NewPerson, Person};
 pub use retention::PurgeCounts;
 
+/// How large (in 4 KiB pages) the write-ahead log may grow before a commit has to
+/// checkpoint it: 16 MiB. See `Diary::checkpoint`.
+pub const WAL_AUTOCHECKPOINT_PAGES: u32 = 4096;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -152,6 +156,16 @@ impl Diary {
     }
 
     /// Closes the diary, checkpointing the WAL; errors are reported instead of dropped.
+    /// Copies the write-ahead log into the main file (a passive checkpoint: it never
+    /// waits for or blocks readers). The app calls it when it goes to the background;
+    /// check-ins then never pay for it. Returns how many log frames were copied.
+    pub fn checkpoint(&self) -> Result<u32, DiaryError> {
+        let copied: i64 = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(2))?;
+        Ok(u32::try_from(copied).unwrap_or(0))
+    }
+
     pub fn close(self) -> Result<(), DiaryError> {
         self.conn.close().map_err(|(_, e)| DiaryError::from(e))
     }

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, config::DbConfig};
 
 use super::{Diary, DiaryConfig, DiaryError, DiaryKey, people, retention, schema};
 use crate::clock::Clock;
@@ -37,6 +37,7 @@ impl Diary {
         // SQLCipher would print HMAC failures to stderr; the typed error says it instead.
         conn.pragma_update(None, "cipher_log_level", "NONE")?;
         conn.pragma_update(None, "key", key.sqlcipher_literal().as_str())?;
+        before_first_read(&conn)?;
         check_key(&conn)?;
         Self::finish_open(conn, path, clock, config)
     }
@@ -51,6 +52,7 @@ impl Diary {
         config: DiaryConfig,
     ) -> Result<Self, DiaryError> {
         let conn = Connection::open_with_flags(path, open_flags())?;
+        before_first_read(&conn)?;
         Self::finish_open(conn, path, clock, config)
     }
 
@@ -60,8 +62,6 @@ impl Diary {
         clock: Arc<dyn Clock>,
         config: DiaryConfig,
     ) -> Result<Self, DiaryError> {
-        // Temp tables and sort spills stay in memory: nothing unencrypted reaches disk.
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -72,6 +72,18 @@ impl Diary {
         // Durability level: see docs/adr/0001-sqlcipher-raw-key.md.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Checkpoints copy the WAL into the main file and fsync it; inside a commit that is
+        // a 5–20 ms stall. Let the WAL grow to 16 MiB before SQLite forces one, and run
+        // them off the write path instead: `Diary::checkpoint` (the app calls it when it
+        // goes to the background) and on close. ADR 0001 explains the trade.
+        conn.pragma_update(None, "wal_autocheckpoint", super::WAL_AUTOCHECKPOINT_PAGES)?;
+        // Every check-in runs about ten distinct statements; the default cache (16) would
+        // evict and re-parse some of them on each write.
+        conn.set_prepared_statement_cache_capacity(64);
+        // Plans must not depend on bound values: otherwise (STAT4 is compiled in) a cached
+        // statement is re-prepared whenever a parameter changes, which cost ~10% of a
+        // check-in. Our queries are all index probes whose plan never needs the value.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         let tx = conn.transaction()?;
         schema::init(&tx)?;
         let identity = load_or_create_identity(&tx)?;
@@ -89,6 +101,15 @@ impl Diary {
         diary.apply_auto_checkouts()?;
         Ok(diary)
     }
+}
+
+/// Settings that must be in place before the schema is first read: they write nothing
+/// (a wrong key must leave the file untouched), and changing `temp_store` once the temp
+/// schema exists makes SQLite discard every loaded schema and parse them again.
+fn before_first_read(conn: &Connection) -> Result<(), DiaryError> {
+    // Temp tables and sort spills stay in memory: nothing unencrypted reaches disk.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
 }
 
 fn open_flags() -> OpenFlags {

@@ -1,4 +1,5 @@
-//! The optional second stage: rxing (the Rust port of ZXing) on the full-resolution luma.
+//! The optional second stage: rxing (the Rust port of ZXing), on a reduced copy (fast, for
+//! the camera loop) or on the full-resolution luma with its try-harder search.
 //!
 //! Behind the `rxing` cargo feature because of its size (see docs/adr/0002-qr-decoder.md).
 //! rxing handles ECI and charsets itself, so its text is taken as it gives it.
@@ -14,20 +15,19 @@ use rxing::{
     RXingResultMetadataValue,
 };
 
-use super::frame::Frame;
 use super::gray::Gray;
 use super::{ScanResult, ScannedCode, Stage};
 
-pub(super) fn attempt(frame: &Frame<'_>, result: &mut ScanResult) {
+pub(super) fn attempt(image: &Gray, try_harder: bool, result: &mut ScanResult) {
     result.attempts += 1;
-    let full = Gray::from_frame(frame, 1);
+    let full = image.clone();
     let (w, h) = (full.width as u32, full.height as u32);
     let outcome = catch_unwind(AssertUnwindSafe(move || {
         let source = Luma8LuminanceSource::new(full.data, w, h).ok()?;
         let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
         let hints = DecodeHints {
             PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
-            TryHarder: Some(true),
+            TryHarder: Some(try_harder),
             ..DecodeHints::default()
         };
         QRCodeMultiReader::default()

@@ -2,7 +2,7 @@
 //! same write on an unencrypted diary in the same run; opening a 100,000-check-in diary
 //! and listing the newest 50; one person's last 21 days.
 //!
-//! Usage: cargo run --release -p vaora-tests --bin bench-diary [-- --quick]
+//! Usage: cargo run --release -p vaora-tests --bin bench-diary [-- --quick] [write|supersede|big]...
 
 use std::path::Path;
 use std::sync::Arc;
@@ -27,6 +27,11 @@ fn pct(sorted: &[StdDuration], p: f64) -> f64 {
 struct Stats {
     p50: f64,
     p99: f64,
+    p999: f64,
+    max: f64,
+    /// One explicit checkpoint of the log the run left behind (µs) and its frames.
+    checkpoint: f64,
+    frames: u32,
 }
 
 fn stats(mut v: Vec<StdDuration>) -> Stats {
@@ -34,7 +39,18 @@ fn stats(mut v: Vec<StdDuration>) -> Stats {
     Stats {
         p50: pct(&v, 0.5),
         p99: pct(&v, 0.99),
+        p999: pct(&v, 0.999),
+        max: pct(&v, 1.0),
+        checkpoint: f64::NAN,
+        frames: 0,
     }
+}
+
+fn print_stats(name: &str, s: &Stats) {
+    println!(
+        "  {name}   p50 {:7.1} µs   p99 {:7.1} µs   p99.9 {:8.1} µs   max {:8.1} µs",
+        s.p50, s.p99, s.p999, s.max
+    );
 }
 
 fn venue(i: usize) -> VenueRef {
@@ -85,8 +101,15 @@ fn bench_write(dir: &Path, key: Option<&DiaryKey>, n: usize, warmup: usize) -> R
         clock.advance(Duration::seconds(1));
         d.check_out(None, None)?;
     }
+    let t = Instant::now();
+    let frames = d.checkpoint()?;
+    let checkpoint = t.elapsed().as_secs_f64() * 1e6;
     d.close()?;
-    Ok(stats(times))
+    Ok(Stats {
+        checkpoint,
+        frames,
+        ..stats(times)
+    })
 }
 
 /// A check-in that closes the person's open one (two signed records in one transaction).
@@ -156,7 +179,15 @@ fn median_ms(mut v: Vec<StdDuration>) -> f64 {
 }
 
 fn main() -> Res<()> {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    // Optional part names (write, supersede, big) run only those parts; none runs all.
+    let parts: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .collect();
+    let part = |name: &str| parts.is_empty() || parts.contains(&name);
     let (n_write, n_big, reps) = if quick {
         (1000, 10_000, 20)
     } else {
@@ -166,34 +197,38 @@ fn main() -> Res<()> {
     let key = DiaryKey::generate()?;
     println!("bench-diary (synchronous=NORMAL, WAL; SQLCipher 4 raw key vs no key, same library)");
 
-    let enc = bench_write(dir.path(), Some(&key), n_write, 300)?;
-    let plain = bench_write(dir.path(), None, n_write, 300)?;
-    println!("\ncheck-in write: sign + check-in row + outbox row, one transaction (n={n_write})");
-    println!(
-        "  encrypted   p50 {:7.1} µs   p99 {:7.1} µs",
-        enc.p50, enc.p99
-    );
-    println!(
-        "  plaintext   p50 {:7.1} µs   p99 {:7.1} µs",
-        plain.p50, plain.p99
-    );
-    println!(
-        "  ratio       p50 {:7.2}x     p99 {:7.2}x   (goal: encrypted ≤ 100 µs p50, ≤ 300 µs p99)",
-        enc.p50 / plain.p50,
-        enc.p99 / plain.p99
-    );
-    let enc_s = bench_supersede(dir.path(), Some(&key), n_write)?;
-    let plain_s = bench_supersede(dir.path(), None, n_write)?;
-    println!("check-in that also closes the open one (2 signed records, one transaction)");
-    println!(
-        "  encrypted   p50 {:7.1} µs   p99 {:7.1} µs",
-        enc_s.p50, enc_s.p99
-    );
-    println!(
-        "  plaintext   p50 {:7.1} µs   p99 {:7.1} µs",
-        plain_s.p50, plain_s.p99
-    );
-
+    if part("write") {
+        let enc = bench_write(dir.path(), Some(&key), n_write, 300)?;
+        let plain = bench_write(dir.path(), None, n_write, 300)?;
+        println!(
+            "\ncheck-in write: sign + check-in row + outbox row, one transaction (n={n_write})"
+        );
+        print_stats("encrypted", &enc);
+        print_stats("plaintext", &plain);
+        println!(
+            "  ratio       p50 {:7.2}x     p99 {:7.2}x   (goal: encrypted ≤ 100 µs p50, ≤ 300 µs p99)",
+            enc.p50 / plain.p50,
+            enc.p99 / plain.p99
+        );
+        println!(
+            "  checkpoint, run off the write path (Diary::checkpoint) after the loop: \
+             encrypted {:.2} ms for {} frames, plaintext {:.2} ms for {} frames",
+            enc.checkpoint / 1e3,
+            enc.frames,
+            plain.checkpoint / 1e3,
+            plain.frames
+        );
+    }
+    if part("supersede") {
+        let enc_s = bench_supersede(dir.path(), Some(&key), n_write)?;
+        let plain_s = bench_supersede(dir.path(), None, n_write)?;
+        println!("check-in that also closes the open one (2 signed records, one transaction)");
+        print_stats("encrypted", &enc_s);
+        print_stats("plaintext", &plain_s);
+    }
+    if !part("big") {
+        return Ok(());
+    }
     println!("\nbuilding diaries with {n_big} check-ins (4 people, 20 days)…");
     let big_enc = dir.path().join("big-enc.db");
     let big_plain = dir.path().join("big-plain.db");

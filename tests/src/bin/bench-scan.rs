@@ -47,10 +47,10 @@ fn time<F: FnMut()>(runs: usize, mut f: F) -> (f64, f64) {
 }
 
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(40);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(40);
+    // `latency` alone skips the decode-rate table.
+    let latency_only = args.iter().any(|a| a == "latency");
     let camera = ScanOptions::default();
     // Rates must not depend on machine load: no budget cut for the rate table.
     let unbounded = ScanOptions {
@@ -70,6 +70,10 @@ fn main() {
         ..unbounded.clone()
     };
     println!("rxing stage compiled in: {}", cfg!(feature = "rxing"));
+    if latency_only {
+        latency(&camera);
+        return;
+    }
     println!("decode rate, {n} scenes per condition, 800x600 luma (codes found / codes present)");
     println!(
         "{:<15} {:>6} {:>9} {:>7} {:>7} {:>9} {:>8} {:>8}",
@@ -140,9 +144,17 @@ fn main() {
     );
 
     println!();
+    latency(&camera);
+}
+
+/// Frame latency at 720p and 1080p, with and without a code, against plain rqrr.
+fn latency(camera: &ScanOptions) {
     println!("frame latency, luma frames, ms (median / p95), camera options");
     for (w, h) in [(1280usize, 720usize), (1920, 1080)] {
         for with_code in [true, false] {
+            if std::env::var("BENCH_SCAN_ONLY").is_ok_and(|o| o != format!("{h}{with_code}")) {
+                continue;
+            }
             let mut rng = Rng::new(7);
             let frames: Vec<Vec<u8>> = (0..10)
                 .filter_map(|_| {
@@ -163,7 +175,7 @@ fn main() {
             let (om, op) = time(60, || {
                 let f = &frames[i % frames.len()];
                 i += 1;
-                std::hint::black_box(ours(f, w, h, &camera));
+                std::hint::black_box(ours(f, w, h, camera));
             });
             let mut j = 0;
             let (bm, bp) = time(20, || {
@@ -171,6 +183,26 @@ fn main() {
                 j += 1;
                 std::hint::black_box(plain_rqrr(f, w, h));
             });
+            // Which attempt read each frame (1 = the first one) and how many it took.
+            let attempts: Vec<String> = frames
+                .iter()
+                .map(|f| {
+                    scan_luma(f, w as u32, h as u32, camera)
+                        .map(|r| {
+                            let found = r.codes.first().map_or("-", |c| match c.stage {
+                                vaora_core::scan::Stage::Rqrr => "q",
+                                vaora_core::scan::Stage::Rxing => "x",
+                            });
+                            format!("{}{found}", r.attempts)
+                        })
+                        .unwrap_or_default()
+                })
+                .collect();
+            println!(
+                "{w}x{h} {:<8} attempts per frame (q = rqrr read it, x = rxing, - = none): {}",
+                if with_code { "code" } else { "no code" },
+                attempts.join(" ")
+            );
             println!(
                 "{w}x{h} {:<8} ours {om:>7.2} / {op:>7.2}   plain rqrr {bm:>7.2} / {bp:>7.2}   ratio {:.1}x",
                 if with_code { "code" } else { "no code" },
