@@ -1,12 +1,14 @@
-//! The authority's case commands: `vaora authority case | trace | publish`.
+//! The authority's server commands: `vaora authority venue | case | trace | publish`.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
+use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use vaora_core::ids::Id128;
 use vaora_core::sync::authority_client::AuthorityClient;
+use vaora_core::sync::wire::VenueRequest;
 use vaora_server::AuthorityKey;
 
 #[derive(Debug, Clone, Args)]
@@ -21,6 +23,29 @@ pub struct AuthorityConn {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum CaseCmd {
+    /// Register a venue on the server; writes the poster, prints the venue id and the
+    /// signed code on the last two lines.
+    Venue {
+        #[command(flatten)]
+        conn: AuthorityConn,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        address: String,
+        /// Ward / commune (for the console's statistics).
+        #[arg(long, default_value = "")]
+        ward: String,
+        /// office, school, market, supermarket, clinic, pharmacy, transport-station,
+        /// public-vehicle, factory, restaurant-shop, community-house, other.
+        #[arg(long)]
+        category: Option<String>,
+        /// Default stay printed into the code (minutes, 1..=1440).
+        #[arg(long)]
+        stay_minutes: Option<u16>,
+        /// Write the poster here: SVG when the name ends in `.svg`, PNG otherwise.
+        #[arg(long)]
+        poster_out: Option<PathBuf>,
+    },
     /// Mark a case (a device, optionally one person, and a period); prints the case id last.
     Case {
         #[command(flatten)]
@@ -67,6 +92,48 @@ pub fn run(cmd: CaseCmd) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     match cmd {
+        CaseCmd::Venue {
+            conn,
+            name,
+            address,
+            ward,
+            category,
+            stay_minutes,
+            poster_out,
+        } => {
+            let c = client(&conn)?;
+            let resp = rt
+                .block_on(c.register_venue(&VenueRequest {
+                    name,
+                    address,
+                    ward,
+                    category,
+                    stay_minutes,
+                }))
+                .context("registering the venue")?;
+            println!(
+                "valid {} .. {}",
+                resp.valid_from.to_rfc3339(),
+                resp.valid_until.to_rfc3339()
+            );
+            if let Some(path) = poster_out {
+                let svg = path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+                let bytes = if svg {
+                    resp.poster_svg.into_bytes()
+                } else {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(&resp.poster_png_base64)
+                        .context("the server's poster PNG is not base64")?
+                };
+                std::fs::write(&path, bytes)
+                    .with_context(|| format!("writing the poster to {}", path.display()))?;
+                println!("poster {}", path.display());
+            }
+            println!("{}", resp.venue_id);
+            println!("{}", resp.code);
+        }
         CaseCmd::Case {
             conn,
             device,

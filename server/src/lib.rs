@@ -12,6 +12,7 @@ pub mod console;
 pub mod postgres;
 pub mod sqlite;
 pub mod storage;
+pub mod venues;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -120,16 +121,23 @@ pub fn app<S: ConsoleStore>(
         }
     })?;
     let state = Arc::new(AppState::new(store, authority, config.limits.clone()));
-    let console = ServerConsole::new(state.clone(), issuer_key.into_inner());
+    let console = Arc::new(ServerConsole::new(state.clone(), issuer_key.into_inner()));
+    // Venue registration over the API goes through the console's issuer: one code path.
+    let venues = axum::Router::new()
+        .route(
+            "/v1/authority/venues",
+            axum::routing::post(venues::register_handler::<S>),
+        )
+        .with_state(console.clone());
     let console = vaora_console::router(
-        Arc::new(console),
+        console,
         vaora_console::ConsoleConfig {
             authority_keys: vec![public_key],
             clock: Arc::new(vaora_core::SystemClock::default()),
             secure_cookies: false,
         },
     );
-    Ok(api::router(state).nest("/console", console))
+    Ok(api::router(state).merge(venues).nest("/console", console))
 }
 
 /// Opens the store, binds the address and starts serving in the background.

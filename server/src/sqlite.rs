@@ -154,24 +154,25 @@ fn insert_one(
     tx: &rusqlite::Transaction<'_>,
     r: &NewRecord,
 ) -> Result<InsertOutcome, StorageError> {
-    let n = tx.execute(
-        "INSERT INTO records (id, device_id, kind, body, signature, received_at)
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO records (id, device_id, kind, body, signature, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO NOTHING",
-        params![
+        )?
+        .execute(params![
             b(&r.id),
             b(&r.device_id),
             i64::from(r.kind),
             r.body,
             r.signature.as_slice(),
             r.received_ms
-        ],
-    )?;
+        ])?;
     if n == 0 {
-        let (device, kind, body): (Vec<u8>, i64, Vec<u8>) = tx.query_row(
-            "SELECT device_id, kind, body FROM records WHERE id = ?1",
-            [b(&r.id)],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )?;
+        let (device, kind, body): (Vec<u8>, i64, Vec<u8>) = tx
+            .prepare_cached("SELECT device_id, kind, body FROM records WHERE id = ?1")?
+            .query_row([b(&r.id)], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
         let same = device == b(&r.device_id) && kind == i64::from(r.kind) && body == r.body;
         return Ok(if same {
             InsertOutcome::Duplicate
@@ -188,9 +189,10 @@ fn insert_one(
 }
 
 fn insert_checkin(tx: &rusqlite::Transaction<'_>, c: &CheckInRow) -> Result<(), StorageError> {
-    let inserted = tx.execute(
+    let inserted = tx.prepare_cached(
         "INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING",
+)?.execute(
         params![
             b(&c.id),
             b(&c.device_id),
@@ -214,24 +216,25 @@ fn insert_checkin(tx: &rusqlite::Transaction<'_>, c: &CheckInRow) -> Result<(), 
         )
         .optional()?;
     if let Some((seq, from, until)) = latest {
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE checkins SET from_ms = ?2, until_ms = ?3, seq = ?4 WHERE id = ?1 AND seq < ?4",
-            params![b(&c.id), from, until, seq],
-        )?;
+        )?
+        .execute(params![b(&c.id), from, until, seq])?;
     }
     Ok(())
 }
 
 fn apply_update(tx: &rusqlite::Transaction<'_>, u: &UpdateRow) -> Result<(), StorageError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO checkin_updates (id, checkin_id, seq, from_ms, until_ms) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO NOTHING",
+)?.execute(
         params![b(&u.id), b(&u.checkin_id), u.sequence, u.from_ms, u.until_ms],
     )?;
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE checkins SET from_ms = ?2, until_ms = ?3, seq = ?4 WHERE id = ?1 AND seq < ?4",
-        params![b(&u.checkin_id), u.from_ms, u.until_ms, u.sequence],
-    )?;
+    )?
+    .execute(params![b(&u.checkin_id), u.from_ms, u.until_ms, u.sequence])?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use crate::ids::Id128;
 use crate::sync::client::SyncError;
 use crate::sync::wire::{
     self, AUTHORITY_SCHEME, CaseRequest, CaseResponse, ErrorBody, PublishResponse, RequestAuth,
-    TraceResponse,
+    TraceResponse, VenueRequest, VenueResponse,
 };
 
 /// Signs request bytes with the authority key.
@@ -131,5 +131,15 @@ impl AuthorityClient {
     pub async fn publish(&self, case_id: Id128) -> Result<PublishResponse, SyncError> {
         let path = format!("/v1/authority/cases/{case_id}/publish");
         Self::parse(&self.call(reqwest::Method::POST, &path, Vec::new()).await?)
+    }
+
+    /// Registers a venue; the answer carries the signed venue code and its poster.
+    pub async fn register_venue(&self, venue: &VenueRequest) -> Result<VenueResponse, SyncError> {
+        let body = serde_json::to_vec(venue).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Self::parse(
+            &self
+                .call(reqwest::Method::POST, "/v1/authority/venues", body)
+                .await?,
+        )
     }
 }

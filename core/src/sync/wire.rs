@@ -514,6 +514,38 @@ pub struct PublishResponse {
     pub windows: Vec<ExposureWindow>,
 }
 
+/// `POST /v1/authority/venues`: register a venue in the server's registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueRequest {
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    /// Ward / commune for the console's statistics; may be empty.
+    #[serde(default)]
+    pub ward: String,
+    /// A category name as `vaora venue create --category` takes it (`office`, `market`, …);
+    /// `other` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Stay assumed when nobody checks out, printed into the code (minutes); 60 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stay_minutes: Option<u16>,
+}
+
+/// Answer to `POST /v1/authority/venues` (201): the signed code and its poster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueResponse {
+    pub venue_id: Id128,
+    /// The signed venue code as printed in the QR (`docs/venue-code.md`).
+    pub code: String,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    /// The poster as an SVG document.
+    pub poster_svg: String,
+    /// The same poster as a PNG, standard base64 with padding.
+    pub poster_png_base64: String,
+}
+
 /// Every 4xx/5xx answer's body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {

@@ -21,19 +21,14 @@ use vaora_console::backend::{
     VenueScanCount, VenueSummary,
 };
 use vaora_core::ids::Id128;
-use vaora_core::render::poster::{Poster, poster_png, poster_svg};
-use vaora_core::venue::{self, Authority, VenueCategory, VenueIssuer};
+use vaora_core::render::poster::{poster_png, poster_svg};
+use vaora_core::venue::{Authority, VenueCategory, VenueIssuer};
 
 use crate::api::{self, AppState};
 use crate::storage::{CaseRow, Storage, StorageError, WindowRow};
+use crate::venues;
 
 const DAY_MS: i64 = 86_400_000;
-
-/// How long a venue code issued from the console is valid.
-const VENUE_CODE_DAYS: i64 = 365;
-
-/// Default stay printed into venue codes issued from the console (minutes).
-const DEFAULT_STAY_MIN: u16 = 60;
 
 /// The UTC day number (days since 1970-01-01) of a Unix-millisecond time.
 pub fn day_of_ms(ms: i64) -> i64 {
@@ -100,7 +95,8 @@ pub trait ConsoleStore: Storage {
         from_day: i64,
         to_day: i64,
     ) -> impl Future<Output = Result<OverviewCounts, StorageError>> + Send;
-    /// Scans per active venue over `from_day..=to_day`, from the daily aggregates.
+    /// Scans per active venue over `from_day..=to_day`, from the daily aggregates. The rows'
+    /// `code_text` may be left empty (lists never show it).
     fn venue_scan_counts(
         &self,
         from_day: i64,
@@ -140,6 +136,16 @@ impl<S: ConsoleStore> ServerConsole<S> {
             state,
             issuer: VenueIssuer::new(authority),
         }
+    }
+
+    /// The API's state this console works on.
+    pub fn state(&self) -> &AppState<S> {
+        &self.state
+    }
+
+    /// The venue issuer (the server's authority key).
+    pub fn issuer(&self) -> &VenueIssuer {
+        &self.issuer
     }
 }
 
@@ -303,45 +309,28 @@ impl<S: ConsoleStore> ConsoleBackend for ServerConsole<S> {
     }
 
     async fn register_venue(&self, v: NewVenue) -> Result<VenueDetail, BackendError> {
-        let (name, ward, address) = (
-            v.name.trim().to_owned(),
-            v.ward.trim().to_owned(),
-            v.address.trim().to_owned(),
-        );
-        if name.is_empty() || ward.is_empty() {
+        if v.ward.trim().is_empty() {
             return Err(BackendError::Invalid(
                 "a venue needs a name and a ward".into(),
             ));
         }
-        let now = Utc::now();
-        let code = self
-            .issuer
-            .issue(venue::NewVenue {
-                venue_id: None,
-                name: name.clone(),
-                address: address.clone(),
+        let registered = venues::register(
+            &self.state,
+            &self.issuer,
+            venues::Registration {
+                name: v.name,
+                address: v.address,
+                ward: v.ward,
                 category: v.category,
-                default_stay_min: DEFAULT_STAY_MIN,
-                valid_from: now,
-                valid_until: now + Duration::days(VENUE_CODE_DAYS),
-            })
-            .map_err(|e| BackendError::Invalid(e.to_string()))?;
-        let row = VenueRow {
-            id: code.info.venue_id,
-            name,
-            category: v.category.code(),
-            ward,
-            address,
-            code_text: code.to_text(),
-            registered_ms: now.timestamp_millis(),
-            revoked: false,
-        };
-        self.state
-            .store
-            .insert_venue(row.clone())
-            .await
-            .map_err(storage)?;
-        detail(row)
+                stay_minutes: venues::DEFAULT_STAY_MIN,
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            venues::VenueError::Invalid(m) => BackendError::Invalid(m),
+            venues::VenueError::Storage(s) => storage(s),
+        })?;
+        detail(registered.row)
     }
 
     async fn revoke_venue(&self, id: &str) -> Result<(), BackendError> {
@@ -359,13 +348,14 @@ impl<S: ConsoleStore> ConsoleBackend for ServerConsole<S> {
     }
 
     async fn poster(&self, id: &str, format: PosterFormat) -> Result<Vec<u8>, BackendError> {
-        let d = self.venue(id).await?;
-        let poster = Poster {
-            title: d.venue.name,
-            lines: vec![d.venue.address, d.venue.ward],
-            footer: "Quét mã để khai báo".into(),
-            code_text: d.code_text,
-        };
+        let row = self
+            .state
+            .store
+            .venue_row(parse_id(id, "venue id")?)
+            .await
+            .map_err(storage)?
+            .ok_or_else(|| BackendError::NotFound("no such venue".into()))?;
+        let poster = venues::poster(&row);
         let fail = |e: vaora_core::render::RenderError| BackendError::Storage(e.to_string());
         Ok(match format {
             PosterFormat::Png => poster_png(&poster).map_err(fail)?,

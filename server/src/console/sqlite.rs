@@ -45,17 +45,17 @@ pub(crate) fn count_scan(
     c: &CheckInRow,
 ) -> Result<(), StorageError> {
     let day = day_of_ms(c.from_ms);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO day_scans (day, scans) VALUES (?1, 1)
          ON CONFLICT(day) DO UPDATE SET scans = scans + 1",
-        [day],
-    )?;
+    )?
+    .execute([day])?;
     if let Some(v) = &c.venue_id {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO venue_day_scans (venue_id, day, scans) VALUES (?1, ?2, 1)
              ON CONFLICT(day, venue_id) DO UPDATE SET scans = scans + 1",
-            params![b(v), day],
-        )?;
+        )?
+        .execute(params![b(v), day])?;
     }
     Ok(())
 }

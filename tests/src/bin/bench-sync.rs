@@ -7,7 +7,11 @@
 //! 3. the tracing query for one case among 1,000,000 stored check-ins (SQLite and PostgreSQL);
 //! 4. exposure matching of 100,000 windows against 5,000 local stays.
 //!
-//! Sizes can be lowered with VAORA_BENCH_CHECKINS (default 1,000,000) for a quick run.
+//! Run: `cargo run --release -p vaora-tests --bin bench-sync [-- --quick] [--only PART]`. `--quick` (a few
+//! minutes) stores 200,000 check-ins for the tracing query and ingests 10,000 records;
+//! VAORA_BENCH_CHECKINS overrides the check-in count. The stored check-ins for the tracing
+//! query are bulk-loaded in SQL (one statement, server side), not through HTTP: loading is
+//! not what is measured; the case's own stays go in through the store's real insert path.
 
 use std::time::{Duration, Instant};
 
@@ -113,6 +117,55 @@ async fn upload_10k() -> Res<()> {
     Ok(())
 }
 
+/// utime + stime of a process in seconds, from /proc/PID/stat (Linux).
+fn proc_cpu(pid: &str) -> Option<(f64, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ppid: u32 = f.get(1)?.parse().ok()?;
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some(((utime + stime) / 100.0, ppid))
+}
+
+/// CPU seconds used so far by this process (the in-process server and the bench client)
+/// and by the PostgreSQL cluster's processes (children of `postmaster`, if any).
+fn cpu_seconds(postmaster: Option<u32>) -> (f64, f64) {
+    let own = proc_cpu("self").map_or(0.0, |c| c.0);
+    let Some(pm) = postmaster else {
+        return (own, 0.0);
+    };
+    let mut pg = proc_cpu(&pm.to_string()).map_or(0.0, |c| c.0);
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let Some(pid) = name.to_str() else { continue };
+            if pid.bytes().all(|b| b.is_ascii_digit())
+                && let Some((cpu, ppid)) = proc_cpu(pid)
+                && ppid == pm
+            {
+                pg += cpu;
+            }
+        }
+    }
+    (own, pg)
+}
+
+async fn postmaster_of(db: &vaora_server::Database) -> Res<Option<u32>> {
+    let vaora_server::Database::Postgres(url) = db else {
+        return Ok(None);
+    };
+    let store = vaora_server::PgStore::connect(url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(store.pool())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(proc_cpu(&pid.to_string()).map(|c| c.1))
+}
+
 async fn ingest(backend: Backend, n: usize) -> Res<()> {
     let server = ServerFixture::start_with(backend, limits()).await?;
     let url = server.url();
@@ -165,6 +218,8 @@ async fn ingest(backend: Backend, n: usize) -> Res<()> {
     let bodies: Vec<Vec<u8>> = records.chunks(1000).map(wire::encode_upload).collect();
     let sign = |m: &[u8]| identity.sign_bytes(m);
     let device = reg.device_id.to_hex();
+    let postmaster = postmaster_of(&server.database).await?;
+    let cpu_before = cpu_seconds(postmaster);
     let start = Instant::now();
     for body in bodies {
         let (status, _) = raw_device_request(
@@ -183,6 +238,8 @@ async fn ingest(backend: Backend, n: usize) -> Res<()> {
         }
     }
     let took = start.elapsed();
+    let cpu_after = cpu_seconds(postmaster);
+    let (own_cpu, pg_cpu) = (cpu_after.0 - cpu_before.0, cpu_after.1 - cpu_before.1);
     let stored = server.record_count().await?;
     let rate = n as f64 / took.as_secs_f64();
     let vrate = n as f64 / verify.as_secs_f64();
@@ -191,64 +248,152 @@ async fn ingest(backend: Backend, n: usize) -> Res<()> {
         took.as_secs_f64(),
         rate / vrate
     );
+    println!(
+        "ingest {backend:?}: CPU used {own_cpu:.2} s by the server process (HTTP, CBOR, verification, SQLite) + {pg_cpu:.2} s by PostgreSQL = {:.0} records per CPU-second (per core, independent of machine load; goal >= 20000)",
+        n as f64 / (own_cpu + pg_cpu).max(0.01)
+    );
     Ok(())
+}
+
+/// Loads `n` check-ins of strangers at 5,000 venues over 21 days, server side, in one
+/// transaction; returns 12 of the venue ids used.
+async fn bulk_checkins(db: &vaora_server::Database, n: usize, base_ms: i64) -> Res<Vec<Id128>> {
+    let span_min: i64 = 21 * 24 * 60;
+    let venue_ids: Vec<Vec<u8>> = match db {
+        vaora_server::Database::Sqlite(path) => {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || -> Res<Vec<Vec<u8>>> {
+                let mut conn = rusqlite::Connection::open(&path).map_err(|e| e.to_string())?;
+                let tx = conn.transaction().map_err(|e| e.to_string())?;
+                tx.execute_batch(
+                    "CREATE TEMP TABLE bench_venues (n INTEGER PRIMARY KEY, id BLOB NOT NULL);
+                     WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < 4999)
+                     INSERT INTO bench_venues SELECT i, randomblob(16) FROM s;",
+                )
+                .map_err(|e| e.to_string())?;
+                tx.execute(
+                    "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?1),
+                     x AS MATERIALIZED (SELECT abs(random()) % 5000 AS v, ?2 + (abs(random()) % ?3) * 60000 AS f FROM s)
+                     INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
+                     SELECT randomblob(16), randomblob(16), randomblob(16), 'Trần Thị Bình',
+                            (SELECT id FROM bench_venues b WHERE b.n = x.v), 'Chợ', x.f, x.f + 3600000 FROM x",
+                    rusqlite::params![n as i64, base_ms, span_min],
+                )
+                .map_err(|e| e.to_string())?;
+                let ids = {
+                    let mut st = tx
+                        .prepare("SELECT id FROM bench_venues ORDER BY n LIMIT 12")
+                        .map_err(|e| e.to_string())?;
+                    st.query_map([], |r| r.get::<_, Vec<u8>>(0))
+                        .map_err(|e| e.to_string())?
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| e.to_string())?
+                };
+                let odd: i64 = tx
+                    .query_row(
+                        "SELECT count(*) FROM checkins WHERE until_ms - from_ms <> 3600000",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| e.to_string())?;
+                if odd != 0 {
+                    return Err(format!("bulk load made {odd} stays of the wrong length"));
+                }
+                tx.commit().map_err(|e| e.to_string())?;
+                conn.execute_batch("ANALYZE").map_err(|e| e.to_string())?;
+                Ok(ids)
+            })
+            .await
+            .map_err(|e| e.to_string())??
+        }
+        vaora_server::Database::Postgres(url) => {
+            let store = vaora_server::PgStore::connect(url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let pool = store.pool();
+            sqlx::query(
+                "INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
+                 SELECT decode(md5('c' || g), 'hex'), decode(md5('d' || g), 'hex'), decode(md5('p' || g), 'hex'),
+                        'Trần Thị Bình', decode(md5('v' || x.v), 'hex'), 'Chợ', x.f, x.f + 3600000
+                 FROM generate_series(1, $1::bigint) g,
+                      LATERAL (SELECT floor(random() * 5000)::int + 0 * g AS v,
+                                      $2::bigint + floor(random() * $3::bigint)::bigint * 60000 + 0 * g AS f) x",
+            )
+            .bind(n as i64)
+            .bind(base_ms)
+            .bind(span_min)
+            .execute(pool)
+            .await
+            .map_err(|e| e.to_string())?;
+            let odd: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM checkins WHERE until_ms - from_ms <> 3600000",
+            )
+            .fetch_one(pool)
+            .await
+            .map_err(|e| e.to_string())?;
+            let distinct: i64 = sqlx::query_scalar("SELECT count(DISTINCT venue_id) FROM checkins")
+                .fetch_one(pool)
+                .await
+                .map_err(|e| e.to_string())?;
+            if odd != 0 || distinct < 4_000.min(n as i64 / 10) {
+                return Err(format!(
+                    "bulk load went wrong: {odd} stays of the wrong length, {distinct} venues"
+                ));
+            }
+            sqlx::query("ANALYZE checkins")
+                .execute(pool)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::query_scalar("SELECT decode(md5('v' || k), 'hex') FROM generate_series(0, 11) k")
+                .fetch_all(pool)
+                .await
+                .map_err(|e| e.to_string())?
+        }
+    };
+    venue_ids
+        .iter()
+        .map(|b| Id128::from_slice(b).map_err(|e| e.to_string()))
+        .collect()
 }
 
 async fn tracing(backend: Backend, n: usize) -> Res<()> {
     let server = ServerFixture::start_with(backend, limits()).await?;
     let t0 = base_time();
-    let mut rng = Rng::new(99);
-    let venues: Vec<Id128> = (0..5_000)
-        .map(|_| Id128::random())
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
-    let case_device = Id128::random().map_err(|e| e.to_string())?;
+    let base_ms = (t0 - Span::days(21)).timestamp_millis();
     let span_min = 21 * 24 * 60;
+    let store_kind = server.database.clone();
     let start = Instant::now();
-    let mk = |device: Id128, venue: Id128, from: i64| -> Res<NewRecord> {
+    let venues = bulk_checkins(&store_kind, n, base_ms).await?;
+    // The case: one device with 12 one-hour stays at 12 of those venues, through the
+    // store's own insert path.
+    let mut rng = Rng::new(99);
+    let case_device = Id128::random().map_err(|e| e.to_string())?;
+    let mut case_rows = Vec::new();
+    for venue in &venues {
+        let from = base_ms + (rng.below(span_min) as i64) * 60_000;
         let id = Id128::random().map_err(|e| e.to_string())?;
-        Ok(NewRecord {
+        case_rows.push(NewRecord {
             id,
-            device_id: device,
+            device_id: case_device,
             kind: 1,
             body: id.as_bytes().to_vec(),
             signature: [0u8; 64],
             received_ms: from,
             derived: Derived::CheckIn(CheckInRow {
                 id,
-                device_id: device,
-                person_id: device,
-                person_name: "Trần Thị Bình".into(),
-                venue_id: Some(venue),
+                device_id: case_device,
+                person_id: case_device,
+                person_name: "Phạm Văn Dũng".into(),
+                venue_id: Some(*venue),
                 venue_name: "Chợ".into(),
                 from_ms: from,
                 until_ms: from + 60 * 60 * 1000,
             }),
-        })
-    };
-    let base_ms = (t0 - Span::days(21)).timestamp_millis();
-    let store_kind = server.database.clone();
-    let mut batch = Vec::with_capacity(10_000);
-    let mut inserted = 0usize;
-    let mut case_rows = Vec::new();
-    for i in 0..n {
-        let from = base_ms + (rng.below(span_min) as i64) * 60_000;
-        let venue = venues[rng.below(venues.len() as u64) as usize];
-        let device = if i % 100_000 == 0 {
-            case_device
-        } else {
-            Id128::random().map_err(|e| e.to_string())?
-        };
-        let rec = mk(device, venue, from)?;
-        if device == case_device {
-            case_rows.push(from);
-        }
-        batch.push(rec);
-        if batch.len() == 10_000 || i + 1 == n {
-            inserted += batch.len();
-            insert(&store_kind, std::mem::take(&mut batch)).await?;
-        }
+        });
     }
+    let stays = case_rows.len();
+    let store = AnyStore::open(&store_kind).await?;
+    store.insert(case_rows).await?;
     let load = start.elapsed();
     let case = CaseRow {
         id: Id128::random().map_err(|e| e.to_string())?,
@@ -260,61 +405,59 @@ async fn tracing(backend: Backend, n: usize) -> Res<()> {
     };
     let mut times = Vec::new();
     let mut contacts = 0;
-    for _ in 0..5 {
+    for _ in 0..7 {
         let s = Instant::now();
-        contacts = trace(&store_kind, &case).await?;
+        contacts = store.trace(&case).await?;
         times.push(s.elapsed());
     }
     let (med, p95) = median(times);
     println!(
-        "tracing {backend:?}: {inserted} stored check-ins at 5000 venues over 21 days (loaded in {:.1} s); one case with {} stays: {contacts} contacts, median {:.2} ms, p95 {:.2} ms",
+        "tracing {backend:?}: {} stored check-ins at 5000 venues over 21 days (bulk-loaded in {:.1} s); one case with {stays} stays: {contacts} contacts, median {:.2} ms, p95 {:.2} ms (7 runs)",
+        n + stays,
         load.as_secs_f64(),
-        case_rows.len(),
         med.as_secs_f64() * 1e3,
         p95.as_secs_f64() * 1e3
     );
     Ok(())
 }
 
-async fn insert(db: &vaora_server::Database, rows: Vec<NewRecord>) -> Res<()> {
-    match db {
-        vaora_server::Database::Sqlite(p) => {
-            vaora_server::SqliteStore::open(p)
-                .map_err(|e| e.to_string())?
-                .insert_records(rows)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        vaora_server::Database::Postgres(u) => {
-            vaora_server::PgStore::connect(u)
-                .await
-                .map_err(|e| e.to_string())?
-                .insert_records(rows)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-    }
-    Ok(())
+/// The server's store, opened once (connecting is not what the tracing figure measures).
+enum AnyStore {
+    Sqlite(vaora_server::SqliteStore),
+    Postgres(vaora_server::PgStore),
 }
 
-async fn trace(db: &vaora_server::Database, case: &CaseRow) -> Res<usize> {
-    Ok(match db {
-        vaora_server::Database::Sqlite(p) => {
-            vaora_server::SqliteStore::open(p)
-                .map_err(|e| e.to_string())?
-                .trace(case)
-                .await
-        }
-        vaora_server::Database::Postgres(u) => {
-            vaora_server::PgStore::connect(u)
-                .await
-                .map_err(|e| e.to_string())?
-                .trace(case)
-                .await
-        }
+impl AnyStore {
+    async fn open(db: &vaora_server::Database) -> Res<Self> {
+        Ok(match db {
+            vaora_server::Database::Sqlite(p) => {
+                Self::Sqlite(vaora_server::SqliteStore::open(p).map_err(|e| e.to_string())?)
+            }
+            vaora_server::Database::Postgres(u) => Self::Postgres(
+                vaora_server::PgStore::connect(u)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ),
+        })
     }
-    .map_err(|e| e.to_string())?
-    .len())
+
+    async fn insert(&self, rows: Vec<NewRecord>) -> Res<()> {
+        match self {
+            Self::Sqlite(s) => s.insert_records(rows).await,
+            Self::Postgres(s) => s.insert_records(rows).await,
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    async fn trace(&self, case: &CaseRow) -> Res<usize> {
+        Ok(match self {
+            Self::Sqlite(s) => s.trace(case).await,
+            Self::Postgres(s) => s.trace(case).await,
+        }
+        .map_err(|e| e.to_string())?
+        .len())
+    }
 }
 
 fn matching() -> Res<()> {
@@ -369,17 +512,48 @@ fn matching() -> Res<()> {
     Ok(())
 }
 
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 async fn run() -> Res<()> {
+    let quick = std::env::args().any(|a| a == "--quick");
     let n: usize = std::env::var("VAORA_BENCH_CHECKINS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    matching()?;
-    upload_10k().await?;
-    ingest(Backend::Sqlite, 20_000).await?;
-    ingest(Backend::Postgres, 20_000).await?;
-    tracing(Backend::Sqlite, n).await?;
-    tracing(Backend::Postgres, n).await?;
+        .unwrap_or(if quick { 200_000 } else { 1_000_000 });
+    let ingest_n = if quick { 10_000 } else { 30_000 };
+    println!(
+        "bench-sync{} at {} UTC, load average {}",
+        if quick { " --quick" } else { "" },
+        chrono::Utc::now().format("%Y-%m-%d %H:%M"),
+        load_average()
+    );
+    // `--only matching|upload|ingest|tracing` runs one part (for profiling).
+    let args: Vec<String> = std::env::args().collect();
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if part("matching") {
+        matching()?;
+    }
+    if part("upload") {
+        upload_10k().await?;
+    }
+    if part("ingest") {
+        ingest(Backend::Sqlite, ingest_n).await?;
+        ingest(Backend::Postgres, ingest_n).await?;
+    }
+    if part("tracing") {
+        tracing(Backend::Sqlite, n).await?;
+        tracing(Backend::Postgres, n).await?;
+    }
+    println!("load average at the end {}", load_average());
     Ok(())
 }
 

@@ -1,0 +1,152 @@
+//! `vaora authority venue` against a real `vaora serve`: the last two lines are the venue
+//! id and the signed code, the code verifies with the authority key, the poster file is
+//! written (PNG or SVG by its name), and a refused request is one line on stderr.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use vaora_core::venue::{SignerPolicy, TrustStore, VenueCategory, VenueCode, Verification};
+
+fn vaora(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vaora"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A `vaora serve` child, killed on drop.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(db: &str, auth: &str) -> (Served, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vaora"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            db,
+            "--authority",
+            auth,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let served = Served(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (served, url)
+}
+
+#[test]
+fn registers_a_venue_and_prints_id_and_code_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let auth = dir.path().join("auth");
+    let auth_s = auth.to_str().unwrap();
+    assert!(
+        vaora(&["authority", "init", "--out", auth_s])
+            .status
+            .success()
+    );
+    let db = format!("sqlite:{}", dir.path().join("server.db").display());
+    let (_server, url) = serve(&db, auth_s);
+    let png = dir.path().join("poster.png");
+    let out = vaora(&[
+        "authority",
+        "venue",
+        "--server",
+        &url,
+        "--authority",
+        auth_s,
+        "--name",
+        "Nhà thuốc Long Châu 12",
+        "--address",
+        "12 Hai Bà Trưng",
+        "--category",
+        "pharmacy",
+        "--stay-minutes",
+        "20",
+        "--poster-out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let (id, code) = (lines[lines.len() - 2], lines[lines.len() - 1]);
+    let info = VenueCode::parse(code).unwrap().info;
+    assert_eq!(info.venue_id.to_hex(), id);
+    assert_eq!(info.name, "Nhà thuốc Long Châu 12");
+    assert_eq!(info.category, VenueCategory::Pharmacy);
+    assert_eq!(info.default_stay_min, 20);
+    let authority = vaora_core::venue::Authority::load_dir(&auth).unwrap();
+    let mut trust = TrustStore::new();
+    trust
+        .apply_keyset(
+            &authority.self_signed_keyset(chrono::Utc::now().timestamp()),
+            SignerPolicy::PinSelfSigned,
+        )
+        .unwrap();
+    assert_eq!(
+        trust.verify_text(code, chrono::Utc::now()).result,
+        Verification::Valid
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+
+    let svg = dir.path().join("poster.svg");
+    let out = vaora(&[
+        "authority",
+        "venue",
+        "--server",
+        &url,
+        "--authority",
+        auth_s,
+        "--name",
+        "Trạm xe buýt Bến Thành",
+        "--poster-out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+
+    // Refused by the server (unknown category): one line on stderr, non-zero exit.
+    let out = vaora(&[
+        "authority",
+        "venue",
+        "--server",
+        &url,
+        "--authority",
+        auth_s,
+        "--name",
+        "Ki-ốt",
+        "--category",
+        "spaceport",
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("spaceport"), "{stderr}");
+}
