@@ -177,8 +177,14 @@ pub fn files_with_suffix(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
 }
 
 /// The environment the foreign test programs read.
-pub fn test_env(root: &Path, built: &Built, scratch: &Path) -> Vec<(String, String)> {
+pub fn test_env(
+    root: &Path,
+    built: &Built,
+    scratch: &Path,
+    server_url: &str,
+) -> Vec<(String, String)> {
     vec![
+        ("VAORA_SERVER_URL".to_owned(), server_url.to_owned()),
         (
             "VAORA_TEST_DIR".to_owned(),
             scratch.to_string_lossy().into_owned(),

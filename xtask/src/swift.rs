@@ -13,6 +13,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 use crate::ffi_build::{self, apt_install, have, run};
+use crate::server::TestServer;
 
 const MARKER: &str = ".vaora-swift-ready";
 
@@ -34,6 +35,8 @@ pub fn run_swift_test(args: &[String]) -> Result<()> {
         std::fs::remove_dir_all(&scratch)?;
     }
     std::fs::create_dir_all(&scratch)?;
+    // On the host: the chroot shares the host's loopback, so the tests reach it by URL.
+    let server = TestServer::start(&built.vaora_bin, &scratch.join("server"))?;
 
     let mut mounts = Mounts::new(&sysroot);
     mounts.proc()?;
@@ -75,12 +78,13 @@ pub fn run_swift_test(args: &[String]) -> Result<()> {
             "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         )
         .env("HOME", "/root")
-        .envs(ffi_build::test_env(&root, &built, &scratch));
+        .envs(ffi_build::test_env(&root, &built, &scratch, &server.url));
     if args.iter().any(|a| a == "--bench") {
         cmd.env("VAORA_BENCH", "1");
     }
     let result = run(&mut cmd).context("Swift tests failed");
     mounts.undo();
+    drop(server);
     result
 }
 
