@@ -44,6 +44,13 @@ pub fn run_swift_test(args: &[String]) -> Result<()> {
     if !target.starts_with(&root) {
         mounts.bind(&target)?;
     }
+    // reqwest's TLS verifier (rustls-platform-verifier) refuses to build a client when the
+    // system has no CA certificates, even for plain-HTTP loopback sync: roots made before
+    // `ca-certificates` was added to the install list borrow the host's.
+    let host_certs = Path::new("/etc/ssl/certs");
+    if !sysroot.join("etc/ssl/certs/ca-certificates.crt").exists() && host_certs.is_dir() {
+        mounts.bind(host_certs)?;
+    }
 
     let modulemap = gen_dir.join("VaoraFFIC.modulemap");
     let lib_dir = built.lib_dir.canonicalize()?;
@@ -134,7 +141,7 @@ fn ensure_root() -> Result<PathBuf> {
         .args([
             "/bin/sh",
             "-c",
-            "apt-get update && apt-get install -y --no-install-recommends swiftlang libc6-dev",
+            "apt-get update && apt-get install -y --no-install-recommends swiftlang libc6-dev ca-certificates",
         ])
         .env("DEBIAN_FRONTEND", "noninteractive")
         .env(

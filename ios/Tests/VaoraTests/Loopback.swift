@@ -92,26 +92,26 @@ final class LoopbackStub: @unchecked Sendable {
     var url: String { "http://127.0.0.1:\(port)" }
 
     init(_ handle: @escaping @Sendable (Int32, LoopbackStub) -> Void) throws {
-        fd = socket(AF_INET, streamSocket, 0)
+        let sock = socket(AF_INET, streamSocket, 0)
         var addr = loopbackAddress(port: 0)
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                bind(sock, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0, listen(fd, 16) == 0 else {
-            _ = sysClose(fd)
+        guard bound == 0, listen(sock, 16) == 0 else {
+            _ = sysClose(sock)
             throw AssertionFailed(description: "cannot listen on loopback (errno \(errno))")
         }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(sock, $0, &len) }
         }
+        fd = sock
         port = UInt16(bigEndian: addr.sin_port)
-        let listener = fd
         Thread.detachNewThread { [self] in
             while true {
-                let conn = accept(listener, nil, nil)
+                let conn = accept(sock, nil, nil)
                 if conn < 0 { break }
                 Thread.detachNewThread {
                     handle(conn, self)

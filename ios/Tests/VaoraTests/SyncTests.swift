@@ -168,4 +168,31 @@ func syncTests() {
         try checkEq([String](), seen.all, "requests that reached the server")
         try checkEq(pending, try v.outboxCounts().pending, "pending kept")
     }
+
+    t.testAsync("cancelling the Task (async layer) stops the sync; a later sync uploads once") {
+        let server = try env("VAORA_SERVER_URL")
+        let path = try diaryWithStays("sync-cancel-task").path() // released here: one connection
+        let diary = try await VaoraDiary.open(path: path, keyStore: XorKeyStore(pad: 0x44))
+        _ = try await diary.registerDevice(server: server)
+        let pending = try diary.raw.outboxCounts().pending
+        let arrived = DispatchSemaphore(value: 0)
+        let hole = try LoopbackStub.blackhole { _ in arrived.signal() }
+        let url = hole.url
+        let task = Task { try await diary.sync(server: url) }
+        // Wait (off the cooperative pool) until the upload is held by the blackhole.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { arrived.wait(); done.resume() }
+        }
+        task.cancel()
+        let outcome = await task.result
+        hole.close()
+        guard case let .failure(error) = outcome, let vaoraError = error as? VaoraError else {
+            throw AssertionFailed(description: "expected a VaoraError, got \(outcome)")
+        }
+        try checkEq(ErrorCode.cancelled, vaoraError.code, "code")
+        try checkEq(pending, try diary.raw.outboxCounts().pending, "pending kept")
+        let done = try await diary.sync()
+        try checkEq(pending, done.uploaded, "uploaded after the cancelled task")
+        try checkEq(0, done.duplicates, "duplicates after the cancelled task")
+    }
 }
