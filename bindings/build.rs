@@ -42,6 +42,14 @@ mod tomcrypt {
             build.file(dir.join(source));
         }
         build.compile("tomcrypt");
+        // `rustc-link-lib` reaches the cdylib/staticlib only: this crate has no rlib to
+        // carry the archive to its test and example binaries, so name it for them too
+        // (link args come after the rlibs, so SQLCipher's references resolve).
+        if let Some(out) = std::env::var_os("OUT_DIR") {
+            let archive = PathBuf::from(out).join("libtomcrypt.a");
+            println!("cargo:rustc-link-arg-tests={}", archive.display());
+            println!("cargo:rustc-link-arg-examples={}", archive.display());
+        }
         stub_libcrypto();
     }
 
