@@ -62,7 +62,8 @@ func syncTests() {
         let v = try Vaora.open(path: try freshDir(name) + "/diary.db", keyStore: XorKeyStore(pad: 0x44), options: DiaryOptions())
         let member = try v.addMember(member: NewMember(displayName: "Trần Văn Bình", relation: "son", birthYear: 2012))
         _ = try v.checkInManual(request: ManualCheckIn(people: [try v.owner().id, member.id], venueName: "Nhà sách Phương Nam",
-                                                       venueAddress: "Quận 3", categoryCode: 5))
+                                                       venueAddress: "Quận 3", categoryCode: 5,
+                                                       at: Date().addingTimeInterval(-3600)))
         _ = try v.checkOut(checkinId: nil, at: nil)
         return v
     }

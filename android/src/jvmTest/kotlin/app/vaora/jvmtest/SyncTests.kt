@@ -42,7 +42,9 @@ object SyncTests {
     private fun diaryWithStays(name: String): Vaora {
         val v = Vaora.open(File(freshDir(name), "diary.db").path, XorKeyStore(0x44), DiaryOptions())
         val member = v.addMember(NewMember("Trần Văn Bình", "son", 2012u.toUShort()))
-        v.checkInManual(ManualCheckIn(listOf(v.owner().id, member.id), "Nhà sách Phương Nam", "Quận 3", 5u.toUByte()))
+        // An hour ago: a check-out "now" in the same millisecond as the check-in is refused.
+        val at = java.time.Instant.now().minusSeconds(3600)
+        v.checkInManual(ManualCheckIn(listOf(v.owner().id, member.id), "Nhà sách Phương Nam", "Quận 3", 5u.toUByte(), at))
         v.checkOut(null, null)
         return v
     }
