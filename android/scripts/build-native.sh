@@ -5,6 +5,13 @@
 # stripped) into android/src/main/jniLibs/<abi>/, and generates the Kotlin bindings from an
 # unstripped host build (the stripped phone libraries carry no uniffi metadata) into
 # android/build/generated/uniffi/ (not committed).
+#
+# SQLCipher's crypto: VAORA_ANDROID_CRYPTO=libtomcrypt (default; LibTomCrypt from the
+# sqlcipher-src crate, a few tens of KB) or vendored-openssl (static OpenSSL 3, ~3.7 MB more
+# per ABI). Both write the same SQLCipher 4 files (bindings/tests/sqlcipher_provider.rs).
+# LibTomCrypt needs the SQLCipher amalgamation compiled with -DSQLCIPHER_CRYPTO_LIBTOMCRYPT
+# and the LibTomCrypt headers, passed per target in CFLAGS_<target> (libsqlite3-sys has no
+# switch for it); bindings/build.rs refuses to build the feature without them.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 root=$(cd "$here/.." && pwd)
@@ -14,11 +21,29 @@ for target in aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
     rustup target add "$target" >/dev/null
 done
 
+crypto=${VAORA_ANDROID_CRYPTO:-libtomcrypt}
+case $crypto in
+libtomcrypt)
+    features="--no-default-features --features libtomcrypt"
+    tomcrypt_inc=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/sqlcipher-src-420.0.0*/sqlcipher/libtomcrypt/headers 2>/dev/null | head -n1)
+    if [ -z "$tomcrypt_inc" ]; then
+        cargo fetch >/dev/null
+        tomcrypt_inc=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/sqlcipher-src-420.0.0*/sqlcipher/libtomcrypt/headers | head -n1)
+    fi
+    for target in aarch64_linux_android armv7_linux_androideabi x86_64_linux_android; do
+        export "CFLAGS_$target=-DSQLCIPHER_CRYPTO_LIBTOMCRYPT -I$tomcrypt_inc"
+    done
+    ;;
+vendored-openssl) features="" ;;
+*) echo "VAORA_ANDROID_CRYPTO must be libtomcrypt or vendored-openssl, not $crypto" >&2; exit 2 ;;
+esac
+
+# shellcheck disable=SC2086 # $features is a list of words
 cargo ndk \
     -t arm64-v8a -t armeabi-v7a -t x86_64 \
     --platform 24 \
     -o "$here/src/main/jniLibs" \
-    build --profile mobile -p vaora-ffi
+    build --profile mobile -p vaora-ffi $features
 
 cargo build -p vaora-ffi -p uniffi-bindgen
 target_dir=$(cargo metadata --no-deps --format-version 1 | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')

@@ -41,6 +41,9 @@ pub enum ErrorCode {
     Network = 401,
     /// The server refused the request; retrying will not help without a change.
     ServerRefused = 402,
+    /// The server could not be reached at all (no network, server down), after the
+    /// retries; nothing was lost: the outbox is untouched. Retry later.
+    Offline = 403,
     /// The operation was cancelled by the caller.
     Cancelled = 501,
     /// A bug: a contained panic or an impossible state. Logged; please report.

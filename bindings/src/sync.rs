@@ -16,7 +16,11 @@ impl From<SyncError> for VaoraError {
     fn from(err: SyncError) -> Self {
         let reason = err.to_string();
         match err {
-            SyncError::Offline { .. } | SyncError::Client(_) => VaoraError::Network {
+            SyncError::Offline { .. } => VaoraError::Network {
+                code: ErrorCode::Offline,
+                reason,
+            },
+            SyncError::Client(_) => VaoraError::Network {
                 code: ErrorCode::Network,
                 reason,
             },
@@ -104,6 +108,14 @@ pub struct ExposureAlert {
     pub level: u8,
 }
 
+/// The outbox: signed records waiting for sync, sent, and refused for good by the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct OutboxCounts {
+    pub pending: u64,
+    pub synced: u64,
+    pub rejected: u64,
+}
+
 /// What one sync did.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct SyncSummary {
@@ -112,6 +124,21 @@ pub struct SyncSummary {
     pub rejected: u32,
     pub windows_received: u64,
     pub new_alerts: Vec<ExposureAlert>,
+}
+
+#[uniffi::export]
+impl Vaora {
+    /// How many records wait for sync, were sent, or were refused (for a "3 waiting" badge).
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, VaoraError> {
+        self.with_diary("outbox_counts", |d| {
+            let c = d.outbox_counts()?;
+            Ok(OutboxCounts {
+                pending: c.pending,
+                synced: c.synced,
+                rejected: c.rejected,
+            })
+        })
+    }
 }
 
 #[uniffi::export(async_runtime = "tokio")]

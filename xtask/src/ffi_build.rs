@@ -104,7 +104,9 @@ pub struct Built {
     pub out_dir: PathBuf,
 }
 
-/// Builds the FFI library (debug, unstripped, with test hooks), the bindgen and the CLI.
+/// Builds the FFI library (unstripped, with test hooks) and the bindgen in the debug or
+/// release profile, and the CLI always in debug: it only serves the sync tests on loopback,
+/// and a release build of the server stack would double a `--bench --release` run's build.
 pub fn build_host(root: &Path, release: bool) -> Result<Built> {
     let target = target_dir(root)?;
     let mut cmd = Command::new(cargo());
@@ -114,8 +116,6 @@ pub fn build_host(root: &Path, release: bool) -> Result<Built> {
         "vaora-ffi",
         "-p",
         "uniffi-bindgen",
-        "-p",
-        "vaora-cli",
         "--features",
         "vaora-ffi/test-hooks",
     ]);
@@ -123,6 +123,9 @@ pub fn build_host(root: &Path, release: bool) -> Result<Built> {
         cmd.arg("--release");
     }
     run(&mut cmd)?;
+    run(Command::new(cargo())
+        .current_dir(root)
+        .args(["build", "-p", "vaora-cli"]))?;
     let profile_dir = target.join(if release { "release" } else { "debug" });
     let lib = profile_dir.join("libvaora_ffi.so");
     if !lib.exists() {
@@ -131,7 +134,7 @@ pub fn build_host(root: &Path, release: bool) -> Result<Built> {
     Ok(Built {
         lib_dir: profile_dir.clone(),
         lib,
-        vaora_bin: profile_dir.join("vaora"),
+        vaora_bin: target.join("debug").join("vaora"),
         out_dir: target.join("uniffi"),
     })
 }
@@ -177,8 +180,14 @@ pub fn files_with_suffix(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
 }
 
 /// The environment the foreign test programs read.
-pub fn test_env(root: &Path, built: &Built, scratch: &Path) -> Vec<(String, String)> {
+pub fn test_env(
+    root: &Path,
+    built: &Built,
+    scratch: &Path,
+    server_url: &str,
+) -> Vec<(String, String)> {
     vec![
+        ("VAORA_SERVER_URL".to_owned(), server_url.to_owned()),
         (
             "VAORA_TEST_DIR".to_owned(),
             scratch.to_string_lossy().into_owned(),

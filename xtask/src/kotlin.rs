@@ -11,6 +11,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 use crate::ffi_build::{self, apt_install, have, run};
+use crate::server::TestServer;
 
 const KOTLIN_VERSION: &str = "2.4.20";
 const JNA_JAR: &str = "/usr/share/java/jna.jar";
@@ -62,15 +63,18 @@ pub fn run_kotlin_test(args: &[String]) -> Result<()> {
         std::fs::remove_dir_all(&scratch)?;
     }
     std::fs::create_dir_all(&scratch)?;
+    let server = TestServer::start(&built.vaora_bin, &scratch.join("server"))?;
     let runtime = join_paths(&[&jar, &tools.jna, &tools.coroutines, &tools.stdlib]);
     let mut java = Command::new("java");
     java.arg(format!("-Djna.library.path={}", built.lib_dir.display()))
         .args(["-cp", &runtime, "app.vaora.jvmtest.MainKt"])
-        .envs(ffi_build::test_env(&root, &built, &scratch));
+        .envs(ffi_build::test_env(&root, &built, &scratch, &server.url));
     if args.iter().any(|a| a == "--bench") {
         java.env("VAORA_BENCH", "1");
     }
-    run(&mut java).context("Kotlin tests failed")
+    let result = run(&mut java).context("Kotlin tests failed");
+    drop(server);
+    result
 }
 
 fn join_paths(paths: &[&Path]) -> String {

@@ -9,6 +9,7 @@
 mod cmd;
 mod ffi_build;
 mod kotlin;
+mod server;
 mod swift;
 
 use anyhow::{Result, bail};

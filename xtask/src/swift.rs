@@ -13,6 +13,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 use crate::ffi_build::{self, apt_install, have, run};
+use crate::server::TestServer;
 
 const MARKER: &str = ".vaora-swift-ready";
 
@@ -34,12 +35,21 @@ pub fn run_swift_test(args: &[String]) -> Result<()> {
         std::fs::remove_dir_all(&scratch)?;
     }
     std::fs::create_dir_all(&scratch)?;
+    // On the host: the chroot shares the host's loopback, so the tests reach it by URL.
+    let server = TestServer::start(&built.vaora_bin, &scratch.join("server"))?;
 
     let mut mounts = Mounts::new(&sysroot);
     mounts.proc()?;
     mounts.bind(&root)?;
     if !target.starts_with(&root) {
         mounts.bind(&target)?;
+    }
+    // reqwest's TLS verifier (rustls-platform-verifier) refuses to build a client when the
+    // system has no CA certificates, even for plain-HTTP loopback sync: roots made before
+    // `ca-certificates` was added to the install list borrow the host's.
+    let host_certs = Path::new("/etc/ssl/certs");
+    if !sysroot.join("etc/ssl/certs/ca-certificates.crt").exists() && host_certs.is_dir() {
+        mounts.bind(host_certs)?;
     }
 
     let modulemap = gen_dir.join("VaoraFFIC.modulemap");
@@ -75,12 +85,13 @@ pub fn run_swift_test(args: &[String]) -> Result<()> {
             "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         )
         .env("HOME", "/root")
-        .envs(ffi_build::test_env(&root, &built, &scratch));
+        .envs(ffi_build::test_env(&root, &built, &scratch, &server.url));
     if args.iter().any(|a| a == "--bench") {
         cmd.env("VAORA_BENCH", "1");
     }
     let result = run(&mut cmd).context("Swift tests failed");
     mounts.undo();
+    drop(server);
     result
 }
 
@@ -130,7 +141,7 @@ fn ensure_root() -> Result<PathBuf> {
         .args([
             "/bin/sh",
             "-c",
-            "apt-get update && apt-get install -y --no-install-recommends swiftlang libc6-dev",
+            "apt-get update && apt-get install -y --no-install-recommends swiftlang libc6-dev ca-certificates",
         ])
         .env("DEBIAN_FRONTEND", "noninteractive")
         .env(

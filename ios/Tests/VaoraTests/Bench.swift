@@ -14,18 +14,24 @@ func bench() throws {
     for _ in 0..<20 { _ = try frame.scan(settings) }
     var foreign: [UInt64] = []
     var native: [UInt64] = []
-    for _ in 0..<10 {
-        for _ in 0..<20 {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let report = try frame.scan(settings)
-            foreign.append((DispatchTime.now().uptimeNanoseconds - t0) / 1000)
-            try check(report.codes.count == 1, "bench frame did not decode")
-        }
-        native += try testHookNativeScanTimings(layout: frame.layout, settings: settings, plane0: frame.plane(0), iterations: 20).micros
+    var extra: [Int64] = []
+    let n = 200
+    // Pairs: one call through the boundary, then the same decode timed inside Rust, back
+    // to back (same machine load); the paired difference is the boundary's cost.
+    for _ in 0..<n {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let report = try frame.scan(settings)
+        let f = (DispatchTime.now().uptimeNanoseconds - t0) / 1000
+        try check(report.codes.count == 1, "bench frame did not decode")
+        let r = try testHookNativeScanTimings(layout: frame.layout, settings: settings, plane0: frame.plane(0), iterations: 1).micros[0]
+        foreign.append(f)
+        native.append(r)
+        extra.append(Int64(f) - Int64(r))
     }
     func median(_ xs: [UInt64]) -> UInt64 { xs.sorted()[xs.count / 2] }
     func p95(_ xs: [UInt64]) -> UInt64 { xs.sorted()[xs.count * 95 / 100] }
-    print("bench swift scanFrame 1280x720 luma: median \(median(foreign)) us, p95 \(p95(foreign)) us")
-    print("bench rust  scan_frame 1280x720 luma: median \(median(native)) us, p95 \(p95(native)) us")
+    print("bench swift scanFrame 1280x720 luma: median \(median(foreign)) us, p95 \(p95(foreign)) us (n=\(n))")
+    print("bench rust  scan_frame 1280x720 luma: median \(median(native)) us, p95 \(p95(native)) us (n=\(n))")
     print(String(format: "bench swift/rust median ratio: %.3f", Double(median(foreign)) / Double(median(native))))
+    print("bench swift boundary cost (paired foreign - rust): median \(extra.sorted()[extra.count / 2]) us")
 }

@@ -17,7 +17,8 @@ func diaryTests() {
         try checkEq("Bà Nguyễn Thị Hoa", grandma.displayName, "member name round trip")
         try checkEq(2, try v.listPeople().count, "people")
         let done = try v.checkInManual(request: ManualCheckIn(people: [owner.id, grandma.id], venueName: "Chợ Bến Thành",
-                                                              venueAddress: "Lê Lợi, Quận 1", categoryCode: 3))
+                                                              venueAddress: "Lê Lợi, Quận 1", categoryCode: 3,
+                                                              at: Date().addingTimeInterval(-3600)))
         try checkEq(Set([owner.id, grandma.id]), Set(done.map { $0.personId }), "people checked in")
         try check(done.allSatisfy { $0.kind == .manualEntry && $0.checkedOutAt == nil }, "open manual check-ins")
         let closed = try v.checkOut(checkinId: nil, at: nil)

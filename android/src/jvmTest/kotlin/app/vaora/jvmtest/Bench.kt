@@ -20,20 +20,25 @@ object Bench {
         repeat(20) { frame.scan(settings) } // warm-up (JIT, caches)
         val foreign = ArrayList<Long>(n)
         val native = ArrayList<Long>(n)
-        // Interleave rounds so both see the same machine load.
-        repeat(n / 20) {
-            repeat(20) {
-                val t0 = System.nanoTime()
-                val report = frame.scan(settings)
-                foreign += (System.nanoTime() - t0) / 1000
-                check(report.codes.size == 1) { "bench frame did not decode" }
-            }
-            native += testHookNativeScanTimings(frame.layout(), settings, frame.plane(0), 20u).micros.map { it.toLong() }
+        val extra = ArrayList<Long>(n)
+        // Pairs: one call through the boundary, then the same decode timed inside Rust,
+        // back to back, so both halves of a pair see the same machine load; the paired
+        // difference is the boundary's cost.
+        repeat(n) {
+            val t0 = System.nanoTime()
+            val report = frame.scan(settings)
+            val f = (System.nanoTime() - t0) / 1000
+            check(report.codes.size == 1) { "bench frame did not decode" }
+            val r = testHookNativeScanTimings(frame.layout(), settings, frame.plane(0), 1u).micros[0].toLong()
+            foreign += f
+            native += r
+            extra += f - r
         }
         val fm = median(foreign)
         val nm = median(native)
-        println("bench kotlin scanFrame 1280x720 luma: median ${fm} us, p95 ${p95(foreign)} us")
-        println("bench rust   scan_frame 1280x720 luma: median ${nm} us, p95 ${p95(native)} us")
+        println("bench kotlin scanFrame 1280x720 luma: median ${fm} us, p95 ${p95(foreign)} us (n=$n)")
+        println("bench rust   scan_frame 1280x720 luma: median ${nm} us, p95 ${p95(native)} us (n=$n)")
         println("bench kotlin/rust median ratio: ${"%.3f".format(fm.toDouble() / nm.toDouble())}")
+        println("bench kotlin boundary cost (paired foreign - rust): median ${median(extra)} us")
     }
 }

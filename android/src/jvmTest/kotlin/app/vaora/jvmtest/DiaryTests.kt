@@ -26,7 +26,7 @@ object DiaryTests {
                 val people = v.listPeople()
                 checkEq(2, people.size, "people")
                 val done = v.checkInManual(
-                    ManualCheckIn(listOf(owner.id, grandma.id), "Chợ Bến Thành", "Lê Lợi, Quận 1", 3u.toUByte()),
+                    ManualCheckIn(listOf(owner.id, grandma.id), "Chợ Bến Thành", "Lê Lợi, Quận 1", 3u.toUByte(), Instant.now().minusSeconds(3600)),
                 )
                 checkEq(2, done.size, "one check-in per person")
                 checkEq(setOf(owner.id, grandma.id), done.map { it.personId }.toSet(), "people checked in")

@@ -30,7 +30,7 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
             Result.success()
         } catch (e: VaoraException) {
             when (e.code) {
-                ErrorCode.NETWORK, ErrorCode.KEY_STORE_FAILED -> Result.retry()
+                ErrorCode.NETWORK, ErrorCode.OFFLINE, ErrorCode.KEY_STORE_FAILED -> Result.retry()
                 else -> Result.failure()
             }
         }

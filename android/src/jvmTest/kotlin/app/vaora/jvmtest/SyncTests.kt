@@ -1,0 +1,192 @@
+// Async sync (Kotlin `suspend`) against a real `vaora serve` on loopback, started by
+// `cargo xtask kotlin-test` (VAORA_SERVER_URL): registration, upload counts, an idempotent
+// second sync, the typed OFFLINE result with the outbox kept, and both ways to cancel
+// (the SyncCancel handle, and cancelling the coroutine) with nothing lost or duplicated.
+package app.vaora.jvmtest
+
+import app.vaora.code
+import app.vaora.ffi.DiaryOptions
+import app.vaora.ffi.ErrorCode
+import app.vaora.ffi.ManualCheckIn
+import app.vaora.ffi.NewMember
+import app.vaora.ffi.SyncCancel
+import app.vaora.ffi.SyncListener
+import app.vaora.ffi.SyncStep
+import app.vaora.ffi.Vaora
+import app.vaora.ffi.VaoraException
+import java.io.File
+import java.util.Collections
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicInteger
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.runBlocking
+
+/** Records every progress step the library reports. */
+class StepRecorder : SyncListener {
+    val steps: MutableList<SyncStep> = Collections.synchronizedList(mutableListOf())
+    override fun onProgress(step: SyncStep) {
+        steps += step
+    }
+    fun uploads() = steps.filterIsInstance<SyncStep.Uploading>()
+    fun retries() = steps.filterIsInstance<SyncStep.Retrying>()
+}
+
+object SyncTests {
+    private fun server() = env("VAORA_SERVER_URL")
+
+    /** A fresh diary with the owner and a member checked in together, then checked out. */
+    private fun diaryWithStays(name: String): Vaora {
+        val v = Vaora.open(File(freshDir(name), "diary.db").path, XorKeyStore(0x44), DiaryOptions())
+        val member = v.addMember(NewMember("Trần Văn Bình", "son", 2012u.toUShort()))
+        // An hour ago: a check-out "now" in the same millisecond as the check-in is refused.
+        val at = java.time.Instant.now().minusSeconds(3600)
+        v.checkInManual(ManualCheckIn(listOf(v.owner().id, member.id), "Nhà sách Phương Nam", "Quận 3", 5u.toUByte(), at))
+        v.checkOut(null, null)
+        return v
+    }
+
+    fun run() {
+        Harness.test("sync: register, upload every pending record; a second sync uploads nothing") {
+            diaryWithStays("sync-basic").use { v ->
+                val before = v.outboxCounts()
+                check(before.pending >= 2uL) { "two check-ins should wait in the outbox, got $before" }
+                checkEq(0uL, before.synced, "synced before the first sync")
+                val deviceId = runBlocking { v.registerDevice(server()) }
+                check(deviceId.matches(Regex("[0-9a-f]{32}"))) { "device id $deviceId" }
+
+                val steps = StepRecorder()
+                val first = runBlocking { v.sync(null, steps, null) }
+                checkEq(before.pending, first.uploaded, "uploaded on the first sync")
+                checkEq(0uL, first.duplicates, "duplicates on the first sync")
+                checkEq(0u, first.rejected, "rejected on the first sync")
+                checkEq(before.pending, steps.uploads().firstOrNull()?.pending, "pending in the first progress step")
+                check(steps.steps.any { it is SyncStep.Matching }) { "no Matching step in ${steps.steps}" }
+                val after = v.outboxCounts()
+                checkEq(0uL, after.pending, "pending after sync")
+                checkEq(before.pending, after.synced, "synced after sync")
+
+                val second = runBlocking { v.sync(null, null, null) }
+                checkEq(0uL, second.uploaded, "uploaded on the second sync")
+                checkEq(0uL, second.duplicates, "duplicates on the second sync")
+
+                // A new stay later on: exactly its records go up.
+                v.checkInManual(ManualCheckIn(emptyList(), "Cà phê Trung Nguyên"))
+                val fresh = v.outboxCounts().pending
+                check(fresh >= 1uL) { "the new check-in is pending" }
+                val third = runBlocking { v.sync(server(), null, null) }
+                checkEq(fresh, third.uploaded, "uploaded on the third sync")
+                checkEq(0uL, v.outboxCounts().pending, "pending after the third sync")
+            }
+        }
+
+        Harness.test("sync before registering: SERVER_REFUSED-kind error, outbox kept") {
+            diaryWithStays("sync-unregistered").use { v ->
+                val pending = v.outboxCounts().pending
+                val e = expectThrows<VaoraException.Network> { runBlocking { v.sync(server(), null, null) } }
+                checkEq(ErrorCode.SERVER_REFUSED, e.code, "code")
+                checkEq(pending, v.outboxCounts().pending, "pending kept")
+            }
+        }
+
+        Harness.test("sync offline (closed port): OFFLINE after retries, outbox kept, later sync completes") {
+            diaryWithStays("sync-offline").use { v ->
+                runBlocking { v.registerDevice(server()) }
+                val pending = v.outboxCounts().pending
+                val steps = StepRecorder()
+                val e = expectThrows<VaoraException.Network> {
+                    runBlocking { v.sync(LoopbackStub.closedPortUrl(), steps, null) }
+                }
+                checkEq(ErrorCode.OFFLINE, e.code, "code")
+                check(steps.retries().isNotEmpty()) { "no retries reported: ${steps.steps}" }
+                checkEq(pending, v.outboxCounts().pending, "pending kept while offline")
+                val back = runBlocking { v.sync(null, null, null) }
+                checkEq(pending, back.uploaded, "uploaded once back online")
+                checkEq(0uL, back.duplicates, "duplicates once back online")
+            }
+        }
+
+        Harness.test("SyncCancel before the start: CANCELLED, nothing sent") {
+            diaryWithStays("sync-cancel-early").use { v ->
+                runBlocking { v.registerDevice(server()) }
+                val pending = v.outboxCounts().pending
+                val requests = AtomicInteger()
+                LoopbackStub.blackhole { requests.incrementAndGet() }.use { hole ->
+                    val cancel = SyncCancel()
+                    cancel.cancel()
+                    check(cancel.isCancelled()) { "isCancelled after cancel" }
+                    val e = expectThrows<VaoraException.Cancelled> { runBlocking { v.sync(hole.url, null, cancel) } }
+                    checkEq(ErrorCode.CANCELLED, e.code, "code")
+                }
+                checkEq(0, requests.get(), "requests that reached the server")
+                checkEq(pending, v.outboxCounts().pending, "pending kept")
+            }
+        }
+
+        Harness.test("SyncCancel while the server holds the upload: CANCELLED, outbox kept, then uploaded once") {
+            diaryWithStays("sync-cancel-wait").use { v ->
+                runBlocking { v.registerDevice(server()) }
+                val pending = v.outboxCounts().pending
+                val cancel = SyncCancel()
+                val seen = mutableListOf<String>()
+                LoopbackStub.blackhole { req -> seen += req.firstLine; cancel.cancel() }.use { hole ->
+                    val e = expectThrows<VaoraException.Cancelled> { runBlocking { v.sync(hole.url, null, cancel) } }
+                    checkEq(ErrorCode.CANCELLED, e.code, "code")
+                }
+                checkEq(listOf("POST /v1/records HTTP/1.1"), seen, "requests the blackhole took")
+                checkEq(pending, v.outboxCounts().pending, "pending kept")
+                val done = runBlocking { v.sync(null, null, null) }
+                checkEq(pending, done.uploaded, "uploaded after the cancelled sync")
+                checkEq(0uL, done.duplicates, "duplicates after the cancelled sync")
+            }
+        }
+
+        Harness.test("SyncCancel after the server stored the upload but before the phone heard: retry reports duplicates, nothing twice") {
+            diaryWithStays("sync-cancel-lost-answer").use { v ->
+                runBlocking { v.registerDevice(server()) }
+                val pending = v.outboxCounts().pending
+                val cancel = SyncCancel()
+                val statuses = mutableListOf<String>()
+                LoopbackStub.swallowingRelay(server()) { _, answer -> statuses += answer.firstLine; cancel.cancel() }.use { relay ->
+                    val e = expectThrows<VaoraException.Cancelled> { runBlocking { v.sync(relay.url, null, cancel) } }
+                    checkEq(ErrorCode.CANCELLED, e.code, "code")
+                }
+                checkEq(1, statuses.size, "answers swallowed")
+                check(statuses[0].startsWith("HTTP/1.1 200")) { "the server did not accept the upload: ${statuses[0]}" }
+                checkEq(pending, v.outboxCounts().pending, "still pending on the phone")
+                val retry = runBlocking { v.sync(null, null, null) }
+                checkEq(0uL, retry.uploaded, "uploaded again (would be a duplicate row)")
+                checkEq(pending, retry.duplicates, "recognised as already stored")
+                checkEq(0uL, v.outboxCounts().pending, "pending after the retry")
+                checkEq(pending, v.outboxCounts().synced, "synced after the retry")
+            }
+        }
+
+        Harness.test("cancelling the coroutine drops the Rust future; a later sync uploads once") {
+            diaryWithStays("sync-cancel-coroutine").use { v ->
+                runBlocking { v.registerDevice(server()) }
+                val pending = v.outboxCounts().pending
+                val arrived = CountDownLatch(1)
+                LoopbackStub.blackhole { arrived.countDown() }.use { hole ->
+                    runBlocking {
+                        val job = async(Dispatchers.Default, start = CoroutineStart.DEFAULT) {
+                            v.sync(hole.url, null, null)
+                        }
+                        check(arrived.await(2, TimeUnit.MINUTES)) { "the upload never reached the blackhole" }
+                        job.cancel()
+                        val outcome = runCatching { job.await() }
+                        check(outcome.exceptionOrNull() is CancellationException) { "outcome $outcome" }
+                        check(job.isCancelled) { "job not cancelled" }
+                    }
+                }
+                checkEq(pending, v.outboxCounts().pending, "pending kept")
+                val done = runBlocking { v.sync(null, null, null) }
+                checkEq(pending, done.uploaded, "uploaded after the cancelled coroutine")
+                checkEq(0uL, done.duplicates, "duplicates after the cancelled coroutine")
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+// Async sync (Swift `async`) against a real `vaora serve` on loopback, started on the host by
+// `cargo xtask swift-test` (VAORA_SERVER_URL; the chroot shares the host's loopback):
+// registration, upload counts, an idempotent second sync, the typed offline result with the
+// outbox kept, and cancellation through SyncCancel with nothing lost or duplicated.
+import Foundation
+import Vaora
+import VaoraFFI
+
+/// Records every progress step the library reports (called from a Rust worker thread).
+final class StepRecorder: SyncListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [SyncStep] = []
+
+    func onProgress(step: SyncStep) {
+        lock.lock(); defer { lock.unlock() }
+        recorded.append(step)
+    }
+
+    var steps: [SyncStep] {
+        lock.lock(); defer { lock.unlock() }
+        return recorded
+    }
+
+    var firstUploadPending: UInt64? {
+        for step in steps { if case let .uploading(_, pending) = step { return pending } }
+        return nil
+    }
+
+    var retries: Int {
+        steps.filter { if case .retrying = $0 { return true } else { return false } }.count
+    }
+
+    var matched: Bool {
+        steps.contains { if case .matching = $0 { return true } else { return false } }
+    }
+}
+
+/// A thread-safe list of strings filled by the loopback stubs' threads.
+final class Seen: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+}
+
+func expectThrowsAsync(_ body: () async throws -> Void) async throws -> VaoraError {
+    do {
+        try await body()
+    } catch let error as VaoraError {
+        return error
+    } catch {
+        throw AssertionFailed(description: "expected VaoraError, got \(error)")
+    }
+    throw AssertionFailed(description: "expected VaoraError, nothing was thrown")
+}
+
+func syncTests() {
+    let t = Harness.shared
+
+    /// A fresh diary with the owner and a member checked in together, then checked out.
+    @Sendable func diaryWithStays(_ name: String) throws -> Vaora {
+        let v = try Vaora.open(path: try freshDir(name) + "/diary.db", keyStore: XorKeyStore(pad: 0x44), options: DiaryOptions())
+        let member = try v.addMember(member: NewMember(displayName: "Trần Văn Bình", relation: "son", birthYear: 2012))
+        _ = try v.checkInManual(request: ManualCheckIn(people: [try v.owner().id, member.id], venueName: "Nhà sách Phương Nam",
+                                                       venueAddress: "Quận 3", categoryCode: 5,
+                                                       at: Date().addingTimeInterval(-3600)))
+        _ = try v.checkOut(checkinId: nil, at: nil)
+        return v
+    }
+
+    t.testAsync("sync: register, upload every pending record; a second sync uploads nothing") {
+        let server = try env("VAORA_SERVER_URL")
+        let v = try diaryWithStays("sync-basic")
+        let before = try v.outboxCounts()
+        try check(before.pending >= 2, "two check-ins should wait in the outbox, got \(before)")
+        try checkEq(0, before.synced, "synced before the first sync")
+        let deviceId = try await v.registerDevice(server: server)
+        try checkEq(32, deviceId.count, "device id length")
+
+        let steps = StepRecorder()
+        let first = try await v.sync(server: nil, listener: steps, cancel: nil)
+        try checkEq(before.pending, first.uploaded, "uploaded on the first sync")
+        try checkEq(0, first.duplicates, "duplicates on the first sync")
+        try checkEq(0, first.rejected, "rejected on the first sync")
+        try checkEq(before.pending, steps.firstUploadPending, "pending in the first progress step")
+        try check(steps.matched, "no matching step in \(steps.steps)")
+        let after = try v.outboxCounts()
+        try checkEq(0, after.pending, "pending after sync")
+        try checkEq(before.pending, after.synced, "synced after sync")
+
+        let second = try await v.sync(server: nil, listener: nil, cancel: nil)
+        try checkEq(0, second.uploaded, "uploaded on the second sync")
+        try checkEq(0, second.duplicates, "duplicates on the second sync")
+    }
+
+    t.testAsync("sync offline (closed port): offline code after retries, outbox kept, later sync completes") {
+        let server = try env("VAORA_SERVER_URL")
+        let v = try diaryWithStays("sync-offline")
+        _ = try await v.registerDevice(server: server)
+        let pending = try v.outboxCounts().pending
+        let steps = StepRecorder()
+        let closed = try LoopbackStub.closedPortUrl()
+        let error = try await expectThrowsAsync { _ = try await v.sync(server: closed, listener: steps, cancel: nil) }
+        guard case .Network = error else { throw AssertionFailed(description: "expected .Network, got \(error)") }
+        try checkEq(ErrorCode.offline, error.code, "code")
+        try check(steps.retries > 0, "no retries reported: \(steps.steps)")
+        try checkEq(pending, try v.outboxCounts().pending, "pending kept while offline")
+        let back = try await v.sync(server: nil, listener: nil, cancel: nil)
+        try checkEq(pending, back.uploaded, "uploaded once back online")
+        try checkEq(0, back.duplicates, "duplicates once back online")
+    }
+
+    t.testAsync("SyncCancel while the server holds the upload: cancelled, outbox kept, then uploaded once") {
+        let server = try env("VAORA_SERVER_URL")
+        let v = try diaryWithStays("sync-cancel-wait")
+        _ = try await v.registerDevice(server: server)
+        let pending = try v.outboxCounts().pending
+        let cancel = SyncCancel()
+        let seen = Seen()
+        let hole = try LoopbackStub.blackhole { request in seen.add(request.firstLine); cancel.cancel() }
+        let error = try await expectThrowsAsync { _ = try await v.sync(server: hole.url, listener: nil, cancel: cancel) }
+        hole.close()
+        guard case .Cancelled = error else { throw AssertionFailed(description: "expected .Cancelled, got \(error)") }
+        try checkEq(ErrorCode.cancelled, error.code, "code")
+        try checkEq(["POST /v1/records HTTP/1.1"], seen.all, "requests the blackhole took")
+        try checkEq(pending, try v.outboxCounts().pending, "pending kept")
+        let done = try await v.sync(server: nil, listener: nil, cancel: nil)
+        try checkEq(pending, done.uploaded, "uploaded after the cancelled sync")
+        try checkEq(0, done.duplicates, "duplicates after the cancelled sync")
+    }
+
+    t.testAsync("SyncCancel after the server stored the upload but before the phone heard: retry reports duplicates") {
+        let server = try env("VAORA_SERVER_URL")
+        let v = try diaryWithStays("sync-cancel-lost-answer")
+        _ = try await v.registerDevice(server: server)
+        let pending = try v.outboxCounts().pending
+        let cancel = SyncCancel()
+        let answers = Seen()
+        let relay = try LoopbackStub.swallowingRelay(server) { answer in
+            answers.add(answer?.firstLine ?? "no answer")
+            cancel.cancel()
+        }
+        let error = try await expectThrowsAsync { _ = try await v.sync(server: relay.url, listener: nil, cancel: cancel) }
+        relay.close()
+        try checkEq(ErrorCode.cancelled, error.code, "code")
+        try checkEq(1, answers.all.count, "answers swallowed")
+        try check(answers.all[0].hasPrefix("HTTP/1.1 200"), "the server did not accept the upload: \(answers.all[0])")
+        try checkEq(pending, try v.outboxCounts().pending, "still pending on the phone")
+        let retry = try await v.sync(server: nil, listener: nil, cancel: nil)
+        try checkEq(0, retry.uploaded, "uploaded again (would be a duplicate row)")
+        try checkEq(pending, retry.duplicates, "recognised as already stored")
+        try checkEq(0, try v.outboxCounts().pending, "pending after the retry")
+        try checkEq(pending, try v.outboxCounts().synced, "synced after the retry")
+    }
+
+    t.testAsync("SyncCancel before the start: cancelled, nothing sent") {
+        let server = try env("VAORA_SERVER_URL")
+        let v = try diaryWithStays("sync-cancel-early")
+        _ = try await v.registerDevice(server: server)
+        let pending = try v.outboxCounts().pending
+        let seen = Seen()
+        let hole = try LoopbackStub.blackhole { request in seen.add(request.firstLine) }
+        let cancel = SyncCancel()
+        cancel.cancel()
+        try check(cancel.isCancelled(), "isCancelled after cancel")
+        let error = try await expectThrowsAsync { _ = try await v.sync(server: hole.url, listener: nil, cancel: cancel) }
+        hole.close()
+        try checkEq(ErrorCode.cancelled, error.code, "code")
+        try checkEq([String](), seen.all, "requests that reached the server")
+        try checkEq(pending, try v.outboxCounts().pending, "pending kept")
+    }
+
+    t.testAsync("cancelling the Task (async layer) stops the sync; a later sync uploads once") {
+        let server = try env("VAORA_SERVER_URL")
+        let path = try diaryWithStays("sync-cancel-task").path() // released here: one connection
+        let diary = try await VaoraDiary.open(path: path, keyStore: XorKeyStore(pad: 0x44))
+        _ = try await diary.registerDevice(server: server)
+        let pending = try diary.raw.outboxCounts().pending
+        let arrived = DispatchSemaphore(value: 0)
+        let hole = try LoopbackStub.blackhole { _ in arrived.signal() }
+        let url = hole.url
+        let task = Task { try await diary.sync(server: url) }
+        // Wait (off the cooperative pool) until the upload is held by the blackhole.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { arrived.wait(); done.resume() }
+        }
+        task.cancel()
+        let outcome = await task.result
+        hole.close()
+        guard case let .failure(error) = outcome, let vaoraError = error as? VaoraError else {
+            throw AssertionFailed(description: "expected a VaoraError, got \(outcome)")
+        }
+        try checkEq(ErrorCode.cancelled, vaoraError.code, "code")
+        try checkEq(pending, try diary.raw.outboxCounts().pending, "pending kept")
+        let done = try await diary.sync()
+        try checkEq(pending, done.uploaded, "uploaded after the cancelled task")
+        try checkEq(0, done.duplicates, "duplicates after the cancelled task")
+    }
+}
