@@ -126,6 +126,14 @@ impl Vaora {
         })
     }
 
+    /// Folds the diary's write-ahead log into the main file, so that check-ins never pay
+    /// for it. Call it when the app goes to the background (Android `onStop`, iOS
+    /// `sceneDidEnterBackground`). Returns how many frames of the current log are now in the
+    /// main file (0 when the log is empty).
+    pub fn checkpoint(&self) -> Result<u32, VaoraError> {
+        self.with_diary("checkpoint", |d| Ok(d.checkpoint()?))
+    }
+
     /// The path this diary was opened from.
     pub fn path(&self) -> String {
         self.path.to_string_lossy().into_owned()

@@ -158,7 +158,8 @@ impl Diary {
     /// Closes the diary, checkpointing the WAL; errors are reported instead of dropped.
     /// Copies the write-ahead log into the main file (a passive checkpoint: it never
     /// waits for or blocks readers). The app calls it when it goes to the background;
-    /// check-ins then never pay for it. Returns how many log frames were copied.
+    /// check-ins then never pay for it. Returns how many frames of the current log are now
+    /// in the main file (0 when the log is empty).
     pub fn checkpoint(&self) -> Result<u32, DiaryError> {
         let copied: i64 = self
             .conn

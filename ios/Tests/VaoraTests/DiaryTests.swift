@@ -27,6 +27,14 @@ func diaryTests() {
         try checkEq(2, try v.listCheckins(offset: 0, limit: 10).count, "listed")
     }
 
+    t.test("checkpoint folds the write-ahead log into the diary; data stays") {
+        let v = try open("checkpoint")
+        _ = try v.checkInManual(request: ManualCheckIn(people: [], venueName: "Nhà thuốc Long Châu",
+                                                       at: Date().addingTimeInterval(-600)))
+        try check(try v.checkpoint() > 0, "frames checkpointed after a check-in")
+        try checkEq("Nhà thuốc Long Châu", try v.listCheckins(offset: 0, limit: 10).first?.venue.name, "check-in kept")
+    }
+
     t.test("a new check-in of the same person closes the previous one; edit times") {
         let v = try open("overlap")
         let t0 = Date().addingTimeInterval(-3 * 3600)

@@ -42,6 +42,14 @@ object DiaryTests {
             }
         }
 
+        Harness.test("checkpoint folds the write-ahead log into the diary; data stays") {
+            open("checkpoint").use { v ->
+                v.checkInManual(ManualCheckIn(emptyList(), "Nhà thuốc Long Châu", at = Instant.now().minusSeconds(600)))
+                check(v.checkpoint() > 0u) { "frames checkpointed after a check-in" }
+                checkEq("Nhà thuốc Long Châu", v.listCheckins(0u, 10u).single().venue.name, "check-in kept")
+            }
+        }
+
         Harness.test("a new check-in of the same person closes the previous one; edit times") {
             open("overlap").use { v ->
                 val t0 = Instant.now().minusSeconds(3 * 3600)
