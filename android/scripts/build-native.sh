@@ -24,7 +24,7 @@ done
 crypto=${VAORA_ANDROID_CRYPTO:-libtomcrypt}
 case $crypto in
 libtomcrypt)
-    features="--no-default-features --features libtomcrypt"
+    features="--no-default-features --features libtomcrypt,rxing"
     tomcrypt_inc=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/sqlcipher-src-420.0.0*/sqlcipher/libtomcrypt/headers 2>/dev/null | head -n1)
     if [ -z "$tomcrypt_inc" ]; then
         cargo fetch >/dev/null

@@ -70,15 +70,15 @@ for variant in "$@"; do
         export "CFLAGS_$host_env=-DSQLCIPHER_CRYPTO_LIBTOMCRYPT -I$tomcrypt_inc"
         LIBSQLITE3_FLAGS=$(cat "$root/bindings/size/phone-sqlite-flags")
         export LIBSQLITE3_FLAGS
-        build libtomcrypt-trimmed --no-default-features --features libtomcrypt
+        build libtomcrypt-trimmed --no-default-features --features libtomcrypt,rxing
         unset "CFLAGS_$host_env" LIBSQLITE3_FLAGS
         check_no_crypto libtomcrypt-trimmed
         ;;
     vendored-openssl) build vendored-openssl ;;
-    system-libcrypto) build system-libcrypto --no-default-features --features system-crypto ;;
+    system-libcrypto) build system-libcrypto --no-default-features --features system-crypto,rxing ;;
     libtomcrypt)
         export "CFLAGS_$host_env=-DSQLCIPHER_CRYPTO_LIBTOMCRYPT -I$tomcrypt_inc"
-        build libtomcrypt --no-default-features --features libtomcrypt
+        build libtomcrypt --no-default-features --features libtomcrypt,rxing
         unset "CFLAGS_$host_env"
         check_no_crypto libtomcrypt
         ;;

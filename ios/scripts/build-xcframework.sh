@@ -13,7 +13,7 @@ cd "$root"
 targets="aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios"
 for t in $targets; do
     rustup target add "$t" >/dev/null
-    cargo build --profile mobile -p vaora-ffi --no-default-features --features system-crypto --target "$t"
+    cargo build --profile mobile -p vaora-ffi --no-default-features --features system-crypto,rxing --target "$t"
 done
 target_dir=$(cargo metadata --no-deps --format-version 1 | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 
