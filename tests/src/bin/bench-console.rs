@@ -233,8 +233,8 @@ async fn main() -> anyhow::Result<()> {
 /// The whole server on PostgreSQL at the scale.
 mod postgres {
     use super::*;
-    use vaora_server::console::postgres::AGGREGATE_BACKFILL;
     use vaora_server::ConsoleStore;
+    use vaora_server::console::postgres::AGGREGATE_BACKFILL;
     use vaora_server::storage::{CaseRow, Storage};
     use vaora_server::{AuthorityKey, Database, Limits, PgStore, ServerConfig};
 
