@@ -75,6 +75,7 @@ CREATE TABLE exposure_windows (
 ",
     ),
     (2, crate::console::postgres::MIGRATION_2),
+    (3, crate::console::postgres::MIGRATION_3),
 ];
 
 /// The PostgreSQL store.
@@ -128,31 +129,48 @@ async fn insert_checkins(
     if rows.is_empty() {
         return Ok(());
     }
-    // The daily scan aggregates (console overview and compliance) count exactly the rows
-    // inserted now, in the same statement.
-    sqlx::query(
-        "WITH ins AS (
+    static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "WITH ins AS (
          INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
          SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::bytea[], $4::text[], $5::bytea[], $6::text[], $7::bigint[], $8::bigint[])
          ON CONFLICT (id) DO NOTHING
          RETURNING venue_id, floor(from_ms::numeric / 86400000)::bigint AS day),
          per_day AS (
          INSERT INTO day_scans (day, scans) SELECT day, count(*) FROM ins GROUP BY day
-         ON CONFLICT (day) DO UPDATE SET scans = day_scans.scans + EXCLUDED.scans)
+         ON CONFLICT (day) DO UPDATE SET scans = day_scans.scans + EXCLUDED.scans),
+         recent AS ({})
          INSERT INTO venue_day_scans (venue_id, day, scans)
          SELECT venue_id, day, count(*) FROM ins WHERE venue_id IS NOT NULL GROUP BY venue_id, day
          ON CONFLICT (day, venue_id) DO UPDATE SET scans = venue_day_scans.scans + EXCLUDED.scans",
-    )
-    .bind(rows.iter().map(|c| v(&c.id)).collect::<Vec<_>>())
-    .bind(rows.iter().map(|c| v(&c.device_id)).collect::<Vec<_>>())
-    .bind(rows.iter().map(|c| v(&c.person_id)).collect::<Vec<_>>())
-    .bind(rows.iter().map(|c| c.person_name.clone()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|c| c.venue_id.as_ref().map(v)).collect::<Vec<Option<Vec<u8>>>>())
-    .bind(rows.iter().map(|c| c.venue_name.clone()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|c| c.from_ms).collect::<Vec<_>>())
-    .bind(rows.iter().map(|c| c.until_ms).collect::<Vec<_>>())
-    .execute(&mut **tx)
-    .await?;
+            crate::console::rollup::PG_INGEST.as_str()
+        )
+    });
+    // The daily aggregates and the per-venue rollup (console overview and compliance)
+    // count exactly the rows inserted now, in the same statement.
+    sqlx::query(sqlx::AssertSqlSafe(INSERT.as_str()))
+        .bind(rows.iter().map(|c| v(&c.id)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|c| v(&c.device_id)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|c| v(&c.person_id)).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|c| c.person_name.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.iter()
+                .map(|c| c.venue_id.as_ref().map(v))
+                .collect::<Vec<Option<Vec<u8>>>>(),
+        )
+        .bind(
+            rows.iter()
+                .map(|c| c.venue_name.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.iter().map(|c| c.from_ms).collect::<Vec<_>>())
+        .bind(rows.iter().map(|c| c.until_ms).collect::<Vec<_>>())
+        .execute(&mut **tx)
+        .await?;
     // Updates that arrived before their check-in.
     sqlx::query(
         "UPDATE checkins c SET from_ms = u.from_ms, until_ms = u.until_ms, seq = u.seq

@@ -80,6 +80,7 @@ CREATE TABLE exposure_windows (
 ",
     ),
     (2, crate::console::sqlite::MIGRATION_2),
+    (3, crate::console::sqlite::MIGRATION_3),
 ];
 
 /// The SQLite store.

@@ -9,6 +9,7 @@
 //! pages read the daily aggregate tables that ingest maintains, never check-in rows.
 
 pub mod postgres;
+pub mod rollup;
 pub mod sqlite;
 
 use std::future::Future;
@@ -95,7 +96,9 @@ pub trait ConsoleStore: Storage {
         from_day: i64,
         to_day: i64,
     ) -> impl Future<Output = Result<OverviewCounts, StorageError>> + Send;
-    /// Scans per active venue over `from_day..=to_day`, from the daily aggregates. The rows'
+    /// Scans per active venue over `from_day..=to_day`: from the per-venue rollup
+    /// ([`rollup`]) when the window ends on its day (re-basing it first when `to_day` is
+    /// newer) and is at most 21 days long, else from the daily aggregates. The rows'
     /// `code_text` may be left empty (lists never show it).
     fn venue_scan_counts(
         &self,
@@ -104,6 +107,21 @@ pub trait ConsoleStore: Storage {
         ward: String,
         category: Option<u8>,
     ) -> impl Future<Output = Result<Vec<(VenueRow, u64)>, StorageError>> + Send;
+    /// [`ConsoleStore::venue_scan_counts`] summed directly from `venue_day_scans`, without
+    /// the rollup (its fallback; tests compare the two).
+    fn venue_scan_counts_summed(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        ward: String,
+        category: Option<u8>,
+    ) -> impl Future<Output = Result<Vec<(VenueRow, u64)>, StorageError>> + Send;
+    /// Recomputes the per-venue rollup ([`rollup`]) for windows ending on `day`, from the
+    /// daily aggregates (bulk loads; requests re-base it lazily when the day changes).
+    fn rebuild_scan_rollup(
+        &self,
+        day: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
     /// Cases, newest first, each with when its windows were first published.
     fn case_rows(
         &self,

@@ -5,6 +5,7 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use vaora_core::ids::Id128;
 
+use super::rollup;
 use super::{ConsoleStore, OverviewCounts, VenueQuery, VenueRow};
 use crate::postgres::{PgStore, v, window_from};
 use crate::storage::{CaseRow, StorageError, WindowRow, id_from};
@@ -61,6 +62,14 @@ use aggregate_backfill;
 /// loads that bypass ingest, e.g. the console bench).
 pub const AGGREGATE_BACKFILL: &str = aggregate_backfill!();
 
+/// Migration 3: the per-venue rolling rollup (see [`super::rollup`]); built on first use.
+pub const MIGRATION_3: &str = "
+CREATE TABLE venue_recent_scans (venue_id BYTEA PRIMARY KEY,
+    d0 BIGINT NOT NULL DEFAULT 0, d1 BIGINT NOT NULL DEFAULT 0, d2 BIGINT NOT NULL DEFAULT 0, d3 BIGINT NOT NULL DEFAULT 0, d4 BIGINT NOT NULL DEFAULT 0, d5 BIGINT NOT NULL DEFAULT 0, d6 BIGINT NOT NULL DEFAULT 0, d7 BIGINT NOT NULL DEFAULT 0, d8 BIGINT NOT NULL DEFAULT 0, d9 BIGINT NOT NULL DEFAULT 0, d10 BIGINT NOT NULL DEFAULT 0, d11 BIGINT NOT NULL DEFAULT 0, d12 BIGINT NOT NULL DEFAULT 0, d13 BIGINT NOT NULL DEFAULT 0, d14 BIGINT NOT NULL DEFAULT 0, d15 BIGINT NOT NULL DEFAULT 0, d16 BIGINT NOT NULL DEFAULT 0, d17 BIGINT NOT NULL DEFAULT 0, d18 BIGINT NOT NULL DEFAULT 0, d19 BIGINT NOT NULL DEFAULT 0, d20 BIGINT NOT NULL DEFAULT 0 );
+CREATE TABLE scan_rollup (id INTEGER PRIMARY KEY CHECK (id = 1), day BIGINT NOT NULL);
+INSERT INTO scan_rollup (id, day) VALUES (1, -1);
+";
+
 /// The venue columns in `venue_from` order (a macro so queries stay static strings).
 macro_rules! venue_columns {
     () => {
@@ -81,6 +90,47 @@ fn venue_from(r: &PgRow) -> Result<VenueRow, StorageError> {
         registered_ms: r.try_get(6)?,
         revoked: revoked.is_some(),
     })
+}
+
+/// The venue columns of the lists (no code text), in `venue_from` order.
+const LIST_COLUMNS: &str =
+    "v.id, v.name, v.category, v.ward, v.address, '' AS code_text, v.registered_at, v.revoked_at";
+
+/// Re-bases the rollup on `day` when it is older (`force`: always); returns its day after.
+///
+/// Concurrency: the state row is locked first (one re-base at a time, re-checked under
+/// the lock), then `TRUNCATE` takes the rollup table exclusively, which waits for ingest
+/// transactions that already wrote to it and holds new ones back until commit. The fill
+/// statement's snapshot is taken after that, so it sees every committed daily row, and
+/// ingest statements that waited read the new `scan_rollup.day` (their snapshot is taken
+/// after their locks), so no scan is counted twice or lost.
+async fn rebase(pool: &sqlx::PgPool, day: i64, force: bool) -> Result<i64, StorageError> {
+    let current: i64 = sqlx::query_scalar("SELECT day FROM scan_rollup WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    if current >= day && !force {
+        return Ok(current);
+    }
+    let mut tx = pool.begin().await?;
+    let current: i64 = sqlx::query_scalar("SELECT day FROM scan_rollup WHERE id = 1 FOR UPDATE")
+        .fetch_one(&mut *tx)
+        .await?;
+    if current >= day && !force {
+        return Ok(current);
+    }
+    sqlx::query("TRUNCATE venue_recent_scans")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE scan_rollup SET day = $1 WHERE id = 1")
+        .bind(day)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(rollup::FILL.as_str()))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    log::info!("scan rollup re-based on day {day}");
+    Ok(day)
 }
 
 fn count(n: i64) -> u64 {
@@ -212,6 +262,38 @@ impl ConsoleStore for PgStore {
         ward: String,
         category: Option<u8>,
     ) -> Result<Vec<(VenueRow, u64)>, StorageError> {
+        let rollup_day = rebase(self.pool(), to_day, false).await?;
+        if !rollup::covers(rollup_day, from_day, to_day) {
+            return self
+                .venue_scan_counts_summed(from_day, to_day, ward, category)
+                .await;
+        }
+        // One rollup row per venue: no per-day rows are read.
+        let sql = format!(
+            "SELECT {}, {}::bigint FROM venues v
+             LEFT JOIN venue_recent_scans r ON r.venue_id = v.id
+             WHERE v.revoked_at IS NULL AND ($1 = '' OR v.ward = $1)
+               AND ($2::smallint IS NULL OR v.category = $2)",
+            LIST_COLUMNS,
+            rollup::window_sum(to_day - from_day + 1)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&ward)
+            .bind(category.map(i16::from))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| Ok((venue_from(r)?, count(r.try_get(8)?))))
+            .collect()
+    }
+
+    async fn venue_scan_counts_summed(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        ward: String,
+        category: Option<u8>,
+    ) -> Result<Vec<(VenueRow, u64)>, StorageError> {
         // The list never shows the code text: leaving it out saves ~200 bytes per venue
         // on the wire (20 MB at 100,000 venues). The join is per venue (not an aggregate of
         // every venue's days first), so a ward or category filter reads only its venues'
@@ -233,6 +315,10 @@ impl ConsoleStore for PgStore {
         rows.iter()
             .map(|r| Ok((venue_from(r)?, count(r.try_get(8)?))))
             .collect()
+    }
+
+    async fn rebuild_scan_rollup(&self, day: i64) -> Result<(), StorageError> {
+        rebase(self.pool(), day, true).await.map(|_| ())
     }
 
     async fn revoked_venue_ids(&self) -> Result<Vec<Id128>, StorageError> {

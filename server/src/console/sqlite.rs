@@ -4,6 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 use vaora_core::ids::Id128;
 
+use super::rollup::{self, ROLLUP_DAYS};
 use super::{ConsoleStore, OverviewCounts, VenueQuery, VenueRow, day_of_ms};
 use crate::sqlite::{SqliteStore, b, window_row};
 use crate::storage::{CaseRow, CheckInRow, StorageError, WindowRow, id_from};
@@ -39,6 +40,14 @@ INSERT INTO day_scans (day, scans)
     SELECT from_ms / 86400000, count(*) FROM checkins WHERE from_ms >= 0 GROUP BY 1;
 ";
 
+/// Migration 3: the per-venue rolling rollup (see [`super::rollup`]); built on first use.
+pub const MIGRATION_3: &str = "
+CREATE TABLE venue_recent_scans (venue_id BLOB PRIMARY KEY,
+    d0 INTEGER NOT NULL DEFAULT 0, d1 INTEGER NOT NULL DEFAULT 0, d2 INTEGER NOT NULL DEFAULT 0, d3 INTEGER NOT NULL DEFAULT 0, d4 INTEGER NOT NULL DEFAULT 0, d5 INTEGER NOT NULL DEFAULT 0, d6 INTEGER NOT NULL DEFAULT 0, d7 INTEGER NOT NULL DEFAULT 0, d8 INTEGER NOT NULL DEFAULT 0, d9 INTEGER NOT NULL DEFAULT 0, d10 INTEGER NOT NULL DEFAULT 0, d11 INTEGER NOT NULL DEFAULT 0, d12 INTEGER NOT NULL DEFAULT 0, d13 INTEGER NOT NULL DEFAULT 0, d14 INTEGER NOT NULL DEFAULT 0, d15 INTEGER NOT NULL DEFAULT 0, d16 INTEGER NOT NULL DEFAULT 0, d17 INTEGER NOT NULL DEFAULT 0, d18 INTEGER NOT NULL DEFAULT 0, d19 INTEGER NOT NULL DEFAULT 0, d20 INTEGER NOT NULL DEFAULT 0 );
+CREATE TABLE scan_rollup (id INTEGER PRIMARY KEY CHECK (id = 1), day INTEGER NOT NULL);
+INSERT INTO scan_rollup (id, day) VALUES (1, -1);
+";
+
 /// Counts one newly stored check-in in the daily aggregates (same transaction).
 pub(crate) fn count_scan(
     tx: &rusqlite::Transaction<'_>,
@@ -56,8 +65,67 @@ pub(crate) fn count_scan(
              ON CONFLICT(day, venue_id) DO UPDATE SET scans = scans + 1",
         )?
         .execute(params![b(v), day])?;
+        let rollup_day: i64 =
+            tx.query_row("SELECT day FROM scan_rollup WHERE id = 1", [], |r| r.get(0))?;
+        let offset = rollup_day - day;
+        if (0..ROLLUP_DAYS).contains(&offset) {
+            tx.prepare_cached(&rollup::sqlite_increment(offset))?
+                .execute([b(v)])?;
+        }
     }
     Ok(())
+}
+
+/// Re-bases the rollup on `day` when it is older (forced: always), in one transaction;
+/// returns the rollup's day afterwards.
+fn rebase(conn: &mut rusqlite::Connection, day: i64, force: bool) -> Result<i64, StorageError> {
+    let tx = conn.transaction()?;
+    let current: i64 =
+        tx.query_row("SELECT day FROM scan_rollup WHERE id = 1", [], |r| r.get(0))?;
+    if current >= day && !force {
+        return Ok(current);
+    }
+    tx.execute("UPDATE scan_rollup SET day = ?1 WHERE id = 1", [day])?;
+    tx.execute("DELETE FROM venue_recent_scans", [])?;
+    tx.execute(&rollup::FILL, [])?;
+    tx.commit()?;
+    log::info!("scan rollup re-based on day {day}");
+    Ok(day)
+}
+
+fn scan_counts(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<(VenueRow, u64)>, StorageError> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(args, |r| Ok((venue_tuple(r)?, r.get::<_, i64>(8)?)))?;
+    rows.map(|r| {
+        let (t, n) = r?;
+        Ok((venue_row(t)?, count(n)))
+    })
+    .collect()
+}
+
+/// Scans per active venue summed from the daily aggregates (the rollup's fallback).
+fn summed(
+    conn: &rusqlite::Connection,
+    from_day: i64,
+    to_day: i64,
+    ward: &str,
+    category: Option<u8>,
+) -> Result<Vec<(VenueRow, u64)>, StorageError> {
+    scan_counts(
+        conn,
+        &format!(
+            "SELECT {VENUE_COLUMNS}, coalesce(sum(a.scans), 0) FROM venues v
+             LEFT JOIN venue_day_scans a ON a.venue_id = v.id AND a.day BETWEEN ?1 AND ?2
+             WHERE v.revoked_at IS NULL AND (?3 = '' OR v.ward = ?3)
+               AND (?4 IS NULL OR v.category = ?4)
+             GROUP BY v.id"
+        ),
+        params![from_day, to_day, ward, category.map(i64::from)],
+    )
 }
 
 const VENUE_COLUMNS: &str =
@@ -244,24 +312,39 @@ impl ConsoleStore for SqliteStore {
         category: Option<u8>,
     ) -> Result<Vec<(VenueRow, u64)>, StorageError> {
         self.run(move |conn| {
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {VENUE_COLUMNS}, coalesce(sum(a.scans), 0) FROM venues v
-                 LEFT JOIN venue_day_scans a ON a.venue_id = v.id AND a.day BETWEEN ?1 AND ?2
-                 WHERE v.revoked_at IS NULL AND (?3 = '' OR v.ward = ?3)
-                   AND (?4 IS NULL OR v.category = ?4)
-                 GROUP BY v.id"
-            ))?;
-            let rows = stmt.query_map(
-                params![from_day, to_day, ward, category.map(i64::from)],
-                |r| Ok((venue_tuple(r)?, r.get::<_, i64>(8)?)),
-            )?;
-            rows.map(|r| {
-                let (t, n) = r?;
-                Ok((venue_row(t)?, count(n)))
-            })
-            .collect()
+            let rollup_day = rebase(conn, to_day, false)?;
+            if !rollup::covers(rollup_day, from_day, to_day) {
+                return summed(conn, from_day, to_day, &ward, category);
+            }
+            scan_counts(
+                conn,
+                &format!(
+                    "SELECT {VENUE_COLUMNS}, {} FROM venues v
+                     LEFT JOIN venue_recent_scans r ON r.venue_id = v.id
+                     WHERE v.revoked_at IS NULL AND (?1 = '' OR v.ward = ?1)
+                       AND (?2 IS NULL OR v.category = ?2)",
+                    rollup::window_sum(to_day - from_day + 1)
+                ),
+                params![ward, category.map(i64::from)],
+            )
         })
         .await
+    }
+
+    async fn venue_scan_counts_summed(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        ward: String,
+        category: Option<u8>,
+    ) -> Result<Vec<(VenueRow, u64)>, StorageError> {
+        self.run(move |conn| summed(conn, from_day, to_day, &ward, category))
+            .await
+    }
+
+    async fn rebuild_scan_rollup(&self, day: i64) -> Result<(), StorageError> {
+        self.run(move |conn| rebase(conn, day, true).map(|_| ()))
+            .await
     }
 
     async fn revoked_venue_ids(&self) -> Result<Vec<Id128>, StorageError> {

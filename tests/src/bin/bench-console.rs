@@ -233,6 +233,7 @@ async fn main() -> anyhow::Result<()> {
 /// The whole server on PostgreSQL at the scale.
 mod postgres {
     use super::*;
+    use vaora_server::ConsoleStore;
     use vaora_server::console::postgres::AGGREGATE_BACKFILL;
     use vaora_server::storage::{CaseRow, Storage};
     use vaora_server::{AuthorityKey, Database, Limits, PgStore, ServerConfig};
@@ -355,6 +356,15 @@ mod postgres {
         sqlx::raw_sql(AGGREGATE_BACKFILL).execute(&pool).await?;
         println!(
             "  daily aggregates (migration 2's backfill): {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
+        // The per-venue rollup: what the first compliance request of each day does.
+        let start = Instant::now();
+        store
+            .rebuild_scan_rollup(vaora_server::console::day_of_ms(now_ms))
+            .await?;
+        println!(
+            "  per-venue rollup re-base (once a day, on the first compliance request): {:.1} s",
             start.elapsed().as_secs_f64()
         );
         exec(&pool, "VACUUM ANALYZE", "VACUUM ANALYZE", &[]).await?;
