@@ -155,7 +155,7 @@ pub fn scan_frame(frame: &Frame<'_>, opts: &ScanOptions) -> ScanResult {
         // The cheap read first: rxing on the reduced copy, without its try-harder search.
         // A code held up to the camera has modules of several pixels even at half size;
         // this is what keeps a 720p frame near 1 ms when it reads.
-        second_stage(small(), opts, false, start, &mut result);
+        second_stage(|| small().clone(), opts, false, start, &mut result);
     }
     if opts.first_stage
         && (opts.exhaustive || result.codes.is_empty())
@@ -164,23 +164,26 @@ pub fn scan_frame(frame: &Frame<'_>, opts: &ScanOptions) -> ScanResult {
         rqrr_stages(frame, small(), opts, scale, start, &mut result);
     }
     // Last, the thorough read: full resolution with try-harder (small or distant codes).
-    if cfg!(feature = "rxing")
-        && opts.second_stage
-        && (opts.exhaustive || result.codes.is_empty())
-        && start.elapsed() < opts.budget
-    {
-        second_stage(&Gray::from_frame(frame, 1), opts, true, start, &mut result);
-    }
+    // The full-size copy is made only if this read runs.
+    let full = || {
+        if scale == 1 {
+            small().clone()
+        } else {
+            Gray::from_frame(frame, 1)
+        }
+    };
+    second_stage(full, opts, true, start, &mut result);
     if start.elapsed() >= opts.budget {
         result.budget_exhausted = true;
     }
     result
 }
 
-/// Stage 3: the ZXing port, when built in and asked for.
+/// Stage 3: the ZXing port, when built in and asked for, on the image `image` makes (called
+/// only when the attempt runs, so a frame already read pays for no copy).
 #[allow(unused_variables)]
 fn second_stage(
-    image: &Gray,
+    image: impl FnOnce() -> Gray,
     opts: &ScanOptions,
     try_harder: bool,
     start: Instant,
@@ -191,7 +194,7 @@ fn second_stage(
         && (opts.exhaustive || result.codes.is_empty())
         && start.elapsed() < opts.budget
     {
-        rxing_stage::attempt(image, try_harder, result);
+        rxing_stage::attempt(image(), try_harder, result);
     }
 }
 

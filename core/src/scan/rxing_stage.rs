@@ -18,9 +18,8 @@ use rxing::{
 use super::gray::Gray;
 use super::{ScanResult, ScannedCode, Stage};
 
-pub(super) fn attempt(image: &Gray, try_harder: bool, result: &mut ScanResult) {
+pub(super) fn attempt(full: Gray, try_harder: bool, result: &mut ScanResult) {
     result.attempts += 1;
-    let full = image.clone();
     let (w, h) = (full.width as u32, full.height as u32);
     let outcome = catch_unwind(AssertUnwindSafe(move || {
         let source = Luma8LuminanceSource::new(full.data, w, h).ok()?;
