@@ -14,7 +14,7 @@ use super::record::DeclarationBody;
 use super::record::PersonRef;
 use super::staff::StaffCheckInBody;
 use super::{DeclareError, personal_code::PersonalCode};
-use crate::diary::{Diary, DiaryError, NewPerson, Person};
+use crate::diary::{Diary, DiaryError, NewPerson, Person, purge_records_of};
 use crate::ids::Id128;
 use crate::records::{RecordKind, SignedRecord};
 
@@ -63,15 +63,15 @@ pub struct StoredDeclaration {
 /// Deletes the outbox records of the declarations and staff check-ins that
 /// [`purge_rows_before`] is about to delete (a record's id is its row's id). Call it first.
 pub fn purge_records_before(conn: &Connection, cutoff_ms: i64) -> Result<u64, DiaryError> {
-    let a = conn.execute(
-        "DELETE FROM outbox WHERE record_id IN
-             (SELECT id FROM declarations WHERE declared_at < ?1)",
-        params![cutoff_ms],
+    let a = purge_records_of(
+        conn,
+        "SELECT id FROM declarations WHERE declared_at < ?1",
+        cutoff_ms,
     )?;
-    let b = conn.execute(
-        "DELETE FROM outbox WHERE record_id IN
-             (SELECT id FROM staff_checkins WHERE checked_in_at < ?1)",
-        params![cutoff_ms],
+    let b = purge_records_of(
+        conn,
+        "SELECT id FROM staff_checkins WHERE checked_in_at < ?1",
+        cutoff_ms,
     )?;
     Ok((a + b) as u64)
 }

@@ -269,6 +269,11 @@ fn close_due(
     Ok(due.len())
 }
 
+/// A person's latest stay (`?1` = person id): the statement every check-in runs.
+fn latest_stay_sql() -> String {
+    format!("{SELECT_STAY} WHERE person_id = ?1 ORDER BY checked_in_at DESC LIMIT 1")
+}
+
 fn load_stay(conn: &Connection, id: &Id128) -> Result<Stay, DiaryError> {
     conn.prepare_cached(&format!("{SELECT_STAY} WHERE id = ?1"))?
         .query_row([id.as_bytes()], stay_from_row)
@@ -336,9 +341,7 @@ impl Diary {
             // the open one (superseded below) or have ended by `at`. One index probe on
             // (person_id, checked_in_at) instead of a scan of the person's history.
             let latest: Option<Stay> = tx
-                .prepare_cached(&format!(
-                    "{SELECT_STAY} WHERE person_id = ?1 ORDER BY checked_in_at DESC LIMIT 1"
-                ))?
+                .prepare_cached(&latest_stay_sql())?
                 .query_row([person_id.as_bytes()], stay_from_row)
                 .optional()?;
             let open = match latest {
@@ -676,12 +679,7 @@ mod tests {
             clock.advance(Duration::seconds(1));
             d.check_out(None, None).unwrap();
         }
-        let latest = d
-            .conn
-            .prepare_cached(&format!(
-                "{SELECT_STAY} WHERE person_id = ?1 ORDER BY checked_in_at DESC LIMIT 1"
-            ))
-            .unwrap();
+        let latest = d.conn.prepare_cached(&latest_stay_sql()).unwrap();
         assert_eq!(latest.get_status(StatementStatus::Run), 20);
         assert_eq!(latest.get_status(StatementStatus::RePrepare), 0);
     }

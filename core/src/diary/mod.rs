@@ -21,8 +21,8 @@ mod time;
 
 pub use checkins::{CheckIn, CheckInRequest, Page};
 pub use key::DiaryKey;
-pub(crate) use outbox::enqueue;
 pub use outbox::{OutboxCounts, OutboxEntry, SyncState};
+pub(crate) use outbox::{enqueue, purge_records_of};
 pub use people::{NewPerson, Person};
 pub use retention::PurgeCounts;
 

@@ -90,6 +90,20 @@ pub(crate) fn enqueue(
     Ok(())
 }
 
+/// Deletes the outbox records of the rows that `ids_sql` selects (a query with `?1` bound to
+/// `cutoff_ms`): an outbox record's id is the id of the row it signs, so retention finds
+/// them through the unique `record_id` index. Returns how many were deleted.
+pub(crate) fn purge_records_of(
+    conn: &Connection,
+    ids_sql: &str,
+    cutoff_ms: i64,
+) -> Result<usize, DiaryError> {
+    Ok(conn.execute(
+        &format!("DELETE FROM outbox WHERE record_id IN ({ids_sql})"),
+        params![cutoff_ms],
+    )?)
+}
+
 const ENTRY_COLUMNS: &str =
     "seq, record_id, subject_id, kind, device_key, body, signature, created_at, state";
 

@@ -5,6 +5,7 @@
 use chrono::Duration;
 use rusqlite::params;
 
+use super::outbox::purge_records_of;
 use super::time::to_ms;
 use super::{Diary, DiaryError};
 
@@ -44,19 +45,18 @@ impl Diary {
         validate_days(days)?;
         let cutoff = to_ms(&(self.clock.now() - Duration::days(i64::from(days))));
         let tx = self.conn.transaction()?;
-        // An outbox record's id is the id of the row it signs (a check-in, an update, a
-        // declaration, a staff check-in), so each purge finds its records through the
-        // outbox's unique record_id index: no index on the outbox is paid for on writes
-        // just for retention. Updates before their check-ins (the join needs them).
-        let records = tx.execute(
-            "DELETE FROM outbox WHERE record_id IN
-                 (SELECT u.id FROM checkin_updates u JOIN checkins c ON c.id = u.checkin_id
-                  WHERE c.checked_in_at < ?1)",
-            params![cutoff],
-        )? + tx.execute(
-            "DELETE FROM outbox WHERE record_id IN
-                 (SELECT id FROM checkins WHERE checked_in_at < ?1)",
-            params![cutoff],
+        // Outbox records go first, found through the rows they sign (no outbox index is
+        // paid for on writes just for retention); updates before their check-ins, since
+        // the join needs them.
+        let records = purge_records_of(
+            &tx,
+            "SELECT u.id FROM checkin_updates u JOIN checkins c ON c.id = u.checkin_id
+             WHERE c.checked_in_at < ?1",
+            cutoff,
+        )? + purge_records_of(
+            &tx,
+            "SELECT id FROM checkins WHERE checked_in_at < ?1",
+            cutoff,
         )?;
         let updates = tx.execute(
             "DELETE FROM checkin_updates WHERE checkin_id IN
