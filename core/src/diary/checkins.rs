@@ -99,7 +99,7 @@ SELECT c.id, c.person_id, p.display_name, c.venue_id, c.venue_name, c.venue_addr
        c.checked_out_at, c.auto_out_at, c.out_reason, coalesce(o.state, 0)
 FROM checkins c
 JOIN people p ON p.id = c.person_id
-LEFT JOIN outbox o ON o.record_id = c.id";
+LEFT JOIN outbox o ON o.seq = c.outbox_seq";
 
 fn small_code(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<u8> {
     let v: i64 = r.get(idx)?;
@@ -199,19 +199,30 @@ fn record_update(
         checked_out_at.map(to_ms),
         to_ms(now),
     ])?;
-    conn.prepare_cached(
-        "UPDATE checkins SET checked_in_at = ?2, checked_out_at = ?3, auto_out_at = ?4,
+    // `checked_in_at` is part of the table's key: setting it (even to the same value)
+    // moves the row and rewrites every index entry, so only an edit of it does.
+    let moves = reason == UpdateReason::Edit;
+    let changed = conn
+        .prepare_cached(if moves {
+            "UPDATE checkins SET checked_in_at = ?2, checked_out_at = ?3, auto_out_at = ?4,
                 out_reason = ?5, update_seq = ?6
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        checkin_id.as_bytes(),
-        to_ms(checked_in_at),
-        checked_out_at.map(to_ms),
-        to_ms(auto_out_at),
-        checked_out_at.map(|_| reason.code()),
-        sequence,
-    ])?;
+         WHERE id = ?1"
+        } else {
+            "UPDATE checkins SET checked_out_at = ?3, auto_out_at = ?4,
+                out_reason = ?5, update_seq = ?6
+         WHERE id = ?1 AND checked_in_at = ?2"
+        })?
+        .execute(params![
+            checkin_id.as_bytes(),
+            to_ms(checked_in_at),
+            checked_out_at.map(to_ms),
+            to_ms(auto_out_at),
+            checked_out_at.map(|_| reason.code()),
+            sequence,
+        ])?;
+    if changed != 1 {
+        return Err(DiaryError::NotFound("no such check-in".into()));
+    }
     enqueue(conn, &record, &body.id, checkin_id, now)?;
     Ok(())
 }
@@ -248,7 +259,8 @@ fn close_due(
 ) -> Result<usize, DiaryError> {
     let due: Vec<Stay> = {
         let mut stmt = conn.prepare_cached(&format!(
-            "{SELECT_STAY} WHERE checked_out_at IS NULL AND auto_out_at <= ?1"
+            "{SELECT_STAY} WHERE id IN ({LATEST_STAY_IDS})
+             AND checked_out_at IS NULL AND auto_out_at <= ?1"
         ))?;
         let rows = stmt.query_map([to_ms(now)], stay_from_row)?;
         rows.collect::<Result<_, _>>()?
@@ -268,6 +280,15 @@ fn close_due(
     }
     Ok(due.len())
 }
+
+/// Each person's latest stay: the only stays that can be open. A person's stays never
+/// overlap and an open stay runs until its automatic check-out, which `check_in` and
+/// `edit_times` keep after every other stay of the person; so the sweep of due
+/// check-outs and the list of open ones need no index of their own (one probe of
+/// `checkins_by_person` per person instead of one more index written by every check-in).
+pub(crate) const LATEST_STAY_IDS: &str =
+    "SELECT (SELECT l.id FROM checkins l WHERE l.person_id = p.id
+        ORDER BY l.checked_in_at DESC LIMIT 1) FROM people p";
 
 /// A person's latest stay (`?1` = person id): the statement every check-in runs.
 fn latest_stay_sql() -> String {
@@ -378,11 +399,12 @@ impl Diary {
                 checked_out_at: None,
             };
             let record = identity.sign_record(RecordKind::CheckIn, body.encode());
+            let outbox_seq = enqueue(&tx, &record, &body.id, &body.id, &now)?;
             tx.prepare_cached(
                 "INSERT INTO checkins (id, person_id, venue_id, venue_name, venue_address,
                     venue_category, issuer_key_id, venue_verified, method, checked_in_at,
-                    checked_out_at, auto_out_at, out_reason, update_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, NULL, 0)",
+                    checked_out_at, auto_out_at, out_reason, update_seq, outbox_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, NULL, 0, ?12)",
             )?
             .execute(params![
                 body.id.as_bytes(),
@@ -396,8 +418,8 @@ impl Diary {
                 body.method.code(),
                 to_ms(&at),
                 to_ms(&auto_out_at),
+                outbox_seq,
             ])?;
-            enqueue(&tx, &record, &body.id, &body.id, &now)?;
             done.push(CheckIn {
                 id: body.id,
                 person_id: body.person_id,
@@ -443,8 +465,9 @@ impl Diary {
                 vec![s]
             }
             None => {
-                let mut stmt =
-                    tx.prepare_cached(&format!("{SELECT_STAY} WHERE checked_out_at IS NULL"))?;
+                let mut stmt = tx.prepare_cached(&format!(
+                    "{SELECT_STAY} WHERE id IN ({LATEST_STAY_IDS}) AND checked_out_at IS NULL"
+                ))?;
                 let rows = stmt.query_map([], stay_from_row)?;
                 rows.collect::<Result<_, _>>()?
             }
@@ -630,7 +653,8 @@ impl Diary {
     /// Every check-in still open, oldest first.
     pub fn open_checkins(&self) -> Result<Vec<CheckIn>, DiaryError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "{SELECT_CHECKIN} WHERE c.checked_out_at IS NULL ORDER BY c.checked_in_at, c.id"
+            "{SELECT_CHECKIN} WHERE c.id IN ({LATEST_STAY_IDS}) AND c.checked_out_at IS NULL
+             ORDER BY c.checked_in_at, c.id"
         ))?;
         let rows = stmt.query_map([], checkin_from_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)

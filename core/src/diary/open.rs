@@ -71,7 +71,6 @@ impl Diary {
         }
         // Durability level: see docs/adr/0001-sqlcipher-raw-key.md.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         // Checkpoints copy the WAL into the main file and fsync it; inside a commit that is
         // a 5–20 ms stall. Let the WAL grow to 16 MiB before SQLite forces one, and run
         // them off the write path instead: `Diary::checkpoint` (the app calls it when it
@@ -84,11 +83,17 @@ impl Diary {
         // statement is re-prepared whenever a parameter changes, which cost ~10% of a
         // check-in. Our queries are all index probes whose plan never needs the value.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        // Off while the schema is created or upgraded (see below); it cannot change inside
+        // a transaction.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
         let tx = conn.transaction()?;
         schema::init(&tx)?;
         let identity = load_or_create_identity(&tx)?;
         let owner = people::ensure_owner(&tx, clock.now())?;
         tx.commit()?;
+        // Only now: schema upgrades rebuild tables, and with foreign keys on, dropping the
+        // old check-ins table would cascade into their updates.
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut diary = Self {
             conn,
             path: path.to_owned(),

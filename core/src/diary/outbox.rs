@@ -66,14 +66,14 @@ pub struct OutboxCounts {
     pub rejected: u64,
 }
 
-/// Adds a signed record to the outbox inside the caller's transaction.
+/// Adds a signed record to the outbox inside the caller's transaction; returns its `seq`.
 pub(crate) fn enqueue(
     conn: &Connection,
     record: &SignedRecord,
     record_id: &Id128,
     subject_id: &Id128,
     now: &DateTime<Utc>,
-) -> Result<(), DiaryError> {
+) -> Result<i64, DiaryError> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO outbox (record_id, subject_id, kind, device_key, body, signature, created_at, state)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
@@ -87,7 +87,7 @@ pub(crate) fn enqueue(
         record.signature.as_slice(),
         to_ms(now),
     ])?;
-    Ok(())
+    Ok(conn.last_insert_rowid())
 }
 
 /// Deletes the outbox records of the rows that `ids_sql` selects (a query with `?1` bound to

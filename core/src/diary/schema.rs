@@ -5,19 +5,19 @@
 //!
 //! Each area keeps its SQL in its own constant below ([`CORE_SQL`] for the diary itself);
 //! the fresh schema is the list [`SQL`]. To add tables for a new area: append a constant to
-//! [`SQL`], bump [`VERSION`] and add one arm to [`upgrade_from`] that creates exactly the
+//! [`SQL`], bump [`VERSION`] and add one arm to [`upgrade`] that creates exactly the
 //! same objects (the migration test compares an upgraded diary with a fresh one).
 //!
 //! Times are INTEGER Unix milliseconds (UTC); ids are 16-byte BLOBs.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 
-/// The diary's own tables: settings, people, check-ins, their updates, the outbox.
+/// The diary's own tables, part 1: settings and people.
 pub const CORE_SQL: &str = "
 CREATE TABLE meta (
     name  TEXT PRIMARY KEY,
@@ -34,9 +34,20 @@ CREATE TABLE people (
     removed_at   INTEGER
 ) STRICT;
 CREATE UNIQUE INDEX people_one_owner ON people (is_owner) WHERE is_owner = 1;
+";
 
+/// The check-ins (since version 7). The table is stored in time order, keyed by
+/// `(checked_in_at, id)` without a rowid: the lists (newest first, by day, retention's
+/// range delete) read it in key order, and a check-in write appends to its last page, so
+/// no separate time index is paid for. `id` stays unique for lookups and for the updates'
+/// foreign key. `outbox_seq` is the check-in record's own outbox row, so a list reads its
+/// sync state from the (equally time-ordered) outbox instead of probing the random
+/// `record_id` index fifty times. There is no index of open check-ins: stays of a person
+/// never overlap and an open stay runs until its automatic check-out, so only each
+/// person's latest stay can be open (see `diary::checkins::LATEST_STAY_IDS`).
+pub const CHECKINS_SQL: &str = "
 CREATE TABLE checkins (
-    id             BLOB PRIMARY KEY,
+    id             BLOB NOT NULL UNIQUE,
     person_id      BLOB NOT NULL REFERENCES people (id),
     venue_id       BLOB,
     venue_name     TEXT NOT NULL,
@@ -49,12 +60,15 @@ CREATE TABLE checkins (
     checked_out_at INTEGER,
     auto_out_at    INTEGER NOT NULL,
     out_reason     INTEGER,
-    update_seq     INTEGER NOT NULL DEFAULT 0
-) STRICT;
-CREATE INDEX checkins_by_time ON checkins (checked_in_at);
+    update_seq     INTEGER NOT NULL DEFAULT 0,
+    outbox_seq     INTEGER,
+    PRIMARY KEY (checked_in_at, id)
+) STRICT, WITHOUT ROWID;
 CREATE INDEX checkins_by_person ON checkins (person_id, checked_in_at);
-CREATE INDEX checkins_open ON checkins (auto_out_at) WHERE checked_out_at IS NULL;
+";
 
+/// The diary's own tables, part 2: check-in updates and the outbox.
+pub const UPDATES_OUTBOX_SQL: &str = "
 CREATE TABLE checkin_updates (
     id             BLOB PRIMARY KEY,
     checkin_id     BLOB NOT NULL REFERENCES checkins (id) ON DELETE CASCADE,
@@ -84,6 +98,8 @@ CREATE TABLE outbox (
 /// The complete schema of a fresh diary at [`VERSION`], one entry per area.
 pub const SQL: &[&str] = &[
     CORE_SQL,
+    CHECKINS_SQL,
+    UPDATES_OUTBOX_SQL,
     crate::venue::TRUST_SQL,
     crate::declare::store::SCHEMA_SQL,
     crate::sync::store::SCHEMA_SQL,
@@ -119,7 +135,35 @@ DROP INDEX outbox_by_subject;
 DROP INDEX outbox_by_created;
 ";
 
-/// Creates or upgrades the schema inside the caller's transaction.
+/// Version 6 → 7: check-ins are rebuilt as a time-ordered table without a rowid (see
+/// [`CHECKINS_SQL`]), which also drops the time index and the open-check-in index, and
+/// gain `outbox_seq`, filled from the outbox. The rows are copied through an in-memory
+/// temp table so the new table is created by the very same SQL as a fresh diary's.
+/// Runs with foreign keys off (the diary turns them on after the schema is settled), so
+/// dropping the old table cascades to nothing.
+const V6_TO_V7_SAVE: &str = "
+CREATE TEMP TABLE checkins_v6 AS
+SELECT c.id, c.person_id, c.venue_id, c.venue_name, c.venue_address, c.venue_category,
+       c.issuer_key_id, c.venue_verified, c.method, c.checked_in_at, c.checked_out_at,
+       c.auto_out_at, c.out_reason, c.update_seq,
+       (SELECT o.seq FROM outbox o WHERE o.record_id = c.id) AS outbox_seq
+FROM checkins c;
+DROP TABLE checkins;
+";
+const V6_TO_V7_RESTORE: &str = "
+INSERT INTO checkins (id, person_id, venue_id, venue_name, venue_address, venue_category,
+    issuer_key_id, venue_verified, method, checked_in_at, checked_out_at, auto_out_at,
+    out_reason, update_seq, outbox_seq)
+SELECT id, person_id, venue_id, venue_name, venue_address, venue_category, issuer_key_id,
+    venue_verified, method, checked_in_at, checked_out_at, auto_out_at, out_reason,
+    update_seq, outbox_seq
+FROM temp.checkins_v6;
+DROP TABLE temp.checkins_v6;
+";
+
+/// Creates or upgrades the schema inside the caller's transaction. Foreign keys must be
+/// off (they are by default; `Diary::open` turns them on afterwards): upgrades rebuild
+/// tables.
 pub fn init(conn: &Connection) -> Result<(), DiaryError> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current == VERSION {
@@ -130,7 +174,7 @@ pub fn init(conn: &Connection) -> Result<(), DiaryError> {
             conn.execute_batch(part)?;
         }
     } else if current < VERSION {
-        upgrade_from(conn, current)?;
+        upgrade(conn, current, VERSION)?;
     } else {
         return Err(DiaryError::TooNew {
             found: current,
@@ -141,10 +185,19 @@ pub fn init(conn: &Connection) -> Result<(), DiaryError> {
     Ok(())
 }
 
-/// Applies every upgrade step from `version` up to [`VERSION`].
-fn upgrade_from(conn: &Connection, version: u32) -> Result<(), DiaryError> {
+/// Applies every upgrade step from `version` up to `target` (tests stop at an older one
+/// to build an old diary with data).
+fn upgrade(conn: &Connection, version: u32, target: u32) -> Result<(), DiaryError> {
+    // SQLCipher's build turns foreign keys on by default; with them on, a rebuild's DROP
+    // TABLE would delete every row that refers to the dropped table.
+    let foreign_keys: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    if foreign_keys {
+        return Err(DiaryError::Invalid(
+            "schema upgrades must run with foreign keys off".into(),
+        ));
+    }
     let mut v = version;
-    while v < VERSION {
+    while v < target {
         // One arm per old version, each leaving the schema at v + 1.
         match v {
             1 => conn.execute_batch(V1_TO_V2)?,
@@ -156,9 +209,28 @@ fn upgrade_from(conn: &Connection, version: u32) -> Result<(), DiaryError> {
             4 => conn.execute_batch(crate::sync::store::SCHEMA_SQL)?,
             // 5 -> 6: fewer outbox indexes (faster check-in writes).
             5 => conn.execute_batch(V5_TO_V6)?,
+            // 6 -> 7: time-ordered check-ins without a rowid, with their outbox seq.
+            6 => {
+                conn.execute_batch(V6_TO_V7_SAVE)?;
+                conn.execute_batch(CHECKINS_SQL)?;
+                conn.execute_batch(V6_TO_V7_RESTORE)?;
+            }
             _ => return Err(DiaryError::TooOld { found: version }),
         }
         v += 1;
+    }
+    // The rebuilt tables must still agree with the ones that refer to them.
+    let broken: Option<String> = conn
+        .query_row(
+            "SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(table) = broken {
+        return Err(DiaryError::Corrupt(format!(
+            "after the upgrade, a row of {table} refers to a missing row"
+        )));
     }
     Ok(())
 }
@@ -172,6 +244,7 @@ mod tests {
 
     use super::*;
     use crate::diary::{Diary, DiaryConfig, DiaryKey, Page};
+    use crate::ids::Id128;
 
     /// The schema as version 1 shipped it (kept verbatim: this is what old phones have).
     const V1_SQL: &str = "
@@ -292,6 +365,7 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
         init(&fresh).unwrap();
 
         let old = Connection::open_in_memory().unwrap();
+        old.pragma_update(None, "foreign_keys", "OFF").unwrap();
         old.execute_batch(V1_SQL).unwrap();
         old.pragma_update(None, "user_version", 1).unwrap();
         assert_ne!(describe(&old), describe(&fresh), "v1 must differ from v2");
@@ -299,6 +373,141 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
         init(&tx).unwrap();
         tx.commit().unwrap();
         assert_eq!(describe(&old), describe(&fresh));
+    }
+
+    /// A version-6 diary with history (a closed check-in with its update and a synced
+    /// record, two open check-ins of two people) comes through the v7 rebuild whole: no
+    /// update is lost to the foreign key's cascade, sync states still show, the open
+    /// check-ins are still found without their old index, and `outbox_seq` is filled.
+    #[test]
+    fn v6_diary_with_history_upgrades_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v6.db");
+        let key = DiaryKey::generate().unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 3, 10, 3, 0, 0).unwrap();
+        let ms = now.timestamp_millis();
+        let h = 3_600_000;
+        let (owner, member) = ([1u8; 16], [2u8; 16]);
+        let (closed, open_owner, open_member, update) =
+            ([3u8; 16], [4u8; 16], [5u8; 16], [6u8; 16]);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "key", key.sqlcipher_literal().as_str())
+                .unwrap();
+            conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+            conn.execute_batch(V1_SQL).unwrap();
+            upgrade(&conn, 1, 6).unwrap();
+            conn.pragma_update(None, "user_version", 6).unwrap();
+            for (id, name, is_owner) in [(owner, "Tôi", 1), (member, "Bà", 0)] {
+                conn.execute(
+                    "INSERT INTO people (id, display_name, relation, birth_year, is_owner, created_at)
+                     VALUES (?1, ?2, NULL, NULL, ?3, ?4)",
+                    rusqlite::params![id.as_slice(), name, is_owner, ms - 10 * h],
+                )
+                .unwrap();
+            }
+            let checkin =
+                |id: [u8; 16], person: [u8; 16], venue: &str, at: i64, out: Option<i64>| {
+                    conn.execute(
+                        "INSERT INTO checkins (id, person_id, venue_id, venue_name, venue_address,
+                        venue_category, issuer_key_id, venue_verified, method, checked_in_at,
+                        checked_out_at, auto_out_at, out_reason, update_seq)
+                     VALUES (?1, ?2, NULL, ?3, '', 3, NULL, 0, 2, ?4, ?5, ?6, ?7, ?8)",
+                        rusqlite::params![
+                            id.as_slice(),
+                            person.as_slice(),
+                            venue,
+                            at,
+                            out,
+                            at + 4 * h,
+                            out.map(|_| 1),
+                            i64::from(out.is_some())
+                        ],
+                    )
+                    .unwrap();
+                };
+            checkin(closed, owner, "Chợ Bến Thành", ms - 6 * h, Some(ms - 5 * h));
+            checkin(open_owner, owner, "Nhà thuốc", ms - 2 * h, None);
+            checkin(open_member, member, "Chùa", ms - h, None);
+            conn.execute(
+                "INSERT INTO checkin_updates (id, checkin_id, sequence, reason, checked_in_at,
+                    checked_out_at, created_at) VALUES (?1, ?2, 1, 1, ?3, ?4, ?4)",
+                rusqlite::params![update.as_slice(), closed.as_slice(), ms - 6 * h, ms - 5 * h],
+            )
+            .unwrap();
+            // Outbox order: the closed check-in (synced), its update, the two open ones.
+            for (record, subject, state) in [
+                (closed, closed, 1),
+                (update, closed, 0),
+                (open_owner, open_owner, 0),
+                (open_member, open_member, 0),
+            ] {
+                conn.execute(
+                    "INSERT INTO outbox (record_id, subject_id, kind, device_key, body, signature,
+                        created_at, state) VALUES (?1, ?2, 1, x'00', x'00', x'00', ?3, ?4)",
+                    rusqlite::params![record.as_slice(), subject.as_slice(), ms - h, state],
+                )
+                .unwrap();
+            }
+        }
+        let clock = Arc::new(crate::FixedClock::new(now));
+        let mut d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
+        let version: u32 = d
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, VERSION);
+        let updates: i64 = d
+            .conn()
+            .query_row("SELECT count(*) FROM checkin_updates", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(updates, 1, "the rebuild must not cascade into updates");
+        let seqs: Vec<(Vec<u8>, Option<i64>)> = d
+            .conn()
+            .prepare("SELECT id, outbox_seq FROM checkins ORDER BY checked_in_at")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            seqs,
+            vec![
+                (closed.to_vec(), Some(1)),
+                (open_owner.to_vec(), Some(3)),
+                (open_member.to_vec(), Some(4))
+            ]
+        );
+        let list = d.list_checkins(Page::default()).unwrap();
+        let shown: Vec<(&str, crate::diary::SyncState, bool)> = list
+            .iter()
+            .map(|c| (c.venue.name.as_str(), c.sync_state, c.is_open()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("Chùa", crate::diary::SyncState::Pending, true),
+                ("Nhà thuốc", crate::diary::SyncState::Pending, true),
+                ("Chợ Bến Thành", crate::diary::SyncState::Synced, false),
+            ]
+        );
+        let open: Vec<Id128> = d.open_checkins().unwrap().iter().map(|c| c.id).collect();
+        assert_eq!(
+            open,
+            vec![
+                Id128::from_bytes(open_owner),
+                Id128::from_bytes(open_member)
+            ]
+        );
+        let closed_now = d.check_out(None, None).unwrap();
+        assert_eq!(closed_now.len(), 2);
+        assert!(d.open_checkins().unwrap().is_empty());
+        // Foreign keys are on again after the upgrade.
+        let fk: i64 = d
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
     }
 
     #[test]

@@ -16,14 +16,33 @@ func bench() throws {
     var native: [UInt64] = []
     var extra: [Int64] = []
     let n = 200
-    // Pairs: one call through the boundary, then the same decode timed inside Rust, back
-    // to back (same machine load); the paired difference is the boundary's cost.
-    for _ in 0..<n {
+    // Pairs: one call through the boundary and the same decode timed inside Rust, back to
+    // back (same machine load); the paired difference is the boundary's cost. The order
+    // alternates, so the second call's warm CPU caches are not booked to either side.
+    func foreignCall() throws -> UInt64 {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let report = try frame.scan(settings)
         let f = (DispatchTime.now().uptimeNanoseconds - t0) / 1000
         try check(report.codes.count == 1, "bench frame did not decode")
-        let r = try testHookNativeScanTimings(layout: frame.layout, settings: settings, plane0: frame.plane(0), iterations: 1).micros[0]
+        return f
+    }
+    func nativeCall() throws -> UInt64 {
+        try testHookNativeScanTimings(layout: frame.layout, settings: settings, plane0: frame.plane(0), iterations: 1).micros[0]
+    }
+    var extraForeignFirst: [Int64] = []
+    var extraNativeFirst: [Int64] = []
+    for i in 0..<n {
+        let f: UInt64
+        let r: UInt64
+        if i % 2 == 0 {
+            f = try foreignCall()
+            r = try nativeCall()
+            extraForeignFirst.append(Int64(f) - Int64(r))
+        } else {
+            r = try nativeCall()
+            f = try foreignCall()
+            extraNativeFirst.append(Int64(f) - Int64(r))
+        }
         foreign.append(f)
         native.append(r)
         extra.append(Int64(f) - Int64(r))
@@ -33,5 +52,6 @@ func bench() throws {
     print("bench swift scanFrame 1280x720 luma: median \(median(foreign)) us, p95 \(p95(foreign)) us (n=\(n))")
     print("bench rust  scan_frame 1280x720 luma: median \(median(native)) us, p95 \(p95(native)) us (n=\(n))")
     print(String(format: "bench swift/rust median ratio: %.3f", Double(median(foreign)) / Double(median(native))))
-    print("bench swift boundary cost (paired foreign - rust): median \(extra.sorted()[extra.count / 2]) us")
+    func mid(_ xs: [Int64]) -> Int64 { xs.sorted()[xs.count / 2] }
+    print("bench swift boundary cost (paired foreign - rust): median \(mid(extra)) us (swift first: \(mid(extraForeignFirst)) us, rust first: \(mid(extraNativeFirst)) us)")
 }

@@ -32,6 +32,8 @@ struct Stats {
     /// One explicit checkpoint of the log the run left behind (µs) and its frames.
     checkpoint: f64,
     frames: u32,
+    /// Mean WAL frames (pages) one timed write appended, from the -wal file's growth.
+    frames_per_write: f64,
 }
 
 fn stats(mut v: Vec<StdDuration>) -> Stats {
@@ -43,6 +45,7 @@ fn stats(mut v: Vec<StdDuration>) -> Stats {
         max: pct(&v, 1.0),
         checkpoint: f64::NAN,
         frames: 0,
+        frames_per_write: f64::NAN,
     }
 }
 
@@ -83,6 +86,10 @@ fn bench_write(dir: &Path, key: Option<&DiaryKey>, n: usize, warmup: usize) -> R
     let mut d = open(&dir.join(name), key, clock.clone())?;
     let owner = d.owner_id();
     let mut times = Vec::with_capacity(n);
+    let wal = dir.join(format!("{name}-wal"));
+    let wal_len = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    // A WAL frame is a 24-byte header plus one 4096-byte page.
+    let (mut grown, mut counted) = (0u64, 0u64);
     for i in 0..(n + warmup) {
         clock.advance(Duration::seconds(10));
         let req = CheckInRequest {
@@ -92,11 +99,18 @@ fn bench_write(dir: &Path, key: Option<&DiaryKey>, n: usize, warmup: usize) -> R
             at: None,
             venue_default_stay: None,
         };
+        let before = wal_len();
         let t = Instant::now();
         d.check_in(req)?;
         let e = t.elapsed();
+        let after = wal_len();
         if i >= warmup {
             times.push(e);
+            // The WAL is rewritten from its start after a checkpoint: count only growth.
+            if after > before {
+                grown += after - before;
+                counted += 1;
+            }
         }
         clock.advance(Duration::seconds(1));
         d.check_out(None, None)?;
@@ -108,6 +122,7 @@ fn bench_write(dir: &Path, key: Option<&DiaryKey>, n: usize, warmup: usize) -> R
     Ok(Stats {
         checkpoint,
         frames,
+        frames_per_write: grown as f64 / (4096.0 + 24.0) / counted.max(1) as f64,
         ..stats(times)
     })
 }
@@ -209,6 +224,10 @@ fn main() -> Res<()> {
             "  ratio       p50 {:7.2}x     p99 {:7.2}x   (goal: encrypted ≤ 100 µs p50, ≤ 300 µs p99)",
             enc.p50 / plain.p50,
             enc.p99 / plain.p99
+        );
+        println!(
+            "  WAL frames (pages) written per check-in: encrypted {:.2}, plaintext {:.2}",
+            enc.frames_per_write, plain.frames_per_write
         );
         println!(
             "  checkpoint, run off the write path (Diary::checkpoint) after the loop: \
