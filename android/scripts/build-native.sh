@@ -38,6 +38,11 @@ vendored-openssl) features="" ;;
 *) echo "VAORA_ANDROID_CRYPTO must be libtomcrypt or vendored-openssl, not $crypto" >&2; exit 2 ;;
 esac
 
+# SQLite without what the diary never uses (full-text search, R*Tree, JSON, dbstat, stat4,
+# loadable extensions): ~0.19 MB less (bindings/size/measure.sh libtomcrypt-trimmed). The
+# flags reach libsqlite3-sys's build through LIBSQLITE3_FLAGS, for the phone build only.
+LIBSQLITE3_FLAGS=$(cat "$root/bindings/size/phone-sqlite-flags")
+export LIBSQLITE3_FLAGS
 # shellcheck disable=SC2086 # $features is a list of words
 cargo ndk \
     -t arm64-v8a -t armeabi-v7a -t x86_64 \
@@ -45,6 +50,7 @@ cargo ndk \
     -o "$here/src/main/jniLibs" \
     build --profile mobile -p vaora-ffi $features
 
+unset LIBSQLITE3_FLAGS
 cargo build -p vaora-ffi -p uniffi-bindgen
 target_dir=$(cargo metadata --no-deps --format-version 1 | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 rm -rf "$here/build/generated/uniffi"

@@ -220,3 +220,36 @@ pub fn test_hook_native_scan_timings(
         })
     })
 }
+
+/// Times the exported [`scan_frame`] itself (frame checks, decode, result conversion,
+/// panic guard) and the bare core decode, alternately, inside Rust: `micros` holds
+/// `iterations` pairs, exported first in each. With the foreign call's own time it splits
+/// the foreign call's extra into the Rust wrapper's share and the foreign side's (JNA,
+/// generated code). Test builds only.
+#[cfg(feature = "test-hooks")]
+#[uniffi::export]
+pub fn test_hook_exported_scan_timings(
+    layout: FrameLayout,
+    settings: ScanSettings,
+    plane0: &[u8],
+    iterations: u32,
+) -> Result<NativeScanTimings, VaoraError> {
+    let mut micros = Vec::with_capacity(2 * iterations as usize);
+    let mut found = 0;
+    let core_frame = frame(&layout, plane0, &[], &[])?;
+    let opts = options(&settings);
+    for _ in 0..iterations {
+        let start = std::time::Instant::now();
+        let report = scan_frame(layout.clone(), settings.clone(), plane0, &[], &[])?;
+        micros.push(u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX));
+        found = u32::try_from(report.codes.len()).unwrap_or(u32::MAX);
+        let start = std::time::Instant::now();
+        let result = scan::scan_frame(&core_frame, &opts);
+        micros.push(u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX));
+        found = found.min(u32::try_from(result.codes.len()).unwrap_or(u32::MAX));
+    }
+    Ok(NativeScanTimings {
+        micros,
+        codes_found: found,
+    })
+}

@@ -13,7 +13,9 @@ cd "$root"
 targets="aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios"
 for t in $targets; do
     rustup target add "$t" >/dev/null
-    cargo build --profile mobile -p vaora-ffi --no-default-features --features system-crypto,rxing --target "$t"
+    # SQLite without what the diary never uses (as android/scripts/build-native.sh).
+    LIBSQLITE3_FLAGS=$(cat "$root/bindings/size/phone-sqlite-flags") \
+        cargo build --profile mobile -p vaora-ffi --no-default-features --features system-crypto,rxing --target "$t"
 done
 target_dir=$(cargo metadata --no-deps --format-version 1 | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 

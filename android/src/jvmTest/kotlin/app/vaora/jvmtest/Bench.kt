@@ -5,6 +5,7 @@
 package app.vaora.jvmtest
 
 import app.vaora.ffi.ScanSettings
+import app.vaora.ffi.testHookExportedScanTimings
 import app.vaora.ffi.testHookNativeScanTimings
 
 object Bench {
@@ -58,6 +59,27 @@ object Bench {
         println("bench kotlin scanFrame 1280x720 luma: median ${fm} us, p95 ${p95(foreign)} us (n=$n)")
         println("bench rust   scan_frame 1280x720 luma: median ${nm} us, p95 ${p95(native)} us (n=$n)")
         println("bench kotlin/rust median ratio: ${"%.3f".format(fm.toDouble() / nm.toDouble())}")
+        // The same call on a 16x16 frame, where decoding costs next to nothing: what the
+        // boundary itself (records, buffers, JNA, error plumbing) costs per call.
+        val tiny = FrameMaker.luma(Luma(16, 16))
+        repeat(200) { tiny.scan(settings) }
+        val tinyForeign = ArrayList<Long>(n)
+        val tinyNative = ArrayList<Long>(n)
+        repeat(n) {
+            val t0 = System.nanoTime()
+            tiny.scan(settings)
+            tinyForeign += (System.nanoTime() - t0) / 100 // tenths of a microsecond
+            tinyNative += 10 * testHookNativeScanTimings(tiny.layout(), settings, tiny.plane(0), 1u).micros[0].toLong()
+        }
+        println("bench kotlin scanFrame 16x16 (boundary alone): median ${median(tinyForeign) / 10.0} us, " +
+            "rust ${median(tinyNative) / 10.0} us")
+        // The exported Rust function timed inside Rust (frame checks, result conversion,
+        // panic guard): whatever a Kotlin call adds beyond it is JNA's and the generated
+        // code's.
+        val both = testHookExportedScanTimings(frame.layout(), settings, frame.plane(0), n.toUInt()).micros.map { it.toLong() }
+        val exported = both.filterIndexed { i, _ -> i % 2 == 0 }
+        val core = both.filterIndexed { i, _ -> i % 2 == 1 }
+        println("bench rust   exported scan_frame vs core decode, alternating in Rust: medians ${median(exported)} us vs ${median(core)} us")
         println("bench kotlin boundary cost (paired foreign - rust): median ${median(extra)} us " +
             "(kotlin first: ${median(extraForeignFirst)} us, rust first: ${median(extraNativeFirst)} us)")
     }
