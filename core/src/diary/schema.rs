@@ -375,6 +375,18 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
         assert_eq!(describe(&old), describe(&fresh));
     }
 
+    /// Opens an old diary at `now` (which upgrades it) and checks it reached [`VERSION`].
+    fn open_upgraded(path: &std::path::Path, key: &DiaryKey, now: chrono::DateTime<Utc>) -> Diary {
+        let clock = Arc::new(crate::FixedClock::new(now));
+        let d = Diary::open(path, key, clock, DiaryConfig::default()).unwrap();
+        let user_version: u32 = d
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(user_version, VERSION);
+        d
+    }
+
     /// A version-6 diary with history (a closed check-in with its update and a synced
     /// record, two open check-ins of two people) comes through the v7 rebuild whole: no
     /// update is lost to the foreign key's cascade, sync states still show, the open
@@ -450,13 +462,7 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
                 .unwrap();
             }
         }
-        let clock = Arc::new(crate::FixedClock::new(now));
-        let mut d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
-        let version: u32 = d
-            .conn()
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, VERSION);
+        let mut d = open_upgraded(&path, &key, now);
         let updates: i64 = d
             .conn()
             .query_row("SELECT count(*) FROM checkin_updates", [], |r| r.get(0))
@@ -552,13 +558,7 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
             )
             .unwrap();
         }
-        let clock = Arc::new(crate::FixedClock::new(now));
-        let mut d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
-        let user_version: u32 = d
-            .conn()
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(user_version, VERSION);
+        let mut d = open_upgraded(&path, &key, now);
         let list = d.list_checkins(Page::default()).unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].venue.name, "Chợ cũ");
