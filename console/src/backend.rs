@@ -14,6 +14,8 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use vaora_core::venue::VenueCategory;
 
+pub use crate::compliance::{Finding, Flagged, Inspection};
+
 /// Why the backend could not answer. The console shows `NotFound` and `Invalid` to the
 /// user as they are; `Storage` is logged (without personal data) and shown as a generic
 /// failure.
@@ -210,6 +212,22 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         &self,
         query: &ScanCountQuery,
     ) -> impl Future<Output = Result<Vec<VenueScanCount>, BackendError>> + Send;
+
+    /// The inspection list of a window: [`crate::compliance::inspect`] over
+    /// [`ConsoleBackend::scan_counts`] unless the backend computes the same rule where the
+    /// data is (the server does it in SQL so that only flagged venues leave the database).
+    fn inspection(
+        &self,
+        query: &ScanCountQuery,
+    ) -> impl Future<Output = Result<Inspection, BackendError>> + Send {
+        async move {
+            let rows = self.scan_counts(query).await?;
+            Ok(Inspection {
+                checked: rows.len() as u64,
+                flagged: crate::compliance::inspect(rows),
+            })
+        }
+    }
 
     fn mark_case(
         &self,

@@ -37,6 +37,26 @@ fn median(sorted: &[u64]) -> f64 {
     }
 }
 
+/// The rule for one venue, given its scans and its peers' median (the venue included):
+/// `None` when it need not be visited. The server's SQL computes the same (see
+/// `server/src/console/inspection.rs`); this is the definition both are tested against.
+pub fn finding(scans: u64, peer_median: f64) -> Option<Finding> {
+    if scans == 0 {
+        Some(Finding::NoScans)
+    } else if peer_median >= MIN_PEER_MEDIAN && (scans as f64) < peer_median * FEW_SHARE {
+        Some(Finding::FewScans)
+    } else {
+        None
+    }
+}
+
+/// The inspection list of one query: how many active venues were checked and those to visit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inspection {
+    pub checked: u64,
+    pub flagged: Vec<Flagged>,
+}
+
 /// Applies the rule to every venue's count and returns those to inspect.
 pub fn inspect(rows: Vec<VenueScanCount>) -> Vec<Flagged> {
     let mut peers: HashMap<(String, VenueCategory), Vec<u64>> = HashMap::new();
@@ -59,13 +79,7 @@ pub fn inspect(rows: Vec<VenueScanCount>) -> Vec<Flagged> {
                 .get(&(row.venue.ward.clone(), row.venue.category))
                 .copied()
                 .unwrap_or(0.0);
-            let finding = if row.scans == 0 {
-                Finding::NoScans
-            } else if m >= MIN_PEER_MEDIAN && (row.scans as f64) < m * FEW_SHARE {
-                Finding::FewScans
-            } else {
-                return None;
-            };
+            let finding = finding(row.scans, m)?;
             Some(Flagged {
                 row,
                 peer_median: m,

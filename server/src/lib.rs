@@ -121,6 +121,8 @@ pub fn app<S: ConsoleStore>(
         }
     })?;
     let state = Arc::new(AppState::new(store, authority, config.limits.clone()));
+    // The compliance page's rollup is re-based in the background, never by a request.
+    console::spawn_rollup_keeper(&state);
     let console = Arc::new(ServerConsole::new(state.clone(), issuer_key.into_inner()));
     // Venue registration over the API goes through the console's issuer: one code path.
     let venues = axum::Router::new()

@@ -1,9 +1,9 @@
 //! The per-venue scan rollup (`vaora_server::console::rollup`) against a direct sum over
 //! the daily aggregates and against a count of the check-ins this test stored, on SQLite
-//! and PostgreSQL: built on first use from check-ins already stored, kept up by ingest,
-//! re-based when the requested window ends on a later day (check-ins stored for that day
-//! before the re-base included), late uploads for past days counted, windows that end
-//! before the rollup's day or exceed 21 days served by the fallback.
+//! and PostgreSQL: built (by the keeper's re-base) from check-ins already stored, kept up
+//! by ingest, re-based on a later day (check-ins stored for that day before the re-base
+//! included), late uploads for past days counted, windows that end before or after the
+//! rollup's day or exceed 21 days served by the fallback.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -148,6 +148,11 @@ async fn rollup_story<S: ConsoleStore>(store: &S) -> (i64, i64) {
             ],
         )
         .await;
+    // Before the first build every window is summed from the daily aggregates.
+    check(store, &model, t - 13, t, "").await;
+    // The keeper (`spawn_rollup_keeper`) builds it; requests never re-base.
+    assert!(store.rebase_scan_rollup(t).await.unwrap());
+    assert!(!store.rebase_scan_rollup(t).await.unwrap(), "already on t");
     for days in [1, 7, 14, 21] {
         check(store, &model, t - days + 1, t, "").await;
     }
@@ -169,7 +174,10 @@ async fn rollup_story<S: ConsoleStore>(store: &S) -> (i64, i64) {
         .await;
     check(store, &model, t - 13, t, "").await;
     check(store, &model, t, t, "W2").await;
-    // The day changes: the first request for a window ending on t + 1 re-bases.
+    // The day changes: until the keeper re-bases, windows ending on t + 1 are summed;
+    // then they are read from the re-based rollup.
+    check(store, &model, t + 1 - 13, t + 1, "").await;
+    assert!(store.rebase_scan_rollup(t + 1).await.unwrap());
     for days in [1, 14, 21] {
         check(store, &model, t + 1 - days + 1, t + 1, "").await;
     }

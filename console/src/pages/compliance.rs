@@ -12,11 +12,11 @@ use super::venues::{category_options, parse_category};
 use super::{Authed, Layout, PageError, csv_response, html, write_csv};
 use crate::Console;
 use crate::backend::{ConsoleBackend, ScanCountQuery};
-use crate::compliance::{Finding, Flagged, SortKey, inspect, sort};
+use crate::compliance::{Finding, Flagged, Inspection, SortKey, sort};
 
 pub const DEFAULT_DAYS: u32 = 14;
 pub const MAX_DAYS: u32 = 21;
-/// Rows shown on the page; the CSV has them all.
+/// Rows shown per page (`page=N`, from 1); the CSV has them all.
 pub const PAGE_ROWS: usize = 500;
 
 #[derive(Deserialize, Default)]
@@ -31,13 +31,15 @@ pub struct ComplianceQuery {
     sort: String,
     #[serde(default)]
     dir: String,
+    #[serde(default)]
+    page: Option<usize>,
 }
 
 struct Listing {
     days: u32,
     sort: SortKey,
     descending: bool,
-    checked: usize,
+    checked: u64,
     flagged: Vec<Flagged>,
 }
 
@@ -48,17 +50,18 @@ async fn listing<B: ConsoleBackend>(
     let days = q.days.unwrap_or(DEFAULT_DAYS).clamp(1, MAX_DAYS);
     let to_day = state.config.clock.now().date_naive();
     let from_day = to_day - Duration::days(i64::from(days) - 1);
-    let rows = state
+    let Inspection {
+        checked,
+        mut flagged,
+    } = state
         .backend
-        .scan_counts(&ScanCountQuery {
+        .inspection(&ScanCountQuery {
             from_day,
             to_day,
             ward: q.ward.trim().to_owned(),
             category: parse_category(&q.category)?,
         })
         .await?;
-    let checked = rows.len();
-    let mut flagged = inspect(rows);
     let key = SortKey::parse(&q.sort);
     let descending = q.dir == "desc";
     sort(&mut flagged, key, descending);
@@ -92,8 +95,11 @@ struct CompliancePage {
     categories: Vec<(&'static str, &'static str)>,
     sort: &'static str,
     descending: bool,
-    checked: usize,
+    checked: u64,
     flagged_total: usize,
+    /// Page shown (from 1) and how many there are.
+    page: usize,
+    pages: usize,
     rows: Vec<ComplianceRow>,
     /// Query string (without sort and dir) that keeps the filters on sort links.
     filter_qs: String,
@@ -118,9 +124,12 @@ pub async fn page<B: ConsoleBackend>(
     let list = listing(&state, &q).await?;
     let lang = authed.lang.lang;
     let flagged_total = list.flagged.len();
+    let pages = flagged_total.div_ceil(PAGE_ROWS).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
     let rows = list
         .flagged
         .into_iter()
+        .skip((page - 1) * PAGE_ROWS)
         .take(PAGE_ROWS)
         .map(|f| ComplianceRow {
             category: lang.category(f.row.venue.category),
@@ -151,6 +160,8 @@ pub async fn page<B: ConsoleBackend>(
             descending: list.descending,
             checked: list.checked,
             flagged_total,
+            page,
+            pages,
             rows,
             filter_qs,
         },

@@ -8,6 +8,7 @@
 //! are the [`ConsoleStore`] extension of the storage trait; the overview and compliance
 //! pages read the daily aggregate tables that ingest maintains, never check-in rows.
 
+pub mod inspection;
 pub mod postgres;
 pub mod rollup;
 pub mod sqlite;
@@ -17,10 +18,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use vaora_console::backend::{
-    BackendError, CaseSubject, CaseSummary, CaseVisit, ConsoleBackend, Contact, NewCase, NewVenue,
-    Overview, PosterFormat, PublishedWindow, ScanCountQuery, Trace, VenueDetail, VenueFilter,
-    VenueScanCount, VenueSummary,
+    BackendError, CaseSubject, CaseSummary, CaseVisit, ConsoleBackend, Contact, Flagged,
+    Inspection, NewCase, NewVenue, Overview, PosterFormat, PublishedWindow, ScanCountQuery, Trace,
+    VenueDetail, VenueFilter, VenueScanCount, VenueSummary,
 };
+use vaora_console::compliance;
 use vaora_core::ids::Id128;
 use vaora_core::render::poster::{poster_png, poster_svg};
 use vaora_core::venue::{Authority, VenueCategory, VenueIssuer};
@@ -73,6 +75,15 @@ pub struct OverviewCounts {
     pub open_cases: u64,
 }
 
+/// The inspection list as the database computes it ([`inspection`]): the number of
+/// active venues checked, and each flagged venue with its scans and its peers' median.
+/// The rows' `code_text` is empty (lists never show it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InspectionRows {
+    pub checked: u64,
+    pub flagged: Vec<(VenueRow, u64, f64)>,
+}
+
 /// What the console needs from a database beyond the API's [`Storage`].
 pub trait ConsoleStore: Storage {
     fn insert_venue(&self, v: VenueRow) -> impl Future<Output = Result<(), StorageError>> + Send;
@@ -97,9 +108,9 @@ pub trait ConsoleStore: Storage {
         to_day: i64,
     ) -> impl Future<Output = Result<OverviewCounts, StorageError>> + Send;
     /// Scans per active venue over `from_day..=to_day`: from the per-venue rollup
-    /// ([`rollup`]) when the window ends on its day (re-basing it first when `to_day` is
-    /// newer) and is at most 21 days long, else from the daily aggregates. The rows'
-    /// `code_text` may be left empty (lists never show it).
+    /// ([`rollup`]) when the window ends on its day and is at most 21 days long, else from
+    /// the daily aggregates. Never re-bases the rollup (that is [`spawn_rollup_keeper`]'s
+    /// job, off the request path). The rows' `code_text` may be left empty.
     fn venue_scan_counts(
         &self,
         from_day: i64,
@@ -107,6 +118,15 @@ pub trait ConsoleStore: Storage {
         ward: String,
         category: Option<u8>,
     ) -> impl Future<Output = Result<Vec<(VenueRow, u64)>, StorageError>> + Send;
+    /// The compliance rule over the same counts as [`ConsoleStore::venue_scan_counts`]
+    /// (same sources), computed in SQL: only flagged venues are returned ([`inspection`]).
+    fn venue_inspection(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        ward: String,
+        category: Option<u8>,
+    ) -> impl Future<Output = Result<InspectionRows, StorageError>> + Send;
     /// [`ConsoleStore::venue_scan_counts`] summed directly from `venue_day_scans`, without
     /// the rollup (its fallback; tests compare the two).
     fn venue_scan_counts_summed(
@@ -117,11 +137,16 @@ pub trait ConsoleStore: Storage {
         category: Option<u8>,
     ) -> impl Future<Output = Result<Vec<(VenueRow, u64)>, StorageError>> + Send;
     /// Recomputes the per-venue rollup ([`rollup`]) for windows ending on `day`, from the
-    /// daily aggregates (bulk loads; requests re-base it lazily when the day changes).
+    /// daily aggregates, even when it is already on that day (bulk loads).
     fn rebuild_scan_rollup(
         &self,
         day: i64,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
+    /// Re-bases the rollup on `day` when it is on an older day; `true` when it did.
+    fn rebase_scan_rollup(
+        &self,
+        day: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
     /// Cases, newest first, each with when its windows were first published.
     fn case_rows(
         &self,
@@ -403,6 +428,43 @@ impl<S: ConsoleStore> ConsoleBackend for ServerConsole<S> {
             .collect()
     }
 
+    async fn inspection(&self, q: &ScanCountQuery) -> Result<Inspection, BackendError> {
+        let rows = self
+            .state
+            .store
+            .venue_inspection(
+                day_number(q.from_day),
+                day_number(q.to_day),
+                q.ward.trim().to_owned(),
+                q.category.map(VenueCategory::code),
+            )
+            .await
+            .map_err(storage)?;
+        let flagged = rows
+            .flagged
+            .iter()
+            .map(|(v, scans, peer_median)| {
+                // The SQL filters by the same rule; a row it returns that the rule would
+                // not flag means the two have drifted apart.
+                let finding = compliance::finding(*scans, *peer_median).ok_or_else(|| {
+                    BackendError::Storage("inspection query disagrees with the rule".into())
+                })?;
+                Ok(Flagged {
+                    row: VenueScanCount {
+                        venue: summary(v)?,
+                        scans: *scans,
+                    },
+                    peer_median: *peer_median,
+                    finding,
+                })
+            })
+            .collect::<Result<_, BackendError>>()?;
+        Ok(Inspection {
+            checked: rows.checked,
+            flagged,
+        })
+    }
+
     async fn mark_case(&self, case: NewCase) -> Result<CaseSummary, BackendError> {
         let device_id = parse_id(&case.subject.device_id, "device id")?;
         let person_id = case
@@ -484,4 +546,41 @@ impl<S: ConsoleStore> ConsoleBackend for ServerConsole<S> {
             .map_err(storage)?;
         Ok(all.into_iter().map(published_window).collect())
     }
+}
+
+/// How often the rollup keeper looks at the date at most (it also wakes at UTC midnight).
+const KEEPER_TICK: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Keeps the per-venue rollup ([`rollup`]) on the current UTC day, off the request path:
+/// re-bases it at once (a fresh or upgraded database is built here) and again right after
+/// each UTC midnight, checking at least every minute. Requests never re-base; until the
+/// keeper has moved the rollup to a new day they are served from the daily aggregates
+/// (same results, slower), so no request waits for the ~10 s re-base at 100,000 venues.
+///
+/// The task holds only a weak reference between rounds: it ends once the app's state is
+/// dropped. `None` outside a tokio runtime.
+pub fn spawn_rollup_keeper<S: ConsoleStore>(
+    state: &Arc<AppState<S>>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let runtime = tokio::runtime::Handle::try_current().ok()?;
+    let weak = Arc::downgrade(state);
+    Some(runtime.spawn(async move {
+        loop {
+            let Some(state) = weak.upgrade() else { return };
+            let now = Utc::now();
+            match state
+                .store
+                .rebase_scan_rollup(day_of_ms(now.timestamp_millis()))
+                .await
+            {
+                Ok(true) => log::info!("scan rollup moved to {}", now.date_naive()),
+                Ok(false) => {}
+                Err(e) => log::warn!("scan rollup re-base failed (will retry): {e}"),
+            }
+            drop(state);
+            let to_midnight = DAY_MS - now.timestamp_millis().rem_euclid(DAY_MS) + 1_000;
+            let wait = std::time::Duration::from_millis(u64::try_from(to_midnight).unwrap_or(0));
+            tokio::time::sleep(wait.min(KEEPER_TICK)).await;
+        }
+    }))
 }

@@ -5,8 +5,10 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use vaora_core::ids::Id128;
 
-use super::rollup;
-use super::{ConsoleStore, OverviewCounts, VenueQuery, VenueRow};
+use vaora_console::compliance::{FEW_SHARE, MIN_PEER_MEDIAN};
+
+use super::{ConsoleStore, InspectionRows, OverviewCounts, VenueQuery, VenueRow};
+use super::{inspection, rollup};
 use crate::postgres::{PgStore, v, window_from};
 use crate::storage::{CaseRow, StorageError, WindowRow, id_from};
 
@@ -96,7 +98,7 @@ fn venue_from(r: &PgRow) -> Result<VenueRow, StorageError> {
 const LIST_COLUMNS: &str =
     "v.id, v.name, v.category, v.ward, v.address, '' AS code_text, v.registered_at, v.revoked_at";
 
-/// Re-bases the rollup on `day` when it is older (`force`: always); returns its day after.
+/// Re-bases the rollup on `day` when it is older (`force`: always); `true` when it did.
 ///
 /// Concurrency: the state row is locked first (one re-base at a time, re-checked under
 /// the lock), then `TRUNCATE` takes the rollup table exclusively, which waits for ingest
@@ -104,19 +106,16 @@ const LIST_COLUMNS: &str =
 /// statement's snapshot is taken after that, so it sees every committed daily row, and
 /// ingest statements that waited read the new `scan_rollup.day` (their snapshot is taken
 /// after their locks), so no scan is counted twice or lost.
-async fn rebase(pool: &sqlx::PgPool, day: i64, force: bool) -> Result<i64, StorageError> {
-    let current: i64 = sqlx::query_scalar("SELECT day FROM scan_rollup WHERE id = 1")
-        .fetch_one(pool)
-        .await?;
-    if current >= day && !force {
-        return Ok(current);
+async fn rebase(pool: &sqlx::PgPool, day: i64, force: bool) -> Result<bool, StorageError> {
+    if rollup_day(pool).await? >= day && !force {
+        return Ok(false);
     }
     let mut tx = pool.begin().await?;
     let current: i64 = sqlx::query_scalar("SELECT day FROM scan_rollup WHERE id = 1 FOR UPDATE")
         .fetch_one(&mut *tx)
         .await?;
     if current >= day && !force {
-        return Ok(current);
+        return Ok(false);
     }
     sqlx::query("TRUNCATE venue_recent_scans")
         .execute(&mut *tx)
@@ -130,7 +129,49 @@ async fn rebase(pool: &sqlx::PgPool, day: i64, force: bool) -> Result<i64, Stora
         .await?;
     tx.commit().await?;
     log::info!("scan rollup re-based on day {day}");
-    Ok(day)
+    Ok(true)
+}
+
+/// The day the rollup is on (−1 before its first build).
+async fn rollup_day(pool: &sqlx::PgPool) -> Result<i64, StorageError> {
+    Ok(
+        sqlx::query_scalar("SELECT day FROM scan_rollup WHERE id = 1")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// A transaction for reading the rollup, when it covers `from_day..=to_day`; `None` means
+/// "sum the daily aggregates instead".
+///
+/// It holds the rollup table in `ACCESS SHARE` mode before reading the day, so no re-base
+/// (whose `TRUNCATE` needs the table exclusively) can slip between reading the day and
+/// reading the counts: both belong to the same rollup. The lock is taken with `NOWAIT`: while
+/// a re-base runs (seconds, once a day) requests use the daily aggregates instead of waiting.
+async fn rollup_reader(
+    pool: &sqlx::PgPool,
+    from_day: i64,
+    to_day: i64,
+) -> Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>, StorageError> {
+    let mut tx = pool.begin().await?;
+    if let Err(e) = sqlx::query("LOCK TABLE venue_recent_scans IN ACCESS SHARE MODE NOWAIT")
+        .execute(&mut *tx)
+        .await
+    {
+        // 55P03 lock_not_available: a re-base holds the table.
+        if e.as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|c| c == "55P03")
+        {
+            log::debug!("scan rollup busy (re-base): summing the daily aggregates");
+            return Ok(None);
+        }
+        return Err(e.into());
+    }
+    let day: i64 = sqlx::query_scalar("SELECT day FROM scan_rollup WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(rollup::covers(day, from_day, to_day).then_some(tx))
 }
 
 fn count(n: i64) -> u64 {
@@ -262,12 +303,11 @@ impl ConsoleStore for PgStore {
         ward: String,
         category: Option<u8>,
     ) -> Result<Vec<(VenueRow, u64)>, StorageError> {
-        let rollup_day = rebase(self.pool(), to_day, false).await?;
-        if !rollup::covers(rollup_day, from_day, to_day) {
+        let Some(mut tx) = rollup_reader(self.pool(), from_day, to_day).await? else {
             return self
                 .venue_scan_counts_summed(from_day, to_day, ward, category)
                 .await;
-        }
+        };
         // One rollup row per venue: no per-day rows are read.
         let sql = format!(
             "SELECT {}, {}::bigint FROM venues v
@@ -280,11 +320,74 @@ impl ConsoleStore for PgStore {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&ward)
             .bind(category.map(i16::from))
-            .fetch_all(self.pool())
+            .fetch_all(&mut *tx)
             .await?;
+        tx.commit().await?;
         rows.iter()
             .map(|r| Ok((venue_from(r)?, count(r.try_get(8)?))))
             .collect()
+    }
+
+    async fn venue_inspection(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        ward: String,
+        category: Option<u8>,
+    ) -> Result<InspectionRows, StorageError> {
+        let reader = rollup_reader(self.pool(), from_day, to_day).await?;
+        let source = match reader {
+            Some(_) => inspection::Source::Rollup {
+                days: to_day - from_day + 1,
+            },
+            None => inspection::Source::Summed,
+        };
+        let sql = inspection::postgres(source);
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&ward)
+            .bind(category.map(i16::from))
+            .bind(FEW_SHARE)
+            .bind(MIN_PEER_MEDIAN);
+        let mut tx = match reader {
+            Some(tx) => tx,
+            None => self.pool().begin().await?,
+        };
+        // The counts of 100,000 venues are sorted once in memory, not in temp files.
+        sqlx::query("SET LOCAL work_mem = '32MB'")
+            .execute(&mut *tx)
+            .await?;
+        let rows = if source == inspection::Source::Summed {
+            query
+                .bind(from_day)
+                .bind(to_day)
+                .fetch_all(&mut *tx)
+                .await?
+        } else {
+            query.fetch_all(&mut *tx).await?
+        };
+        tx.commit().await?;
+        let mut out = InspectionRows::default();
+        for r in &rows {
+            out.checked = count(r.try_get(0)?);
+            let Some(id) = r.try_get::<Option<Vec<u8>>, _>(1)? else {
+                continue;
+            };
+            let category: i16 = r.try_get(3)?;
+            let venue = VenueRow {
+                id: id_from(&id)?,
+                name: r.try_get(2)?,
+                category: u8::try_from(category)
+                    .map_err(|_| StorageError::Corrupt("category".into()))?,
+                ward: r.try_get(4)?,
+                address: r.try_get(5)?,
+                code_text: String::new(),
+                registered_ms: r.try_get(6)?,
+                revoked: false,
+            };
+            out.flagged
+                .push((venue, count(r.try_get(7)?), r.try_get::<f64, _>(8)?));
+        }
+        Ok(out)
     }
 
     async fn venue_scan_counts_summed(
@@ -319,6 +422,10 @@ impl ConsoleStore for PgStore {
 
     async fn rebuild_scan_rollup(&self, day: i64) -> Result<(), StorageError> {
         rebase(self.pool(), day, true).await.map(|_| ())
+    }
+
+    async fn rebase_scan_rollup(&self, day: i64) -> Result<bool, StorageError> {
+        rebase(self.pool(), day, false).await
     }
 
     async fn revoked_venue_ids(&self) -> Result<Vec<Id128>, StorageError> {

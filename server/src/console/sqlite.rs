@@ -4,8 +4,11 @@
 use rusqlite::{OptionalExtension, params};
 use vaora_core::ids::Id128;
 
+use vaora_console::compliance::{FEW_SHARE, MIN_PEER_MEDIAN};
+
+use super::inspection;
 use super::rollup::{self, ROLLUP_DAYS};
-use super::{ConsoleStore, OverviewCounts, VenueQuery, VenueRow, day_of_ms};
+use super::{ConsoleStore, InspectionRows, OverviewCounts, VenueQuery, VenueRow, day_of_ms};
 use crate::sqlite::{SqliteStore, b, window_row};
 use crate::storage::{CaseRow, CheckInRow, StorageError, WindowRow, id_from};
 
@@ -77,20 +80,102 @@ pub(crate) fn count_scan(
 }
 
 /// Re-bases the rollup on `day` when it is older (forced: always), in one transaction;
-/// returns the rollup's day afterwards.
-fn rebase(conn: &mut rusqlite::Connection, day: i64, force: bool) -> Result<i64, StorageError> {
+/// `true` when it did.
+fn rebase(conn: &mut rusqlite::Connection, day: i64, force: bool) -> Result<bool, StorageError> {
     let tx = conn.transaction()?;
     let current: i64 =
         tx.query_row("SELECT day FROM scan_rollup WHERE id = 1", [], |r| r.get(0))?;
     if current >= day && !force {
-        return Ok(current);
+        return Ok(false);
     }
     tx.execute("UPDATE scan_rollup SET day = ?1 WHERE id = 1", [day])?;
     tx.execute("DELETE FROM venue_recent_scans", [])?;
     tx.execute(&rollup::FILL, [])?;
     tx.commit()?;
     log::info!("scan rollup re-based on day {day}");
-    Ok(day)
+    Ok(true)
+}
+
+/// Whether the rollup covers `from_day..=to_day` (the caller holds the connection, so no
+/// re-base can come between this and the read).
+fn rollup_covers(
+    conn: &rusqlite::Connection,
+    from_day: i64,
+    to_day: i64,
+) -> Result<bool, StorageError> {
+    let day: i64 = conn.query_row("SELECT day FROM scan_rollup WHERE id = 1", [], |r| r.get(0))?;
+    Ok(rollup::covers(day, from_day, to_day))
+}
+
+/// The inspection rule in SQL ([`inspection`]) over the rollup or the daily aggregates.
+fn inspect(
+    conn: &rusqlite::Connection,
+    from_day: i64,
+    to_day: i64,
+    ward: &str,
+    category: Option<u8>,
+) -> Result<InspectionRows, StorageError> {
+    let category = category.map(i64::from);
+    let (sql, summed) = if rollup_covers(conn, from_day, to_day)? {
+        let days = to_day - from_day + 1;
+        (
+            inspection::sqlite(inspection::Source::Rollup { days }),
+            false,
+        )
+    } else {
+        (inspection::sqlite(inspection::Source::Summed), true)
+    };
+    let mut stmt = conn.prepare(&sql)?;
+    type Flag = (Vec<u8>, String, i64, String, String, i64, i64, f64);
+    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, Option<Flag>)> {
+        let checked: i64 = r.get(0)?;
+        let Some(id) = r.get::<_, Option<Vec<u8>>>(1)? else {
+            return Ok((checked, None));
+        };
+        Ok((
+            checked,
+            Some((
+                id,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            )),
+        ))
+    };
+    let rows: Vec<(i64, Option<Flag>)> = if summed {
+        stmt.query_map(
+            params![ward, category, FEW_SHARE, MIN_PEER_MEDIAN, from_day, to_day],
+            read,
+        )?
+        .collect::<rusqlite::Result<_>>()?
+    } else {
+        stmt.query_map(params![ward, category, FEW_SHARE, MIN_PEER_MEDIAN], read)?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let mut out = InspectionRows::default();
+    for (checked, flag) in rows {
+        out.checked = count(checked);
+        let Some((id, name, category, ward, address, registered_ms, scans, median)) = flag else {
+            continue;
+        };
+        let venue = VenueRow {
+            id: id_from(&id)?,
+            name,
+            category: u8::try_from(category)
+                .map_err(|_| StorageError::Corrupt("category".into()))?,
+            ward,
+            address,
+            code_text: String::new(),
+            registered_ms,
+            revoked: false,
+        };
+        out.flagged.push((venue, count(scans), median));
+    }
+    Ok(out)
 }
 
 fn scan_counts(
@@ -312,8 +397,7 @@ impl ConsoleStore for SqliteStore {
         category: Option<u8>,
     ) -> Result<Vec<(VenueRow, u64)>, StorageError> {
         self.run(move |conn| {
-            let rollup_day = rebase(conn, to_day, false)?;
-            if !rollup::covers(rollup_day, from_day, to_day) {
+            if !rollup_covers(conn, from_day, to_day)? {
                 return summed(conn, from_day, to_day, &ward, category);
             }
             scan_counts(
@@ -331,6 +415,17 @@ impl ConsoleStore for SqliteStore {
         .await
     }
 
+    async fn venue_inspection(
+        &self,
+        from_day: i64,
+        to_day: i64,
+        ward: String,
+        category: Option<u8>,
+    ) -> Result<InspectionRows, StorageError> {
+        self.run(move |conn| inspect(conn, from_day, to_day, &ward, category))
+            .await
+    }
+
     async fn venue_scan_counts_summed(
         &self,
         from_day: i64,
@@ -345,6 +440,10 @@ impl ConsoleStore for SqliteStore {
     async fn rebuild_scan_rollup(&self, day: i64) -> Result<(), StorageError> {
         self.run(move |conn| rebase(conn, day, true).map(|_| ()))
             .await
+    }
+
+    async fn rebase_scan_rollup(&self, day: i64) -> Result<bool, StorageError> {
+        self.run(move |conn| rebase(conn, day, false)).await
     }
 
     async fn revoked_venue_ids(&self) -> Result<Vec<Id128>, StorageError> {

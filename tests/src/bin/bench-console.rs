@@ -5,10 +5,11 @@
 //! the whole server: a throwaway PostgreSQL cluster with the server's real migrations,
 //! 100,000 venues and 10,000,000 check-ins (`--quick`: 10,000 and 1,000,000) loaded server
 //! side with `generate_series` (minutes, not hours), the daily aggregates filled with the
-//! migration's own backfill statements, then the overview, compliance, venue search and a
-//! case's trace page timed through the real axum router (`vaora_server::app`) with a
-//! signed-in session: median and p95 over RUNS requests (default 20). The cluster and its
-//! data are deleted at the end.
+//! migration's own backfill statements, then the compliance store calls alone (every
+//! venue's count vs the rule in SQL; `--explain` prints the statement's plan), and the
+//! overview, compliance, venue search and a case's trace page timed through the real axum
+//! router (`vaora_server::app`) with a signed-in session: median and p95 over RUNS requests
+//! (default 20). The cluster and its data are deleted at the end.
 //!
 //! The backend here hands over precomputed rows (what the server's daily-aggregate query
 //! returns), so the figures are the console's part only: receiving 100,000 scan counts,
@@ -162,7 +163,8 @@ async fn main() -> anyhow::Result<()> {
         .transpose()?;
     if args.iter().any(|a| a == "--postgres") {
         let quick = args.iter().any(|a| a == "--quick");
-        return postgres::run(quick, runs.unwrap_or(20)).await;
+        let explain = args.iter().any(|a| a == "--explain");
+        return postgres::run(quick, explain, runs.unwrap_or(20)).await;
     }
     let runs = runs.unwrap_or(30);
     let now = DateTime::from_timestamp(1_795_600_000, 0).ok_or_else(|| anyhow::anyhow!("time"))?;
@@ -256,7 +258,24 @@ mod postgres {
         Ok(())
     }
 
-    pub async fn run(quick: bool, runs: usize) -> anyhow::Result<()> {
+    /// Median and p95 (ms) of `runs` calls after one warm-up, and the last call's result.
+    async fn time_calls<F, Fut>(runs: usize, call: F) -> anyhow::Result<(f64, f64, usize)>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<usize>>,
+    {
+        let mut times = Vec::with_capacity(runs);
+        let mut last = call().await?;
+        for _ in 0..runs.max(1) {
+            let start = Instant::now();
+            last = call().await?;
+            times.push(start.elapsed());
+        }
+        let (m50, m95) = stats(times);
+        Ok((m50, m95, last))
+    }
+
+    pub async fn run(quick: bool, explain: bool, runs: usize) -> anyhow::Result<()> {
         let (venues, checkins, devices): (i64, i64, i64) = if quick {
             (10_000, 1_000_000, 100_000)
         } else {
@@ -358,13 +377,13 @@ mod postgres {
             "  daily aggregates (migration 2's backfill): {:.1} s",
             start.elapsed().as_secs_f64()
         );
-        // The per-venue rollup: what the first compliance request of each day does.
+        // The per-venue rollup: what the server's keeper task does at startup and just
+        // after each UTC midnight (never a request).
+        let today = vaora_server::console::day_of_ms(now_ms);
         let start = Instant::now();
-        store
-            .rebuild_scan_rollup(vaora_server::console::day_of_ms(now_ms))
-            .await?;
+        store.rebuild_scan_rollup(today).await?;
         println!(
-            "  per-venue rollup re-base (once a day, on the first compliance request): {:.1} s",
+            "  per-venue rollup re-base (background keeper: startup and each UTC midnight): {:.1} s",
             start.elapsed().as_secs_f64()
         );
         exec(&pool, "VACUUM ANALYZE", "VACUUM ANALYZE", &[]).await?;
@@ -376,6 +395,50 @@ mod postgres {
             "loaded in {:.0} s, database {size}",
             load.elapsed().as_secs_f64()
         );
+
+        // Where the compliance page's time goes, store calls alone (no page): the old
+        // fetch of every active venue's count (what the Rust rule needs) against the rule in
+        // SQL, over the rollup and over the daily aggregates (a window ending yesterday: what
+        // requests get while the keeper re-bases just after midnight).
+        println!("store calls, {runs} runs each after one warm-up (14-day window):");
+        let all_counts = || store.venue_scan_counts(today - 13, today, String::new(), None);
+        let in_sql = || store.venue_inspection(today - 13, today, String::new(), None);
+        let in_sql_summed = || store.venue_inspection(today - 14, today - 1, String::new(), None);
+        let (m50, m95, n) = time_calls(runs, || async { Ok(all_counts().await?.len()) }).await?;
+        println!(
+            "  venue_scan_counts (rollup, every venue)      median {m50:8.1} ms  p95 {m95:8.1} ms  ({n} rows)"
+        );
+        let (m50, m95, n) =
+            time_calls(runs, || async { Ok(in_sql().await?.flagged.len()) }).await?;
+        println!(
+            "  venue_inspection (rule in SQL, rollup)       median {m50:8.1} ms  p95 {m95:8.1} ms  ({n} rows)"
+        );
+        let (m50, m95, n) = time_calls(runs.min(5), || async {
+            Ok(in_sql_summed().await?.flagged.len())
+        })
+        .await?;
+        println!(
+            "  venue_inspection (rule in SQL, daily sums)   median {m50:8.1} ms  p95 {m95:8.1} ms  ({n} rows, {} runs)",
+            runs.min(5)
+        );
+        if explain {
+            let sql = vaora_server::console::inspection::postgres(
+                vaora_server::console::inspection::Source::Rollup { days: 14 },
+            );
+            let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "EXPLAIN (ANALYZE, BUFFERS) {sql}"
+            )))
+            .bind("")
+            .bind(None::<i16>)
+            .bind(vaora_console::compliance::FEW_SHARE)
+            .bind(vaora_console::compliance::MIN_PEER_MEDIAN)
+            .fetch_all(&pool)
+            .await?;
+            println!("EXPLAIN ANALYZE of the inspection statement (rollup, 14 days):");
+            for line in plan {
+                println!("    {line}");
+            }
+        }
 
         // A case on device 1 over the last 14 days, marked through the store.
         let case_device = vaora_core::Id128::from_slice(
@@ -452,6 +515,7 @@ mod postgres {
             "/console".to_owned(),
             "/console/compliance".to_owned(),
             "/console/compliance?days=21&sort=name".to_owned(),
+            "/console/compliance?sort=scans&dir=desc&page=2".to_owned(),
             "/console/compliance?ward=Ph%C6%B0%E1%BB%9Dng%2017".to_owned(),
             "/console/venues?q=s%E1%BB%91%2012345".to_owned(),
             "/console/venues".to_owned(),
