@@ -203,7 +203,7 @@ where
     // column), one 21 days back (outside the rollup), one without a venue), and a declaration.
     let mut conflicting = first[2].clone();
     conflicting.body.push(b'!');
-    let fresh = vec![
+    let fresh = [
         (Some(venues[0]), NOON + 60_000),
         (Some(venues[0]), NOON + 120_000),
         (Some(venues[1]), NOON),
