@@ -103,8 +103,8 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // 64 MiB of page cache instead of SQLite's 2 MiB default: ingest inserts random
         // 16-byte ids into the primary keys, and once those indexes outgrow the cache every
-        // insert re-reads pages from the OS (measured: the per-record CPU cost kept rising
-        // from batch to batch with the default).
+        // insert re-reads pages from the OS. (Ingest cost per record still grows with the
+        // tables with this setting; see docs/scaling.md.)
         conn.pragma_update(None, "cache_size", -65_536)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Ingest alone keeps about 30 statements prepared (one per rollup column among
