@@ -452,38 +452,34 @@ fn precheck(
     Ok((id, derived))
 }
 
-/// Verifies many signatures at once; on a failed batch, one by one to find the culprits.
+/// Verifies many signatures at once; on a failed batch, one by one (strictly) to find the
+/// culprits. An upload's records all carry the uploading device's key, so the usual case
+/// is the same-key batch check ([`crate::batch_verify`]); mixed keys use dalek's batch.
 fn verify_signatures(records: &[&SignedRecord]) -> Vec<bool> {
-    if records.is_empty() {
+    let Some(first) = records.first() else {
         return Vec::new();
-    }
+    };
     let messages: Vec<Vec<u8>> = records
         .iter()
         .map(|r| SignedRecord::signing_input(r.kind, &r.body))
         .collect();
-    // An upload comes from one device: decompress its key once, not once per record
-    // (a point decompression costs about as much as a third of a batch verification).
-    let mut cache: Option<([u8; 32], VerifyingKey)> = None;
-    let keys: Option<Vec<VerifyingKey>> = records
+    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let sigs: Vec<Signature> = records
         .iter()
-        .map(|r| match &cache {
-            Some((bytes, key)) if *bytes == r.device_key => Some(*key),
-            _ => {
-                let key = VerifyingKey::from_bytes(&r.device_key).ok()?;
-                cache = Some((r.device_key, key));
-                Some(key)
-            }
-        })
+        .map(|r| Signature::from_bytes(&r.signature))
         .collect();
-    if let Some(keys) = keys {
-        let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-        let sigs: Vec<Signature> = records
+    let batch_ok = if records.iter().all(|r| r.device_key == first.device_key) {
+        VerifyingKey::from_bytes(&first.device_key)
+            .is_ok_and(|key| crate::batch_verify::verify_same_key(&key, &refs, &sigs))
+    } else {
+        let keys: Option<Vec<VerifyingKey>> = records
             .iter()
-            .map(|r| Signature::from_bytes(&r.signature))
+            .map(|r| VerifyingKey::from_bytes(&r.device_key).ok())
             .collect();
-        if ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_ok() {
-            return vec![true; records.len()];
-        }
+        keys.is_some_and(|keys| ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_ok())
+    };
+    if batch_ok {
+        return vec![true; records.len()];
     }
     records.iter().map(|r| r.verify().is_ok()).collect()
 }

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod authority;
+pub mod batch_verify;
 pub mod console;
 pub mod postgres;
 pub mod sqlite;

@@ -101,7 +101,15 @@ impl SqliteStore {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // 64 MiB of page cache instead of SQLite's 2 MiB default: ingest inserts random
+        // 16-byte ids into the primary keys, and once those indexes outgrow the cache every
+        // insert re-reads pages from the OS. (Ingest cost per record still grows with the
+        // tables with this setting; see docs/scaling.md.)
+        conn.pragma_update(None, "cache_size", -65_536)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Ingest alone keeps about 30 statements prepared (one per rollup column among
+        // them); the default cache of 16 would re-prepare them on every batch.
+        conn.set_prepared_statement_cache_capacity(128);
         migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
@@ -151,16 +159,24 @@ pub(crate) fn b(id: &Id128) -> &[u8] {
     id.as_bytes().as_slice()
 }
 
-fn insert_one(
+/// Stores a batch inside `tx`; outcomes in input order. Each statement is prepared once
+/// per connection (cached) and run per row; the daily aggregates and the rollup are then
+/// bumped once per distinct key for the check-ins stored now (see
+/// [`crate::console::sqlite::count_scans`]), not once per record.
+fn insert_batch(
     tx: &rusqlite::Transaction<'_>,
-    r: &NewRecord,
-) -> Result<InsertOutcome, StorageError> {
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO records (id, device_id, kind, body, signature, received_at)
+    records: &[NewRecord],
+) -> Result<Vec<InsertOutcome>, StorageError> {
+    let mut out = Vec::with_capacity(records.len());
+    let mut fresh: Vec<&CheckInRow> = Vec::new();
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO records (id, device_id, kind, body, signature, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO NOTHING",
-        )?
-        .execute(params![
+    )?;
+    let mut stored =
+        tx.prepare_cached("SELECT device_id, kind, body FROM records WHERE id = ?1")?;
+    for r in records {
+        let n = insert.execute(params![
             b(&r.id),
             b(&r.device_id),
             i64::from(r.kind),
@@ -168,28 +184,36 @@ fn insert_one(
             r.signature.as_slice(),
             r.received_ms
         ])?;
-    if n == 0 {
-        let (device, kind, body): (Vec<u8>, i64, Vec<u8>) = tx
-            .prepare_cached("SELECT device_id, kind, body FROM records WHERE id = ?1")?
-            .query_row([b(&r.id)], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        if n == 0 {
+            let same = stored.query_row([b(&r.id)], |row| {
+                Ok(row.get_ref(0)?.as_blob()? == b(&r.device_id)
+                    && row.get::<_, i64>(1)? == i64::from(r.kind)
+                    && row.get_ref(2)?.as_blob()? == r.body.as_slice())
             })?;
-        let same = device == b(&r.device_id) && kind == i64::from(r.kind) && body == r.body;
-        return Ok(if same {
-            InsertOutcome::Duplicate
-        } else {
-            InsertOutcome::Conflict
-        });
+            out.push(if same {
+                InsertOutcome::Duplicate
+            } else {
+                InsertOutcome::Conflict
+            });
+            continue;
+        }
+        match &r.derived {
+            Derived::CheckIn(c) => {
+                if insert_checkin(tx, c)? {
+                    fresh.push(c);
+                }
+            }
+            Derived::Update(u) => apply_update(tx, u)?,
+            Derived::Nothing => {}
+        }
+        out.push(InsertOutcome::Inserted);
     }
-    match &r.derived {
-        Derived::CheckIn(c) => insert_checkin(tx, c)?,
-        Derived::Update(u) => apply_update(tx, u)?,
-        Derived::Nothing => {}
-    }
-    Ok(InsertOutcome::Inserted)
+    crate::console::sqlite::count_scans(tx, &fresh)?;
+    Ok(out)
 }
 
-fn insert_checkin(tx: &rusqlite::Transaction<'_>, c: &CheckInRow) -> Result<(), StorageError> {
+/// Stores a check-in's stay; true when the row is new (and so counts in the aggregates).
+fn insert_checkin(tx: &rusqlite::Transaction<'_>, c: &CheckInRow) -> Result<bool, StorageError> {
     let inserted = tx.prepare_cached(
         "INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING",
@@ -199,22 +223,18 @@ fn insert_checkin(tx: &rusqlite::Transaction<'_>, c: &CheckInRow) -> Result<(), 
             b(&c.device_id),
             b(&c.person_id),
             c.person_name,
-            c.venue_id.as_ref().map(|v| v.as_bytes().to_vec()),
+            c.venue_id.as_ref().map(b),
             c.venue_name,
             c.from_ms,
             c.until_ms
         ],
     )?;
-    if inserted == 1 {
-        crate::console::sqlite::count_scan(tx, c)?;
-    }
     // Updates that arrived before their check-in.
     let latest: Option<(i64, i64, i64)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT seq, from_ms, until_ms FROM checkin_updates WHERE checkin_id = ?1 ORDER BY seq DESC LIMIT 1",
-            [b(&c.id)],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        )?
+        .query_row([b(&c.id)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     if let Some((seq, from, until)) = latest {
         tx.prepare_cached(
@@ -222,7 +242,7 @@ fn insert_checkin(tx: &rusqlite::Transaction<'_>, c: &CheckInRow) -> Result<(), 
         )?
         .execute(params![b(&c.id), from, until, seq])?;
     }
-    Ok(())
+    Ok(inserted == 1)
 }
 
 fn apply_update(tx: &rusqlite::Transaction<'_>, u: &UpdateRow) -> Result<(), StorageError> {
@@ -381,10 +401,7 @@ impl Storage for SqliteStore {
     ) -> Result<Vec<InsertOutcome>, StorageError> {
         self.run(move |conn| {
             let tx = conn.transaction()?;
-            let out = records
-                .iter()
-                .map(|r| insert_one(&tx, r))
-                .collect::<Result<Vec<_>, _>>()?;
+            let out = insert_batch(&tx, &records)?;
             tx.commit()?;
             Ok(out)
         })

@@ -62,7 +62,10 @@ pub fn window_sum(days: i64) -> String {
     format!("coalesce({terms}, 0)")
 }
 
-/// PostgreSQL ingest: a CTE body adding the rows of CTE `ins (venue_id, day)` to the rollup.
+/// PostgreSQL ingest: a CTE body adding the rows of CTE `ins (venue_id, day)` to the rollup,
+/// grouped per venue (one upsert per distinct venue of the batch). The rollup's day is read
+/// by primary key so the planner expects one row (a plain join with the never-analysed
+/// one-row table was estimated at thousands of rows, enough to trigger JIT compilation).
 pub static PG_INGEST: LazyLock<String> = LazyLock::new(|| {
     let mut sql = format!(
         "INSERT INTO venue_recent_scans (venue_id, {}) SELECT i.venue_id",
@@ -73,7 +76,7 @@ pub static PG_INGEST: LazyLock<String> = LazyLock::new(|| {
     }
     let _ = write!(
         sql,
-        " FROM ins i, scan_rollup s
+        " FROM ins i, (SELECT day FROM scan_rollup WHERE id = 1) s
           WHERE i.venue_id IS NOT NULL AND i.day BETWEEN s.day - {} AND s.day
           GROUP BY i.venue_id ON CONFLICT (venue_id) DO UPDATE SET ",
         ROLLUP_DAYS - 1
@@ -86,11 +89,12 @@ pub static PG_INGEST: LazyLock<String> = LazyLock::new(|| {
     sql
 });
 
-/// SQLite ingest of one check-in on day `offset` days before the rollup's day (0..=20).
+/// SQLite ingest: adds `?2` check-ins of venue `?1` on day `offset` days before the
+/// rollup's day (0..=20); one statement per distinct venue and day of a batch.
 pub fn sqlite_increment(offset: i64) -> String {
     format!(
-        "INSERT INTO venue_recent_scans (venue_id, d{offset}) VALUES (?1, 1)
-         ON CONFLICT(venue_id) DO UPDATE SET d{offset} = d{offset} + 1"
+        "INSERT INTO venue_recent_scans (venue_id, d{offset}) VALUES (?1, ?2)
+         ON CONFLICT(venue_id) DO UPDATE SET d{offset} = d{offset} + excluded.d{offset}"
     )
 }
 
