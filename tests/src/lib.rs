@@ -7,5 +7,6 @@ pub mod frames;
 pub mod pg;
 pub mod proxy;
 pub mod records_vectors;
+pub mod stored_records;
 pub mod sync_fixture;
 pub mod venue_vectors;

@@ -20,8 +20,8 @@ use vaora_console::compliance::{FEW_SHARE, Finding, MIN_PEER_MEDIAN, inspect};
 use vaora_core::Id128;
 use vaora_core::venue::VenueCategory;
 use vaora_server::console::{ConsoleStore, VenueRow, day_of_ms};
-use vaora_server::storage::{CheckInRow, Derived, NewRecord};
 use vaora_server::{PgStore, SqliteStore};
+use vaora_tests::stored_records::stored_checkin;
 
 const DAY: i64 = 86_400_000;
 /// 2026-11-20 12:00 UTC.
@@ -38,29 +38,6 @@ impl Rng {
     }
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
-    }
-}
-
-fn checkin(venue: Id128, from_ms: i64) -> NewRecord {
-    let id = Id128::random().unwrap();
-    let device = Id128::random().unwrap();
-    NewRecord {
-        id,
-        device_id: device,
-        kind: 1,
-        body: id.as_bytes().to_vec(),
-        signature: [0; 64],
-        received_ms: from_ms,
-        derived: Derived::CheckIn(CheckInRow {
-            id,
-            device_id: device,
-            person_id: Id128::random().unwrap(),
-            person_name: String::new(),
-            venue_id: Some(venue),
-            venue_name: "x".into(),
-            from_ms,
-            until_ms: from_ms + 3_600_000,
-        }),
     }
 }
 
@@ -163,7 +140,7 @@ async fn load<S: ConsoleStore>(store: &S, model: &mut Model, seed: u64, t: i64) 
                 for d in &days {
                     let ms = d * DAY + (rng.below(86_000) as i64) * 1000;
                     assert_eq!(day_of_ms(ms), *d);
-                    records.push(checkin(v.id, ms));
+                    records.push(stored_checkin(Some(v.id), ms).unwrap());
                 }
                 model.days.insert(v.id, days);
                 model.venues.push(v);
@@ -182,7 +159,7 @@ async fn load<S: ConsoleStore>(store: &S, model: &mut Model, seed: u64, t: i64) 
             store.insert_venue(revoked.clone()).await.unwrap();
             assert!(store.revoke_venue_row(revoked.id, NOON).await.unwrap());
             for k in 0..50 {
-                records.push(checkin(revoked.id, t * DAY - k * 3_600_000));
+                records.push(stored_checkin(Some(revoked.id), t * DAY - k * 3_600_000).unwrap());
             }
             model.venues.push(revoked);
         }

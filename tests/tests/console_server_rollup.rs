@@ -9,8 +9,9 @@
 
 use vaora_core::Id128;
 use vaora_server::console::{ConsoleStore, VenueRow, day_of_ms};
-use vaora_server::storage::{CheckInRow, Derived, NewRecord};
+use vaora_server::storage::NewRecord;
 use vaora_server::{PgStore, SqliteStore};
+use vaora_tests::stored_records::stored_checkin;
 
 const DAY: i64 = 86_400_000;
 /// 2026-11-20 12:00 UTC.
@@ -29,29 +30,6 @@ fn venue(name: &str, ward: &str, category: u8) -> VenueRow {
     }
 }
 
-fn checkin(venue: Option<Id128>, from_ms: i64) -> NewRecord {
-    let id = Id128::random().unwrap();
-    let device = Id128::random().unwrap();
-    NewRecord {
-        id,
-        device_id: device,
-        kind: 1,
-        body: id.as_bytes().to_vec(),
-        signature: [0; 64],
-        received_ms: from_ms,
-        derived: Derived::CheckIn(CheckInRow {
-            id,
-            device_id: device,
-            person_id: Id128::random().unwrap(),
-            person_name: String::new(),
-            venue_id: venue,
-            venue_name: "x".into(),
-            from_ms,
-            until_ms: from_ms + 3_600_000,
-        }),
-    }
-}
-
 /// The check-ins stored so far (venue, day) and the venues, to count independently.
 struct Model {
     venues: Vec<VenueRow>,
@@ -62,7 +40,7 @@ impl Model {
     async fn store<S: ConsoleStore>(&mut self, store: &S, at: &[(Option<usize>, i64)]) {
         let records: Vec<NewRecord> = at
             .iter()
-            .map(|(v, ms)| checkin(v.map(|i| self.venues[i].id), *ms))
+            .map(|(v, ms)| stored_checkin(v.map(|i| self.venues[i].id), *ms).unwrap())
             .collect();
         for (v, ms) in at {
             self.scans

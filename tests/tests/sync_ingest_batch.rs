@@ -11,35 +11,13 @@ use std::collections::BTreeMap;
 
 use vaora_core::Id128;
 use vaora_server::console::{ConsoleStore, day_of_ms};
-use vaora_server::storage::{CheckInRow, Derived, InsertOutcome, NewRecord};
+use vaora_server::storage::{Derived, InsertOutcome, NewRecord};
 use vaora_server::{PgStore, SqliteStore};
+use vaora_tests::stored_records::stored_checkin;
 
 const DAY: i64 = 86_400_000;
 /// 2026-11-20 12:00 UTC.
 const NOON: i64 = 1_763_640_000_000;
-
-fn checkin(venue: Option<Id128>, from_ms: i64) -> NewRecord {
-    let id = Id128::random().unwrap();
-    let device = Id128::random().unwrap();
-    NewRecord {
-        id,
-        device_id: device,
-        kind: 1,
-        body: [id.as_bytes().as_slice(), b"check-in"].concat(),
-        signature: [1; 64],
-        received_ms: from_ms,
-        derived: Derived::CheckIn(CheckInRow {
-            id,
-            device_id: device,
-            person_id: Id128::random().unwrap(),
-            person_name: "Lê Thị Hoa".into(),
-            venue_id: venue,
-            venue_name: "Chợ Bến Thành".into(),
-            from_ms,
-            until_ms: from_ms + 3_600_000,
-        }),
-    }
-}
 
 fn declaration() -> NewRecord {
     let id = Id128::random().unwrap();
@@ -181,10 +159,10 @@ where
     let today = day_of_ms(NOON);
     // First batch, then the rollup is built on today (so later batches increment it).
     let first: Vec<NewRecord> = vec![
-        checkin(Some(venues[0]), NOON),
-        checkin(Some(venues[0]), NOON - DAY),
-        checkin(Some(venues[1]), NOON - 3 * DAY),
-        checkin(None, NOON),
+        stored_checkin(Some(venues[0]), NOON).unwrap(),
+        stored_checkin(Some(venues[0]), NOON - DAY).unwrap(),
+        stored_checkin(Some(venues[1]), NOON - 3 * DAY).unwrap(),
+        stored_checkin(None, NOON).unwrap(),
         declaration(),
     ];
     let outcomes = store.insert_records(first.clone()).await.unwrap();
@@ -216,7 +194,7 @@ where
     let mut batch: Vec<NewRecord> = Vec::new();
     let mut want: Vec<InsertOutcome> = Vec::new();
     for (i, (venue, at)) in fresh.iter().enumerate() {
-        batch.push(checkin(*venue, *at));
+        batch.push(stored_checkin(*venue, *at).unwrap());
         want.push(InsertOutcome::Inserted);
         match i {
             1 => {

@@ -1,0 +1,30 @@
+//! Server-side records as storage receives them, for tests that fill a store directly
+//! (aggregates, rollup, inspection) without going through HTTP and signatures.
+
+use vaora_core::{Id128, IdError};
+use vaora_server::storage::{CheckInRow, Derived, NewRecord};
+
+/// A check-in record of a fresh device and person at `venue` (or at none), one hour long
+/// from `from_ms`, received at `from_ms`. Storage never checks the signature.
+pub fn stored_checkin(venue: Option<Id128>, from_ms: i64) -> Result<NewRecord, IdError> {
+    let id = Id128::random()?;
+    let device = Id128::random()?;
+    Ok(NewRecord {
+        id,
+        device_id: device,
+        kind: 1,
+        body: [id.as_bytes().as_slice(), b"check-in"].concat(),
+        signature: [1; 64],
+        received_ms: from_ms,
+        derived: Derived::CheckIn(CheckInRow {
+            id,
+            device_id: device,
+            person_id: Id128::random()?,
+            person_name: "Lê Thị Hoa".into(),
+            venue_id: venue,
+            venue_name: "Chợ Bến Thành".into(),
+            from_ms,
+            until_ms: from_ms + 3_600_000,
+        }),
+    })
+}
