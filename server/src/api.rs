@@ -476,7 +476,7 @@ fn verify_signatures(records: &[&SignedRecord]) -> Vec<bool> {
             .iter()
             .map(|r| VerifyingKey::from_bytes(&r.device_key).ok())
             .collect();
-        keys.is_some_and(|keys| ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_ok())
+        keys.is_some_and(|keys| crate::batch_verify::verify_mixed_keys(&keys, &refs, &sigs))
     };
     if batch_ok {
         return vec![true; records.len()];

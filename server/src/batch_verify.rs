@@ -12,6 +12,18 @@
 //! transcript of the batch; random ones are the textbook choice and just as sound). A batch
 //! that fails says only that some signature is bad: the caller then checks each record
 //! strictly on its own, so the answer per record never depends on this shortcut.
+//!
+//! The single check is `verify_strict`, and a batch equation alone is looser than it in
+//! two ways (dalek's `verify_batch` shares both):
+//! - `verify_strict` refuses a small-order `R` (or key). The batch equation holds for one,
+//!   e.g. `R` = identity with `s = h·a`, so this check refuses the batch when any `Rᵢ` or
+//!   `A` has small order (three doublings each): the culprit then fails the strict check.
+//! - A signature whose equation is off by a torsion point `T` (order 2, 4 or 8) fails the
+//!   single check but passes the batch when the torsion terms `Σ zᵢTᵢ` happen to cancel
+//!   (probability up to 1/2). Only the holder of the device key can make such a signature
+//!   (it needs a valid one to start from), so it lets a device store nothing it could not
+//!   have signed properly; it only means such a stored record fails a later strict check.
+//!   Ruling it out would cost a multiplication by ℓ per `Rᵢ`, as much as the batch saves.
 
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
@@ -33,6 +45,9 @@ pub fn verify_same_key(key: &VerifyingKey, messages: &[&[u8]], signatures: &[Sig
         return false;
     }
     let a = key.to_edwards();
+    if a.is_small_order() {
+        return false;
+    }
     let key_bytes = key.as_bytes();
     let mut b_coefficient = Scalar::ZERO;
     let mut a_coefficient = Scalar::ZERO;
@@ -57,7 +72,10 @@ pub fn verify_same_key(key: &VerifyingKey, messages: &[&[u8]], signatures: &[Sig
         b_coefficient += z * s;
         a_coefficient += z * hram;
         zs.push(z);
-        rs.push(CompressedEdwardsY(*r_bytes).decompress());
+        match CompressedEdwardsY(*r_bytes).decompress() {
+            Some(r) if !r.is_small_order() => rs.push(Some(r)),
+            _ => return false,
+        }
     }
     let scalars = std::iter::once(-b_coefficient)
         .chain(std::iter::once(a_coefficient))
@@ -68,10 +86,32 @@ pub fn verify_same_key(key: &VerifyingKey, messages: &[&[u8]], signatures: &[Sig
     EdwardsPoint::optional_multiscalar_mul(scalars, points).is_some_and(|p| p.is_identity())
 }
 
+/// Batch check for records of several keys (dalek's `verify_batch`), with the same refusal
+/// of small-order `R` and keys as [`verify_same_key`], so that it is never looser than
+/// `verify_strict` there either.
+pub fn verify_mixed_keys(
+    keys: &[VerifyingKey],
+    messages: &[&[u8]],
+    signatures: &[Signature],
+) -> bool {
+    let small_order = |bytes: &[u8; 32]| {
+        CompressedEdwardsY(*bytes)
+            .decompress()
+            .is_none_or(|p| p.is_small_order())
+    };
+    if keys.iter().any(|k| small_order(k.as_bytes()))
+        || signatures.iter().any(|s| small_order(s.r_bytes()))
+    {
+        return false;
+    }
+    ed25519_dalek::verify_batch(messages, signatures, keys).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ed25519_dalek::{Signer, SigningKey};
+    use curve25519_dalek::traits::Identity;
+    use ed25519_dalek::{Signer, SigningKey, Verifier};
 
     fn key(seed: u8) -> SigningKey {
         SigningKey::from_bytes(&[seed; 32])
@@ -133,6 +173,34 @@ mod tests {
         assert!(!verify_same_key(&vk, &refs(&m2), &s2));
         // Mismatched lengths.
         assert!(!verify_same_key(&vk, &refs(&m), &s[..39]));
+    }
+
+    #[test]
+    fn a_small_order_r_is_refused_like_verify_strict() {
+        let signer = key(12);
+        let vk = signer.verifying_key();
+        let (m, mut s) = batch(&signer, 5);
+        // R = identity and s = h·a: the plain equation sB = R + hA holds, verify_strict
+        // refuses the small-order R, and so must the batch.
+        let r = EdwardsPoint::identity().compress();
+        let mut h = Sha512::new();
+        h.update(r.as_bytes());
+        h.update(vk.as_bytes());
+        h.update(&m[2]);
+        let s_scalar = Scalar::from_hash(h) * signer.to_scalar();
+        let mut raw = [0u8; 64];
+        raw[..32].copy_from_slice(r.as_bytes());
+        raw[32..].copy_from_slice(s_scalar.as_bytes());
+        s[2] = Signature::from_bytes(&raw);
+        assert!(vk.verify(&m[2], &s[2]).is_ok(), "the plain equation holds");
+        assert!(vk.verify_strict(&m[2], &s[2]).is_err());
+        assert!(!verify_same_key(&vk, &refs(&m), &s));
+        // Dalek's batch alone accepts it; the mixed-key check must not.
+        let keys = vec![vk; m.len()];
+        assert!(ed25519_dalek::verify_batch(&refs(&m), &s, &keys).is_ok());
+        assert!(!verify_mixed_keys(&keys, &refs(&m), &s));
+        let (good_m, good_s) = batch(&signer, 5);
+        assert!(verify_mixed_keys(&keys, &refs(&good_m), &good_s));
     }
 
     #[test]
