@@ -9,12 +9,9 @@ use std::process::{Child, Command, Stdio};
 
 use vaora_core::venue::{SignerPolicy, TrustStore, VenueCategory, VenueCode, Verification};
 
-fn vaora(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_vaora"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+
+use common::vaora;
 
 /// A `vaora serve` child, killed on drop.
 struct Served(Child);

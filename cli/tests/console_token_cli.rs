@@ -3,17 +3,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::process::Command;
-
 use vaora_console::token;
 use vaora_core::venue::Authority;
 
-fn vaora(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_vaora"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+
+use common::vaora;
 
 #[test]
 fn printed_token_verifies_with_the_authority_key_only() {

@@ -2,29 +2,9 @@
 //! from a card, proxy declaration, personal code, verify, staff check-in. Output lines
 //! checked here are the contract (issue 4).
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-#[allow(clippy::unwrap_used)] // test helper
-fn vaora(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vaora"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("VAORA_DIARY")
-        .env_remove("VAORA_KEY_FILE")
-        .output()
-        .unwrap()
-}
-
-#[allow(clippy::unwrap_used)] // test helper
-fn out(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-#[allow(clippy::unwrap_used)] // test helper
-fn err(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
+use common::{stderr as err, stdout as out, vaora_in as vaora};
 
 const CARD: &str =
     "001048009876||Nguyễn Văn Đường|09051948|Nam|Số 7, ngõ 42, Phố Huế, Hà Nội|20052021";

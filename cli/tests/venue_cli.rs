@@ -1,24 +1,9 @@
 //! The venue-code commands as an operator runs them: authority init, venue create with a
 //! poster, diary init, trust add, verify. Output lines checked here are the contract.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-#[allow(clippy::unwrap_used)] // test helper
-fn vaora(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vaora"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("VAORA_DIARY")
-        .env_remove("VAORA_KEY_FILE")
-        .output()
-        .unwrap()
-}
-
-#[allow(clippy::unwrap_used)] // test helper
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
+use common::{stdout, vaora_in as vaora};
 
 #[test]
 fn authority_venue_trust_verify_round_trip() {
