@@ -139,9 +139,23 @@ fn lock(diary: &Mutex<Diary>) -> MutexGuard<'_, Diary> {
 fn http_client(timeout: Duration) -> Result<reqwest::Client, SyncError> {
     // Already installed is fine: one provider per process.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .timeout(timeout)
-        .connect_timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(10));
+    // Android: the system's CA folder instead of the platform verifier, which would need a
+    // JNI initialisation (see `android_roots`).
+    #[cfg(target_os = "android")]
+    let builder = {
+        let dirs: Vec<&std::path::Path> = crate::sync::android_roots::ANDROID_CA_DIRS
+            .iter()
+            .map(std::path::Path::new)
+            .collect();
+        builder.tls_certs_only(
+            crate::sync::android_roots::load_first_dir(&dirs)
+                .map_err(|e| SyncError::Client(e.to_string()))?,
+        )
+    };
+    builder
         .build()
         .map_err(|e| SyncError::Client(e.to_string()))
 }

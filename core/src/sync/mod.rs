@@ -5,8 +5,11 @@
 //! - [`store`]: the client's tables in the diary (registration, windows, alerts); uploads
 //!   come from the diary's outbox.
 //! - [`exposure`]: matching windows against local stays, on the phone.
-//! - [`client`] (feature `sync-client`): the async HTTP client with retries, backoff and cancellation.
+//! - [`client`] (feature `sync-client`): the async HTTP client with retries, backoff and cancellation;
+//!   [`android_roots`]: its trusted roots on Android (the system CA folder).
 
+#[cfg(feature = "sync-client")]
+pub mod android_roots;
 #[cfg(feature = "sync-client")]
 pub mod authority_client;
 #[cfg(feature = "sync-client")]
