@@ -29,7 +29,9 @@ pub struct Flagged {
     pub finding: Finding,
 }
 
-fn median(sorted: &[u64]) -> f64 {
+/// The median of counts sorted ascending: the middle value, or the mean of the two middle
+/// values (0 for none). Public so the server can apply the rule to counts it groups itself.
+pub fn median(sorted: &[u64]) -> f64 {
     match sorted.len() {
         0 => 0.0,
         n if n % 2 == 1 => sorted[n / 2] as f64,

@@ -76,6 +76,7 @@ CREATE TABLE exposure_windows (
     ),
     (2, crate::console::postgres::MIGRATION_2),
     (3, crate::console::postgres::MIGRATION_3),
+    (4, crate::console::postgres::MIGRATION_4),
 ];
 
 /// The PostgreSQL store.

@@ -245,7 +245,8 @@ async fn agree<S: ConsoleStore>(
     expected
 }
 
-async fn sql_rule_matches_rust_rule<S: ConsoleStore>(store: &S) {
+/// Returns the model and the rollup's day, for the backends' own checks.
+async fn sql_rule_matches_rust_rule<S: ConsoleStore>(store: &S) -> (Model, i64) {
     let t = day_of_ms(NOON);
     let mut model = Model::default();
     for seed in [
@@ -303,6 +304,81 @@ async fn sql_rule_matches_rust_rule<S: ConsoleStore>(store: &S) {
         "1 vs median 8.0"
     );
     assert_eq!(finding(8), None, "2 vs median 8.0");
+
+    kept_up_after_the_build(store, &mut model, t).await;
+    (model, t)
+}
+
+/// Changes after the rollup was built reach its rows (PostgreSQL keeps one row per active
+/// venue with its peer group, written by registration, dropped by revocation, counted by
+/// ingest): a venue registered after check-ins already named it, a venue registered with
+/// none, a peer revoked, new and late check-ins, and check-ins of revoked and unknown venues.
+async fn kept_up_after_the_build<S: ConsoleStore>(store: &S, model: &mut Model, t: i64) {
+    let at = |d: i64, k: i64| d * DAY + k * 60_000;
+    let first = model.venues[0].clone();
+    let new_venue = |name: &str| VenueRow {
+        id: Id128::random().unwrap(),
+        name: name.into(),
+        category: first.category,
+        ward: first.ward.clone(),
+        address: "2 Lê Lợi".into(),
+        code_text: "VN1:test".into(),
+        registered_ms: NOON,
+        revoked: false,
+    };
+    // Check-ins naming a venue before it is registered (the daily aggregates count them).
+    let early = new_venue("Registered after its check-ins");
+    let early_days = [t, t - 3, t - 15, t - 30, t];
+    let records: Vec<_> = early_days
+        .iter()
+        .enumerate()
+        .map(|(k, d)| stored_checkin(Some(early.id), at(*d, k as i64)).unwrap())
+        .collect();
+    store.insert_records(records).await.unwrap();
+    store.insert_venue(early.clone()).await.unwrap();
+    model.days.insert(early.id, early_days.to_vec());
+    model.venues.push(early.clone());
+    let fresh = new_venue("Registered, never scanned");
+    store.insert_venue(fresh.clone()).await.unwrap();
+    model.venues.push(fresh);
+    // A peer with scans leaves the group.
+    assert!(store.revoke_venue_row(first.id, NOON).await.unwrap());
+    model.venues[0].revoked = true;
+    // New check-ins on the rollup's day, late ones for earlier days, for the new venue, a
+    // busy venue of another group, the revoked venue and a venue nobody registered.
+    let busy = model
+        .venues
+        .iter()
+        .filter(|v| !v.revoked && v.ward != first.ward)
+        .max_by_key(|v| model.days.get(&v.id).map_or(0, Vec::len))
+        .unwrap()
+        .id;
+    let mut records = Vec::new();
+    for (k, (venue, day)) in [
+        (early.id, t),
+        (early.id, t - 5),
+        (busy, t),
+        (busy, t - 1),
+        (busy, t - 20),
+        (busy, t - 25),
+        (first.id, t),
+        (Id128::random().unwrap(), t),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        records.push(stored_checkin(Some(venue), at(day, 100 + k as i64)).unwrap());
+        if let Some(days) = model.days.get_mut(&venue) {
+            days.push(day);
+        }
+    }
+    store.insert_records(records).await.unwrap();
+    for days in [1, 2, 7, 14, 21] {
+        agree(store, model, t - days + 1, t, "", None).await;
+        agree(store, model, t - days, t - 1, "", None).await;
+    }
+    agree(store, model, t - 13, t, &first.ward, None).await;
+    agree(store, model, t - 13, t, &first.ward, Some(first.category)).await;
 }
 
 #[tokio::test]
@@ -312,9 +388,41 @@ async fn sql_inspection_matches_the_rust_rule_sqlite() {
     sql_rule_matches_rust_rule(&store).await;
 }
 
+/// The scans of active venues on day `t`, as the model has them (the rollup's `d0` total).
+fn active_scans_on(model: &Model, t: i64) -> i64 {
+    model
+        .venues
+        .iter()
+        .filter(|v| !v.revoked)
+        .map(|v| {
+            model
+                .days
+                .get(&v.id)
+                .map_or(0, |d| d.iter().filter(|d| **d == t).count())
+        })
+        .sum::<usize>() as i64
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sql_inspection_matches_the_rust_rule_postgres() {
     let cluster = vaora_tests::pg::PgCluster::start().expect("PostgreSQL for the test");
     let store = PgStore::connect(&cluster.url()).await.unwrap();
-    sql_rule_matches_rust_rule(&store).await;
+    let (model, t) = sql_rule_matches_rust_rule(&store).await;
+    // The rollup itself (not the fallback) is on t, holds one row per active venue with
+    // that venue's peer group, and its d0 column counts exactly the active venues' scans.
+    let active = model.venues.iter().filter(|v| !v.revoked).count() as i64;
+    let (day, rows, matching, d0): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT day FROM scan_rollup),
+                (SELECT count(*) FROM venue_recent_scans),
+                (SELECT count(*) FROM venue_recent_scans r JOIN venues v ON v.id = r.venue_id
+                 WHERE v.revoked_at IS NULL AND v.ward = r.ward AND v.category = r.category),
+                (SELECT sum(d0)::bigint FROM venue_recent_scans)",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (day, rows, matching, d0),
+        (t, active, active, active_scans_on(&model, t))
+    );
 }

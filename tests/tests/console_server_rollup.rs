@@ -3,7 +3,8 @@
 //! and PostgreSQL: built (by the keeper's re-base) from check-ins already stored, kept up
 //! by ingest, re-based on a later day (check-ins stored for that day before the re-base
 //! included), late uploads for past days counted, windows that end before or after the
-//! rollup's day or exceed 21 days served by the fallback.
+//! rollup's day or exceed 21 days served by the fallback, and a re-base two days on (a
+//! two-column shift on PostgreSQL).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -177,12 +178,31 @@ async fn rollup_story<S: ConsoleStore>(store: &S) -> (i64, i64) {
     // Forcing a rebuild (bulk loads) changes nothing.
     store.rebuild_scan_rollup(t + 1).await.unwrap();
     check(store, &model, t - 6, t + 1, "").await;
+    // Two days pass before the next re-base (PostgreSQL shifts the columns by two and
+    // counts both new days from the daily aggregates); check-ins of both days and a late
+    // one for the old rollup day arrive first.
+    model
+        .store(
+            store,
+            &[
+                (Some(0), NOON + 2 * DAY),
+                (Some(3), NOON + 2 * DAY + 1000),
+                (Some(1), NOON + 3 * DAY),
+                (Some(2), NOON + DAY + 7000),
+            ],
+        )
+        .await;
+    assert!(store.rebase_scan_rollup(t + 3).await.unwrap());
+    for days in [1, 2, 3, 14, 21] {
+        check(store, &model, t + 3 - days + 1, t + 3, "").await;
+    }
+    check(store, &model, t + 3 - 13, t + 3, "W2").await;
     let on_last_day = model
         .scans
         .iter()
-        .filter(|(v, d)| v.is_some() && *d == t + 1)
+        .filter(|(v, d)| v.is_some() && *d == t + 3)
         .count();
-    (t + 1, on_last_day as i64)
+    (t + 3, on_last_day as i64)
 }
 
 #[tokio::test]

@@ -26,6 +26,12 @@
 //! The per-venue counts are materialised narrow (id, ward, category, scans); names and
 //! addresses are joined back for the flagged venues only.
 //!
+//! Where these statements run: SQLite (rollup and daily sums), and PostgreSQL's fallback
+//! over the daily sums. PostgreSQL's common case, the rollup, no longer runs the rule in
+//! SQL: its rollup rows carry the peer group, so the server reads one narrow table and
+//! applies `compliance::median` / `compliance::finding` itself (`postgres::inspect_rollup`;
+//! the window passes and the 100,000-row sort here cost more than the read).
+//!
 //! Every statement returns at least one row: column 0 is the number of venues checked;
 //! the others are NULL when nothing is flagged, else a flagged venue as
 //! [`INSPECTION_COLUMNS`] lists them.
@@ -45,27 +51,19 @@ pub enum Source {
     Summed,
 }
 
-/// PostgreSQL. Parameters: `$1` ward ('' = any), `$2` category (NULL = any), `$3`
-/// FEW_SHARE, `$4` MIN_PEER_MEDIAN, and for [`Source::Summed`] `$5..=$6` the days.
-pub fn postgres(source: Source) -> String {
-    let counts = match source {
-        Source::Rollup { days } => format!(
-            "SELECT v.id, v.ward, v.category,
-                    {}::bigint AS scans
-             FROM venues v LEFT JOIN venue_recent_scans r ON r.venue_id = v.id
-             WHERE v.revoked_at IS NULL AND ($1 = '' OR v.ward = $1)
-               AND ($2::smallint IS NULL OR v.category = $2)",
-            rollup::window_sum(days)
-        ),
-        Source::Summed => "SELECT v.id, v.ward, v.category,
+/// PostgreSQL, over the daily aggregates (the rollup's fallback: the minutes after
+/// midnight before the keeper re-based it, and windows the rollup does not cover; over the
+/// rollup the server applies the Rust rule itself, see `postgres::inspect_rollup`).
+/// Parameters: `$1` ward ('' = any), `$2` category (NULL = any), `$3` FEW_SHARE, `$4`
+/// MIN_PEER_MEDIAN, `$5..=$6` the days.
+pub fn postgres_summed() -> String {
+    let counts = "SELECT v.id, v.ward, v.category,
                     coalesce(sum(a.scans), 0)::bigint AS scans
              FROM venues v
              LEFT JOIN venue_day_scans a ON a.venue_id = v.id AND a.day BETWEEN $5 AND $6
              WHERE v.revoked_at IS NULL AND ($1 = '' OR v.ward = $1)
                AND ($2::smallint IS NULL OR v.category = $2)
-             GROUP BY v.id"
-            .to_owned(),
-    };
+             GROUP BY v.id";
     // One sort of the counts by (ward, category, scans) feeds two window passes: the peer
     // count, then the middle value(s) by position, so no per-group aggregate is joined back.
     // `COLLATE "C"` only makes the sort cheaper: partition equality is byte equality anyway.
@@ -139,14 +137,10 @@ mod tests {
 
     #[test]
     fn statements_read_the_source_they_are_given() {
-        for sql in [
-            postgres(Source::Rollup { days: 14 }),
-            sqlite(Source::Rollup { days: 14 }),
-        ] {
-            assert!(sql.contains("venue_recent_scans") && !sql.contains("venue_day_scans"));
-            assert!(sql.contains("r.d13,") && !sql.contains("r.d14"));
-        }
-        for sql in [postgres(Source::Summed), sqlite(Source::Summed)] {
+        let sql = sqlite(Source::Rollup { days: 14 });
+        assert!(sql.contains("venue_recent_scans") && !sql.contains("venue_day_scans"));
+        assert!(sql.contains("r.d13,") && !sql.contains("r.d14"));
+        for sql in [postgres_summed(), sqlite(Source::Summed)] {
             assert!(sql.contains("venue_day_scans") && !sql.contains("venue_recent_scans"));
         }
     }

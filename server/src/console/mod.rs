@@ -75,8 +75,8 @@ pub struct OverviewCounts {
     pub open_cases: u64,
 }
 
-/// The inspection list as the database computes it ([`inspection`]): the number of
-/// active venues checked, and each flagged venue with its scans and its peers' median.
+/// The inspection list as the store computes it ([`ConsoleStore::venue_inspection`]): the
+/// number of active venues checked, and each flagged venue with its scans and its peers' median.
 /// The rows' `code_text` is empty (lists never show it).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InspectionRows {
@@ -119,7 +119,9 @@ pub trait ConsoleStore: Storage {
         category: Option<u8>,
     ) -> impl Future<Output = Result<Vec<(VenueRow, u64)>, StorageError>> + Send;
     /// The compliance rule over the same counts as [`ConsoleStore::venue_scan_counts`]
-    /// (same sources), computed in SQL: only flagged venues are returned ([`inspection`]).
+    /// (same sources); only flagged venues are returned. Computed in SQL ([`inspection`]) on
+    /// SQLite and over PostgreSQL's daily sums; over PostgreSQL's rollup the store reads
+    /// the narrow per-venue counts and applies [`compliance::median`] / [`compliance::finding`].
     fn venue_inspection(
         &self,
         from_day: i64,

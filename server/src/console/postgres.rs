@@ -1,11 +1,13 @@
 //! The console's tables on PostgreSQL: the venue registry (trigram index for search) and
 //! the daily scan aggregates that ingest maintains (see `insert_checkins`).
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use vaora_core::ids::Id128;
 
-use vaora_console::compliance::{FEW_SHARE, MIN_PEER_MEDIAN};
+use vaora_console::compliance::{self, FEW_SHARE, MIN_PEER_MEDIAN};
 
 use super::{ConsoleStore, InspectionRows, OverviewCounts, VenueQuery, VenueRow};
 use super::{inspection, rollup};
@@ -72,6 +74,42 @@ CREATE TABLE scan_rollup (id INTEGER PRIMARY KEY CHECK (id = 1), day BIGINT NOT 
 INSERT INTO scan_rollup (id, day) VALUES (1, -1);
 ";
 
+/// Migration 4: the rollup rows carry their venue's peer group (`ward`, `category`) and
+/// exist for active venues only (see [`super::rollup`]), so the compliance page reads one
+/// narrow table without joining 100,000 venues. The table is recreated empty on day −1:
+/// the keeper rebuilds it at the next start (requests sum the daily aggregates until then).
+pub const MIGRATION_4: &str = "
+DROP TABLE venue_recent_scans;
+CREATE TABLE venue_recent_scans (
+    venue_id BYTEA PRIMARY KEY,
+    ward     TEXT NOT NULL,
+    category SMALLINT NOT NULL,
+    d0 BIGINT NOT NULL DEFAULT 0,
+    d1 BIGINT NOT NULL DEFAULT 0,
+    d2 BIGINT NOT NULL DEFAULT 0,
+    d3 BIGINT NOT NULL DEFAULT 0,
+    d4 BIGINT NOT NULL DEFAULT 0,
+    d5 BIGINT NOT NULL DEFAULT 0,
+    d6 BIGINT NOT NULL DEFAULT 0,
+    d7 BIGINT NOT NULL DEFAULT 0,
+    d8 BIGINT NOT NULL DEFAULT 0,
+    d9 BIGINT NOT NULL DEFAULT 0,
+    d10 BIGINT NOT NULL DEFAULT 0,
+    d11 BIGINT NOT NULL DEFAULT 0,
+    d12 BIGINT NOT NULL DEFAULT 0,
+    d13 BIGINT NOT NULL DEFAULT 0,
+    d14 BIGINT NOT NULL DEFAULT 0,
+    d15 BIGINT NOT NULL DEFAULT 0,
+    d16 BIGINT NOT NULL DEFAULT 0,
+    d17 BIGINT NOT NULL DEFAULT 0,
+    d18 BIGINT NOT NULL DEFAULT 0,
+    d19 BIGINT NOT NULL DEFAULT 0,
+    d20 BIGINT NOT NULL DEFAULT 0
+) WITH (fillfactor = 90);
+CREATE INDEX venue_recent_scans_group ON venue_recent_scans (ward, category);
+UPDATE scan_rollup SET day = -1 WHERE id = 1;
+";
+
 /// The venue columns in `venue_from` order (a macro so queries stay static strings).
 macro_rules! venue_columns {
     () => {
@@ -117,6 +155,32 @@ async fn rebase(pool: &sqlx::PgPool, day: i64, force: bool) -> Result<bool, Stor
     if current >= day && !force {
         return Ok(false);
     }
+    let shift = day - current;
+    if !force && current >= 0 && shift < rollup::ROLLUP_DAYS {
+        // The daily case: move the columns instead of re-reading three weeks of daily
+        // aggregates (seconds instead of 10–25 s with ingest held). Writers (ingest,
+        // registration, revocation) wait from here to commit; readers go on until the
+        // TRUNCATE, so the copy is taken from a rollup nobody changes.
+        sqlx::query("LOCK TABLE venue_recent_scans IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(rollup::pg_shift(day, shift)))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("TRUNCATE venue_recent_scans")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(rollup::PG_SHIFT_BACK.as_str()))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE scan_rollup SET day = $1 WHERE id = 1")
+            .bind(day)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        log::info!("scan rollup moved {shift} day(s) to day {day}");
+        return Ok(true);
+    }
     sqlx::query("TRUNCATE venue_recent_scans")
         .execute(&mut *tx)
         .await?;
@@ -124,7 +188,7 @@ async fn rebase(pool: &sqlx::PgPool, day: i64, force: bool) -> Result<bool, Stor
         .bind(day)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(sqlx::AssertSqlSafe(rollup::FILL.as_str()))
+    sqlx::query(sqlx::AssertSqlSafe(rollup::PG_FILL.as_str()))
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -174,25 +238,105 @@ async fn rollup_reader(
     Ok(rollup::covers(day, from_day, to_day).then_some(tx))
 }
 
+/// The inspection list over the rollup (the caller's transaction holds it, see
+/// [`rollup_reader`]): one narrow read of every matching active venue's
+/// `(id, ward, category, scans)` from `venue_recent_scans` (no join, no sort in SQL), the
+/// console's own rule applied here ([`compliance::median`] per peer group,
+/// [`compliance::finding`] per venue), then names and addresses of the flagged venues only,
+/// by id.
+async fn inspect_rollup(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    days: i64,
+    ward: &str,
+    category: Option<u8>,
+) -> Result<InspectionRows, StorageError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(rollup::pg_counts(days)))
+        .bind(ward)
+        .bind(category.map(i16::from))
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut counts = Vec::with_capacity(rows.len());
+    let mut peers: HashMap<(&str, i16), Vec<u64>> = HashMap::new();
+    for r in &rows {
+        let (id, ward, category): (&[u8], &str, i16) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        let scans = count(r.try_get(3)?);
+        peers.entry((ward, category)).or_default().push(scans);
+        counts.push((id, (ward, category), scans));
+    }
+    let medians: HashMap<(&str, i16), f64> = peers
+        .into_iter()
+        .map(|(group, mut scans)| {
+            scans.sort_unstable();
+            (group, compliance::median(&scans))
+        })
+        .collect();
+    let mut flagged: HashMap<&[u8], (u64, f64)> = HashMap::new();
+    for (id, group, scans) in &counts {
+        let median = medians.get(group).copied().unwrap_or(0.0);
+        if compliance::finding(*scans, median).is_some() {
+            flagged.insert(id, (*scans, median));
+        }
+    }
+    let ids: Vec<&[u8]> = flagged.keys().copied().collect();
+    let venues = sqlx::query(
+        "SELECT id, name, category, ward, address, registered_at FROM venues
+         WHERE id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out = InspectionRows {
+        checked: u64::try_from(counts.len()).unwrap_or(u64::MAX),
+        flagged: Vec::with_capacity(venues.len()),
+    };
+    for r in &venues {
+        let id: &[u8] = r.try_get(0)?;
+        let Some(&(scans, median)) = flagged.get(id) else {
+            continue;
+        };
+        let category: i16 = r.try_get(2)?;
+        out.flagged.push((
+            VenueRow {
+                id: id_from(id)?,
+                name: r.try_get(1)?,
+                category: u8::try_from(category)
+                    .map_err(|_| StorageError::Corrupt("category".into()))?,
+                ward: r.try_get(3)?,
+                address: r.try_get(4)?,
+                code_text: String::new(),
+                registered_ms: r.try_get(5)?,
+                revoked: false,
+            },
+            scans,
+            median,
+        ));
+    }
+    if out.flagged.len() != flagged.len() {
+        return Err(StorageError::Corrupt(
+            "a flagged rollup row has no venue".into(),
+        ));
+    }
+    Ok(out)
+}
+
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
 impl ConsoleStore for PgStore {
     async fn insert_venue(&self, venue: VenueRow) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO venues (id, name, category, ward, address, code_text, registered_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(v(&venue.id))
-        .bind(&venue.name)
-        .bind(i16::from(venue.category))
-        .bind(&venue.ward)
-        .bind(&venue.address)
-        .bind(&venue.code_text)
-        .bind(venue.registered_ms)
-        .execute(self.pool())
-        .await?;
+        // The venue and its rollup row in one statement (see `rollup::PG_REGISTER`).
+        sqlx::query(sqlx::AssertSqlSafe(rollup::PG_REGISTER.as_str()))
+            .bind(v(&venue.id))
+            .bind(&venue.name)
+            .bind(i16::from(venue.category))
+            .bind(&venue.ward)
+            .bind(&venue.address)
+            .bind(&venue.code_text)
+            .bind(venue.registered_ms)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
@@ -238,13 +382,11 @@ impl ConsoleStore for PgStore {
     }
 
     async fn revoke_venue_row(&self, id: Id128, now_ms: i64) -> Result<bool, StorageError> {
-        let row = sqlx::query(
-            "UPDATE venues SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING 1",
-        )
-        .bind(v(&id))
-        .bind(now_ms)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(rollup::PG_REVOKE)
+            .bind(v(&id))
+            .bind(now_ms)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.is_some())
     }
 
@@ -335,36 +477,28 @@ impl ConsoleStore for PgStore {
         ward: String,
         category: Option<u8>,
     ) -> Result<InspectionRows, StorageError> {
-        let reader = rollup_reader(self.pool(), from_day, to_day).await?;
-        let source = match reader {
-            Some(_) => inspection::Source::Rollup {
-                days: to_day - from_day + 1,
-            },
-            None => inspection::Source::Summed,
-        };
-        let sql = inspection::postgres(source);
-        let query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&ward)
-            .bind(category.map(i16::from))
-            .bind(FEW_SHARE)
-            .bind(MIN_PEER_MEDIAN);
-        let mut tx = match reader {
-            Some(tx) => tx,
-            None => self.pool().begin().await?,
-        };
+        if let Some(mut tx) = rollup_reader(self.pool(), from_day, to_day).await? {
+            let out = inspect_rollup(&mut tx, to_day - from_day + 1, &ward, category).await?;
+            tx.commit().await?;
+            return Ok(out);
+        }
+        // The fallback (minutes after midnight, or windows the rollup does not cover): the
+        // rule in SQL over the daily aggregates.
+        let sql = inspection::postgres_summed();
+        let mut tx = self.pool().begin().await?;
         // The counts of 100,000 venues are sorted once in memory, not in temp files.
         sqlx::query("SET LOCAL work_mem = '32MB'")
             .execute(&mut *tx)
             .await?;
-        let rows = if source == inspection::Source::Summed {
-            query
-                .bind(from_day)
-                .bind(to_day)
-                .fetch_all(&mut *tx)
-                .await?
-        } else {
-            query.fetch_all(&mut *tx).await?
-        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&ward)
+            .bind(category.map(i16::from))
+            .bind(FEW_SHARE)
+            .bind(MIN_PEER_MEDIAN)
+            .bind(from_day)
+            .bind(to_day)
+            .fetch_all(&mut *tx)
+            .await?;
         tx.commit().await?;
         let mut out = InspectionRows::default();
         for r in &rows {

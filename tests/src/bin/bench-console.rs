@@ -158,13 +158,20 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runs: Option<usize> = args
         .iter()
-        .find(|a| !a.starts_with("--"))
+        .find(|a| !a.starts_with("--") && !a.starts_with("postgres://"))
         .map(|s| s.parse())
         .transpose()?;
     if args.iter().any(|a| a == "--postgres") {
         let quick = args.iter().any(|a| a == "--quick");
         let explain = args.iter().any(|a| a == "--explain");
-        return postgres::run(quick, explain, runs.unwrap_or(20)).await;
+        let hold = args.iter().any(|a| a == "--hold");
+        // `--url URL`: time an already loaded database (e.g. one held with `--hold`).
+        let url = args
+            .iter()
+            .position(|a| a == "--url")
+            .and_then(|i| args.get(i + 1))
+            .cloned();
+        return postgres::run(quick, explain, hold, url, runs.unwrap_or(20)).await;
     }
     let runs = runs.unwrap_or(30);
     let now = DateTime::from_timestamp(1_795_600_000, 0).ok_or_else(|| anyhow::anyhow!("time"))?;
@@ -275,7 +282,13 @@ mod postgres {
         Ok((m50, m95, last))
     }
 
-    pub async fn run(quick: bool, explain: bool, runs: usize) -> anyhow::Result<()> {
+    pub async fn run(
+        quick: bool,
+        explain: bool,
+        hold: bool,
+        existing: Option<String>,
+        runs: usize,
+    ) -> anyhow::Result<()> {
         let (venues, checkins, devices): (i64, i64, i64) = if quick {
             (10_000, 1_000_000, 100_000)
         } else {
@@ -287,15 +300,23 @@ mod postgres {
             Utc::now().format("%Y-%m-%d %H:%M"),
             load_average()
         );
-        let cluster = vaora_tests::pg::PgCluster::start().map_err(anyhow::Error::msg)?;
-        let url = cluster.url();
+        let cluster = match existing {
+            Some(_) => None,
+            None => Some(vaora_tests::pg::PgCluster::start().map_err(anyhow::Error::msg)?),
+        };
+        let url = match (&cluster, existing) {
+            (Some(c), _) => c.url(),
+            (None, Some(url)) => url,
+            (None, None) => anyhow::bail!("no database"),
+        };
         let store = PgStore::connect(&url).await?;
         let pool = store.pool().clone();
         let now_ms = Utc::now().timestamp_millis();
         let load = Instant::now();
-        println!("loading (server side, generate_series):");
-        // 1 in 1,000 venues revoked; check-ins go to the first 97% only, so 3% never scan.
-        exec(
+        if cluster.is_some() {
+            println!("loading (server side, generate_series):");
+            // 1 in 1,000 venues revoked; check-ins go to the first 97% only, so 3% never scan.
+            exec(
             &pool,
             "venues",
             "INSERT INTO venues (id, name, category, ward, address, code_text, registered_at, revoked_at)
@@ -306,34 +327,34 @@ mod postgres {
             &[venues, WARDS, now_ms],
         )
         .await?;
-        exec(
-            &pool,
-            "devices",
-            "INSERT INTO devices (id, public_key, registered_at)
+            exec(
+                &pool,
+                "devices",
+                "INSERT INTO devices (id, public_key, registered_at)
              SELECT decode(md5('d' || g), 'hex'), decode(md5('k' || g) || md5('K' || g), 'hex'), $2
              FROM generate_series(1, $1) g",
-            &[devices, now_ms],
-        )
-        .await?;
-        // Bulk-load practice: the secondary indexes of `checkins` (exactly as the migrations
-        // made them, read back from pg_indexes) are dropped and rebuilt after the load.
-        let indexes: Vec<(String, String)> = sqlx::query_as(
-            "SELECT indexname::text, indexdef FROM pg_indexes
+                &[devices, now_ms],
+            )
+            .await?;
+            // Bulk-load practice: the secondary indexes of `checkins` (exactly as the migrations
+            // made them, read back from pg_indexes) are dropped and rebuilt after the load.
+            let indexes: Vec<(String, String)> = sqlx::query_as(
+                "SELECT indexname::text, indexdef FROM pg_indexes
              WHERE tablename = 'checkins' AND indexname <> 'checkins_pkey'",
-        )
-        .fetch_all(&pool)
-        .await?;
-        for (name, _) in &indexes {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
-                .execute(&pool)
-                .await?;
-        }
-        let active = venues * 97 / 100;
-        let chunk = 1_000_000.min(checkins);
-        let mut first = 1;
-        while first <= checkins {
-            let last = (first + chunk - 1).min(checkins);
-            exec(
+            )
+            .fetch_all(&pool)
+            .await?;
+            for (name, _) in &indexes {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+                    .execute(&pool)
+                    .await?;
+            }
+            let active = venues * 97 / 100;
+            let chunk = 1_000_000.min(checkins);
+            let mut first = 1;
+            while first <= checkins {
+                let last = (first + chunk - 1).min(checkins);
+                exec(
                 &pool,
                 &format!("check-ins {first}..={last}"),
                 "INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
@@ -347,36 +368,39 @@ mod postgres {
                 &[first, last, active, devices, now_ms],
             )
             .await?;
-            first = last + 1;
-        }
-        let (odd, used): (i64, i64) = sqlx::query_as(
+                first = last + 1;
+            }
+            let (odd, used): (i64, i64) = sqlx::query_as(
             "SELECT count(*) FILTER (WHERE until_ms - from_ms <> 2700000), count(DISTINCT venue_id) FROM checkins",
         )
         .fetch_one(&pool)
         .await?;
-        anyhow::ensure!(
-            odd == 0 && used > active * 9 / 10,
-            "bulk load went wrong: {odd} stays of the wrong length, {used} venues used"
-        );
-        let start = Instant::now();
-        for (_, def) in &indexes {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "SET maintenance_work_mem = '512MB'; {def}"
-            )))
-            .execute(&pool)
-            .await?;
+            anyhow::ensure!(
+                odd == 0 && used > active * 9 / 10,
+                "bulk load went wrong: {odd} stays of the wrong length, {used} venues used"
+            );
+            let start = Instant::now();
+            for (_, def) in &indexes {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "SET maintenance_work_mem = '512MB'; {def}"
+                )))
+                .execute(&pool)
+                .await?;
+            }
+            println!(
+                "  rebuilt {} check-in indexes: {:.1} s",
+                indexes.len(),
+                start.elapsed().as_secs_f64()
+            );
+            let start = Instant::now();
+            sqlx::raw_sql(AGGREGATE_BACKFILL).execute(&pool).await?;
+            println!(
+                "  daily aggregates (migration 2's backfill): {:.1} s",
+                start.elapsed().as_secs_f64()
+            );
+        } else {
+            println!("using the loaded database at {url} (migrations applied)");
         }
-        println!(
-            "  rebuilt {} check-in indexes: {:.1} s",
-            indexes.len(),
-            start.elapsed().as_secs_f64()
-        );
-        let start = Instant::now();
-        sqlx::raw_sql(AGGREGATE_BACKFILL).execute(&pool).await?;
-        println!(
-            "  daily aggregates (migration 2's backfill): {:.1} s",
-            start.elapsed().as_secs_f64()
-        );
         // The per-venue rollup: what the server's keeper task does at startup and just
         // after each UTC midnight (never a request).
         let today = vaora_server::console::day_of_ms(now_ms);
@@ -395,6 +419,17 @@ mod postgres {
             "loaded in {:.0} s, database {size}",
             load.elapsed().as_secs_f64()
         );
+        if hold {
+            // For trying statements by hand (psql) on the loaded data: the cluster stays up
+            // until the marker file is removed, then the timing goes on as usual.
+            let marker =
+                std::env::temp_dir().join(format!("bench-console-hold-{}", std::process::id()));
+            std::fs::write(&marker, &url)?;
+            println!("holding: {url}; remove {} to go on", marker.display());
+            while marker.exists() {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
 
         // Where the compliance page's time goes, store calls alone (no page): the old
         // fetch of every active venue's count (what the Rust rule needs) against the rule in
@@ -411,7 +446,7 @@ mod postgres {
         let (m50, m95, n) =
             time_calls(runs, || async { Ok(in_sql().await?.flagged.len()) }).await?;
         println!(
-            "  venue_inspection (rule in SQL, rollup)       median {m50:8.1} ms  p95 {m95:8.1} ms  ({n} rows)"
+            "  venue_inspection (rollup, rule in Rust)      median {m50:8.1} ms  p95 {m95:8.1} ms  ({n} rows)"
         );
         let (m50, m95, n) = time_calls(runs.min(5), || async {
             Ok(in_sql_summed().await?.flagged.len())
@@ -422,19 +457,15 @@ mod postgres {
             runs.min(5)
         );
         if explain {
-            let sql = vaora_server::console::inspection::postgres(
-                vaora_server::console::inspection::Source::Rollup { days: 14 },
-            );
+            let sql = vaora_server::console::rollup::pg_counts(14);
             let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "EXPLAIN (ANALYZE, BUFFERS) {sql}"
             )))
             .bind("")
             .bind(None::<i16>)
-            .bind(vaora_console::compliance::FEW_SHARE)
-            .bind(vaora_console::compliance::MIN_PEER_MEDIAN)
             .fetch_all(&pool)
             .await?;
-            println!("EXPLAIN ANALYZE of the inspection statement (rollup, 14 days):");
+            println!("EXPLAIN ANALYZE of the inspection's rollup read (14 days):");
             for line in plan {
                 println!("    {line}");
             }
@@ -532,6 +563,15 @@ mod postgres {
                 if m95 > 300.0 { "  OVER 300 ms" } else { "" }
             );
         }
+        // The next midnight's re-base (PostgreSQL: a one-day shift of the columns), the
+        // time ingest is held; it moves the rollup off today, so it comes last.
+        let keeper = PgStore::connect(&url).await?;
+        let start = Instant::now();
+        keeper.rebase_scan_rollup(today + 1).await?;
+        println!(
+            "  daily re-base one day on (background keeper, ingest held meanwhile): {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
         println!("load average at the end {}", load_average());
         drop(cluster);
         Ok(())
