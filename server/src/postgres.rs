@@ -1,6 +1,9 @@
-//! PostgreSQL backend (sqlx): the production store. Uploads go in with one `UNNEST`
-//! insert per batch (a round trip per batch, not per record); migrations run under an
-//! advisory lock so several API nodes can start at once. Scaling notes: docs/scaling.md.
+//! PostgreSQL backend (sqlx): the production store. A batch goes in with one `UNNEST`
+//! statement (records with their check-in stays, daily aggregates and rollup together; a
+//! round trip per batch, not per record), plus one statement for check-in updates; each
+//! check-in is one `records` row (migration 4), read as the `checkins` view. Migrations run
+//! under an advisory lock so several API nodes can start at once. Scaling notes:
+//! docs/scaling.md.
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
@@ -292,21 +295,61 @@ impl Storage for PgStore {
         let inserted: Vec<Vec<u8>> = sqlx::query_scalar(sqlx::AssertSqlSafe(INSERT.as_str()))
             .bind(records.iter().map(|r| v(&r.id)).collect::<Vec<_>>())
             .bind(records.iter().map(|r| v(&r.device_id)).collect::<Vec<_>>())
-            .bind(records.iter().map(|r| i16::from(r.kind)).collect::<Vec<_>>())
-            .bind(records.iter().map(|r| r.body.as_slice()).collect::<Vec<_>>())
-            .bind(records.iter().map(|r| r.signature.as_slice()).collect::<Vec<_>>())
+            .bind(
+                records
+                    .iter()
+                    .map(|r| i16::from(r.kind))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                records
+                    .iter()
+                    .map(|r| r.body.as_slice())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                records
+                    .iter()
+                    .map(|r| r.signature.as_slice())
+                    .collect::<Vec<_>>(),
+            )
             .bind(records.iter().map(|r| r.received_ms).collect::<Vec<_>>())
-            .bind(stays.iter().map(|c| c.map(|c| v(&c.person_id))).collect::<Vec<_>>())
-            .bind(stays.iter().map(|c| c.map(|c| c.person_name.as_str())).collect::<Vec<_>>())
+            .bind(
+                stays
+                    .iter()
+                    .map(|c| c.map(|c| v(&c.person_id)))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                stays
+                    .iter()
+                    .map(|c| c.map(|c| c.person_name.as_str()))
+                    .collect::<Vec<_>>(),
+            )
             .bind(
                 stays
                     .iter()
                     .map(|c| c.and_then(|c| c.venue_id.as_ref().map(v)))
                     .collect::<Vec<_>>(),
             )
-            .bind(stays.iter().map(|c| c.map(|c| c.venue_name.as_str())).collect::<Vec<_>>())
-            .bind(stays.iter().map(|c| c.map(|c| c.from_ms)).collect::<Vec<_>>())
-            .bind(stays.iter().map(|c| c.map(|c| c.until_ms)).collect::<Vec<_>>())
+            .bind(
+                stays
+                    .iter()
+                    .map(|c| c.map(|c| c.venue_name.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                stays
+                    .iter()
+                    .map(|c| c.map(|c| c.from_ms))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                stays
+                    .iter()
+                    .map(|c| c.map(|c| c.until_ms))
+                    .collect::<Vec<_>>(),
+            )
             .fetch_all(&mut *tx)
             .await?;
         let inserted: std::collections::HashSet<Vec<u8>> = inserted.into_iter().collect();
