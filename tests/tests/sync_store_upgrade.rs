@@ -5,7 +5,7 @@
 //! - check-in updates applied per batch in set form (PostgreSQL) keep the "highest sequence
 //!   wins" rule, whether the update arrives before, with or after its check-in (both backends).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use vaora_core::Id128;
 use vaora_server::storage::{CaseRow, Derived, InsertOutcome, NewRecord, UpdateRow};
