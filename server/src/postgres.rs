@@ -1,6 +1,9 @@
-//! PostgreSQL backend (sqlx): the production store. Uploads go in with one `UNNEST`
-//! insert per batch (a round trip per batch, not per record); migrations run under an
-//! advisory lock so several API nodes can start at once. Scaling notes: docs/scaling.md.
+//! PostgreSQL backend (sqlx): the production store. A batch goes in with one `UNNEST`
+//! statement (records with their check-in stays, daily aggregates and rollup together; a
+//! round trip per batch, not per record), plus one statement for check-in updates; each
+//! check-in is one `records` row (migration 5), read as the `checkins` view. Migrations run
+//! under an advisory lock so several API nodes can start at once. Scaling notes:
+//! docs/scaling.md.
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
@@ -77,6 +80,7 @@ CREATE TABLE exposure_windows (
     (2, crate::console::postgres::MIGRATION_2),
     (3, crate::console::postgres::MIGRATION_3),
     (4, crate::console::postgres::MIGRATION_4),
+    (5, MIGRATION_5),
 ];
 
 /// The PostgreSQL store.
@@ -123,90 +127,101 @@ impl PgStore {
     }
 }
 
-async fn insert_checkins(
+/// Migration 5: each check-in is stored once. The derived stay (person, venue, times,
+/// update sequence) moves into nullable columns of its signed `records` row and `checkins`
+/// becomes a view of the records that have a stay, so the tracing query and the console
+/// read the same rows as before while ingest writes one row and three index entries per
+/// check-in instead of two rows and four index entries. Every `checkins` row was stored
+/// with its record; an orphan (a bulk load that bypassed ingest) stops the upgrade with a
+/// clear error instead of being dropped.
+pub const MIGRATION_5: &str = "
+ALTER TABLE records
+    ADD COLUMN person_id   BYTEA,
+    ADD COLUMN person_name TEXT,
+    ADD COLUMN venue_id    BYTEA,
+    ADD COLUMN venue_name  TEXT,
+    ADD COLUMN from_ms     BIGINT,
+    ADD COLUMN until_ms    BIGINT,
+    ADD COLUMN seq         BIGINT;
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM checkins c WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = c.id)) THEN
+        RAISE EXCEPTION 'migration 5: check-ins without their signed record; restore the records first';
+    END IF;
+END $$;
+UPDATE records r SET person_id = c.person_id, person_name = c.person_name, venue_id = c.venue_id,
+    venue_name = c.venue_name, from_ms = c.from_ms, until_ms = c.until_ms, seq = c.seq
+    FROM checkins c WHERE c.id = r.id;
+DROP TABLE checkins;
+CREATE INDEX records_stay_venue_time ON records (venue_id, from_ms) WHERE from_ms IS NOT NULL;
+CREATE INDEX records_stay_device_time ON records (device_id, from_ms) WHERE from_ms IS NOT NULL;
+CREATE VIEW checkins AS
+    SELECT id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq
+    FROM records WHERE from_ms IS NOT NULL;
+";
+
+/// The batch insert: every new record in one row of `records` (a check-in with its stay),
+/// the daily aggregates and the per-venue rollup counting exactly the check-ins inserted
+/// now, all in one statement; it returns the ids it inserted (the others were stored before).
+static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH ins AS (
+     INSERT INTO records (id, device_id, kind, body, signature, received_at,
+                          person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq)
+     SELECT u.*, CASE WHEN u.from_ms IS NOT NULL THEN -1 END
+     FROM UNNEST($1::bytea[], $2::bytea[], $3::smallint[], $4::bytea[], $5::bytea[], $6::bigint[],
+                 $7::bytea[], $8::text[], $9::bytea[], $10::text[], $11::bigint[], $12::bigint[])
+          AS u(id, device_id, kind, body, signature, received_at,
+               person_id, person_name, venue_id, venue_name, from_ms, until_ms)
+     ON CONFLICT (id) DO NOTHING
+     RETURNING id, venue_id, from_ms, floor(from_ms::numeric / 86400000)::bigint AS day),
+ per_day AS (
+     INSERT INTO day_scans (day, scans) SELECT day, count(*) FROM ins WHERE from_ms IS NOT NULL GROUP BY day
+     ON CONFLICT (day) DO UPDATE SET scans = day_scans.scans + EXCLUDED.scans),
+ recent AS ({}),
+ per_venue_day AS (
+     INSERT INTO venue_day_scans (venue_id, day, scans)
+     SELECT venue_id, day, count(*) FROM ins WHERE venue_id IS NOT NULL AND from_ms IS NOT NULL GROUP BY venue_id, day
+     ON CONFLICT (day, venue_id) DO UPDATE SET scans = venue_day_scans.scans + EXCLUDED.scans)
+ SELECT id FROM ins",
+        crate::console::rollup::PG_INGEST.as_str()
+    )
+});
+
+/// Stores the check-in updates of a batch (new ones only) and moves each affected stay to
+/// its highest-sequence update: the updates stored now and the ones that arrived before
+/// the check-ins stored now. Two statements per batch, whatever its size.
+async fn apply_updates(
     tx: &mut Transaction<'_, Postgres>,
-    rows: &[&CheckInRow],
+    updates: &[&UpdateRow],
+    new_checkins: Vec<Vec<u8>>,
 ) -> Result<(), StorageError> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "WITH ins AS (
-         INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
-         SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::bytea[], $4::text[], $5::bytea[], $6::text[], $7::bigint[], $8::bigint[])
-         ON CONFLICT (id) DO NOTHING
-         RETURNING venue_id, floor(from_ms::numeric / 86400000)::bigint AS day),
-         per_day AS (
-         INSERT INTO day_scans (day, scans) SELECT day, count(*) FROM ins GROUP BY day
-         ON CONFLICT (day) DO UPDATE SET scans = day_scans.scans + EXCLUDED.scans),
-         recent AS ({})
-         INSERT INTO venue_day_scans (venue_id, day, scans)
-         SELECT venue_id, day, count(*) FROM ins WHERE venue_id IS NOT NULL GROUP BY venue_id, day
-         ON CONFLICT (day, venue_id) DO UPDATE SET scans = venue_day_scans.scans + EXCLUDED.scans",
-            crate::console::rollup::PG_INGEST.as_str()
+    if !updates.is_empty() {
+        sqlx::query(
+            "INSERT INTO checkin_updates (id, checkin_id, seq, from_ms, until_ms)
+             SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bigint[])
+             ON CONFLICT (id) DO NOTHING",
         )
-    });
-    // The daily aggregates and the per-venue rollup (console overview and compliance)
-    // count exactly the rows inserted now, in the same statement.
-    sqlx::query(sqlx::AssertSqlSafe(INSERT.as_str()))
-        .bind(rows.iter().map(|c| v(&c.id)).collect::<Vec<_>>())
-        .bind(rows.iter().map(|c| v(&c.device_id)).collect::<Vec<_>>())
-        .bind(rows.iter().map(|c| v(&c.person_id)).collect::<Vec<_>>())
-        .bind(
-            rows.iter()
-                .map(|c| c.person_name.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|c| c.venue_id.as_ref().map(v))
-                .collect::<Vec<Option<Vec<u8>>>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|c| c.venue_name.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(rows.iter().map(|c| c.from_ms).collect::<Vec<_>>())
-        .bind(rows.iter().map(|c| c.until_ms).collect::<Vec<_>>())
+        .bind(updates.iter().map(|u| v(&u.id)).collect::<Vec<_>>())
+        .bind(updates.iter().map(|u| v(&u.checkin_id)).collect::<Vec<_>>())
+        .bind(updates.iter().map(|u| u.sequence).collect::<Vec<_>>())
+        .bind(updates.iter().map(|u| u.from_ms).collect::<Vec<_>>())
+        .bind(updates.iter().map(|u| u.until_ms).collect::<Vec<_>>())
         .execute(&mut **tx)
         .await?;
-    // Updates that arrived before their check-in.
+    }
+    let mut affected = new_checkins;
+    affected.extend(updates.iter().map(|u| v(&u.checkin_id)));
+    if affected.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
-        "UPDATE checkins c SET from_ms = u.from_ms, until_ms = u.until_ms, seq = u.seq
+        "UPDATE records r SET from_ms = u.from_ms, until_ms = u.until_ms, seq = u.seq
          FROM (SELECT DISTINCT ON (checkin_id) checkin_id, seq, from_ms, until_ms FROM checkin_updates
                WHERE checkin_id = ANY($1) ORDER BY checkin_id, seq DESC) u
-         WHERE c.id = u.checkin_id AND c.seq < u.seq",
+         WHERE r.id = u.checkin_id AND r.from_ms IS NOT NULL AND r.seq < u.seq",
     )
-    .bind(rows.iter().map(|c| v(&c.id)).collect::<Vec<_>>())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn apply_update(
-    tx: &mut Transaction<'_, Postgres>,
-    u: &UpdateRow,
-) -> Result<(), StorageError> {
-    sqlx::query(
-        "INSERT INTO checkin_updates (id, checkin_id, seq, from_ms, until_ms) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(v(&u.id))
-    .bind(v(&u.checkin_id))
-    .bind(u.sequence)
-    .bind(u.from_ms)
-    .bind(u.until_ms)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE checkins SET from_ms = $2, until_ms = $3, seq = $4 WHERE id = $1 AND seq < $4",
-    )
-    .bind(v(&u.checkin_id))
-    .bind(u.from_ms)
-    .bind(u.until_ms)
-    .bind(u.sequence)
+    .bind(affected)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -271,19 +286,73 @@ impl Storage for PgStore {
         records: Vec<NewRecord>,
     ) -> Result<Vec<InsertOutcome>, StorageError> {
         let mut tx = self.pool.begin().await?;
-        let inserted: Vec<Vec<u8>> = sqlx::query_scalar(
-            "INSERT INTO records (id, device_id, kind, body, signature, received_at)
-             SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::smallint[], $4::bytea[], $5::bytea[], $6::bigint[])
-             ON CONFLICT (id) DO NOTHING RETURNING id",
-        )
-        .bind(records.iter().map(|r| v(&r.id)).collect::<Vec<_>>())
-        .bind(records.iter().map(|r| v(&r.device_id)).collect::<Vec<_>>())
-        .bind(records.iter().map(|r| i16::from(r.kind)).collect::<Vec<_>>())
-        .bind(records.iter().map(|r| r.body.clone()).collect::<Vec<_>>())
-        .bind(records.iter().map(|r| r.signature.to_vec()).collect::<Vec<_>>())
-        .bind(records.iter().map(|r| r.received_ms).collect::<Vec<_>>())
-        .fetch_all(&mut *tx)
-        .await?;
+        let stays: Vec<Option<&CheckInRow>> = records
+            .iter()
+            .map(|r| match &r.derived {
+                Derived::CheckIn(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let inserted: Vec<Vec<u8>> = sqlx::query_scalar(sqlx::AssertSqlSafe(INSERT.as_str()))
+            .bind(records.iter().map(|r| v(&r.id)).collect::<Vec<_>>())
+            .bind(records.iter().map(|r| v(&r.device_id)).collect::<Vec<_>>())
+            .bind(
+                records
+                    .iter()
+                    .map(|r| i16::from(r.kind))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                records
+                    .iter()
+                    .map(|r| r.body.as_slice())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                records
+                    .iter()
+                    .map(|r| r.signature.as_slice())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(records.iter().map(|r| r.received_ms).collect::<Vec<_>>())
+            .bind(
+                stays
+                    .iter()
+                    .map(|c| c.map(|c| v(&c.person_id)))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                stays
+                    .iter()
+                    .map(|c| c.map(|c| c.person_name.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                stays
+                    .iter()
+                    .map(|c| c.and_then(|c| c.venue_id.as_ref().map(v)))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                stays
+                    .iter()
+                    .map(|c| c.map(|c| c.venue_name.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                stays
+                    .iter()
+                    .map(|c| c.map(|c| c.from_ms))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                stays
+                    .iter()
+                    .map(|c| c.map(|c| c.until_ms))
+                    .collect::<Vec<_>>(),
+            )
+            .fetch_all(&mut *tx)
+            .await?;
         let inserted: std::collections::HashSet<Vec<u8>> = inserted.into_iter().collect();
         let others: Vec<Vec<u8>> = records
             .iter()
@@ -306,13 +375,14 @@ impl Storage for PgStore {
             }
         }
         let mut outcomes = Vec::with_capacity(records.len());
-        let mut checkins = Vec::new();
+        let mut new_checkins = Vec::new();
+        let mut updates = Vec::new();
         for r in &records {
             let id = v(&r.id);
             if inserted.contains(&id) {
                 match &r.derived {
-                    Derived::CheckIn(c) => checkins.push(c),
-                    Derived::Update(u) => apply_update(&mut tx, u).await?,
+                    Derived::CheckIn(_) => new_checkins.push(id),
+                    Derived::Update(u) => updates.push(u),
                     Derived::Nothing => {}
                 }
                 outcomes.push(InsertOutcome::Inserted);
@@ -329,7 +399,7 @@ impl Storage for PgStore {
                 });
             }
         }
-        insert_checkins(&mut tx, &checkins).await?;
+        apply_updates(&mut tx, &updates, new_checkins).await?;
         tx.commit().await?;
         Ok(outcomes)
     }

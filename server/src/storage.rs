@@ -2,9 +2,11 @@
 //! PostgreSQL backend (production). Handlers validate and sign; the storage only stores
 //! and queries, each call in one transaction so a failed request leaves nothing behind.
 //!
-//! Times are Unix milliseconds (`BIGINT`), ids 16 raw bytes. A check-in is kept twice: the
-//! signed record exactly as uploaded (evidence) and a derived `checkins` row (venue, person,
-//! stay) that the tracing query reads; updates move the stay, highest sequence wins.
+//! Times are Unix milliseconds (`BIGINT`), ids 16 raw bytes. A check-in has the signed record
+//! exactly as uploaded (evidence) and its derived stay (venue, person, times) that the
+//! tracing query reads as `checkins`; updates move the stay, highest sequence wins. SQLite
+//! keeps the stay in its own `checkins` table; PostgreSQL (migration 5) keeps it in nullable
+//! columns of the `records` row, each check-in stored once, with `checkins` a view.
 
 use std::future::Future;
 

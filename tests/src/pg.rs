@@ -91,8 +91,11 @@ impl PgCluster {
         let mut last = String::new();
         for _ in 0..5 {
             let port = free_port()?;
+            // VAORA_PG_OPTIONS adds server options for profiling a run (e.g.
+            // `-c log_min_duration_statement=0 -c logging_collector=on -c log_directory=/tmp/x`).
+            let extra = std::env::var("VAORA_PG_OPTIONS").unwrap_or_default();
             let opts = format!(
-                "-k {} -h 127.0.0.1 -p {port} -F",
+                "-k {} -h 127.0.0.1 -p {port} -F {extra}",
                 path_str(cluster.dir.path())?
             );
             let log = cluster.dir.path().join("log");

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use vaora_core::Id128;
-use vaora_server::console::{ConsoleStore, day_of_ms};
+use vaora_server::console::{ConsoleStore, VenueRow, day_of_ms};
 use vaora_server::storage::{Derived, InsertOutcome, NewRecord};
 use vaora_server::{PgStore, SqliteStore};
 use vaora_tests::stored_records::stored_checkin;
@@ -156,6 +156,23 @@ where
     Fut: std::future::Future<Output = Counts>,
 {
     let venues: Vec<Id128> = (0..4).map(|_| Id128::random().unwrap()).collect();
+    // Registered first: on PostgreSQL the rollup keeps rows for registered, active venues
+    // only (the daily aggregates count every venue).
+    for (i, id) in venues.iter().enumerate() {
+        store
+            .insert_venue(VenueRow {
+                id: *id,
+                name: format!("Venue {i}"),
+                category: 1,
+                ward: "Phường 1".into(),
+                address: String::new(),
+                code_text: "VN1:test".into(),
+                registered_ms: NOON - 30 * DAY,
+                revoked: false,
+            })
+            .await
+            .unwrap();
+    }
     let today = day_of_ms(NOON);
     // First batch, then the rollup is built on today (so later batches increment it).
     let first: Vec<NewRecord> = vec![

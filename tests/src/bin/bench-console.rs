@@ -336,11 +336,12 @@ mod postgres {
                 &[devices, now_ms],
             )
             .await?;
-            // Bulk-load practice: the secondary indexes of `checkins` (exactly as the migrations
-            // made them, read back from pg_indexes) are dropped and rebuilt after the load.
+            // Bulk-load practice: the secondary indexes of `records`, where check-ins are
+            // stored (exactly as the migrations made them, read back from pg_indexes), are
+            // dropped and rebuilt after the load.
             let indexes: Vec<(String, String)> = sqlx::query_as(
                 "SELECT indexname::text, indexdef FROM pg_indexes
-             WHERE tablename = 'checkins' AND indexname <> 'checkins_pkey'",
+             WHERE tablename = 'records' AND indexname <> 'records_pkey'",
             )
             .fetch_all(&pool)
             .await?;
@@ -357,10 +358,14 @@ mod postgres {
                 exec(
                 &pool,
                 &format!("check-ins {first}..={last}"),
-                "INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
-                 SELECT decode(md5('c' || g), 'hex'), decode(md5('d' || x.d), 'hex'),
+                // A check-in is one `records` row with its stay (migration 5); the body
+                // and signature are filler of a real record's size (~180 + 64 bytes).
+                "INSERT INTO records (id, device_id, kind, body, signature, received_at,
+                                      person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq)
+                 SELECT decode(md5('c' || g), 'hex'), decode(md5('d' || x.d), 'hex'), 1,
+                        decode(repeat(md5('b' || g), 11), 'hex'), decode(repeat(md5('s' || g), 4), 'hex'), x.f,
                         decode(md5('p' || x.d), 'hex'), 'Trần Thị Bình',
-                        decode(md5('venue' || x.v), 'hex'), 'Địa điểm số ' || x.v, x.f, x.f + 2700000
+                        decode(md5('venue' || x.v), 'hex'), 'Địa điểm số ' || x.v, x.f, x.f + 2700000, -1
                  FROM generate_series($1, $2) g,
                       LATERAL (SELECT 1 + floor(random() * $3)::bigint + 0 * g AS v,
                                       1 + floor(random() * $4)::bigint + 0 * g AS d,
