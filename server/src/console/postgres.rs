@@ -295,22 +295,7 @@ async fn inspect_rollup(
         let Some(&(scans, median)) = flagged.get(id) else {
             continue;
         };
-        let category: i16 = r.try_get(2)?;
-        out.flagged.push((
-            VenueRow {
-                id: id_from(id)?,
-                name: r.try_get(1)?,
-                category: u8::try_from(category)
-                    .map_err(|_| StorageError::Corrupt("category".into()))?,
-                ward: r.try_get(3)?,
-                address: r.try_get(4)?,
-                code_text: String::new(),
-                registered_ms: r.try_get(5)?,
-                revoked: false,
-            },
-            scans,
-            median,
-        ));
+        out.flagged.push((flagged_venue(r, 0, id)?, scans, median));
     }
     if out.flagged.len() != flagged.len() {
         return Err(StorageError::Corrupt(
@@ -318,6 +303,22 @@ async fn inspect_rollup(
         ));
     }
     Ok(out)
+}
+
+/// A flagged (so active) venue from a row holding `id, name, category, ward, address,
+/// registered_at` from column `first` on; `id` is that first column, already read.
+fn flagged_venue(r: &PgRow, first: usize, id: &[u8]) -> Result<VenueRow, StorageError> {
+    let category: i16 = r.try_get(first + 2)?;
+    Ok(VenueRow {
+        id: id_from(id)?,
+        name: r.try_get(first + 1)?,
+        category: u8::try_from(category).map_err(|_| StorageError::Corrupt("category".into()))?,
+        ward: r.try_get(first + 3)?,
+        address: r.try_get(first + 4)?,
+        code_text: String::new(),
+        registered_ms: r.try_get(first + 5)?,
+        revoked: false,
+    })
 }
 
 fn count(n: i64) -> u64 {
@@ -506,18 +507,7 @@ impl ConsoleStore for PgStore {
             let Some(id) = r.try_get::<Option<Vec<u8>>, _>(1)? else {
                 continue;
             };
-            let category: i16 = r.try_get(3)?;
-            let venue = VenueRow {
-                id: id_from(&id)?,
-                name: r.try_get(2)?,
-                category: u8::try_from(category)
-                    .map_err(|_| StorageError::Corrupt("category".into()))?,
-                ward: r.try_get(4)?,
-                address: r.try_get(5)?,
-                code_text: String::new(),
-                registered_ms: r.try_get(6)?,
-                revoked: false,
-            };
+            let venue = flagged_venue(r, 1, &id)?;
             out.flagged
                 .push((venue, count(r.try_get(7)?), r.try_get::<f64, _>(8)?));
         }
