@@ -7,7 +7,7 @@
 
 use crate::backend::VenueScanCount;
 use std::collections::HashMap;
-use vaora_core::venue::VenueCategory;
+use std::hash::Hash;
 
 /// Below this share of the peer median a venue counts as unusually quiet.
 pub const FEW_SHARE: f64 = 0.25;
@@ -30,7 +30,7 @@ pub struct Flagged {
 }
 
 /// The median of counts sorted ascending: the middle value, or the mean of the two middle
-/// values (0 for none). Public so the server can apply the rule to counts it groups itself.
+/// values (0 for none).
 pub fn median(sorted: &[u64]) -> f64 {
     match sorted.len() {
         0 => 0.0,
@@ -61,32 +61,44 @@ pub struct Inspection {
 
 /// Applies the rule to every venue's count and returns those to inspect.
 pub fn inspect(rows: Vec<VenueScanCount>) -> Vec<Flagged> {
-    let mut peers: HashMap<(String, VenueCategory), Vec<u64>> = HashMap::new();
-    for r in &rows {
-        peers
-            .entry((r.venue.ward.clone(), r.venue.category))
-            .or_default()
-            .push(r.scans);
-    }
-    let medians: HashMap<(String, VenueCategory), f64> = peers
-        .into_iter()
-        .map(|(k, mut v)| {
-            v.sort_unstable();
-            (k, median(&v))
-        })
-        .collect();
+    let flags = flag_peer_groups(
+        &rows
+            .iter()
+            .map(|r| ((r.venue.ward.as_str(), r.venue.category), r.scans))
+            .collect::<Vec<_>>(),
+    );
     rows.into_iter()
-        .filter_map(|row| {
-            let m = medians
-                .get(&(row.venue.ward.clone(), row.venue.category))
-                .copied()
-                .unwrap_or(0.0);
-            let finding = finding(row.scans, m)?;
+        .zip(flags)
+        .filter_map(|(row, flag)| {
+            let (peer_median, finding) = flag?;
             Some(Flagged {
                 row,
-                peer_median: m,
+                peer_median,
                 finding,
             })
+        })
+        .collect()
+}
+
+/// The rule over `(peer group, scans)` pairs, whatever identifies a group: for each pair,
+/// in order, its group's median and the finding when it is flagged. [`inspect`] and the
+/// server's rollup read (which has ids and groups, not whole venues) both use it.
+pub fn flag_peer_groups<K: Eq + Hash>(rows: &[(K, u64)]) -> Vec<Option<(f64, Finding)>> {
+    let mut peers: HashMap<&K, Vec<u64>> = HashMap::new();
+    for (group, scans) in rows {
+        peers.entry(group).or_default().push(*scans);
+    }
+    let medians: HashMap<&K, f64> = peers
+        .into_iter()
+        .map(|(group, mut scans)| {
+            scans.sort_unstable();
+            (group, median(&scans))
+        })
+        .collect();
+    rows.iter()
+        .map(|(group, scans)| {
+            let m = medians.get(group).copied().unwrap_or(0.0);
+            finding(*scans, m).map(|f| (m, f))
         })
         .collect()
 }
@@ -147,6 +159,7 @@ mod tests {
     use super::*;
     use crate::backend::VenueSummary;
     use chrono::DateTime;
+    use vaora_core::venue::VenueCategory;
 
     fn row(id: &str, ward: &str, cat: VenueCategory, scans: u64) -> VenueScanCount {
         VenueScanCount {

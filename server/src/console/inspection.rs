@@ -29,7 +29,8 @@
 //! Where these statements run: SQLite (rollup and daily sums), and PostgreSQL's fallback
 //! over the daily sums. PostgreSQL's common case, the rollup, no longer runs the rule in
 //! SQL: its rollup rows carry the peer group, so the server reads one narrow table and
-//! applies `compliance::median` / `compliance::finding` itself (`postgres::inspect_rollup`;
+//! applies `compliance::flag_peer_groups`, the rule `compliance::inspect` uses, itself
+//! (`postgres::inspect_rollup`;
 //! the window passes and the 100,000-row sort here cost more than the read).
 //!
 //! Every statement returns at least one row: column 0 is the number of venues checked;

@@ -121,7 +121,7 @@ pub trait ConsoleStore: Storage {
     /// The compliance rule over the same counts as [`ConsoleStore::venue_scan_counts`]
     /// (same sources); only flagged venues are returned. Computed in SQL ([`inspection`]) on
     /// SQLite and over PostgreSQL's daily sums; over PostgreSQL's rollup the store reads
-    /// the narrow per-venue counts and applies [`compliance::median`] / [`compliance::finding`].
+    /// the narrow per-venue counts and applies [`compliance::flag_peer_groups`].
     fn venue_inspection(
         &self,
         from_day: i64,

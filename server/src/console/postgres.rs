@@ -241,8 +241,8 @@ async fn rollup_reader(
 /// The inspection list over the rollup (the caller's transaction holds it, see
 /// [`rollup_reader`]): one narrow read of every matching active venue's
 /// `(id, ward, category, scans)` from `venue_recent_scans` (no join, no sort in SQL), the
-/// console's own rule applied here ([`compliance::median`] per peer group,
-/// [`compliance::finding`] per venue), then names and addresses of the flagged venues only,
+/// console's own rule applied here ([`compliance::flag_peer_groups`], what
+/// [`compliance::inspect`] uses too), then names and addresses of the flagged venues only,
 /// by id.
 async fn inspect_rollup(
     tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
@@ -255,29 +255,20 @@ async fn inspect_rollup(
         .bind(category.map(i16::from))
         .fetch_all(&mut **tx)
         .await?;
+    let mut ids = Vec::with_capacity(rows.len());
     let mut counts = Vec::with_capacity(rows.len());
-    let mut peers: HashMap<(&str, i16), Vec<u64>> = HashMap::new();
     for r in &rows {
         let (id, ward, category): (&[u8], &str, i16) =
             (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-        let scans = count(r.try_get(3)?);
-        peers.entry((ward, category)).or_default().push(scans);
-        counts.push((id, (ward, category), scans));
+        ids.push(id);
+        counts.push(((ward, category), count(r.try_get(3)?)));
     }
-    let medians: HashMap<(&str, i16), f64> = peers
-        .into_iter()
-        .map(|(group, mut scans)| {
-            scans.sort_unstable();
-            (group, compliance::median(&scans))
-        })
+    let flagged: HashMap<&[u8], (u64, f64)> = ids
+        .iter()
+        .zip(&counts)
+        .zip(compliance::flag_peer_groups(&counts))
+        .filter_map(|((id, (_, scans)), flag)| flag.map(|(median, _)| (*id, (*scans, median))))
         .collect();
-    let mut flagged: HashMap<&[u8], (u64, f64)> = HashMap::new();
-    for (id, group, scans) in &counts {
-        let median = medians.get(group).copied().unwrap_or(0.0);
-        if compliance::finding(*scans, median).is_some() {
-            flagged.insert(id, (*scans, median));
-        }
-    }
     let ids: Vec<&[u8]> = flagged.keys().copied().collect();
     let venues = sqlx::query(
         "SELECT id, name, category, ward, address, registered_at FROM venues
