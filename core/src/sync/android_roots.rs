@@ -8,11 +8,12 @@
 //! later) when it exists, else `/system/etc/security/cacerts`. That is also what Android's
 //! default network-security config trusts for apps (user-installed CAs are not trusted
 //! since API 24). What this gives up: revocation checks of the platform verifier, and CA
-//! updates between reading the folder and the next sync (the folder is read per client).
+//! updates while the process lives (the folder is read once per process).
 //!
 //! The loader is compiled and tested on every target; only Android builds use it.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -30,6 +31,18 @@ pub enum RootsError {
     NoFolder(String),
     #[error("no readable CA certificate in {0}")]
     NoCertificate(String),
+}
+
+/// The system's CA certificates ([`ANDROID_CA_DIRS`]), read on first use and kept for the
+/// life of the process: every sync builds a client, and the folder holds ~150 files.
+pub fn system_roots() -> Result<Vec<reqwest::Certificate>, RootsError> {
+    static ROOTS: OnceLock<Vec<reqwest::Certificate>> = OnceLock::new();
+    if let Some(certs) = ROOTS.get() {
+        return Ok(certs.clone());
+    }
+    let dirs: Vec<&Path> = ANDROID_CA_DIRS.iter().map(Path::new).collect();
+    let certs = load_first_dir(&dirs)?;
+    Ok(ROOTS.get_or_init(|| certs).clone())
 }
 
 /// The certificates of the first folder of `dirs` that exists: each file holds one PEM

@@ -145,16 +145,9 @@ fn http_client(timeout: Duration) -> Result<reqwest::Client, SyncError> {
     // Android: the system's CA folder instead of the platform verifier, which would need a
     // JNI initialisation (see `android_roots`).
     #[cfg(target_os = "android")]
-    let builder = {
-        let dirs: Vec<&std::path::Path> = crate::sync::android_roots::ANDROID_CA_DIRS
-            .iter()
-            .map(std::path::Path::new)
-            .collect();
-        builder.tls_certs_only(
-            crate::sync::android_roots::load_first_dir(&dirs)
-                .map_err(|e| SyncError::Client(e.to_string()))?,
-        )
-    };
+    let builder = builder.tls_certs_only(
+        crate::sync::android_roots::system_roots().map_err(|e| SyncError::Client(e.to_string()))?,
+    );
     builder
         .build()
         .map_err(|e| SyncError::Client(e.to_string()))
