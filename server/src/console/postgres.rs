@@ -156,7 +156,8 @@ async fn rebase(pool: &sqlx::PgPool, day: i64, force: bool) -> Result<bool, Stor
         return Ok(false);
     }
     let shift = day - current;
-    if !force && current >= 0 && shift < rollup::ROLLUP_DAYS {
+    let shifting = !force && current >= 0 && shift < rollup::ROLLUP_DAYS;
+    let refill = if shifting {
         // The daily case: move the columns instead of re-reading three weeks of daily
         // aggregates (seconds instead of 10–25 s with ingest held). Writers (ingest,
         // registration, revocation) wait from here to commit; readers go on until the
@@ -167,32 +168,27 @@ async fn rebase(pool: &sqlx::PgPool, day: i64, force: bool) -> Result<bool, Stor
         sqlx::query(sqlx::AssertSqlSafe(rollup::pg_shift(day, shift)))
             .execute(&mut *tx)
             .await?;
-        sqlx::query("TRUNCATE venue_recent_scans")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(sqlx::AssertSqlSafe(rollup::PG_SHIFT_BACK.as_str()))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE scan_rollup SET day = $1 WHERE id = 1")
-            .bind(day)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        log::info!("scan rollup moved {shift} day(s) to day {day}");
-        return Ok(true);
-    }
+        rollup::PG_SHIFT_BACK.as_str()
+    } else {
+        rollup::PG_FILL.as_str()
+    };
     sqlx::query("TRUNCATE venue_recent_scans")
         .execute(&mut *tx)
         .await?;
+    // Before the refill: `PG_FILL` reads the new day from `scan_rollup`.
     sqlx::query("UPDATE scan_rollup SET day = $1 WHERE id = 1")
         .bind(day)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(sqlx::AssertSqlSafe(rollup::PG_FILL.as_str()))
+    sqlx::query(sqlx::AssertSqlSafe(refill))
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    log::info!("scan rollup re-based on day {day}");
+    if shifting {
+        log::info!("scan rollup moved {shift} day(s) to day {day}");
+    } else {
+        log::info!("scan rollup re-based on day {day}");
+    }
     Ok(true)
 }
 
