@@ -11,6 +11,8 @@
 //! - [`keystore`]: the `KeyStore` foreign trait (Android Keystore / iOS Keychain seal the
 //!   diary key; the raw key never rests unsealed on disk);
 //! - [`logging`]: the `Logger` foreign trait that forwards the `log` crate to the platform;
+//! - [`http`]: the `HttpTransport` foreign trait: sync speaks HTTP through the platform's
+//!   stack (no HTTP library, TLS or async runtime inside this library);
 //! - [`diary`]: the `Vaora` object, an open diary, and everything done through it.
 //!
 //! Bindings are generated in library mode from the built library
@@ -29,6 +31,7 @@ pub mod declare;
 pub mod diary;
 pub mod error;
 pub mod guard;
+pub mod http;
 pub mod keystore;
 pub mod logging;
 pub mod render;

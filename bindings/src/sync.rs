@@ -1,7 +1,9 @@
 //! Sync as an async function (Kotlin `suspend`, Swift `async`) over
-//! `vaora_core::sync::client`, with a progress listener the app implements and two ways to
-//! stop: cancelling the coroutine/task (uniffi drops the Rust future, which stops at the
-//! next await) or a `SyncCancel` handle shared with another part of the app.
+//! `vaora_core::sync::client`, through the app's [`HttpTransport`] (no Rust HTTP stack or
+//! runtime in the library: the future is polled by the caller's coroutine or task), with a
+//! progress listener the app implements and two ways to stop: cancelling the coroutine/task
+//! (uniffi drops the Rust future, which drops the pending HTTP call and so cancels the app's
+//! request) or a `SyncCancel` handle shared with another part of the app.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -11,6 +13,7 @@ use vaora_core::sync::client::{self, CancelToken, SyncError, SyncOptions, SyncPr
 use crate::convert::to_system_time;
 use crate::diary::Vaora;
 use crate::error::{ErrorCode, VaoraError};
+use crate::http::{AppTransport, HttpTransport};
 
 impl From<SyncError> for VaoraError {
     fn from(err: SyncError) -> Self {
@@ -141,18 +144,32 @@ impl Vaora {
     }
 }
 
-#[uniffi::export(async_runtime = "tokio")]
+#[uniffi::export]
 impl Vaora {
-    /// Registers this device with the server at `server` (once); returns the device id.
-    pub async fn register_device(&self, server: String) -> Result<String, VaoraError> {
-        let reg = client::register(self.diary_mutex(), &server, &SyncOptions::default()).await?;
+    /// Registers this device with the server at `server` (once), over `transport`; returns
+    /// the device id.
+    pub async fn register_device(
+        &self,
+        transport: Arc<dyn HttpTransport>,
+        server: String,
+    ) -> Result<String, VaoraError> {
+        let transport = AppTransport(transport);
+        let reg = client::register_via(
+            &transport,
+            self.diary_mutex(),
+            &server,
+            &SyncOptions::default(),
+        )
+        .await?;
         Ok(reg.device_id.to_hex())
     }
 
     /// Uploads the outbox, downloads keys and exposure windows, matches them; safe to
     /// interrupt at any point (call again to finish). `server`: none = the registered one.
+    /// A `transport` failure is retried with backoff, then ends as `OFFLINE`.
     pub async fn sync(
         &self,
+        transport: Arc<dyn HttpTransport>,
         server: Option<String>,
         listener: Option<Arc<dyn SyncListener>>,
         cancel: Option<Arc<SyncCancel>>,
@@ -167,7 +184,9 @@ impl Vaora {
                 l.on_progress(p.into());
             }
         };
-        let report = client::sync(self.diary_mutex(), &options, &progress, &token).await?;
+        let transport = AppTransport(transport);
+        let report =
+            client::sync_via(&transport, self.diary_mutex(), &options, &progress, &token).await?;
         log::info!(target: "vaora_ffi", "sync done: {} uploaded", report.uploaded);
         Ok(SyncSummary {
             uploaded: report.uploaded,

@@ -107,6 +107,8 @@ pub struct Built {
 /// Builds the FFI library (unstripped, with test hooks) and the bindgen in the debug or
 /// release profile, and the CLI always in debug: it only serves the sync tests on loopback,
 /// and a release build of the server stack would double a `--bench --release` run's build.
+/// `VAORA_TEST_SERVER_PROFILE=release` takes the release CLI instead (a target folder that
+/// already holds a release build of the workspace, and no debug one).
 pub fn build_host(root: &Path, release: bool) -> Result<Built> {
     let target = target_dir(root)?;
     let mut cmd = Command::new(cargo());
@@ -123,9 +125,17 @@ pub fn build_host(root: &Path, release: bool) -> Result<Built> {
         cmd.arg("--release");
     }
     run(&mut cmd)?;
-    run(Command::new(cargo())
-        .current_dir(root)
-        .args(["build", "-p", "vaora-cli"]))?;
+    let server_profile = match std::env::var("VAORA_TEST_SERVER_PROFILE").as_deref() {
+        Ok("release") => "release",
+        Ok("debug") | Err(_) => "debug",
+        Ok(other) => bail!("VAORA_TEST_SERVER_PROFILE must be release or debug, not {other}"),
+    };
+    let mut cli = Command::new(cargo());
+    cli.current_dir(root).args(["build", "-p", "vaora-cli"]);
+    if server_profile == "release" {
+        cli.arg("--release");
+    }
+    run(&mut cli)?;
     let profile_dir = target.join(if release { "release" } else { "debug" });
     let lib = profile_dir.join("libvaora_ffi.so");
     if !lib.exists() {
@@ -134,7 +144,7 @@ pub fn build_host(root: &Path, release: bool) -> Result<Built> {
     Ok(Built {
         lib_dir: profile_dir.clone(),
         lib,
-        vaora_bin: target.join("debug").join("vaora"),
+        vaora_bin: target.join(server_profile).join("vaora"),
         out_dir: target.join("uniffi"),
     })
 }

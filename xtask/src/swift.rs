@@ -44,9 +44,8 @@ pub fn run_swift_test(args: &[String]) -> Result<()> {
     if !target.starts_with(&root) {
         mounts.bind(&target)?;
     }
-    // reqwest's TLS verifier (rustls-platform-verifier) refuses to build a client when the
-    // system has no CA certificates, even for plain-HTTP loopback sync: roots made before
-    // `ca-certificates` was added to the install list borrow the host's.
+    // URLSession (FoundationNetworking, over libcurl) reads the system CA certificates for
+    // HTTPS: roots made before `ca-certificates` was added to the install list borrow the host's.
     let host_certs = Path::new("/etc/ssl/certs");
     if !sysroot.join("etc/ssl/certs/ca-certificates.crt").exists() && host_certs.is_dir() {
         mounts.bind(host_certs)?;
@@ -141,7 +140,7 @@ fn ensure_root() -> Result<PathBuf> {
         .args([
             "/bin/sh",
             "-c",
-            "apt-get update && apt-get install -y --no-install-recommends swiftlang libc6-dev ca-certificates",
+            "apt-get update && apt-get install -y --no-install-recommends swiftlang libc6-dev libcurl4t64 ca-certificates",
         ])
         .env("DEBIAN_FRONTEND", "noninteractive")
         .env(

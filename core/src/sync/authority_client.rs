@@ -1,14 +1,17 @@
 //! The health authority's side of the protocol, as a small HTTP client: mark a case,
 //! run the tracing query, publish exposure windows. Used by `vaora authority …` and the
 //! end-to-end tests. The key stays with the caller: requests are signed through a closure,
-//! so this module never sees the authority's secret.
+//! so this module never sees the authority's secret. It speaks HTTP through an
+//! [`HttpTransport`] like the phone's client (reqwest by default, feature `reqwest-transport`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::ids::Id128;
 use crate::sync::client::SyncError;
+use crate::sync::transport::{HttpRequest, HttpTransport, Method, TransportError};
 use crate::sync::wire::{
     self, AUTHORITY_SCHEME, CaseRequest, CaseResponse, ErrorBody, PublishResponse, RequestAuth,
     TraceResponse, VenueRequest, VenueResponse,
@@ -19,7 +22,7 @@ pub type Signer = Box<dyn Fn(&[u8]) -> [u8; 64] + Send + Sync>;
 
 /// A client acting as the authority.
 pub struct AuthorityClient {
-    http: reqwest::Client,
+    transport: Arc<dyn HttpTransport>,
     base: String,
     key_id: String,
     signer: Signer,
@@ -35,26 +38,35 @@ impl std::fmt::Debug for AuthorityClient {
 }
 
 impl AuthorityClient {
+    /// A client over reqwest (needs a tokio runtime).
+    #[cfg(feature = "reqwest-transport")]
     pub fn new(server: &str, key_id: String, signer: Signer) -> Result<Self, SyncError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
+        let transport = crate::sync::reqwest_transport::ReqwestTransport::new()
             .map_err(|e| SyncError::Client(e.to_string()))?;
-        Ok(Self {
-            http,
+        Ok(Self::with_transport(
+            Arc::new(transport),
+            server,
+            key_id,
+            signer,
+        ))
+    }
+
+    /// A client over any HTTP stack.
+    pub fn with_transport(
+        transport: Arc<dyn HttpTransport>,
+        server: &str,
+        key_id: String,
+        signer: Signer,
+    ) -> Self {
+        Self {
+            transport,
             base: server.trim_end_matches('/').to_owned(),
             key_id,
             signer,
-        })
+        }
     }
 
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Vec<u8>,
-    ) -> Result<Vec<u8>, SyncError> {
+    async fn call(&self, method: Method, path: &str, body: Vec<u8>) -> Result<Vec<u8>, SyncError> {
         let ts = Utc::now().timestamp_millis();
         let sig = (self.signer)(&wire::request_signing_input(
             method.as_str(),
@@ -62,34 +74,37 @@ impl AuthorityClient {
             ts,
             &body,
         ));
-        let mut req = self
-            .http
-            .request(method, format!("{}{}", self.base, path))
-            .header(
-                reqwest::header::AUTHORIZATION,
-                RequestAuth::header_value(AUTHORITY_SCHEME, &self.key_id, ts, &sig),
-            );
+        let mut headers = vec![(
+            "Authorization".to_owned(),
+            RequestAuth::header_value(AUTHORITY_SCHEME, &self.key_id, ts, &sig),
+        )];
         if !body.is_empty() {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body);
+            headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         }
-        let resp = req.send().await.map_err(|e| SyncError::Offline {
-            reason: e.to_string(),
-        })?;
-        let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|e| SyncError::Offline {
-            reason: e.to_string(),
-        })?;
-        if status.is_success() {
-            return Ok(bytes.to_vec());
+        let resp = self
+            .transport
+            .send(HttpRequest {
+                method,
+                url: format!("{}{}", self.base, path),
+                headers,
+                body,
+                timeout: Duration::from_secs(60),
+            })
+            .await
+            .map_err(|e| match e {
+                TransportError::Network(reason) => SyncError::Offline { reason },
+                TransportError::Client(_) => SyncError::Client(e.to_string()),
+            })?;
+        if (200..300).contains(&resp.status) {
+            return Ok(resp.body);
         }
+        let bytes = resp.body;
         let err: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
             error: "http_error".into(),
             message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
         });
         Err(SyncError::Server {
-            status: status.as_u16(),
+            status: resp.status,
             code: err.error,
             message: err.message,
         })
@@ -114,23 +129,19 @@ impl AuthorityClient {
             until,
         })
         .map_err(|e| SyncError::Protocol(e.to_string()))?;
-        Self::parse(
-            &self
-                .call(reqwest::Method::POST, "/v1/authority/cases", body)
-                .await?,
-        )
+        Self::parse(&self.call(Method::Post, "/v1/authority/cases", body).await?)
     }
 
     /// Everyone whose stay overlapped the case's at the same venues.
     pub async fn trace(&self, case_id: Id128) -> Result<TraceResponse, SyncError> {
         let path = format!("/v1/authority/cases/{case_id}/contacts");
-        Self::parse(&self.call(reqwest::Method::GET, &path, Vec::new()).await?)
+        Self::parse(&self.call(Method::Get, &path, Vec::new()).await?)
     }
 
     /// Publishes the case's stays as exposure windows (again: publishes nothing new).
     pub async fn publish(&self, case_id: Id128) -> Result<PublishResponse, SyncError> {
         let path = format!("/v1/authority/cases/{case_id}/publish");
-        Self::parse(&self.call(reqwest::Method::POST, &path, Vec::new()).await?)
+        Self::parse(&self.call(Method::Post, &path, Vec::new()).await?)
     }
 
     /// Registers a venue; the answer carries the signed venue code and its poster.
@@ -138,7 +149,7 @@ impl AuthorityClient {
         let body = serde_json::to_vec(venue).map_err(|e| SyncError::Protocol(e.to_string()))?;
         Self::parse(
             &self
-                .call(reqwest::Method::POST, "/v1/authority/venues", body)
+                .call(Method::Post, "/v1/authority/venues", body)
                 .await?,
         )
     }

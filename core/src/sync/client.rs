@@ -1,4 +1,6 @@
-//! The async sync client (feature `sync-client`): reqwest on rustls with the ring provider.
+//! The async sync engine (feature `sync-client`): requests, signing, retries with backoff,
+//! cancellation, over an [`HttpTransport`] the caller provides (reqwest in tools and tests,
+//! the platform's HTTP stack on phones). It needs no async runtime of its own.
 //!
 //! Safety of interruption comes from the protocol, not from luck: a record leaves the
 //! queue only when the server's per-record answer says accepted or duplicate, and the
@@ -6,11 +8,8 @@
 //! sent again and answered "duplicate". The diary sits behind a `Mutex` and is locked only
 //! for short synchronous steps, never across a network wait, so the future is `Send`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
-
-use reqwest::StatusCode;
 
 use chrono::{DateTime, Utc};
 
@@ -18,8 +17,11 @@ use crate::declare::{AuthorityKey, DeviceCertificate};
 use crate::diary::{Diary, DiaryError};
 use crate::ids::Id128;
 use crate::sync::backoff::{Backoff, parse_retry_after};
+pub use crate::sync::cancel::CancelToken;
+use crate::sync::cancel::or_cancelled;
 use crate::sync::exposure::{Alert, match_windows};
 use crate::sync::store::Registration;
+use crate::sync::transport::{HttpRequest, HttpTransport, Method, TransportError};
 use crate::sync::wire::{
     self, CBOR_CONTENT_TYPE, DEVICE_SCHEME, ErrorBody, ExposurePage, KeySet, RecordStatus,
     RegisterRequest, RegisterResponse, RequestAuth,
@@ -49,34 +51,6 @@ pub enum SyncError {
     Diary(#[from] DiaryError),
     #[error("HTTP client: {0}")]
     Client(String),
-}
-
-/// Stops a running sync at the next step or network wait.
-#[derive(Debug, Clone, Default)]
-pub struct CancelToken {
-    inner: Arc<(AtomicBool, tokio::sync::Notify)>,
-}
-
-impl CancelToken {
-    pub fn new() -> Self {
-        Self::default()
-    }
-    pub fn cancel(&self) {
-        self.inner.0.store(true, Ordering::SeqCst);
-        self.inner.1.notify_waiters();
-    }
-    pub fn is_cancelled(&self) -> bool {
-        self.inner.0.load(Ordering::SeqCst)
-    }
-    async fn cancelled(&self) {
-        loop {
-            let notified = self.inner.1.notified();
-            if self.is_cancelled() {
-                return;
-            }
-            notified.await;
-        }
-    }
 }
 
 /// How a sync runs.
@@ -136,23 +110,6 @@ fn lock(diary: &Mutex<Diary>) -> MutexGuard<'_, Diary> {
     diary.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn http_client(timeout: Duration) -> Result<reqwest::Client, SyncError> {
-    // Already installed is fine: one provider per process.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let builder = reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(Duration::from_secs(10));
-    // Android: the system's CA folder instead of the platform verifier, which would need a
-    // JNI initialisation (see `android_roots`).
-    #[cfg(target_os = "android")]
-    let builder = builder.tls_certs_only(
-        crate::sync::android_roots::system_roots().map_err(|e| SyncError::Client(e.to_string()))?,
-    );
-    builder
-        .build()
-        .map_err(|e| SyncError::Client(e.to_string()))
-}
-
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -173,7 +130,7 @@ impl Body {
 }
 
 struct Exchange<'a> {
-    http: reqwest::Client,
+    transport: &'a dyn HttpTransport,
     base: String,
     diary: &'a Mutex<Diary>,
     device_id: Option<Id128>,
@@ -195,20 +152,15 @@ enum Failure {
 impl Exchange<'_> {
     /// Sends one request, retrying network errors, 5xx and 429 with backoff; a complete
     /// 2xx body is returned, any other 4xx is final.
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Body,
-    ) -> Result<Vec<u8>, SyncError> {
+    async fn call(&self, method: Method, path: &str, body: Body) -> Result<Vec<u8>, SyncError> {
         let mut attempt = 0u32;
         loop {
             if self.cancel.is_cancelled() {
                 return Err(SyncError::Cancelled);
             }
-            let result = tokio::select! {
-                r = self.once(method.clone(), path, &body) => r,
-                () = self.cancel.cancelled() => return Err(SyncError::Cancelled),
+            let Some(result) = or_cancelled(self.cancel, self.once(method, path, &body)).await
+            else {
+                return Err(SyncError::Cancelled);
             };
             let failure = match result {
                 Ok(bytes) => return Ok(bytes),
@@ -238,89 +190,76 @@ impl Exchange<'_> {
             let delay = self.options.backoff.delay(attempt - 1, retry_after);
             log::debug!("sync: retry {attempt} in {delay:?}: {reason}");
             (self.progress)(SyncProgress::Retrying { attempt, delay });
-            tokio::select! {
-                () = tokio::time::sleep(delay) => {}
-                () = self.cancel.cancelled() => return Err(SyncError::Cancelled),
+            if or_cancelled(self.cancel, self.transport.sleep(delay))
+                .await
+                .is_none()
+            {
+                return Err(SyncError::Cancelled);
             }
         }
     }
 
-    async fn once(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: &Body,
-    ) -> Result<Vec<u8>, Failure> {
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{}{}", self.base, path));
+    async fn once(&self, method: Method, path: &str, body: &Body) -> Result<Vec<u8>, Failure> {
+        let mut headers = Vec::with_capacity(2);
         if let Some(device_id) = self.device_id {
             let ts = now_ms();
             let input = wire::request_signing_input(method.as_str(), path, ts, body.bytes());
             let sig = lock(self.diary).identity().sign_bytes(&input);
-            req = req.header(
-                reqwest::header::AUTHORIZATION,
+            headers.push((
+                "Authorization".to_owned(),
                 RequestAuth::header_value(DEVICE_SCHEME, &device_id.to_hex(), ts, &sig),
-            );
+            ));
         }
-        req = match body {
-            Body::Empty => req,
-            Body::Json(b) => req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b.clone()),
-            Body::Cbor(b) => req
-                .header(reqwest::header::CONTENT_TYPE, CBOR_CONTENT_TYPE)
-                .body(b.clone()),
+        match body {
+            Body::Empty => {}
+            Body::Json(_) => headers.push(("Content-Type".to_owned(), "application/json".into())),
+            Body::Cbor(_) => headers.push(("Content-Type".to_owned(), CBOR_CONTENT_TYPE.into())),
+        }
+        let request = HttpRequest {
+            method,
+            url: format!("{}{}", self.base, path),
+            headers,
+            body: body.bytes().to_vec(),
+            timeout: self.options.request_timeout,
         };
-        let resp = match req.send().await {
+        let resp = match self.transport.send(request).await {
             Ok(r) => r,
-            Err(e) => {
+            // A body cut mid-response is a network failure like any other: retry.
+            Err(TransportError::Network(reason)) => {
                 return Err(Failure::Transient {
-                    reason: e.to_string(),
+                    reason,
                     network: true,
                     retry_after: None,
                     status: None,
                 });
             }
-        };
-        let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        // A body cut mid-response is a network failure like any other: retry.
-        let bytes = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => {
-                return Err(Failure::Transient {
-                    reason: format!("reading the answer: {e}"),
-                    network: true,
-                    retry_after: None,
-                    status: None,
-                });
+            Err(e @ TransportError::Client(_)) => {
+                return Err(Failure::Final(SyncError::Client(e.to_string())));
             }
         };
-        if status.is_success() {
+        let status = resp.status;
+        let retry_after = resp.header("Retry-After").and_then(parse_retry_after);
+        let bytes = resp.body;
+        if (200..300).contains(&status) {
             return Ok(bytes);
         }
         let err: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
             error: "http_error".into(),
             message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
         });
-        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        if status >= 500 || status == 429 {
             return Err(Failure::Transient {
                 reason: format!("server answered {status}"),
                 network: false,
                 retry_after,
-                status: Some((status.as_u16(), err)),
+                status: Some((status, err)),
             });
         }
-        if status == StatusCode::UNAUTHORIZED && err.error == "unknown_device" {
+        if status == 401 && err.error == "unknown_device" {
             return Err(Failure::Final(SyncError::NotRegistered));
         }
         Err(Failure::Final(SyncError::Server {
-            status: status.as_u16(),
+            status,
             code: err.error,
             message: err.message,
         }))
@@ -329,9 +268,41 @@ impl Exchange<'_> {
 
 fn no_progress(_: SyncProgress) {}
 
+/// [`register_via`] over a fresh [`ReqwestTransport`](crate::sync::reqwest_transport::ReqwestTransport)
+/// (needs a tokio runtime).
+#[cfg(feature = "reqwest-transport")]
+pub async fn register(
+    diary: &Mutex<Diary>,
+    server: &str,
+    options: &SyncOptions,
+) -> Result<Registration, SyncError> {
+    let transport = reqwest_transport()?;
+    register_via(&transport, diary, server, options).await
+}
+
+/// [`sync_via`] over a fresh [`ReqwestTransport`](crate::sync::reqwest_transport::ReqwestTransport)
+/// (needs a tokio runtime).
+#[cfg(feature = "reqwest-transport")]
+pub async fn sync(
+    diary: &Mutex<Diary>,
+    options: &SyncOptions,
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
+    cancel: &CancelToken,
+) -> Result<SyncReport, SyncError> {
+    let transport = reqwest_transport()?;
+    sync_via(&transport, diary, options, progress, cancel).await
+}
+
+#[cfg(feature = "reqwest-transport")]
+fn reqwest_transport() -> Result<crate::sync::reqwest_transport::ReqwestTransport, SyncError> {
+    crate::sync::reqwest_transport::ReqwestTransport::new()
+        .map_err(|e| SyncError::Client(e.to_string()))
+}
+
 /// Registers this device with `server`: proves possession of the device key, stores the
 /// device id, the certificate and the authority key it was signed with.
-pub async fn register(
+pub async fn register_via(
+    transport: &dyn HttpTransport,
     diary: &Mutex<Diary>,
     server: &str,
     options: &SyncOptions,
@@ -348,7 +319,7 @@ pub async fn register(
     let body = serde_json::to_vec(&request).map_err(|e| SyncError::Protocol(e.to_string()))?;
     let cancel = CancelToken::new();
     let ex = Exchange {
-        http: http_client(options.request_timeout)?,
+        transport,
         base: base.clone(),
         diary,
         device_id: None,
@@ -357,7 +328,7 @@ pub async fn register(
         progress: &no_progress,
     };
     let bytes = ex
-        .call(reqwest::Method::POST, "/v1/devices", Body::Json(body))
+        .call(Method::Post, "/v1/devices", Body::Json(body))
         .await?;
     let resp: RegisterResponse = serde_json::from_slice(&bytes)
         .map_err(|e| SyncError::Protocol(format!("registration answer: {e}")))?;
@@ -396,7 +367,8 @@ fn verify_registration(
 
 /// Uploads the queue, downloads keys and exposure windows, matches them and stores new
 /// alerts. Safe to interrupt at any point; call again to finish.
-pub async fn sync(
+pub async fn sync_via(
+    transport: &dyn HttpTransport,
     diary: &Mutex<Diary>,
     options: &SyncOptions,
     progress: &(dyn Fn(SyncProgress) + Send + Sync),
@@ -412,7 +384,7 @@ pub async fn sync(
         .trim_end_matches('/')
         .to_owned();
     let ex = Exchange {
-        http: http_client(options.request_timeout)?,
+        transport,
         base,
         diary,
         device_id: Some(reg.device_id),
@@ -438,7 +410,7 @@ pub async fn sync(
         progress(SyncProgress::Uploading { sent, pending });
         let bytes = ex
             .call(
-                reqwest::Method::POST,
+                Method::Post,
                 "/v1/records",
                 Body::Cbor(wire::encode_upload(&records)),
             )
@@ -481,9 +453,7 @@ pub async fn sync(
     }
 
     // 2. The key set (verified against the key pinned at registration).
-    let bytes = ex
-        .call(reqwest::Method::GET, "/v1/keys", Body::Empty)
-        .await?;
+    let bytes = ex.call(Method::Get, "/v1/keys", Body::Empty).await?;
     let keyset: KeySet =
         serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("key set: {e}")))?;
     keyset
@@ -497,7 +467,7 @@ pub async fn sync(
     loop {
         let cursor = lock(diary).exposure_cursor()?;
         let path = format!("/v1/exposures?since={cursor}");
-        let bytes = ex.call(reqwest::Method::GET, &path, Body::Empty).await?;
+        let bytes = ex.call(Method::Get, &path, Body::Empty).await?;
         let page: ExposurePage = serde_json::from_slice(&bytes)
             .map_err(|e| SyncError::Protocol(format!("exposure page: {e}")))?;
         for w in &page.windows {
@@ -528,6 +498,7 @@ pub async fn sync(
 mod tests {
     use super::*;
     use crate::identity::DeviceIdentity;
+    use crate::sync::transport::HttpResponse;
     use crate::sync::wire::AuthorityPublicKey;
     use crate::venue::Authority;
     use chrono::Duration;
@@ -541,6 +512,219 @@ mod tests {
                 public_key: hex::encode(authority.public_key()),
             },
         }
+    }
+
+    /// Answers each request with the next scripted result (the last one repeats) and
+    /// records what it was asked; `sleep` records the delay and returns at once, or never
+    /// when `sleep_forever` (to cancel a sync inside its backoff).
+    struct Scripted {
+        answers: Vec<Result<HttpResponse, TransportError>>,
+        requests: Mutex<Vec<HttpRequest>>,
+        sleeps: Mutex<Vec<std::time::Duration>>,
+        sleep_forever: bool,
+    }
+
+    impl Scripted {
+        fn new(answers: Vec<Result<HttpResponse, TransportError>>) -> Self {
+            Self {
+                answers,
+                requests: Mutex::new(Vec::new()),
+                sleeps: Mutex::new(Vec::new()),
+                sleep_forever: false,
+            }
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl HttpTransport for Scripted {
+        async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+            let mut requests = self.requests.lock().unwrap();
+            requests.push(request);
+            let i = (requests.len() - 1).min(self.answers.len() - 1);
+            self.answers[i].clone()
+        }
+        async fn sleep(&self, duration: std::time::Duration) {
+            self.sleeps.lock().unwrap().push(duration);
+            if self.sleep_forever {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// Polls a future on this thread with a waker that unparks it: no async runtime.
+    fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl std::task::Wake for Unpark {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut fut = std::pin::pin!(fut);
+        loop {
+            if let std::task::Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+                return out;
+            }
+            std::thread::park();
+        }
+    }
+
+    fn test_diary(dir: &std::path::Path) -> Mutex<Diary> {
+        let key = crate::diary::DiaryKey::generate().unwrap();
+        let clock = std::sync::Arc::new(crate::FixedClock::new(Utc::now()));
+        Mutex::new(
+            Diary::open(
+                &dir.join("d.db"),
+                &key,
+                clock,
+                crate::diary::DiaryConfig::default(),
+            )
+            .unwrap(),
+        )
+    }
+
+    fn fast_options(max_attempts: u32) -> SyncOptions {
+        SyncOptions {
+            max_attempts,
+            backoff: Backoff {
+                base: std::time::Duration::from_millis(100),
+                max: std::time::Duration::from_secs(1),
+            },
+            ..SyncOptions::default()
+        }
+    }
+
+    #[test]
+    fn network_failures_are_retried_then_offline_with_nothing_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let diary = test_diary(dir.path());
+        let transport = Scripted::new(vec![Err(TransportError::Network("refused".into()))]);
+        let err = block_on(register_via(
+            &transport,
+            &diary,
+            "http://h.test/",
+            &fast_options(4),
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&err, SyncError::Offline { reason } if reason == "refused"),
+            "{err:?}"
+        );
+        let requests = transport.requests.lock().unwrap();
+        assert_eq!(requests.len(), 4, "one try plus three retries");
+        assert_eq!(transport.sleeps.lock().unwrap().len(), 3);
+        let first = &requests[0];
+        assert_eq!(first.method, Method::Post);
+        assert_eq!(first.url, "http://h.test/v1/devices");
+        assert_eq!(first.timeout, SyncOptions::default().request_timeout);
+        assert!(
+            first
+                .headers
+                .iter()
+                .any(|(n, v)| n == "Content-Type" && v == "application/json")
+        );
+        let body: RegisterRequest = serde_json::from_slice(&first.body).unwrap();
+        assert_eq!(
+            body.public_key,
+            hex::encode(diary.lock().unwrap().identity().public_key())
+        );
+        assert!(diary.lock().unwrap().registration().unwrap().is_none());
+    }
+
+    #[test]
+    fn retry_after_is_read_through_the_transport_and_a_4xx_is_final() {
+        let dir = tempfile::tempdir().unwrap();
+        let diary = test_diary(dir.path());
+        let busy = HttpResponse {
+            status: 503,
+            headers: vec![("retry-after".into(), "7".into())],
+            body: br#"{"error":"busy","message":"later"}"#.to_vec(),
+        };
+        let transport = Scripted::new(vec![Ok(busy)]);
+        let err = block_on(register_via(
+            &transport,
+            &diary,
+            "http://h.test",
+            &fast_options(3),
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&err, SyncError::Server { status: 503, code, .. } if code == "busy"),
+            "{err:?}"
+        );
+        // Retry-After 7 s, capped by the backoff's 1 s maximum, for both retries.
+        assert_eq!(
+            *transport.sleeps.lock().unwrap(),
+            vec![std::time::Duration::from_secs(1); 2]
+        );
+
+        let refused = HttpResponse {
+            status: 400,
+            headers: Vec::new(),
+            body: b"no".to_vec(),
+        };
+        let transport = Scripted::new(vec![Ok(refused)]);
+        let err = block_on(register_via(
+            &transport,
+            &diary,
+            "http://h.test",
+            &fast_options(3),
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&err, SyncError::Server { status: 400, code, message } if code == "http_error" && message == "no"),
+            "{err:?}"
+        );
+        assert_eq!(
+            transport.requests.lock().unwrap().len(),
+            1,
+            "a 4xx is not retried"
+        );
+
+        let broken = Scripted::new(vec![Err(TransportError::Client("bad URL".into()))]);
+        let err = block_on(register_via(&broken, &diary, "h", &fast_options(3))).unwrap_err();
+        assert!(matches!(err, SyncError::Client(_)), "{err:?}");
+        assert_eq!(broken.requests.lock().unwrap().len(), 1, "not retried");
+    }
+
+    #[test]
+    fn cancelling_during_the_backoff_ends_the_call_without_a_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let diary = test_diary(dir.path());
+        let mut transport = Scripted::new(vec![Err(TransportError::Network("down".into()))]);
+        transport.sleep_forever = true;
+        let cancel = CancelToken::new();
+        let options = fast_options(5);
+        let progress = |p: SyncProgress| {
+            if matches!(p, SyncProgress::Retrying { .. }) {
+                // From another thread, as an app's cancel button would.
+                let c = cancel.clone();
+                std::thread::spawn(move || c.cancel()).join().unwrap();
+            }
+        };
+        let ex = Exchange {
+            transport: &transport,
+            base: "http://h.test".into(),
+            diary: &diary,
+            device_id: Some(Id128::from_bytes([3; 16])),
+            options: &options,
+            cancel: &cancel,
+            progress: &progress,
+        };
+        let err = block_on(ex.call(Method::Get, "/v1/keys", Body::Empty)).unwrap_err();
+        assert!(matches!(err, SyncError::Cancelled), "{err:?}");
+        let requests = transport.requests.lock().unwrap();
+        assert_eq!(requests.len(), 1, "no request after the cancel");
+        assert!(
+            requests[0]
+                .headers
+                .iter()
+                .any(|(n, v)| n == "Authorization" && v.starts_with(DEVICE_SCHEME)),
+            "device requests are signed: {:?}",
+            requests[0].headers
+        );
+        assert_eq!(transport.sleeps.lock().unwrap().len(), 1);
     }
 
     #[test]

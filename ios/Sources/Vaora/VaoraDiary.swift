@@ -27,21 +27,24 @@ public final class VaoraDiary: @unchecked Sendable {
         try await call { [UInt8](try $0.devicePublicKey()) }
     }
 
-    /// Registers this device with the server at `server` (once); returns the device id.
-    public func registerDevice(server: String) async throws -> String {
-        try await raw.registerDevice(server: server)
+    /// Registers this device with the server at `server` (once), over `transport` (the
+    /// platform's URLSession by default); returns the device id.
+    public func registerDevice(server: String,
+                               transport: HttpTransport = URLSessionTransport.shared) async throws -> String {
+        try await raw.registerDevice(transport: transport, server: server)
     }
 
     /// Uploads the outbox, downloads exposure windows and matches them. Cancelling the
     /// calling Task stops the sync at its next step or network wait (`VaoraError.Cancelled`)
     /// with nothing lost: uniffi's generated Swift does not pass Task cancellation to the
-    /// Rust future by itself, so this links it to a `SyncCancel`. `server`: nil = the
-    /// registered one.
-    public func sync(server: String? = nil, listener: SyncListener? = nil) async throws -> SyncSummary {
+    /// Rust future by itself, so this links it to a `SyncCancel` (which drops the pending
+    /// HTTP call, and so cancels its URLSession task). `server`: nil = the registered one.
+    public func sync(server: String? = nil, listener: SyncListener? = nil,
+                     transport: HttpTransport = URLSessionTransport.shared) async throws -> SyncSummary {
         let raw = self.raw
         let cancel = SyncCancel()
         return try await withTaskCancellationHandler {
-            try await raw.sync(server: server, listener: listener, cancel: cancel)
+            try await raw.sync(transport: transport, server: server, listener: listener, cancel: cancel)
         } onCancel: {
             cancel.cancel()
         }

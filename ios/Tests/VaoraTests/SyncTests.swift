@@ -1,7 +1,9 @@
 // Async sync (Swift `async`) against a real `vaora serve` on loopback, started on the host by
 // `cargo xtask swift-test` (VAORA_SERVER_URL; the chroot shares the host's loopback):
-// registration, upload counts, an idempotent second sync, the typed offline result with the
-// outbox kept, and cancellation through SyncCancel with nothing lost or duplicated.
+// every request through the layer's URLSessionTransport: registration, upload counts, an
+// idempotent second sync, the typed offline result with the outbox kept (closed port, and a
+// transport that always fails), cancellation through SyncCancel with nothing lost or
+// duplicated, and the transport's own answers for a 4xx and a silent server.
 import Foundation
 import Vaora
 import VaoraFFI
@@ -54,8 +56,28 @@ func expectThrowsAsync(_ body: () async throws -> Void) async throws -> VaoraErr
     throw AssertionFailed(description: "expected VaoraError, nothing was thrown")
 }
 
+/// A transport whose every request fails as a network error; its sleeps return at once.
+final class DownTransport: HttpTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var sendCount = 0
+    private var slept: [UInt64] = []
+
+    func send(request: HttpRequest) async throws -> HttpResponse {
+        lock.lock(); sendCount += 1; lock.unlock()
+        throw HttpError.Network(reason: "no route to host (test)")
+    }
+
+    func sleep(millis: UInt64) async {
+        lock.lock(); slept.append(millis); lock.unlock()
+    }
+
+    var sends: Int { lock.lock(); defer { lock.unlock() }; return sendCount }
+    var sleeps: [UInt64] { lock.lock(); defer { lock.unlock() }; return slept }
+}
+
 func syncTests() {
     let t = Harness.shared
+    let http = URLSessionTransport()
 
     /// A fresh diary with the owner and a member checked in together, then checked out.
     @Sendable func diaryWithStays(_ name: String) throws -> Vaora {
@@ -74,11 +96,11 @@ func syncTests() {
         let before = try v.outboxCounts()
         try check(before.pending >= 2, "two check-ins should wait in the outbox, got \(before)")
         try checkEq(0, before.synced, "synced before the first sync")
-        let deviceId = try await v.registerDevice(server: server)
+        let deviceId = try await v.registerDevice(transport: http, server: server)
         try checkEq(32, deviceId.count, "device id length")
 
         let steps = StepRecorder()
-        let first = try await v.sync(server: nil, listener: steps, cancel: nil)
+        let first = try await v.sync(transport: http, server: nil, listener: steps, cancel: nil)
         try checkEq(before.pending, first.uploaded, "uploaded on the first sync")
         try checkEq(0, first.duplicates, "duplicates on the first sync")
         try checkEq(0, first.rejected, "rejected on the first sync")
@@ -88,7 +110,7 @@ func syncTests() {
         try checkEq(0, after.pending, "pending after sync")
         try checkEq(before.pending, after.synced, "synced after sync")
 
-        let second = try await v.sync(server: nil, listener: nil, cancel: nil)
+        let second = try await v.sync(transport: http, server: nil, listener: nil, cancel: nil)
         try checkEq(0, second.uploaded, "uploaded on the second sync")
         try checkEq(0, second.duplicates, "duplicates on the second sync")
     }
@@ -96,35 +118,72 @@ func syncTests() {
     t.testAsync("sync offline (closed port): offline code after retries, outbox kept, later sync completes") {
         let server = try env("VAORA_SERVER_URL")
         let v = try diaryWithStays("sync-offline")
-        _ = try await v.registerDevice(server: server)
+        _ = try await v.registerDevice(transport: http, server: server)
         let pending = try v.outboxCounts().pending
         let steps = StepRecorder()
         let closed = try LoopbackStub.closedPortUrl()
-        let error = try await expectThrowsAsync { _ = try await v.sync(server: closed, listener: steps, cancel: nil) }
+        let error = try await expectThrowsAsync { _ = try await v.sync(transport: http, server: closed, listener: steps, cancel: nil) }
         guard case .Network = error else { throw AssertionFailed(description: "expected .Network, got \(error)") }
         try checkEq(ErrorCode.offline, error.code, "code")
         try check(steps.retries > 0, "no retries reported: \(steps.steps)")
         try checkEq(pending, try v.outboxCounts().pending, "pending kept while offline")
-        let back = try await v.sync(server: nil, listener: nil, cancel: nil)
+        let back = try await v.sync(transport: http, server: nil, listener: nil, cancel: nil)
         try checkEq(pending, back.uploaded, "uploaded once back online")
         try checkEq(0, back.duplicates, "duplicates once back online")
+    }
+
+    t.testAsync("a transport that always fails: retried through its sleep, then offline, outbox kept") {
+        let server = try env("VAORA_SERVER_URL")
+        let v = try diaryWithStays("sync-transport-down")
+        _ = try await v.registerDevice(transport: http, server: server)
+        let pending = try v.outboxCounts().pending
+        let down = DownTransport()
+        let steps = StepRecorder()
+        let error = try await expectThrowsAsync { _ = try await v.sync(transport: down, server: nil, listener: steps, cancel: nil) }
+        guard case let .Network(code, reason) = error else { throw AssertionFailed(description: "expected .Network, got \(error)") }
+        try checkEq(ErrorCode.offline, code, "code")
+        try check(reason.contains("no route to host (test)"), "reason \(reason)")
+        // Six attempts (the default), five backoff waits, each reported as a step.
+        try checkEq(6, down.sends, "requests tried")
+        try checkEq(5, down.sleeps.count, "backoff waits asked of the transport")
+        try checkEq(5, steps.retries, "Retrying steps")
+        try checkEq(pending, try v.outboxCounts().pending, "pending kept")
+        let back = try await v.sync(transport: http, server: nil, listener: nil, cancel: nil)
+        try checkEq(pending, back.uploaded, "uploaded once the network is back")
+    }
+
+    t.testAsync("URLSessionTransport: a 4xx is an answer with its body; a silent server times out") {
+        let server = try env("VAORA_SERVER_URL")
+        let missing = try await http.send(request: HttpRequest(method: "GET", url: server + "/v1/no-such-route",
+                                                               headers: [:], body: Data(), timeoutMs: 10_000))
+        try check((400..<500).contains(Int(missing.status)), "status \(missing.status)")
+        let hole = try LoopbackStub.blackhole { _ in }
+        defer { hole.close() }
+        do {
+            _ = try await http.send(request: HttpRequest(method: "POST", url: hole.url + "/v1/records",
+                                                         headers: ["Content-Type": "application/cbor"],
+                                                         body: Data([1, 2, 3]), timeoutMs: 500))
+            throw AssertionFailed(description: "a silent server answered")
+        } catch HttpError.Network {
+            // timed out, as asked
+        }
     }
 
     t.testAsync("SyncCancel while the server holds the upload: cancelled, outbox kept, then uploaded once") {
         let server = try env("VAORA_SERVER_URL")
         let v = try diaryWithStays("sync-cancel-wait")
-        _ = try await v.registerDevice(server: server)
+        _ = try await v.registerDevice(transport: http, server: server)
         let pending = try v.outboxCounts().pending
         let cancel = SyncCancel()
         let seen = Seen()
         let hole = try LoopbackStub.blackhole { request in seen.add(request.firstLine); cancel.cancel() }
-        let error = try await expectThrowsAsync { _ = try await v.sync(server: hole.url, listener: nil, cancel: cancel) }
+        let error = try await expectThrowsAsync { _ = try await v.sync(transport: http, server: hole.url, listener: nil, cancel: cancel) }
         hole.close()
         guard case .Cancelled = error else { throw AssertionFailed(description: "expected .Cancelled, got \(error)") }
         try checkEq(ErrorCode.cancelled, error.code, "code")
         try checkEq(["POST /v1/records HTTP/1.1"], seen.all, "requests the blackhole took")
         try checkEq(pending, try v.outboxCounts().pending, "pending kept")
-        let done = try await v.sync(server: nil, listener: nil, cancel: nil)
+        let done = try await v.sync(transport: http, server: nil, listener: nil, cancel: nil)
         try checkEq(pending, done.uploaded, "uploaded after the cancelled sync")
         try checkEq(0, done.duplicates, "duplicates after the cancelled sync")
     }
@@ -132,7 +191,7 @@ func syncTests() {
     t.testAsync("SyncCancel after the server stored the upload but before the phone heard: retry reports duplicates") {
         let server = try env("VAORA_SERVER_URL")
         let v = try diaryWithStays("sync-cancel-lost-answer")
-        _ = try await v.registerDevice(server: server)
+        _ = try await v.registerDevice(transport: http, server: server)
         let pending = try v.outboxCounts().pending
         let cancel = SyncCancel()
         let answers = Seen()
@@ -140,13 +199,13 @@ func syncTests() {
             answers.add(answer?.firstLine ?? "no answer")
             cancel.cancel()
         }
-        let error = try await expectThrowsAsync { _ = try await v.sync(server: relay.url, listener: nil, cancel: cancel) }
+        let error = try await expectThrowsAsync { _ = try await v.sync(transport: http, server: relay.url, listener: nil, cancel: cancel) }
         relay.close()
         try checkEq(ErrorCode.cancelled, error.code, "code")
         try checkEq(1, answers.all.count, "answers swallowed")
         try check(answers.all[0].hasPrefix("HTTP/1.1 200"), "the server did not accept the upload: \(answers.all[0])")
         try checkEq(pending, try v.outboxCounts().pending, "still pending on the phone")
-        let retry = try await v.sync(server: nil, listener: nil, cancel: nil)
+        let retry = try await v.sync(transport: http, server: nil, listener: nil, cancel: nil)
         try checkEq(0, retry.uploaded, "uploaded again (would be a duplicate row)")
         try checkEq(pending, retry.duplicates, "recognised as already stored")
         try checkEq(0, try v.outboxCounts().pending, "pending after the retry")
@@ -156,14 +215,14 @@ func syncTests() {
     t.testAsync("SyncCancel before the start: cancelled, nothing sent") {
         let server = try env("VAORA_SERVER_URL")
         let v = try diaryWithStays("sync-cancel-early")
-        _ = try await v.registerDevice(server: server)
+        _ = try await v.registerDevice(transport: http, server: server)
         let pending = try v.outboxCounts().pending
         let seen = Seen()
         let hole = try LoopbackStub.blackhole { request in seen.add(request.firstLine) }
         let cancel = SyncCancel()
         cancel.cancel()
         try check(cancel.isCancelled(), "isCancelled after cancel")
-        let error = try await expectThrowsAsync { _ = try await v.sync(server: hole.url, listener: nil, cancel: cancel) }
+        let error = try await expectThrowsAsync { _ = try await v.sync(transport: http, server: hole.url, listener: nil, cancel: cancel) }
         hole.close()
         try checkEq(ErrorCode.cancelled, error.code, "code")
         try checkEq([String](), seen.all, "requests that reached the server")

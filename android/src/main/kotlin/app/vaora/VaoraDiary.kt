@@ -4,7 +4,11 @@
 package app.vaora
 
 import app.vaora.ffi.DiaryOptions
+import app.vaora.ffi.HttpTransport
 import app.vaora.ffi.KeyStore
+import app.vaora.ffi.SyncCancel
+import app.vaora.ffi.SyncListener
+import app.vaora.ffi.SyncSummary
 import app.vaora.ffi.Vaora
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
@@ -34,6 +38,21 @@ class VaoraDiary private constructor(
     suspend fun <T> call(block: (Vaora) -> T): T = withContext(io) { block(raw) }
 
     suspend fun devicePublicKey(): ByteArray = call { it.devicePublicKey() }
+
+    /** Registers this device with [server] (once); returns the device id. */
+    suspend fun registerDevice(server: String, transport: HttpTransport = HttpUrlConnectionTransport()): String =
+        raw.registerDevice(transport, server)
+
+    /**
+     * Uploads the outbox, downloads keys and exposure windows, matches them, over the
+     * platform's HTTP ([transport]). Cancelling the coroutine stops it (nothing is lost).
+     */
+    suspend fun sync(
+        server: String? = null,
+        listener: SyncListener? = null,
+        cancel: SyncCancel? = null,
+        transport: HttpTransport = HttpUrlConnectionTransport(),
+    ): SyncSummary = raw.sync(transport, server, listener, cancel)
 
     /** Releases the database now (otherwise it is released when garbage-collected). */
     override fun close() = raw.close()

@@ -77,6 +77,18 @@ class LoopbackStub(private val handle: (Socket, LoopbackStub) -> Unit) : AutoClo
         }
 
         /**
+         * Like [blackhole], and then waits for the client to close the connection (end of
+         * stream): [onClosed] runs when it does, i.e. when the client abandoned the request.
+         */
+        fun blackholeNoticingClose(onRequest: (HttpMessage) -> Unit, onClosed: () -> Unit) = LoopbackStub { socket, _ ->
+            val input = socket.getInputStream()
+            val request = HttpMessage.read(input) ?: return@LoopbackStub
+            onRequest(request)
+            val eof = try { input.read() < 0 } catch (_: java.io.IOException) { true }
+            if (eof) onClosed()
+        }
+
+        /**
          * Relays each request to [upstream] and reads the full answer there; then calls
          * [onAnswered] (request, answer) and keeps the answer to itself.
          */

@@ -1,12 +1,19 @@
 // Async sync (Kotlin `suspend`) against a real `vaora serve` on loopback, started by
-// `cargo xtask kotlin-test` (VAORA_SERVER_URL): registration, upload counts, an idempotent
-// second sync, the typed OFFLINE result with the outbox kept, and both ways to cancel
-// (the SyncCancel handle, and cancelling the coroutine) with nothing lost or duplicated.
+// `cargo xtask kotlin-test` (VAORA_SERVER_URL), every request through the Kotlin layer's
+// HttpUrlConnectionTransport: registration, upload counts, an idempotent second sync, the
+// typed OFFLINE result with the outbox kept (closed port, and a transport that always
+// fails), both ways to cancel (the SyncCancel handle, and cancelling the coroutine) with
+// nothing lost or duplicated, and the transport's own timeout and error answers.
 package app.vaora.jvmtest
 
+import app.vaora.HttpUrlConnectionTransport
 import app.vaora.code
 import app.vaora.ffi.DiaryOptions
 import app.vaora.ffi.ErrorCode
+import app.vaora.ffi.HttpException
+import app.vaora.ffi.HttpRequest
+import app.vaora.ffi.HttpResponse
+import app.vaora.ffi.HttpTransport
 import app.vaora.ffi.ManualCheckIn
 import app.vaora.ffi.NewMember
 import app.vaora.ffi.SyncCancel
@@ -35,8 +42,22 @@ class StepRecorder : SyncListener {
     fun retries() = steps.filterIsInstance<SyncStep.Retrying>()
 }
 
+/** A transport whose every request fails as a network error; its sleeps return at once. */
+class DownTransport : HttpTransport {
+    val sends = AtomicInteger()
+    val sleeps: MutableList<ULong> = Collections.synchronizedList(mutableListOf())
+    override suspend fun send(request: HttpRequest): HttpResponse {
+        sends.incrementAndGet()
+        throw HttpException.Network("no route to host (test)")
+    }
+    override suspend fun sleep(millis: ULong) {
+        sleeps += millis
+    }
+}
+
 object SyncTests {
     private fun server() = env("VAORA_SERVER_URL")
+    private val http = HttpUrlConnectionTransport()
 
     /** A fresh diary with the owner and a member checked in together, then checked out. */
     private fun diaryWithStays(name: String): Vaora {
@@ -55,11 +76,11 @@ object SyncTests {
                 val before = v.outboxCounts()
                 check(before.pending >= 2uL) { "two check-ins should wait in the outbox, got $before" }
                 checkEq(0uL, before.synced, "synced before the first sync")
-                val deviceId = runBlocking { v.registerDevice(server()) }
+                val deviceId = runBlocking { v.registerDevice(http, server()) }
                 check(deviceId.matches(Regex("[0-9a-f]{32}"))) { "device id $deviceId" }
 
                 val steps = StepRecorder()
-                val first = runBlocking { v.sync(null, steps, null) }
+                val first = runBlocking { v.sync(http, null, steps, null) }
                 checkEq(before.pending, first.uploaded, "uploaded on the first sync")
                 checkEq(0uL, first.duplicates, "duplicates on the first sync")
                 checkEq(0u, first.rejected, "rejected on the first sync")
@@ -69,7 +90,7 @@ object SyncTests {
                 checkEq(0uL, after.pending, "pending after sync")
                 checkEq(before.pending, after.synced, "synced after sync")
 
-                val second = runBlocking { v.sync(null, null, null) }
+                val second = runBlocking { v.sync(http, null, null, null) }
                 checkEq(0uL, second.uploaded, "uploaded on the second sync")
                 checkEq(0uL, second.duplicates, "duplicates on the second sync")
 
@@ -77,7 +98,7 @@ object SyncTests {
                 v.checkInManual(ManualCheckIn(emptyList(), "Cà phê Trung Nguyên"))
                 val fresh = v.outboxCounts().pending
                 check(fresh >= 1uL) { "the new check-in is pending" }
-                val third = runBlocking { v.sync(server(), null, null) }
+                val third = runBlocking { v.sync(http, server(), null, null) }
                 checkEq(fresh, third.uploaded, "uploaded on the third sync")
                 checkEq(0uL, v.outboxCounts().pending, "pending after the third sync")
             }
@@ -86,7 +107,7 @@ object SyncTests {
         Harness.test("sync before registering: SERVER_REFUSED-kind error, outbox kept") {
             diaryWithStays("sync-unregistered").use { v ->
                 val pending = v.outboxCounts().pending
-                val e = expectThrows<VaoraException.Network> { runBlocking { v.sync(server(), null, null) } }
+                val e = expectThrows<VaoraException.Network> { runBlocking { v.sync(http, server(), null, null) } }
                 checkEq(ErrorCode.SERVER_REFUSED, e.code, "code")
                 checkEq(pending, v.outboxCounts().pending, "pending kept")
             }
@@ -94,31 +115,77 @@ object SyncTests {
 
         Harness.test("sync offline (closed port): OFFLINE after retries, outbox kept, later sync completes") {
             diaryWithStays("sync-offline").use { v ->
-                runBlocking { v.registerDevice(server()) }
+                runBlocking { v.registerDevice(http, server()) }
                 val pending = v.outboxCounts().pending
                 val steps = StepRecorder()
                 val e = expectThrows<VaoraException.Network> {
-                    runBlocking { v.sync(LoopbackStub.closedPortUrl(), steps, null) }
+                    runBlocking { v.sync(http, LoopbackStub.closedPortUrl(), steps, null) }
                 }
                 checkEq(ErrorCode.OFFLINE, e.code, "code")
                 check(steps.retries().isNotEmpty()) { "no retries reported: ${steps.steps}" }
                 checkEq(pending, v.outboxCounts().pending, "pending kept while offline")
-                val back = runBlocking { v.sync(null, null, null) }
+                val back = runBlocking { v.sync(http, null, null, null) }
                 checkEq(pending, back.uploaded, "uploaded once back online")
                 checkEq(0uL, back.duplicates, "duplicates once back online")
             }
         }
 
+        Harness.test("a transport that always fails: retried through its sleep, then OFFLINE, outbox kept") {
+            diaryWithStays("sync-transport-down").use { v ->
+                runBlocking { v.registerDevice(http, server()) }
+                val pending = v.outboxCounts().pending
+                val down = DownTransport()
+                val steps = StepRecorder()
+                val e = expectThrows<VaoraException.Network> { runBlocking { v.sync(down, null, steps, null) } }
+                checkEq(ErrorCode.OFFLINE, e.code, "code")
+                check(e.reason.contains("no route to host (test)")) { "reason ${e.reason}" }
+                // Six attempts (the default), five backoff waits, each reported as a step.
+                checkEq(6, down.sends.get(), "requests tried")
+                checkEq(5, down.sleeps.size, "backoff waits asked of the transport")
+                checkEq(down.sleeps.toList(), steps.retries().map { it.delayMs }, "waits match the Retrying steps")
+                checkEq(pending, v.outboxCounts().pending, "pending kept")
+                val back = runBlocking { v.sync(http, null, null, null) }
+                checkEq(pending, back.uploaded, "uploaded once the network is back")
+            }
+        }
+
+        Harness.test("a URL the transport cannot use: NETWORK at once (no retries), outbox kept") {
+            diaryWithStays("sync-bad-url").use { v ->
+                runBlocking { v.registerDevice(http, server()) }
+                val pending = v.outboxCounts().pending
+                val steps = StepRecorder()
+                val e = expectThrows<VaoraException.Network> { runBlocking { v.sync(http, "ftp://127.0.0.1:1", steps, null) } }
+                checkEq(ErrorCode.NETWORK, e.code, "code")
+                checkEq(0, steps.retries().size, "retries")
+                checkEq(pending, v.outboxCounts().pending, "pending kept")
+            }
+        }
+
+        Harness.test("HttpUrlConnectionTransport: a 4xx is an answer with its body; a silent server times out") {
+            val missing = runBlocking {
+                http.send(HttpRequest("GET", server() + "/v1/no-such-route", emptyMap(), ByteArray(0), 10_000uL))
+            }
+            check(missing.status.toInt() in 400..499) { "status ${missing.status}" }
+            LoopbackStub.blackhole { }.use { hole ->
+                val e = expectThrows<HttpException.Network> {
+                    runBlocking {
+                        http.send(HttpRequest("POST", hole.url + "/v1/records", mapOf("Content-Type" to "application/cbor"), byteArrayOf(1, 2, 3), 300uL))
+                    }
+                }
+                check(e.reason.contains("within 300 ms")) { "reason ${e.reason}" }
+            }
+        }
+
         Harness.test("SyncCancel before the start: CANCELLED, nothing sent") {
             diaryWithStays("sync-cancel-early").use { v ->
-                runBlocking { v.registerDevice(server()) }
+                runBlocking { v.registerDevice(http, server()) }
                 val pending = v.outboxCounts().pending
                 val requests = AtomicInteger()
                 LoopbackStub.blackhole { requests.incrementAndGet() }.use { hole ->
                     val cancel = SyncCancel()
                     cancel.cancel()
                     check(cancel.isCancelled()) { "isCancelled after cancel" }
-                    val e = expectThrows<VaoraException.Cancelled> { runBlocking { v.sync(hole.url, null, cancel) } }
+                    val e = expectThrows<VaoraException.Cancelled> { runBlocking { v.sync(http, hole.url, null, cancel) } }
                     checkEq(ErrorCode.CANCELLED, e.code, "code")
                 }
                 checkEq(0, requests.get(), "requests that reached the server")
@@ -128,17 +195,17 @@ object SyncTests {
 
         Harness.test("SyncCancel while the server holds the upload: CANCELLED, outbox kept, then uploaded once") {
             diaryWithStays("sync-cancel-wait").use { v ->
-                runBlocking { v.registerDevice(server()) }
+                runBlocking { v.registerDevice(http, server()) }
                 val pending = v.outboxCounts().pending
                 val cancel = SyncCancel()
                 val seen = mutableListOf<String>()
                 LoopbackStub.blackhole { req -> seen += req.firstLine; cancel.cancel() }.use { hole ->
-                    val e = expectThrows<VaoraException.Cancelled> { runBlocking { v.sync(hole.url, null, cancel) } }
+                    val e = expectThrows<VaoraException.Cancelled> { runBlocking { v.sync(http, hole.url, null, cancel) } }
                     checkEq(ErrorCode.CANCELLED, e.code, "code")
                 }
                 checkEq(listOf("POST /v1/records HTTP/1.1"), seen, "requests the blackhole took")
                 checkEq(pending, v.outboxCounts().pending, "pending kept")
-                val done = runBlocking { v.sync(null, null, null) }
+                val done = runBlocking { v.sync(http, null, null, null) }
                 checkEq(pending, done.uploaded, "uploaded after the cancelled sync")
                 checkEq(0uL, done.duplicates, "duplicates after the cancelled sync")
             }
@@ -146,18 +213,18 @@ object SyncTests {
 
         Harness.test("SyncCancel after the server stored the upload but before the phone heard: retry reports duplicates, nothing twice") {
             diaryWithStays("sync-cancel-lost-answer").use { v ->
-                runBlocking { v.registerDevice(server()) }
+                runBlocking { v.registerDevice(http, server()) }
                 val pending = v.outboxCounts().pending
                 val cancel = SyncCancel()
                 val statuses = mutableListOf<String>()
                 LoopbackStub.swallowingRelay(server()) { _, answer -> statuses += answer.firstLine; cancel.cancel() }.use { relay ->
-                    val e = expectThrows<VaoraException.Cancelled> { runBlocking { v.sync(relay.url, null, cancel) } }
+                    val e = expectThrows<VaoraException.Cancelled> { runBlocking { v.sync(http, relay.url, null, cancel) } }
                     checkEq(ErrorCode.CANCELLED, e.code, "code")
                 }
                 checkEq(1, statuses.size, "answers swallowed")
                 check(statuses[0].startsWith("HTTP/1.1 200")) { "the server did not accept the upload: ${statuses[0]}" }
                 checkEq(pending, v.outboxCounts().pending, "still pending on the phone")
-                val retry = runBlocking { v.sync(null, null, null) }
+                val retry = runBlocking { v.sync(http, null, null, null) }
                 checkEq(0uL, retry.uploaded, "uploaded again (would be a duplicate row)")
                 checkEq(pending, retry.duplicates, "recognised as already stored")
                 checkEq(0uL, v.outboxCounts().pending, "pending after the retry")
@@ -165,15 +232,16 @@ object SyncTests {
             }
         }
 
-        Harness.test("cancelling the coroutine drops the Rust future; a later sync uploads once") {
+        Harness.test("cancelling the coroutine drops the Rust future and disconnects the request; a later sync uploads once") {
             diaryWithStays("sync-cancel-coroutine").use { v ->
-                runBlocking { v.registerDevice(server()) }
+                runBlocking { v.registerDevice(http, server()) }
                 val pending = v.outboxCounts().pending
                 val arrived = CountDownLatch(1)
-                LoopbackStub.blackhole { arrived.countDown() }.use { hole ->
+                val abandoned = CountDownLatch(1)
+                LoopbackStub.blackholeNoticingClose({ arrived.countDown() }, { abandoned.countDown() }).use { hole ->
                     runBlocking {
                         val job = async(Dispatchers.Default, start = CoroutineStart.DEFAULT) {
-                            v.sync(hole.url, null, null)
+                            v.sync(http, hole.url, null, null)
                         }
                         check(arrived.await(2, TimeUnit.MINUTES)) { "the upload never reached the blackhole" }
                         job.cancel()
@@ -181,9 +249,11 @@ object SyncTests {
                         check(outcome.exceptionOrNull() is CancellationException) { "outcome $outcome" }
                         check(job.isCancelled) { "job not cancelled" }
                     }
+                    // The transport's connection is closed, not left waiting on the server.
+                    check(abandoned.await(2, TimeUnit.MINUTES)) { "the HTTP connection stayed open after the cancel" }
                 }
                 checkEq(pending, v.outboxCounts().pending, "pending kept")
-                val done = runBlocking { v.sync(null, null, null) }
+                val done = runBlocking { v.sync(http, null, null, null) }
                 checkEq(pending, done.uploaded, "uploaded after the cancelled coroutine")
                 checkEq(0uL, done.duplicates, "duplicates after the cancelled coroutine")
             }

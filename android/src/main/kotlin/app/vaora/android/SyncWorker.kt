@@ -25,7 +25,9 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         val path = applicationContext.filesDir.resolve("diary.db").path
         return try {
             VaoraDiary.open(path, AndroidKeystoreKeyStore()).use { diary ->
-                diary.raw.sync(server, null, null) // suspend: the Rust future runs on tokio
+                // suspend: the Rust future is polled by this coroutine; HTTP goes through
+                // HttpURLConnection (the system trust store and proxy settings).
+                diary.sync(server)
             }
             Result.success()
         } catch (e: VaoraException) {
