@@ -63,13 +63,17 @@ final class DownTransport: HttpTransport, @unchecked Sendable {
     private var slept: [UInt64] = []
 
     func send(request: HttpRequest) async throws -> HttpResponse {
-        lock.lock(); sendCount += 1; lock.unlock()
+        countSend()
         throw HttpError.Network(reason: "no route to host (test)")
     }
 
     func sleep(millis: UInt64) async {
-        lock.lock(); slept.append(millis); lock.unlock()
+        record(millis)
     }
+
+    // NSLock is for synchronous code only: the async methods call these.
+    private func countSend() { lock.lock(); sendCount += 1; lock.unlock() }
+    private func record(_ millis: UInt64) { lock.lock(); slept.append(millis); lock.unlock() }
 
     var sends: Int { lock.lock(); defer { lock.unlock() }; return sendCount }
     var sleeps: [UInt64] { lock.lock(); defer { lock.unlock() }; return slept }
