@@ -24,13 +24,15 @@ func bench() throws {
     // Pairs: one call through the boundary and the same decode timed inside Rust, back to
     // back (same machine load); the paired difference is the boundary's cost. The order
     // alternates, so the second call's warm CPU caches are not booked to either side.
-    func foreignCall() throws -> UInt64 {
+    // One timed foreign call (µs); the frame holds one code, so anything else is a bug.
+    func timed(_ call: () throws -> ScanReport) throws -> UInt64 {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let report = try frame.scan(settings)
+        let report = try call()
         let f = (DispatchTime.now().uptimeNanoseconds - t0) / 1000
         try check(report.codes.count == 1, "bench frame did not decode")
         return f
     }
+    func foreignCall() throws -> UInt64 { try timed { try frame.scan(settings) } }
     func nativeCall() throws -> UInt64 {
         try testHookNativeScanTimings(layout: frame.layout, settings: settings, plane0: frame.plane(0), iterations: 1).micros[0]
     }
@@ -63,13 +65,7 @@ func bench() throws {
     for _ in 0..<200 { _ = try scanner.scan(frame) }
     var viaScanner: [UInt64] = []
     var nativeS: [UInt64] = []
-    func scannerCall() throws -> UInt64 {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let report = try scanner.scan(frame)
-        let f = (DispatchTime.now().uptimeNanoseconds - t0) / 1000
-        try check(report.codes.count == 1, "bench frame did not decode")
-        return f
-    }
+    func scannerCall() throws -> UInt64 { try timed { try scanner.scan(frame) } }
     for i in 0..<n {
         if i % 2 == 0 {
             viaScanner.append(try scannerCall())

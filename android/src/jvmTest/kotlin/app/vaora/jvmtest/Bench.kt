@@ -4,6 +4,7 @@
 // asserts nothing about time.
 package app.vaora.jvmtest
 
+import app.vaora.ffi.ScanReport
 import app.vaora.ffi.ScanSettings
 import app.vaora.scan
 import app.vaora.ffi.testHookExportedScanTimings
@@ -35,13 +36,15 @@ object Bench {
         // difference is the boundary's cost. The order alternates: whichever call runs
         // second finds the frame and the decoder's buffers warm in the CPU caches, and
         // that must not be booked to (or against) the boundary.
-        fun foreignCall(): Long {
+        // One timed foreign call (µs); the frame holds one code, so anything else is a bug.
+        fun timed(call: () -> ScanReport): Long {
             val t0 = System.nanoTime()
-            val report = frame.scan(settings)
+            val report = call()
             val f = (System.nanoTime() - t0) / 1000
             check(report.codes.size == 1) { "bench frame did not decode" }
             return f
         }
+        fun foreignCall(): Long = timed { frame.scan(settings) }
         fun nativeCall(): Long =
             testHookNativeScanTimings(frame.layout(), settings, frame.plane(0), 1u).micros[0].toLong()
         val extraForeignFirst = ArrayList<Long>(n / 2)
@@ -74,13 +77,7 @@ object Bench {
             val viaScanner = ArrayList<Long>(n)
             val nativeS = ArrayList<Long>(n)
             repeat(n) { i ->
-                fun s(): Long {
-                    val t0 = System.nanoTime()
-                    val report = scanner.scan(frame)
-                    val f = (System.nanoTime() - t0) / 1000
-                    check(report.codes.size == 1) { "bench frame did not decode" }
-                    return f
-                }
+                fun s(): Long = timed { scanner.scan(frame) }
                 if (i % 2 == 0) { viaScanner += s(); nativeS += nativeCall() } else { nativeS += nativeCall(); viaScanner += s() }
             }
             val sm = median(viaScanner)
