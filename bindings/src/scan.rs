@@ -171,16 +171,79 @@ pub fn scan_frame(
     plane2: &[u8],
 ) -> Result<ScanReport, VaoraError> {
     crate::guard::contain("scan_frame", || {
-        let frame = frame(&layout, plane0, plane1, plane2)?;
-        let result = scan::scan_frame(&frame, &options(&settings));
-        if result.panics > 0 {
-            log::warn!(target: "vaora_ffi", "the decoder panicked {} time(s); contained", result.panics);
-        }
-        Ok(ScanReport {
-            codes: result.codes.into_iter().map(Into::into).collect(),
-            budget_exhausted: result.budget_exhausted,
-        })
+        decode(&layout, &options(&settings), plane0, plane1, plane2)
     })
+}
+
+fn decode(
+    layout: &FrameLayout,
+    options: &ScanOptions,
+    plane0: &[u8],
+    plane1: &[u8],
+    plane2: &[u8],
+) -> Result<ScanReport, VaoraError> {
+    let frame = frame(layout, plane0, plane1, plane2)?;
+    let result = scan::scan_frame(&frame, options);
+    if result.panics > 0 {
+        log::warn!(target: "vaora_ffi", "the decoder panicked {} time(s); contained", result.panics);
+    }
+    Ok(ScanReport {
+        codes: result.codes.into_iter().map(Into::into).collect(),
+        budget_exhausted: result.budget_exhausted,
+    })
+}
+
+/// A scanner for a stream of frames that share one layout: a camera session, where the
+/// size, format, strides and rotation stay put while 30 frames a second arrive. The layout
+/// and settings cross the boundary once, here, so each [`FrameScanner::scan`] passes only
+/// the borrowed planes: on the JVM every record argument costs a buffer allocation and a
+/// free through JNA, which is most of a call's fixed cost (docs/bindings.md).
+#[derive(Debug, uniffi::Object)]
+pub struct FrameScanner {
+    layout: FrameLayout,
+    options: ScanOptions,
+}
+
+#[uniffi::export]
+impl FrameScanner {
+    /// Checks what can be checked without pixels (rotation, a stride record per plane).
+    #[uniffi::constructor]
+    pub fn new(
+        layout: FrameLayout,
+        settings: ScanSettings,
+    ) -> Result<std::sync::Arc<Self>, VaoraError> {
+        Rotation::from_degrees(layout.rotation_degrees)?;
+        let planes = match layout.format {
+            FrameFormat::Luma8 | FrameFormat::Bgra8888 | FrameFormat::Rgba8888 => 1,
+            FrameFormat::Nv21 | FrameFormat::Nv12 => 2,
+            FrameFormat::Yuv420 => 3,
+        };
+        if layout.strides.len() < planes {
+            return Err(VaoraError::input(
+                crate::error::ErrorCode::BadFrame,
+                format!(
+                    "format {:?} needs strides for {planes} plane(s)",
+                    layout.format
+                ),
+            ));
+        }
+        Ok(std::sync::Arc::new(Self {
+            options: options(&settings),
+            layout,
+        }))
+    }
+
+    /// Decodes one frame of this layout; planes as in [`scan_frame`], unused ones empty.
+    pub fn scan(
+        &self,
+        plane0: &[u8],
+        plane1: &[u8],
+        plane2: &[u8],
+    ) -> Result<ScanReport, VaoraError> {
+        crate::guard::contain("FrameScanner.scan", || {
+            decode(&self.layout, &self.options, plane0, plane1, plane2)
+        })
+    }
 }
 
 /// Timings of the same decode run inside Rust, for the boundary benchmark.

@@ -283,7 +283,7 @@ fn checkin_row(
     ))
 }
 
-fn window_from(
+pub(crate) fn window_from(
     r: &rusqlite::Row<'_>,
 ) -> rusqlite::Result<(
     i64,

@@ -69,7 +69,9 @@ pub fn run_kotlin_test(args: &[String]) -> Result<()> {
     java.arg(format!("-Djna.library.path={}", built.lib_dir.display()))
         .args(["-cp", &runtime, "app.vaora.jvmtest.MainKt"])
         .envs(ffi_build::test_env(&root, &built, &scratch, &server.url));
-    if args.iter().any(|a| a == "--bench") {
+    if args.iter().any(|a| a == "--bench-only") {
+        java.env("VAORA_BENCH", "only");
+    } else if args.iter().any(|a| a == "--bench") {
         java.env("VAORA_BENCH", "1");
     }
     let result = run(&mut java).context("Kotlin tests failed");

@@ -39,7 +39,7 @@ fn run(args: &[String]) -> Result<()> {
         "swift-test" => swift::run_swift_test(rest),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <test | rust-test | bench [NAME] | soak [KILLS [SEED]] | kotlin-test [--bench] | swift-test [--bench]>"
+                "usage: cargo xtask <test | rust-test | bench [NAME] | soak [KILLS [SEED]] | kotlin-test [--bench | --bench-only] | swift-test [--bench]>"
             );
             Ok(())
         }

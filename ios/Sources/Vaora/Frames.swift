@@ -51,6 +51,20 @@ public struct CameraFrame: Sendable {
     public func scan(_ settings: ScanSettings = ScanSettings()) throws -> ScanReport {
         try scanFrame(layout: layout, settings: settings, plane0: plane(0), plane1: plane(1), plane2: plane(2))
     }
+
+    /// A scanner for a stream of frames shaped like this one (same size, format, strides,
+    /// rotation, region): a camera session. Each `FrameScanner.scan` then passes only the
+    /// planes; the layout and settings crossed the boundary once.
+    public func scanner(_ settings: ScanSettings = ScanSettings()) throws -> FrameScanner {
+        try FrameScanner(layout: layout, settings: settings)
+    }
+}
+
+extension FrameScanner {
+    /// Decodes `frame`, which must have the layout this scanner was made for.
+    public func scan(_ frame: CameraFrame) throws -> ScanReport {
+        try scan(plane0: frame.plane(0), plane1: frame.plane(1), plane2: frame.plane(2))
+    }
 }
 
 extension VaoraDiary {

@@ -101,6 +101,11 @@ func scanTests() {
         for (name, frame) in [("luma", img.luma()), ("luma+pad", img.luma(pad: 64)), ("nv12", img.nv12()), ("bgra", img.bgra())] {
             let report = try frame.scan(ScanSettings(budgetMs: 2000))
             try checkEq([text], report.codes.compactMap { $0.text }, "frame \(name)")
+            // A camera session: one scanner per layout, reused frame after frame.
+            let scanner = try frame.scanner(ScanSettings(budgetMs: 2000))
+            for i in 0..<2 {
+                try checkEq([text], try scanner.scan(frame).codes.compactMap { $0.text }, "scanner \(name), frame \(i)")
+            }
         }
     }
 
@@ -134,5 +139,13 @@ func scanTests() {
         try checkEq(ErrorCode.badFrame, try expectThrows(VaoraError.self) { _ = try short.scan() }.code, "short buffer")
         let turned = CameraFrame(width: 8, height: 8, format: .luma8, planes: [CameraPlane(bytes: Data(count: 64), rowStride: 8, pixelStride: 1)], rotationDegrees: 45)
         try checkEq(ErrorCode.badFrame, try expectThrows(VaoraError.self) { _ = try turned.scan() }.code, "rotation")
+        // A scanner refuses a layout it can never read, and a frame that does not fit it.
+        try checkEq(ErrorCode.badFrame, try expectThrows(VaoraError.self) { _ = try turned.scanner() }.code, "scanner: rotation")
+        let noPlanes = CameraFrame(width: 64, height: 64, format: .nv12, planes: [CameraPlane(bytes: Data(count: 64 * 64), rowStride: 64, pixelStride: 1)])
+        try checkEq(ErrorCode.badFrame, try expectThrows(VaoraError.self) { _ = try noPlanes.scanner() }.code, "scanner: missing planes")
+        let fits = CameraFrame(width: 640, height: 480, format: .luma8, planes: [CameraPlane(bytes: Data(count: 640 * 480), rowStride: 640, pixelStride: 1)])
+        let scanner = try fits.scanner()
+        try checkEq(ErrorCode.badFrame, try expectThrows(VaoraError.self) { _ = try scanner.scan(short) }.code, "scanner: short buffer")
+        try checkEq(0, try scanner.scan(fits).codes.count, "scanner still works after a bad frame")
     }
 }

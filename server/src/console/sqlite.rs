@@ -11,7 +11,7 @@ use vaora_console::compliance::{FEW_SHARE, MIN_PEER_MEDIAN};
 use super::inspection;
 use super::rollup::{self, ROLLUP_DAYS};
 use super::{ConsoleStore, InspectionRows, OverviewCounts, VenueQuery, VenueRow, day_of_ms};
-use crate::sqlite::{SqliteStore, b, window_row};
+use crate::sqlite::{SqliteStore, b, window_from, window_row};
 use crate::storage::{CaseRow, CheckInRow, StorageError, WindowRow, id_from};
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -530,22 +530,7 @@ impl ConsoleStore for SqliteStore {
                  ORDER BY w.seq DESC LIMIT 1000",
             )?;
             let rows = stmt.query_map([case_id.map(|c| c.as_bytes().to_vec())], |r| {
-                Ok((
-                    (
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                        r.get(10)?,
-                    ),
-                    r.get::<_, String>(11)?,
-                ))
+                Ok((window_from(r)?, r.get::<_, String>(11)?))
             })?;
             rows.map(|r| {
                 let (t, name) = r?;

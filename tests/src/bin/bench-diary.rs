@@ -1,8 +1,11 @@
 //! Diary benchmarks (numbers, not assertions): the whole check-in write, encrypted vs the
 //! same write on an unencrypted diary in the same run; opening a 100,000-check-in diary
-//! and listing the newest 50; one person's last 21 days.
+//! and listing the newest 50; one person's last 21 days; and the floor under the write
+//! (`floor`): a one-row insert into a bare table on the same SQLCipher with the diary's
+//! settings, with and without the Ed25519 signature and one random-key index, which is
+//! what no diary schema can go below on the machine at hand.
 //!
-//! Usage: cargo run --release -p vaora-tests --bin bench-diary [-- --quick] [write|supersede|big]...
+//! Usage: cargo run --release -p vaora-tests --bin bench-diary [-- --quick] [write|supersede|big|floor]...
 
 use std::path::Path;
 use std::sync::Arc;
@@ -188,6 +191,69 @@ fn build_big(path: &Path, key: Option<&DiaryKey>, n: usize) -> Res<(Arc<FixedClo
     Ok((clock, people[1]))
 }
 
+/// The floor: one 200-byte row per transaction into a bare table (rowid order, nothing
+/// else), opened like the diary (raw key or none, WAL, synchronous=NORMAL, the diary's
+/// checkpoint size). `sign` adds the Ed25519 signature of the row, `random_index` a UNIQUE
+/// index on a random 16-byte id (what a lookup by check-in id needs): each B-tree a write
+/// touches is one more page in the log.
+fn bench_floor(
+    dir: &Path,
+    key: Option<&str>,
+    sign: bool,
+    random_index: bool,
+    n: usize,
+) -> Res<Stats> {
+    let name = format!(
+        "floor-{}-{sign}-{random_index}.db",
+        if key.is_some() { "enc" } else { "plain" }
+    );
+    let conn = rusqlite::Connection::open(dir.join(name))?;
+    if let Some(k) = key {
+        conn.pragma_update(None, "key", k)?;
+    }
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(
+        None,
+        "wal_autocheckpoint",
+        vaora_core::diary::WAL_AUTOCHECKPOINT_PAGES,
+    )?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    let unique = if random_index { "UNIQUE" } else { "" };
+    conn.execute_batch(&format!(
+        "CREATE TABLE t (id BLOB NOT NULL {unique}, at INTEGER NOT NULL, body BLOB NOT NULL, signature BLOB) STRICT"
+    ))?;
+    let signer = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let body = vec![42u8; 200];
+    let warmup = 300;
+    let mut times = Vec::with_capacity(n);
+    for i in 0..(n + warmup) {
+        let id = *Id128::random()?.as_bytes();
+        let t = Instant::now();
+        let signature = sign.then(|| ed25519_dalek::Signer::sign(&signer, &body).to_bytes());
+        let tx = conn.unchecked_transaction()?;
+        tx.prepare_cached("INSERT INTO t (id, at, body, signature) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(rusqlite::params![
+                &id[..],
+                i as i64,
+                &body,
+                signature.as_ref().map(|s| &s[..])
+            ])?;
+        tx.commit()?;
+        if i >= warmup {
+            times.push(t.elapsed());
+        }
+    }
+    Ok(stats(times))
+}
+
+fn rand_key() -> Res<[u8; 32]> {
+    let mut k = [0u8; 32];
+    k[..16].copy_from_slice(Id128::random()?.as_bytes());
+    k[16..].copy_from_slice(Id128::random()?.as_bytes());
+    Ok(k)
+}
+
 fn median_ms(mut v: Vec<StdDuration>) -> f64 {
     v.sort();
     v[v.len() / 2].as_secs_f64() * 1e3
@@ -244,6 +310,24 @@ fn main() -> Res<()> {
         println!("check-in that also closes the open one (2 signed records, one transaction)");
         print_stats("encrypted", &enc_s);
         print_stats("plaintext", &plain_s);
+    }
+    if part("floor") {
+        let key_literal = format!("x'{}'", hex::encode(rand_key()?));
+        println!(
+            "\nfloor: one 200-byte row per transaction into a bare table, the diary's settings (n={n_write})"
+        );
+        for (sign, index, label) in [
+            (false, false, "bare row                     "),
+            (true, false, "bare row + signature         "),
+            (true, true, "+ random-id UNIQUE index     "),
+        ] {
+            let enc = bench_floor(dir.path(), Some(&key_literal), sign, index, n_write)?;
+            let plain = bench_floor(dir.path(), None, sign, index, n_write)?;
+            println!(
+                "  {label} encrypted p50 {:6.1} µs p99 {:6.1} µs   plaintext p50 {:6.1} µs p99 {:6.1} µs",
+                enc.p50, enc.p99, plain.p50, plain.p99
+            );
+        }
     }
     if !part("big") {
         return Ok(());

@@ -8,6 +8,7 @@ import app.vaora.ffi.ClassifiedCode
 import app.vaora.ffi.FrameFormat
 import app.vaora.ffi.FrameLayout
 import app.vaora.ffi.FrameRegion
+import app.vaora.ffi.FrameScanner
 import app.vaora.ffi.PlaneStrides
 import app.vaora.ffi.ScanReport
 import app.vaora.ffi.ScanSettings
@@ -46,6 +47,13 @@ class CameraFrame(
     fun scan(settings: ScanSettings = ScanSettings()): ScanReport =
         scanFrame(layout(), settings, plane(0), plane(1), plane(2))
 
+    /**
+     * A scanner for a stream of frames shaped like this one (same size, format, strides,
+     * rotation, region): a camera session. Each [FrameScanner.scan] then passes only the
+     * planes, which halves the fixed cost of a call through JNA. Close it when the session ends.
+     */
+    fun scanner(settings: ScanSettings = ScanSettings()): FrameScanner = FrameScanner(layout(), settings)
+
     companion object {
         private val EMPTY: ByteBuffer = ByteBuffer.allocateDirect(0)
 
@@ -54,6 +62,9 @@ class CameraFrame(
             ByteBuffer.allocateDirect(bytes.size).put(bytes).also { it.flip() }
     }
 }
+
+/** Decodes [frame], which must have the layout this scanner was made for. */
+fun FrameScanner.scan(frame: CameraFrame): ScanReport = scan(frame.plane(0), frame.plane(1), frame.plane(2))
 
 /** Scans [frame] and classifies every code, venue codes verified against the diary's trust store. */
 suspend fun VaoraDiary.scanCodes(

@@ -4,7 +4,9 @@
 // asserts nothing about time.
 package app.vaora.jvmtest
 
+import app.vaora.ffi.ScanReport
 import app.vaora.ffi.ScanSettings
+import app.vaora.scan
 import app.vaora.ffi.testHookExportedScanTimings
 import app.vaora.ffi.testHookNativeScanTimings
 
@@ -18,7 +20,14 @@ object Bench {
         val frame = FrameMaker.luma(img)
         val settings = ScanSettings(budgetMs = 1000u)
         val n = 200
-        repeat(20) { frame.scan(settings) } // warm-up (JIT, caches)
+        // Warm-up: until the JIT has compiled the call path (the generated converters,
+        // JNA's structure code) and stopped recompiling it, which takes a few hundred calls;
+        // a camera calls this 30 times a second, so the steady state is what an app sees.
+        val warmUntil = System.nanoTime() + 3_000_000_000L
+        while (System.nanoTime() < warmUntil) {
+            frame.scan(settings)
+            testHookNativeScanTimings(frame.layout(), settings, frame.plane(0), 1u)
+        }
         val foreign = ArrayList<Long>(n)
         val native = ArrayList<Long>(n)
         val extra = ArrayList<Long>(n)
@@ -27,13 +36,15 @@ object Bench {
         // difference is the boundary's cost. The order alternates: whichever call runs
         // second finds the frame and the decoder's buffers warm in the CPU caches, and
         // that must not be booked to (or against) the boundary.
-        fun foreignCall(): Long {
+        // One timed foreign call (µs); the frame holds one code, so anything else is a bug.
+        fun timed(call: () -> ScanReport): Long {
             val t0 = System.nanoTime()
-            val report = frame.scan(settings)
+            val report = call()
             val f = (System.nanoTime() - t0) / 1000
             check(report.codes.size == 1) { "bench frame did not decode" }
             return f
         }
+        fun foreignCall(): Long = timed { frame.scan(settings) }
         fun nativeCall(): Long =
             testHookNativeScanTimings(frame.layout(), settings, frame.plane(0), 1u).micros[0].toLong()
         val extraForeignFirst = ArrayList<Long>(n / 2)
@@ -59,6 +70,21 @@ object Bench {
         println("bench kotlin scanFrame 1280x720 luma: median ${fm} us, p95 ${p95(foreign)} us (n=$n)")
         println("bench rust   scan_frame 1280x720 luma: median ${nm} us, p95 ${p95(native)} us (n=$n)")
         println("bench kotlin/rust median ratio: ${"%.3f".format(fm.toDouble() / nm.toDouble())}")
+        // The same frames through a FrameScanner (layout and settings passed once, per
+        // session; each call passes only the planes), paired with Rust the same way.
+        frame.scanner(settings).use { scanner ->
+            repeat(200) { scanner.scan(frame) }
+            val viaScanner = ArrayList<Long>(n)
+            val nativeS = ArrayList<Long>(n)
+            repeat(n) { i ->
+                fun s(): Long = timed { scanner.scan(frame) }
+                if (i % 2 == 0) { viaScanner += s(); nativeS += nativeCall() } else { nativeS += nativeCall(); viaScanner += s() }
+            }
+            val sm = median(viaScanner)
+            val snm = median(nativeS)
+            println("bench kotlin FrameScanner.scan 1280x720 luma: median ${sm} us, p95 ${p95(viaScanner)} us; rust ${snm} us (n=$n)")
+            println("bench kotlin FrameScanner/rust median ratio: ${"%.3f".format(sm.toDouble() / snm.toDouble())}")
+        }
         // The same call on a 16x16 frame, where decoding costs next to nothing: what the
         // boundary itself (records, buffers, JNA, error plumbing) costs per call.
         val tiny = FrameMaker.luma(Luma(16, 16))
@@ -73,6 +99,16 @@ object Bench {
         }
         println("bench kotlin scanFrame 16x16 (boundary alone): median ${median(tinyForeign) / 10.0} us, " +
             "rust ${median(tinyNative) / 10.0} us")
+        val tinyScanner = ArrayList<Long>(n)
+        tiny.scanner(settings).use { scanner ->
+            repeat(200) { scanner.scan(tiny) }
+            repeat(n) {
+                val t0 = System.nanoTime()
+                scanner.scan(tiny)
+                tinyScanner += (System.nanoTime() - t0) / 100
+            }
+        }
+        println("bench kotlin FrameScanner.scan 16x16 (boundary alone): median ${median(tinyScanner) / 10.0} us")
         // The exported Rust function timed inside Rust (frame checks, result conversion,
         // panic guard): whatever a Kotlin call adds beyond it is JNA's and the generated
         // code's.

@@ -5,6 +5,11 @@ package app.vaora.jvmtest
 import kotlin.system.exitProcess
 
 fun main() {
+    // `cargo xtask kotlin-test --bench-only`: the boundary benchmark alone.
+    if (System.getenv("VAORA_BENCH") == "only") {
+        Bench.run()
+        return
+    }
     KeyTests.run()
     DiaryTests.run()
     ScanTests.run()

@@ -10,6 +10,7 @@ import app.vaora.ffi.DiaryOptions
 import app.vaora.ffi.ErrorCode
 import app.vaora.ffi.FrameFormat
 import app.vaora.ffi.ScanSettings
+import app.vaora.scan
 import app.vaora.ffi.Vaora
 import app.vaora.ffi.VaoraException
 import app.vaora.ffi.VenueVerification
@@ -146,6 +147,16 @@ object ScanTests {
                 val report = frame.scan(ScanSettings(budgetMs = 2000u))
                 checkEq(listOf(text), report.codes.mapNotNull { it.text }, "frame $name")
             }
+            // A camera session: one scanner per layout, reused frame after frame.
+            for ((name, frame) in frames) {
+                frame.scanner(ScanSettings(budgetMs = 2000u)).use { scanner ->
+                    repeat(2) { i ->
+                        checkEq(listOf(text), scanner.scan(frame).codes.mapNotNull { it.text }, "scanner $name, frame $i")
+                    }
+                    val blank = FrameMaker.luma(Luma(1280, 720))
+                    if (name == "luma") checkEq(0, scanner.scan(blank).codes.size, "blank frame through the scanner")
+                }
+            }
         }
 
         Harness.test("scan, classify and check in from a camera frame") {
@@ -182,6 +193,14 @@ object ScanTests {
             checkEq(ErrorCode.BAD_FRAME, expectThrows<VaoraException.Input> { noPlanes.scan() }.code, "missing planes")
             val rotation = CameraFrame(8, 8, FrameFormat.LUMA8, listOf(CameraPlane(CameraFrame.direct(ByteArray(64)), 8, 1)), rotationDegrees = 45)
             checkEq(ErrorCode.BAD_FRAME, expectThrows<VaoraException.Input> { rotation.scan() }.code, "rotation")
+            // A scanner refuses a layout it can never read, and a frame that does not fit it.
+            checkEq(ErrorCode.BAD_FRAME, expectThrows<VaoraException.Input> { noPlanes.scanner() }.code, "scanner: missing planes")
+            checkEq(ErrorCode.BAD_FRAME, expectThrows<VaoraException.Input> { rotation.scanner() }.code, "scanner: rotation")
+            val fits = CameraFrame(640, 480, FrameFormat.LUMA8, listOf(CameraPlane(CameraFrame.direct(ByteArray(640 * 480)), 640, 1)))
+            fits.scanner().use { scanner ->
+                checkEq(ErrorCode.BAD_FRAME, expectThrows<VaoraException.Input> { scanner.scan(short) }.code, "scanner: short buffer")
+                checkEq(0, scanner.scan(fits).codes.size, "scanner still works after a bad frame")
+            }
         }
     }
 }
