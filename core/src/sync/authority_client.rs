@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::ids::Id128;
 use crate::sync::client::SyncError;
-use crate::sync::transport::{HttpRequest, HttpTransport, Method, TransportError};
+use crate::sync::transport::{HttpRequest, HttpTransport, Method};
 use crate::sync::wire::{
     self, AUTHORITY_SCHEME, CaseRequest, CaseResponse, ErrorBody, PublishResponse, RequestAuth,
     TraceResponse, VenueRequest, VenueResponse,
@@ -41,8 +41,8 @@ impl AuthorityClient {
     /// A client over reqwest (needs a tokio runtime).
     #[cfg(feature = "reqwest-transport")]
     pub fn new(server: &str, key_id: String, signer: Signer) -> Result<Self, SyncError> {
-        let transport = crate::sync::reqwest_transport::ReqwestTransport::new()
-            .map_err(|e| SyncError::Client(e.to_string()))?;
+        let transport =
+            crate::sync::reqwest_transport::ReqwestTransport::new().map_err(SyncError::from)?;
         Ok(Self::with_transport(
             Arc::new(transport),
             server,
@@ -91,10 +91,7 @@ impl AuthorityClient {
                 timeout: Duration::from_secs(60),
             })
             .await
-            .map_err(|e| match e {
-                TransportError::Network(reason) => SyncError::Offline { reason },
-                TransportError::Client(_) => SyncError::Client(e.to_string()),
-            })?;
+            .map_err(SyncError::from)?;
         if (200..300).contains(&resp.status) {
             return Ok(resp.body);
         }

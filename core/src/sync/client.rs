@@ -53,6 +53,15 @@ pub enum SyncError {
     Client(String),
 }
 
+impl From<TransportError> for SyncError {
+    fn from(err: TransportError) -> Self {
+        match err {
+            TransportError::Network(reason) => SyncError::Offline { reason },
+            TransportError::Client(reason) => SyncError::Client(reason),
+        }
+    }
+}
+
 /// How a sync runs.
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
@@ -233,8 +242,8 @@ impl Exchange<'_> {
                     status: None,
                 });
             }
-            Err(e @ TransportError::Client(_)) => {
-                return Err(Failure::Final(SyncError::Client(e.to_string())));
+            Err(TransportError::Client(reason)) => {
+                return Err(Failure::Final(SyncError::Client(reason)));
             }
         };
         let status = resp.status;
@@ -295,8 +304,7 @@ pub async fn sync(
 
 #[cfg(feature = "reqwest-transport")]
 fn reqwest_transport() -> Result<crate::sync::reqwest_transport::ReqwestTransport, SyncError> {
-    crate::sync::reqwest_transport::ReqwestTransport::new()
-        .map_err(|e| SyncError::Client(e.to_string()))
+    crate::sync::reqwest_transport::ReqwestTransport::new().map_err(SyncError::from)
 }
 
 /// Registers this device with `server`: proves possession of the device key, stores the
