@@ -141,6 +141,18 @@ final class LoopbackStub: @unchecked Sendable {
         }
     }
 
+    /// Like `blackhole`, then waits for the client to close the connection (end of stream):
+    /// `onClosed` runs when it does, i.e. when the client abandoned the request.
+    static func blackholeNoticingClose(_ onRequest: @escaping @Sendable (HttpMessage) -> Void,
+                                       onClosed: @escaping @Sendable () -> Void) throws -> LoopbackStub {
+        try LoopbackStub { conn, _ in
+            guard let request = HttpMessage.read(conn) else { return }
+            onRequest(request)
+            var byte: UInt8 = 0
+            if sysRead(conn, &byte, 1) <= 0 { onClosed() }
+        }
+    }
+
     /// Relays each request to `upstream` (http://127.0.0.1:PORT), reads the full answer there,
     /// calls `onAnswered(answer)` and keeps the answer to itself.
     static func swallowingRelay(_ upstream: String, _ onAnswered: @escaping @Sendable (HttpMessage?) -> Void) throws -> LoopbackStub {

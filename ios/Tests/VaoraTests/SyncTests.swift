@@ -233,14 +233,27 @@ func syncTests() {
         try checkEq(pending, try v.outboxCounts().pending, "pending kept")
     }
 
-    t.testAsync("cancelling the Task (async layer) stops the sync; a later sync uploads once") {
+    t.testAsync("a URL the transport cannot use: network code at once (no retries), outbox kept") {
+        let server = try env("VAORA_SERVER_URL")
+        let v = try diaryWithStays("sync-bad-url")
+        _ = try await v.registerDevice(transport: http, server: server)
+        let pending = try v.outboxCounts().pending
+        let steps = StepRecorder()
+        let error = try await expectThrowsAsync { _ = try await v.sync(transport: http, server: "ftp://127.0.0.1:1", listener: steps, cancel: nil) }
+        try checkEq(ErrorCode.network, error.code, "code")
+        try checkEq(0, steps.retries, "retries")
+        try checkEq(pending, try v.outboxCounts().pending, "pending kept")
+    }
+
+    t.testAsync("cancelling the Task (async layer) stops the sync and cancels the request; a later sync uploads once") {
         let server = try env("VAORA_SERVER_URL")
         let path = try diaryWithStays("sync-cancel-task").path() // released here: one connection
         let diary = try await VaoraDiary.open(path: path, keyStore: XorKeyStore(pad: 0x44))
         _ = try await diary.registerDevice(server: server)
         let pending = try diary.raw.outboxCounts().pending
         let arrived = DispatchSemaphore(value: 0)
-        let hole = try LoopbackStub.blackhole { _ in arrived.signal() }
+        let abandoned = DispatchSemaphore(value: 0)
+        let hole = try LoopbackStub.blackholeNoticingClose({ _ in arrived.signal() }, onClosed: { abandoned.signal() })
         let url = hole.url
         let task = Task { try await diary.sync(server: url) }
         // Wait (off the cooperative pool) until the upload is held by the blackhole.
@@ -249,7 +262,12 @@ func syncTests() {
         }
         task.cancel()
         let outcome = await task.result
+        // The URLSession task was cancelled: its connection closed, not left on the server.
+        let closed = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            DispatchQueue.global().async { done.resume(returning: abandoned.wait(timeout: .now() + 120) == .success) }
+        }
         hole.close()
+        try check(closed, "the HTTP connection stayed open after the cancel")
         guard case let .failure(error) = outcome, let vaoraError = error as? VaoraError else {
             throw AssertionFailed(description: "expected a VaoraError, got \(outcome)")
         }
