@@ -96,10 +96,7 @@ impl AuthorityClient {
             return Ok(resp.body);
         }
         let bytes = resp.body;
-        let err: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
-            error: "http_error".into(),
-            message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-        });
+        let err = ErrorBody::from_answer(&bytes);
         Err(SyncError::Server {
             status: resp.status,
             code: err.error,

@@ -252,10 +252,7 @@ impl Exchange<'_> {
         if (200..300).contains(&status) {
             return Ok(bytes);
         }
-        let err: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
-            error: "http_error".into(),
-            message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-        });
+        let err = ErrorBody::from_answer(&bytes);
         if status >= 500 || status == 429 {
             return Err(Failure::Transient {
                 reason: format!("server answered {status}"),

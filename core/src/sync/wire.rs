@@ -554,6 +554,17 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+impl ErrorBody {
+    /// The error body of a non-2xx answer; an answer that is not one (a proxy's HTML page,
+    /// plain text) becomes `http_error` with the start of its text as the message.
+    pub fn from_answer(bytes: &[u8]) -> Self {
+        serde_json::from_slice(bytes).unwrap_or_else(|_| Self {
+            error: "http_error".into(),
+            message: String::from_utf8_lossy(bytes).chars().take(200).collect(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

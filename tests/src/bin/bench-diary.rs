@@ -247,13 +247,6 @@ fn bench_floor(
     Ok(stats(times))
 }
 
-fn rand_key() -> Res<[u8; 32]> {
-    let mut k = [0u8; 32];
-    k[..16].copy_from_slice(Id128::random()?.as_bytes());
-    k[16..].copy_from_slice(Id128::random()?.as_bytes());
-    Ok(k)
-}
-
 fn median_ms(mut v: Vec<StdDuration>) -> f64 {
     v.sort();
     v[v.len() / 2].as_secs_f64() * 1e3
@@ -312,7 +305,7 @@ fn main() -> Res<()> {
         print_stats("plaintext", &plain_s);
     }
     if part("floor") {
-        let key_literal = format!("x'{}'", hex::encode(rand_key()?));
+        let key_literal = format!("x'{}'", key.to_hex().as_str());
         println!(
             "\nfloor: one 200-byte row per transaction into a bare table, the diary's settings (n={n_write})"
         );
