@@ -114,9 +114,10 @@ fn family_checks_in_together_with_one_signed_record_each() {
     assert_eq!(ids.len(), 3, "each person gets their own check-in id");
     let records = f.diary.all_records().unwrap();
     assert_eq!(records.len(), 3);
-    for (c, e) in done.iter().zip(&records) {
+    // Records made in the same instant are queued by record id.
+    for c in &done {
+        let e = records.iter().find(|e| e.record_id == c.id).unwrap();
         assert_eq!(e.record.kind, RecordKind::CheckIn);
-        assert_eq!(e.record_id, c.id);
         assert_eq!(e.state, SyncState::Pending);
         e.record.verify().unwrap();
         let body = CheckInBody::decode(&e.record.body).unwrap();
@@ -498,7 +499,11 @@ fn outbox_drains_in_order_and_marks_by_record_id() {
     assert_eq!(pending[1].subject_id, a.id);
     assert_eq!(pending[1].record.kind, RecordKind::CheckInUpdate);
     assert_eq!(pending[2].record_id, b.id);
-    assert!(pending.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert!(
+        pending
+            .windows(2)
+            .all(|w| w[0].created_at <= w[1].created_at)
+    );
 
     assert_eq!(
         f.diary.mark_synced(&[a.id, pending[1].record_id]).unwrap(),
@@ -521,6 +526,122 @@ fn outbox_drains_in_order_and_marks_by_record_id() {
         f.diary.mark_rejected(&Id128::random().unwrap(), "x"),
         Err(DiaryError::NotFound(_))
     ));
+}
+
+/// Check-ins are stored in person order (schema v8); the lists across people merge the
+/// people's ranges. Every page of the merged list, at several page sizes, must equal the
+/// same page of all check-ins sorted newest first (ties on time broken by id), including
+/// a family's check-ins that share one time, a removed member's stays and a day filter.
+#[test]
+fn lists_across_people_merge_in_time_order_at_every_page_size() {
+    let mut f = fixture_at(t(6, 0));
+    let owner = f.diary.owner_id();
+    let a = member(&mut f.diary, "An");
+    let b = member(&mut f.diary, "Bình");
+    let c = member(&mut f.diary, "Chi");
+    let mut made = Vec::new();
+    // Uneven, interleaved history: some alone, some together at the same instant.
+    let plan: &[(&[Id128], u32)] = &[
+        (&[owner], 1),
+        (&[a, b], 7),
+        (&[c], 3),
+        (&[owner, a, b, c], 11),
+        (&[b], 2),
+        (&[owner], 5),
+        (&[c, a], 13),
+        (&[owner], 1),
+        (&[b], 17),
+    ];
+    for (i, (people, minutes)) in plan.iter().enumerate() {
+        f.clock.advance(Duration::minutes(i64::from(*minutes)));
+        let done = f
+            .diary
+            .check_in(req(people.to_vec(), &format!("Chỗ {i}"), None))
+            .unwrap();
+        made.extend(done);
+    }
+    f.diary.remove_person(&c).unwrap();
+    let mut expected: Vec<(DateTime<Utc>, Id128)> =
+        made.iter().map(|c| (c.checked_in_at, c.id)).collect();
+    expected.sort_by(|x, y| y.cmp(x));
+    let key = |l: Vec<CheckIn>| -> Vec<(DateTime<Utc>, Id128)> {
+        l.into_iter().map(|c| (c.checked_in_at, c.id)).collect()
+    };
+    for limit in [1u32, 2, 3, 5, 50] {
+        let mut offset = 0;
+        let mut pages = Vec::new();
+        loop {
+            let page = f.diary.list_checkins(Page { offset, limit }).unwrap();
+            if page.is_empty() {
+                break;
+            }
+            assert!(page.len() <= limit as usize);
+            pages.extend(key(page));
+            offset += limit;
+        }
+        assert_eq!(pages, expected, "page size {limit}");
+    }
+    let day = t(6, 0).with_timezone(&offset()).date_naive();
+    assert_eq!(
+        key(f.diary.list_day(day, Page::first(100)).unwrap()),
+        expected
+    );
+    assert_eq!(
+        key(f
+            .diary
+            .list_day(
+                day,
+                Page {
+                    offset: 4,
+                    limit: 3
+                }
+            )
+            .unwrap()),
+        expected[4..7].to_vec()
+    );
+    let next_day = day.succ_opt().unwrap();
+    assert!(
+        f.diary
+            .list_day(next_day, Page::first(100))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// A check-in's update is never queued before the check-in, even when the device clock
+/// went back between them (the check-in's creation time is then later than its update's).
+#[test]
+fn queue_keeps_a_check_in_before_its_update_when_the_clock_went_back() {
+    let mut f = fixture_at(t(10, 0));
+    let owner = f.diary.owner_id();
+    // Made at 10:00 for a stay that began at 9:00.
+    let a = one(f
+        .diary
+        .check_in(req(vec![owner], "Tiệm thuốc", Some(t(9, 0))))
+        .unwrap());
+    // The clock is set back to 9:30 and the stay is checked out then: the update's
+    // creation time (9:30) is before the check-in's (10:00).
+    f.clock.set(t(9, 30));
+    f.diary.check_out(Some(&a.id), None).unwrap();
+    let kinds = |v: &[vaora_core::diary::OutboxEntry]| -> Vec<(RecordKind, Id128)> {
+        v.iter().map(|e| (e.record.kind, e.subject_id)).collect()
+    };
+    let pending = f.diary.pending_records(10).unwrap();
+    assert_eq!(
+        kinds(&pending),
+        vec![
+            (RecordKind::CheckIn, a.id),
+            (RecordKind::CheckInUpdate, a.id)
+        ]
+    );
+    // A batch of one hands out the check-in alone, then its update.
+    let first = f.diary.pending_records(1).unwrap();
+    assert_eq!(kinds(&first), vec![(RecordKind::CheckIn, a.id)]);
+    assert_eq!(f.diary.mark_synced(&[a.id]).unwrap(), 1);
+    let next = f.diary.pending_records(1).unwrap();
+    assert_eq!(kinds(&next), vec![(RecordKind::CheckInUpdate, a.id)]);
+    assert_eq!(kinds(&f.diary.all_records().unwrap()), kinds(&pending));
+    assert_eq!(f.diary.verify_all().unwrap(), 2);
 }
 
 #[test]

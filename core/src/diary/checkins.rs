@@ -96,10 +96,9 @@ impl CheckIn {
 const SELECT_CHECKIN: &str = "
 SELECT c.id, c.person_id, p.display_name, c.venue_id, c.venue_name, c.venue_address,
        c.venue_category, c.issuer_key_id, c.venue_verified, c.method, c.checked_in_at,
-       c.checked_out_at, c.auto_out_at, c.out_reason, coalesce(o.state, 0)
+       c.checked_out_at, c.auto_out_at, c.out_reason, c.sync_state
 FROM checkins c
-JOIN people p ON p.id = c.person_id
-LEFT JOIN outbox o ON o.seq = c.outbox_seq";
+JOIN people p ON p.id = c.person_id";
 
 fn small_code(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<u8> {
     let v: i64 = r.get(idx)?;
@@ -398,13 +397,15 @@ impl Diary {
                 checked_in_at: at,
                 checked_out_at: None,
             };
+            // The row is the check-in's signed record too (schema v8): no outbox row.
             let record = identity.sign_record(RecordKind::CheckIn, body.encode());
-            let outbox_seq = enqueue(&tx, &record, &body.id, &body.id, &now)?;
             tx.prepare_cached(
                 "INSERT INTO checkins (id, person_id, venue_id, venue_name, venue_address,
                     venue_category, issuer_key_id, venue_verified, method, checked_in_at,
-                    checked_out_at, auto_out_at, out_reason, update_seq, outbox_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, NULL, 0, ?12)",
+                    checked_out_at, auto_out_at, out_reason, update_seq, created_at, body,
+                    signature, sync_state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, NULL, 0, ?12, ?13,
+                    ?14, 0)",
             )?
             .execute(params![
                 body.id.as_bytes(),
@@ -418,7 +419,9 @@ impl Diary {
                 body.method.code(),
                 to_ms(&at),
                 to_ms(&auto_out_at),
-                outbox_seq,
+                to_ms(&now),
+                record.body,
+                record.signature.as_slice(),
             ])?;
             done.push(CheckIn {
                 id: body.id,
@@ -608,11 +611,7 @@ impl Diary {
 
     /// The newest check-ins of everyone, newest first.
     pub fn list_checkins(&self, page: Page) -> Result<Vec<CheckIn>, DiaryError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{SELECT_CHECKIN} ORDER BY c.checked_in_at DESC, c.id DESC LIMIT ?1 OFFSET ?2"
-        ))?;
-        let rows = stmt.query_map(params![page.limit, page.offset], checkin_from_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        self.merge_people_newest(i64::MIN, i64::MAX, page)
     }
 
     /// Check-ins that began on local day `date` (in the clock's offset), newest first.
@@ -620,15 +619,63 @@ impl Diary {
         let offset = self.clock.local_offset();
         let start = local_day_start(date, offset);
         let end = start + Duration::days(1);
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{SELECT_CHECKIN} WHERE c.checked_in_at >= ?1 AND c.checked_in_at < ?2
-             ORDER BY c.checked_in_at DESC, c.id DESC LIMIT ?3 OFFSET ?4"
-        ))?;
-        let rows = stmt.query_map(
-            params![to_ms(&start), to_ms(&end), page.limit, page.offset],
-            checkin_from_row,
-        )?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        self.merge_people_newest(to_ms(&start), to_ms(&end), page)
+    }
+
+    /// Check-ins of everyone that began in `[from_ms, until_ms)`, newest first. The table
+    /// is ordered by person, so this walks each person's range newest first and merges
+    /// them, reading `offset + limit` rows plus one per person (not a sort of every row).
+    fn merge_people_newest(
+        &self,
+        from_ms: i64,
+        until_ms: i64,
+        page: Page,
+    ) -> Result<Vec<CheckIn>, DiaryError> {
+        let people: Vec<Id128> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id FROM people ORDER BY id")?;
+            let rows = stmt.query_map([], |r| id_col(r, 0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        // One cached statement per person slot (the comment makes the texts differ), so
+        // every walk keeps its own cursor open and nothing is re-prepared.
+        let mut stmts = Vec::with_capacity(people.len());
+        for slot in 0..people.len() {
+            stmts.push(self.conn.prepare_cached(&format!(
+                "{SELECT_CHECKIN} WHERE /* walk {slot} */ c.person_id = ?1
+                 AND c.checked_in_at >= ?2 AND c.checked_in_at < ?3
+                 ORDER BY c.checked_in_at DESC, c.id DESC"
+            ))?);
+        }
+        let mut walks = Vec::with_capacity(people.len());
+        for (stmt, person) in stmts.iter_mut().zip(&people) {
+            walks.push(stmt.query(params![person.as_bytes(), from_ms, until_ms])?);
+        }
+        let mut heads: Vec<Option<CheckIn>> = Vec::with_capacity(walks.len());
+        for w in &mut walks {
+            heads.push(next_checkin(w)?);
+        }
+        let (mut skip, limit) = (page.offset, page.limit as usize);
+        let mut out = Vec::with_capacity(limit.min(1024));
+        while out.len() < limit {
+            let newest = heads
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| h.as_ref().map(|c| (i, (c.checked_in_at, c.id))))
+                .max_by(|a, b| a.1.cmp(&b.1));
+            let Some((i, _)) = newest else { break };
+            let next = next_checkin(&mut walks[i])?;
+            let Some(c) = std::mem::replace(&mut heads[i], next) else {
+                break;
+            };
+            if skip > 0 {
+                skip -= 1;
+            } else {
+                out.push(c);
+            }
+        }
+        Ok(out)
     }
 
     /// One person's check-ins since `since` (all kept ones when `None`), newest first.
@@ -659,6 +706,14 @@ impl Diary {
         let rows = stmt.query_map([], checkin_from_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
+}
+
+/// The next row of a list walk as a check-in.
+fn next_checkin(rows: &mut rusqlite::Rows<'_>) -> Result<Option<CheckIn>, DiaryError> {
+    Ok(match rows.next()? {
+        Some(r) => Some(checkin_from_row(r)?),
+        None => None,
+    })
 }
 
 #[cfg(test)]

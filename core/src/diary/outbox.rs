@@ -1,10 +1,18 @@
-//! The outbox: every signed record the device made, in the order it made them, with its
-//! sync state. A record enters in the same transaction as the row it describes, so the
-//! outbox and the diary never disagree; sync drains it (pending records in order) and
-//! marks each one by record id, which is also the server's idempotency key.
+//! The sync queue: every signed record the device made, with its sync state. A record is
+//! stored in the same transaction as the row it describes, so the queue and the diary never
+//! disagree; sync drains it (pending records, oldest first) and marks each one by record
+//! id, which is also the server's idempotency key.
+//!
+//! Records live in two places (ADR 0001): a check-in's own record is kept in its check-in
+//! row (one B-tree fewer per check-in), every other record (check-in updates,
+//! declarations, staff check-ins) in the `outbox` table, in the order it was made (`seq`).
+//! The queue merges the two by creation time, outbox first at equal times, and never hands
+//! out a check-in's update before the check-in itself, whatever the device clock did.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::time::{id_col, time_col, to_ms};
 use super::{Diary, DiaryError};
@@ -44,11 +52,9 @@ impl SyncState {
     }
 }
 
-/// One outbox row.
+/// One record of the sync queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
-    /// Position in the outbox: records are sent in this order.
-    pub seq: i64,
     pub record_id: Id128,
     /// The check-in (or declaration…) the record is about; the record id itself for a
     /// check-in, the check-in's id for its updates.
@@ -104,70 +110,178 @@ pub(crate) fn purge_records_of(
     )?)
 }
 
-const ENTRY_COLUMNS: &str =
-    "seq, record_id, subject_id, kind, device_key, body, signature, created_at, state";
+const OUTBOX_COLUMNS: &str =
+    "record_id, subject_id, kind, device_key, body, signature, created_at, state";
 
-fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
-    let kind_code: i64 = r.get(3)?;
+fn entry_from_outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    let kind_code: i64 = r.get(2)?;
     let kind = u8::try_from(kind_code)
         .ok()
         .and_then(RecordKind::from_code)
-        .ok_or(rusqlite::Error::IntegralValueOutOfRange(3, kind_code))?;
-    let device_key: Vec<u8> = r.get(4)?;
-    let signature: Vec<u8> = r.get(6)?;
-    let state_code: i64 = r.get(8)?;
+        .ok_or(rusqlite::Error::IntegralValueOutOfRange(2, kind_code))?;
+    let device_key: Vec<u8> = r.get(3)?;
+    let signature: Vec<u8> = r.get(5)?;
+    let state_code: i64 = r.get(7)?;
     Ok(OutboxEntry {
-        seq: r.get(0)?,
-        record_id: id_col(r, 1)?,
-        subject_id: id_col(r, 2)?,
+        record_id: id_col(r, 0)?,
+        subject_id: id_col(r, 1)?,
         record: SignedRecord {
             kind,
             device_key: device_key
                 .try_into()
-                .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(4, 0))?,
-            body: r.get(5)?,
+                .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(3, 0))?,
+            body: r.get(4)?,
             signature: signature
                 .try_into()
-                .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(6, 0))?,
+                .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(5, 0))?,
         },
-        created_at: time_col(r, 7)?,
+        created_at: time_col(r, 6)?,
         state: SyncState::from_code(state_code)
-            .ok_or(rusqlite::Error::IntegralValueOutOfRange(8, state_code))?,
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(7, state_code))?,
+    })
+}
+
+/// A check-in row's record. The device key is not stored per row: a diary has one device
+/// key for its whole life, so it is the diary's own.
+const CHECKIN_RECORD_COLUMNS: &str = "id, body, signature, created_at, sync_state";
+
+fn entry_from_checkin_row(
+    r: &rusqlite::Row<'_>,
+    device_key: [u8; 32],
+) -> rusqlite::Result<OutboxEntry> {
+    let id = id_col(r, 0)?;
+    let signature: Vec<u8> = r.get(2)?;
+    let state_code: i64 = r.get(4)?;
+    Ok(OutboxEntry {
+        record_id: id,
+        subject_id: id,
+        record: SignedRecord {
+            kind: RecordKind::CheckIn,
+            device_key,
+            body: r.get(1)?,
+            signature: signature
+                .try_into()
+                .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(2, 0))?,
+        },
+        created_at: time_col(r, 3)?,
+        state: SyncState::from_code(state_code)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(4, state_code))?,
     })
 }
 
 impl Diary {
     /// Up to `limit` pending records, oldest first: the order sync must send them in.
     pub fn pending_records(&self, limit: u32) -> Result<Vec<OutboxEntry>, DiaryError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM outbox WHERE state = 0 ORDER BY seq LIMIT ?1"
-        ))?;
-        let rows = stmt.query_map([limit], entry_from_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        self.queue(true, limit)
     }
 
-    /// Every record in the outbox, oldest first (any state).
+    /// Every record, oldest first (any state).
     pub fn all_records(&self) -> Result<Vec<OutboxEntry>, DiaryError> {
-        let mut stmt = self
+        self.queue(false, u32::MAX)
+    }
+
+    /// The merged queue (see the module docs). Pending check-in records are found by a
+    /// scan of the check-in rows (no index of sync states is written on check-in): it
+    /// runs once per sync batch, against a diary that retention keeps to 21 days.
+    fn queue(&self, pending_only: bool, limit: u32) -> Result<Vec<OutboxEntry>, DiaryError> {
+        let state_filter = if pending_only { "state = 0" } else { "1" };
+        let outbox: Vec<OutboxEntry> = {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {state_filter} ORDER BY seq LIMIT ?1"
+            ))?;
+            let rows = stmt.query_map([limit], entry_from_outbox_row)?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let device_key = self.identity.public_key();
+        let checkin_filter = if pending_only { "sync_state = 0" } else { "1" };
+        let checkins: Vec<OutboxEntry> = {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {CHECKIN_RECORD_COLUMNS} FROM checkins
+                 WHERE body IS NOT NULL AND {checkin_filter} ORDER BY created_at, id LIMIT ?1"
+            ))?;
+            let rows = stmt.query_map([limit], |r| entry_from_checkin_row(r, device_key))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut out = Vec::with_capacity(limit.min(outbox.len() + checkins.len()));
+        let mut emitted: HashSet<Id128> = HashSet::new();
+        let (mut o, mut c) = (
+            outbox.into_iter().peekable(),
+            checkins.into_iter().peekable(),
+        );
+        while out.len() < limit {
+            // Skip check-ins already handed out ahead of their update.
+            while c.peek().is_some_and(|e| emitted.contains(&e.record_id)) {
+                c.next();
+            }
+            let take_outbox = match (o.peek(), c.peek()) {
+                (None, None) => break,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some(a), Some(b)) => a.created_at <= b.created_at,
+            };
+            if !take_outbox {
+                if let Some(e) = c.next() {
+                    emitted.insert(e.record_id);
+                    out.push(e);
+                }
+                continue;
+            }
+            let Some(e) = o.next() else { break };
+            if e.record.kind == RecordKind::CheckInUpdate && !emitted.contains(&e.subject_id) {
+                if let Some(first) = self.checkin_record(&e.subject_id, pending_only)? {
+                    emitted.insert(first.record_id);
+                    out.push(first);
+                    if out.len() == limit {
+                        break;
+                    }
+                }
+            }
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    /// The record kept in check-in `id`'s row, if it has one (and is pending, when asked).
+    fn checkin_record(
+        &self,
+        id: &Id128,
+        pending_only: bool,
+    ) -> Result<Option<OutboxEntry>, DiaryError> {
+        let device_key = self.identity.public_key();
+        let state_filter = if pending_only { "sync_state = 0" } else { "1" };
+        Ok(self
             .conn
-            .prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM outbox ORDER BY seq"))?;
-        let rows = stmt.query_map([], entry_from_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            .prepare_cached(&format!(
+                "SELECT {CHECKIN_RECORD_COLUMNS} FROM checkins
+                 WHERE id = ?1 AND body IS NOT NULL AND {state_filter}"
+            ))?
+            .query_row([id.as_bytes()], |r| entry_from_checkin_row(r, device_key))
+            .optional()?)
     }
 
     /// Marks records the server accepted. Unknown ids are ignored (they may have been
-    /// purged meanwhile); returns how many rows changed.
+    /// purged meanwhile); returns how many records changed.
     pub fn mark_synced(&mut self, record_ids: &[Id128]) -> Result<usize, DiaryError> {
         let now = to_ms(&self.clock.now());
         let tx = self.conn.transaction()?;
         let mut changed = 0;
         {
-            let mut stmt = tx.prepare_cached(
+            let mut outbox = tx.prepare_cached(
                 "UPDATE outbox SET state = 1, state_detail = NULL, state_at = ?2
                  WHERE record_id = ?1 AND state = 0",
             )?;
+            let mut checkins = tx.prepare_cached(
+                "UPDATE checkins SET sync_state = 1, sync_detail = NULL, sync_at = ?2
+                 WHERE id = ?1 AND sync_state = 0 AND body IS NOT NULL",
+            )?;
             for id in record_ids {
-                changed += stmt.execute(params![id.as_bytes(), now])?;
+                let n = outbox.execute(params![id.as_bytes(), now])?;
+                changed += if n > 0 {
+                    n
+                } else {
+                    checkins.execute(params![id.as_bytes(), now])?
+                };
             }
         }
         tx.commit()?;
@@ -177,10 +291,17 @@ impl Diary {
     /// Marks a record the server refused for good, with its reason.
     pub fn mark_rejected(&mut self, record_id: &Id128, detail: &str) -> Result<(), DiaryError> {
         let now = to_ms(&self.clock.now());
-        let n = self.conn.execute(
+        let mut n = self.conn.execute(
             "UPDATE outbox SET state = 2, state_detail = ?2, state_at = ?3 WHERE record_id = ?1",
             params![record_id.as_bytes(), detail, now],
         )?;
+        if n == 0 {
+            n = self.conn.execute(
+                "UPDATE checkins SET sync_state = 2, sync_detail = ?2, sync_at = ?3
+                 WHERE id = ?1 AND body IS NOT NULL",
+                params![record_id.as_bytes(), detail, now],
+            )?;
+        }
         if n == 0 {
             return Err(DiaryError::NotFound("no such record in the outbox".into()));
         }
@@ -190,16 +311,18 @@ impl Diary {
     /// How many records are pending, synced and rejected.
     pub fn outbox_counts(&self) -> Result<OutboxCounts, DiaryError> {
         let mut counts = OutboxCounts::default();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT state, count(*) FROM outbox GROUP BY state")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT state, count(*) FROM outbox GROUP BY state
+             UNION ALL
+             SELECT sync_state, count(*) FROM checkins WHERE body IS NOT NULL GROUP BY sync_state",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let n = u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0);
             match SyncState::from_code(r.get(0)?) {
-                Some(SyncState::Pending) => counts.pending = n,
-                Some(SyncState::Synced) => counts.synced = n,
-                Some(SyncState::Rejected) => counts.rejected = n,
+                Some(SyncState::Pending) => counts.pending += n,
+                Some(SyncState::Synced) => counts.synced += n,
+                Some(SyncState::Rejected) => counts.rejected += n,
                 None => {}
             }
         }
@@ -222,7 +345,7 @@ impl Diary {
             }
             if e.record.id().map_err(bad)? != e.record_id {
                 return Err(DiaryError::Corrupt(
-                    "an outbox row's id differs from its record's id".into(),
+                    "a stored record's id differs from its row's id".into(),
                 ));
             }
         }

@@ -49,26 +49,32 @@ impl Diary {
             return Ok(PurgeCounts::default());
         }
         let tx = self.conn.transaction()?;
-        // Outbox records go first, found through the rows they sign (no outbox index is
+        // Update records go first, found through the rows they sign (no outbox index is
         // paid for on writes just for retention); updates before their check-ins, since
-        // the join needs them.
-        let records = purge_records_of(
+        // the join needs them. A check-in's own record goes with its row.
+        let update_records = purge_records_of(
             &tx,
-            "SELECT u.id FROM checkin_updates u JOIN checkins c ON c.id = u.checkin_id
-             WHERE c.checked_in_at < ?1",
-            cutoff,
-        )? + purge_records_of(
-            &tx,
-            "SELECT id FROM checkins WHERE checked_in_at < ?1",
+            &format!(
+                "SELECT u.id FROM checkin_updates u WHERE u.checkin_id IN ({EXPIRED_CHECKIN_IDS})"
+            ),
             cutoff,
         )?;
+        let checkin_records: i64 = tx.query_row(
+            &format!(
+                "SELECT count(*) FROM checkins WHERE id IN ({EXPIRED_CHECKIN_IDS})
+                 AND body IS NOT NULL"
+            ),
+            params![cutoff],
+            |r| r.get(0),
+        )?;
+        let records = update_records + usize::try_from(checkin_records).unwrap_or(0);
         let updates = tx.execute(
-            "DELETE FROM checkin_updates WHERE checkin_id IN
-                 (SELECT id FROM checkins WHERE checked_in_at < ?1)",
+            &format!("DELETE FROM checkin_updates WHERE checkin_id IN ({EXPIRED_CHECKIN_IDS})"),
             params![cutoff],
         )?;
         let checkins = tx.execute(
-            "DELETE FROM checkins WHERE checked_in_at < ?1",
+            "DELETE FROM checkins WHERE person_id IN (SELECT id FROM people)
+             AND checked_in_at < ?1",
             params![cutoff],
         )?;
         let declaration_records = crate::declare::store::purge_records_before(&tx, cutoff)?;
@@ -92,15 +98,21 @@ impl Diary {
     }
 }
 
+/// The check-ins that began before `?1`: one range of the person-ordered table per person
+/// (a bare `checked_in_at < ?1` would scan every row).
+const EXPIRED_CHECKIN_IDS: &str = "SELECT c.id FROM people p CROSS JOIN checkins c
+    WHERE c.person_id = p.id AND c.checked_in_at < ?1";
+
 /// Whether any row that retention deletes began before `cutoff`. Every open runs retention,
-/// and on most opens nothing has expired: one statement of three index probes (each
-/// table's time order) then replaces the purge's eight, which an open would otherwise
-/// parse and run for nothing. Outbox records and updates are only purged with the rows
+/// and on most opens nothing has expired: one statement of a few index probes (each
+/// table's time order; one per person for check-ins) then replaces the purge's eight,
+/// which an open would otherwise parse and run for nothing. Outbox records and updates are only purged with the rows
 /// they belong to, so these three tables decide.
 fn anything_before(conn: &rusqlite::Connection, cutoff: i64) -> Result<bool, DiaryError> {
     Ok(conn
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM checkins WHERE checked_in_at < ?1)
+            "SELECT EXISTS (SELECT 1 FROM people p CROSS JOIN checkins c
+                WHERE c.person_id = p.id AND c.checked_in_at < ?1)
              OR EXISTS (SELECT 1 FROM declarations WHERE declared_at < ?1)
              OR EXISTS (SELECT 1 FROM staff_checkins WHERE checked_in_at < ?1)",
         )?

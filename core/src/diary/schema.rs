@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub const VERSION: u32 = 7;
+pub const VERSION: u32 = 8;
 
 /// The diary's own tables, part 1: settings and people.
 pub const CORE_SQL: &str = "
@@ -36,15 +36,18 @@ CREATE TABLE people (
 CREATE UNIQUE INDEX people_one_owner ON people (is_owner) WHERE is_owner = 1;
 ";
 
-/// The check-ins (since version 7). The table is stored in time order, keyed by
-/// `(checked_in_at, id)` without a rowid: the lists (newest first, by day, retention's
-/// range delete) read it in key order, and a check-in write appends to its last page, so
-/// no separate time index is paid for. `id` stays unique for lookups and for the updates'
-/// foreign key. `outbox_seq` is the check-in record's own outbox row, so a list reads its
-/// sync state from the (equally time-ordered) outbox instead of probing the random
-/// `record_id` index fifty times. There is no index of open check-ins: stays of a person
-/// never overlap and an open stay runs until its automatic check-out, so only each
-/// person's latest stay can be open (see `diary::checkins::LATEST_STAY_IDS`).
+/// The check-ins (since version 8). Each row is also the check-in's signed record: its
+/// body, signature and sync state live here instead of in an outbox row, because every
+/// B-tree a check-in writes costs one encrypted page (ADR 0001). The table is ordered by
+/// `(person_id, checked_in_at, id)` without a rowid, so the rows of one person are one key
+/// range: a person's latest stay (the check-in rules, the auto check-out sweep) is one
+/// probe and their list is one range, with no per-person index to write; lists across
+/// people merge the people's ranges (`diary::checkins`), and retention deletes one range
+/// per person. `id` stays unique for lookups by id, for marking the record synced and for
+/// the updates' foreign key. `body` and `signature` are NULL only for check-ins upgraded
+/// from a diary that had lost their record. There is no index of open check-ins: stays of
+/// a person never overlap and an open stay runs until its automatic check-out, so only
+/// each person's latest stay can be open (see `diary::checkins::LATEST_STAY_IDS`).
 pub const CHECKINS_SQL: &str = "
 CREATE TABLE checkins (
     id             BLOB NOT NULL UNIQUE,
@@ -61,10 +64,14 @@ CREATE TABLE checkins (
     auto_out_at    INTEGER NOT NULL,
     out_reason     INTEGER,
     update_seq     INTEGER NOT NULL DEFAULT 0,
-    outbox_seq     INTEGER,
-    PRIMARY KEY (checked_in_at, id)
+    created_at     INTEGER NOT NULL,
+    body           BLOB,
+    signature      BLOB,
+    sync_state     INTEGER NOT NULL DEFAULT 0,
+    sync_detail    TEXT,
+    sync_at        INTEGER,
+    PRIMARY KEY (person_id, checked_in_at, id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX checkins_by_person ON checkins (person_id, checked_in_at);
 ";
 
 /// The diary's own tables, part 2: check-in updates and the outbox.
@@ -135,10 +142,35 @@ DROP INDEX outbox_by_subject;
 DROP INDEX outbox_by_created;
 ";
 
+/// The check-ins as version 7 made them (kept verbatim for the 6 → 7 step): time-ordered
+/// without a rowid, a per-person index, and `outbox_seq` pointing at the record's outbox
+/// row.
+const CHECKINS_V7_SQL: &str = "
+CREATE TABLE checkins (
+    id             BLOB NOT NULL UNIQUE,
+    person_id      BLOB NOT NULL REFERENCES people (id),
+    venue_id       BLOB,
+    venue_name     TEXT NOT NULL,
+    venue_address  TEXT NOT NULL,
+    venue_category INTEGER NOT NULL,
+    issuer_key_id  TEXT,
+    venue_verified INTEGER NOT NULL,
+    method         INTEGER NOT NULL,
+    checked_in_at  INTEGER NOT NULL,
+    checked_out_at INTEGER,
+    auto_out_at    INTEGER NOT NULL,
+    out_reason     INTEGER,
+    update_seq     INTEGER NOT NULL DEFAULT 0,
+    outbox_seq     INTEGER,
+    PRIMARY KEY (checked_in_at, id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX checkins_by_person ON checkins (person_id, checked_in_at);
+";
+
 /// Version 6 → 7: check-ins are rebuilt as a time-ordered table without a rowid (see
-/// [`CHECKINS_SQL`]), which also drops the time index and the open-check-in index, and
+/// [`CHECKINS_V7_SQL`]), which also drops the time index and the open-check-in index, and
 /// gain `outbox_seq`, filled from the outbox. The rows are copied through an in-memory
-/// temp table so the new table is created by the very same SQL as a fresh diary's.
+/// temp table (the v8 step does the same).
 /// Runs with foreign keys off (the diary turns them on after the schema is settled), so
 /// dropping the old table cascades to nothing.
 const V6_TO_V7_SAVE: &str = "
@@ -159,6 +191,33 @@ SELECT id, person_id, venue_id, venue_name, venue_address, venue_category, issue
     update_seq, outbox_seq
 FROM temp.checkins_v6;
 DROP TABLE temp.checkins_v6;
+";
+
+/// Version 7 → 8: check-ins are rebuilt in person order (see [`CHECKINS_SQL`]), which
+/// drops the per-person index, and each check-in's signed record moves from its outbox row
+/// into the check-in row with its sync state (the outbox keeps updates and declarations).
+/// `outbox_seq` goes with the old table. Copied through an in-memory temp table, like
+/// the v7 rebuild, with foreign keys off.
+const V7_TO_V8_SAVE: &str = "
+CREATE TEMP TABLE checkins_v7 AS
+SELECT c.id, c.person_id, c.venue_id, c.venue_name, c.venue_address, c.venue_category,
+       c.issuer_key_id, c.venue_verified, c.method, c.checked_in_at, c.checked_out_at,
+       c.auto_out_at, c.out_reason, c.update_seq,
+       coalesce(o.created_at, c.checked_in_at) AS created_at, o.body, o.signature,
+       coalesce(o.state, 0) AS sync_state, o.state_detail, o.state_at
+FROM checkins c LEFT JOIN outbox o ON o.record_id = c.id;
+DELETE FROM outbox WHERE record_id IN (SELECT id FROM temp.checkins_v7);
+DROP TABLE checkins;
+";
+const V7_TO_V8_RESTORE: &str = "
+INSERT INTO checkins (id, person_id, venue_id, venue_name, venue_address, venue_category,
+    issuer_key_id, venue_verified, method, checked_in_at, checked_out_at, auto_out_at,
+    out_reason, update_seq, created_at, body, signature, sync_state, sync_detail, sync_at)
+SELECT id, person_id, venue_id, venue_name, venue_address, venue_category, issuer_key_id,
+    venue_verified, method, checked_in_at, checked_out_at, auto_out_at, out_reason,
+    update_seq, created_at, body, signature, sync_state, state_detail, state_at
+FROM temp.checkins_v7;
+DROP TABLE temp.checkins_v7;
 ";
 
 /// Creates or upgrades the schema inside the caller's transaction. Foreign keys must be
@@ -212,8 +271,14 @@ fn upgrade(conn: &Connection, version: u32, target: u32) -> Result<(), DiaryErro
             // 6 -> 7: time-ordered check-ins without a rowid, with their outbox seq.
             6 => {
                 conn.execute_batch(V6_TO_V7_SAVE)?;
-                conn.execute_batch(CHECKINS_SQL)?;
+                conn.execute_batch(CHECKINS_V7_SQL)?;
                 conn.execute_batch(V6_TO_V7_RESTORE)?;
+            }
+            // 7 -> 8: person-ordered check-ins that carry their own signed record.
+            7 => {
+                conn.execute_batch(V7_TO_V8_SAVE)?;
+                conn.execute_batch(CHECKINS_SQL)?;
+                conn.execute_batch(V7_TO_V8_RESTORE)?;
             }
             _ => return Err(DiaryError::TooOld { found: version }),
         }
@@ -390,7 +455,8 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
     /// A version-6 diary with history (a closed check-in with its update and a synced
     /// record, two open check-ins of two people) comes through the v7 rebuild whole: no
     /// update is lost to the foreign key's cascade, sync states still show, the open
-    /// check-ins are still found without their old index, and `outbox_seq` is filled.
+    /// check-ins are still found without their old index, and (v8) the check-ins' records
+    /// move from the outbox into their rows.
     #[test]
     fn v6_diary_with_history_upgrades_intact() {
         let dir = tempfile::tempdir().unwrap();
@@ -468,22 +534,33 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
             .query_row("SELECT count(*) FROM checkin_updates", [], |r| r.get(0))
             .unwrap();
         assert_eq!(updates, 1, "the rebuild must not cascade into updates");
-        let seqs: Vec<(Vec<u8>, Option<i64>)> = d
+        // v8: each check-in's record moved from the outbox into its row, with its state;
+        // the update's record stays in the outbox.
+        let rows: Vec<(Vec<u8>, i64, Option<Vec<u8>>, i64)> = d
             .conn()
-            .prepare("SELECT id, outbox_seq FROM checkins ORDER BY checked_in_at")
+            .prepare("SELECT id, sync_state, body, created_at FROM checkins ORDER BY checked_in_at")
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(
-            seqs,
+            rows,
             vec![
-                (closed.to_vec(), Some(1)),
-                (open_owner.to_vec(), Some(3)),
-                (open_member.to_vec(), Some(4))
+                (closed.to_vec(), 1, Some(vec![0]), ms - h),
+                (open_owner.to_vec(), 0, Some(vec![0]), ms - h),
+                (open_member.to_vec(), 0, Some(vec![0]), ms - h),
             ]
         );
+        let outbox: Vec<Vec<u8>> = d
+            .conn()
+            .prepare("SELECT record_id FROM outbox ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(outbox, vec![update.to_vec()]);
         let list = d.list_checkins(Page::default()).unwrap();
         let shown: Vec<(&str, crate::diary::SyncState, bool)> = list
             .iter()
