@@ -242,6 +242,145 @@ fn venue_default_stay_applies_and_auto_check_out_runs_on_open() {
     assert_eq!(c.out_reason, Some(UpdateReason::AutoCheckOut));
 }
 
+/// Each person's latest stay lives in memory (`diary::stays`), and opening reads only the
+/// stays begun since `open_stays_since`. A late check-in that opens a stay before that
+/// instant, and an edit that moves an open stay before it, must still be found and closed
+/// by the sweep after the diary is closed and opened again.
+#[test]
+fn open_stays_begun_before_the_last_settled_instant_are_still_swept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let key = DiaryKey::generate().unwrap();
+    let clock = Arc::new(FixedClock::with_offset(t(9, 0), offset()));
+    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let owner = d.owner_id();
+    let kid = member(&mut d, "Bé Na");
+    let grandma = member(&mut d, "Bà Tư");
+    let now_stay = one(d.check_in(req(vec![owner], "Bây giờ", None)).unwrap());
+    // Settles `open_stays_since` at 9:00, the oldest open stay.
+    d.close().unwrap();
+
+    clock.set(t(10, 0));
+    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    // Entered late: the kid's stay began at 7:00, before the settled instant.
+    let late = one(d.check_in(req(vec![kid], "Trường", Some(t(7, 0)))).unwrap());
+    d.close().unwrap();
+
+    clock.set(t(10, 5));
+    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let open: Vec<Id128> = d.open_checkins().unwrap().iter().map(|c| c.id).collect();
+    assert_eq!(
+        open,
+        vec![late.id, now_stay.id],
+        "read back after reopening"
+    );
+    // Grandma checked in at 9:30; then her start is corrected to 6:30 (still open).
+    let moved = one(d
+        .check_in(req(vec![grandma], "Chùa", Some(t(9, 30))))
+        .unwrap());
+    d.edit_times(&moved.id, t(6, 30), None).unwrap();
+    d.close().unwrap();
+
+    clock.set(t(10, 10));
+    let d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let open: Vec<Id128> = d.open_checkins().unwrap().iter().map(|c| c.id).collect();
+    assert_eq!(open, vec![moved.id, late.id, now_stay.id]);
+    d.close().unwrap();
+
+    // After every stay's automatic end: opening sweeps all three.
+    clock.set(t(14, 0));
+    let d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
+    assert!(d.open_checkins().unwrap().is_empty());
+    for (c, end) in [
+        (&late, t(11, 0)),
+        (&moved, t(10, 30)),
+        (&now_stay, t(13, 0)),
+    ] {
+        let c = d.checkin(&c.id).unwrap();
+        assert_eq!(c.checked_out_at, Some(end), "{}", c.venue.name);
+        assert_eq!(c.out_reason, Some(UpdateReason::AutoCheckOut));
+    }
+}
+
+/// Two diaries open on one file (say, the app and a background sync): what one writes, the
+/// other's in-memory latest stays must not hide. Here the second checks the owner out; the
+/// first then checks the owner in again and must not supersede the already closed stay.
+#[test]
+fn another_connections_writes_refresh_the_latest_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let key = DiaryKey::generate().unwrap();
+    let clock = Arc::new(FixedClock::with_offset(t(9, 0), offset()));
+    let mut a = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let owner = a.owner_id();
+    let first = one(a.check_in(req(vec![owner], "Chợ", None)).unwrap());
+    assert_eq!(a.open_checkins().unwrap().len(), 1);
+
+    let mut b = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    clock.set(t(9, 20));
+    b.check_out(Some(&first.id), None).unwrap();
+
+    clock.set(t(9, 40));
+    assert!(
+        a.open_checkins().unwrap().is_empty(),
+        "a sees b's check-out"
+    );
+    let second = one(a.check_in(req(vec![owner], "Tiệm bánh", None)).unwrap());
+    let ups: Vec<UpdateReason> = updates_of(&a, &first.id).iter().map(|u| u.reason).collect();
+    assert_eq!(
+        ups,
+        vec![UpdateReason::CheckOut],
+        "no second close of the same stay"
+    );
+    assert_eq!(a.checkin(&first.id).unwrap().checked_out_at, Some(t(9, 20)));
+
+    // And the other way: b sees a's new check-in (it must be superseded, not overlapped).
+    clock.set(t(10, 0));
+    let third = one(b.check_in(req(vec![owner], "Nhà", None)).unwrap());
+    let closed = b.checkin(&second.id).unwrap();
+    assert_eq!(closed.checked_out_at, Some(t(10, 0)));
+    assert_eq!(closed.out_reason, Some(UpdateReason::Superseded));
+    assert_eq!(
+        b.open_checkins()
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![third.id]
+    );
+    b.verify_all().unwrap();
+}
+
+/// A person whose latest stay is closed is not read when the diary opens; their first
+/// check-in afterwards looks it up, and the overlap rule still holds against it.
+#[test]
+fn a_closed_latest_stay_from_an_earlier_session_still_blocks_an_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let key = DiaryKey::generate().unwrap();
+    let clock = Arc::new(FixedClock::with_offset(t(8, 0), offset()));
+    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let kid = member(&mut d, "Bé Na");
+    let owner = d.owner_id();
+    let c = one(d.check_in(req(vec![kid], "Trường", None)).unwrap());
+    clock.set(t(11, 0));
+    d.check_out(Some(&c.id), None).unwrap();
+    // Other people's check-ins after it, so it is not the newest row.
+    clock.set(t(12, 0));
+    d.check_in(req(vec![owner], "Chợ", None)).unwrap();
+    d.close().unwrap();
+
+    clock.set(t(13, 0));
+    let mut d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
+    assert!(matches!(
+        d.check_in(req(vec![kid], "Sân", Some(t(10, 0)))),
+        Err(DiaryError::Invalid(_))
+    ));
+    // Right after it ended is fine.
+    let ok = one(d.check_in(req(vec![kid], "Sân", Some(t(11, 0)))).unwrap());
+    assert!(ok.is_open());
+}
+
 #[test]
 fn auto_check_out_never_passes_local_midnight() {
     let mut f = fixture_at(t(22, 30));
@@ -528,12 +667,12 @@ fn outbox_drains_in_order_and_marks_by_record_id() {
     ));
 }
 
-/// Check-ins are stored in person order (schema v8); the lists across people merge the
-/// people's ranges. Every page of the merged list, at several page sizes, must equal the
-/// same page of all check-ins sorted newest first (ties on time broken by id), including
-/// a family's check-ins that share one time, a removed member's stays and a day filter.
+/// Check-ins are stored in time order by `place` (schema v8). Paging through the list at
+/// several page sizes must give every check-in exactly once, newest first; check-ins that
+/// began in the same millisecond (a family) come newest-made first, that is in the reverse
+/// of the order the people were named. A removed member's stays and the day filter too.
 #[test]
-fn lists_across_people_merge_in_time_order_at_every_page_size() {
+fn lists_page_newest_first_with_families_in_a_stable_order() {
     let mut f = fixture_at(t(6, 0));
     let owner = f.diary.owner_id();
     let a = member(&mut f.diary, "An");
@@ -561,9 +700,9 @@ fn lists_across_people_merge_in_time_order_at_every_page_size() {
         made.extend(done);
     }
     f.diary.remove_person(&c).unwrap();
-    let mut expected: Vec<(DateTime<Utc>, Id128)> =
-        made.iter().map(|c| (c.checked_in_at, c.id)).collect();
-    expected.sort_by(|x, y| y.cmp(x));
+    let expected: Vec<(DateTime<Utc>, Id128)> =
+        made.iter().rev().map(|c| (c.checked_in_at, c.id)).collect();
+    assert!(expected.windows(2).all(|w| w[0].0 >= w[1].0));
     let key = |l: Vec<CheckIn>| -> Vec<(DateTime<Utc>, Id128)> {
         l.into_iter().map(|c| (c.checked_in_at, c.id)).collect()
     };

@@ -30,7 +30,7 @@ try:
     rows = con.execute(
         "SELECT lower(hex(c.id)), p.display_name, c.venue_name, c.checked_in_at "
         "FROM checkins c JOIN people p ON p.id = c.person_id "
-        "ORDER BY c.checked_in_at DESC, c.id DESC").fetchall()
+        "ORDER BY c.place DESC").fetchall()
 except sqlcipher.DatabaseError as e:
     print("DBERROR: " + str(e))
     sys.exit(4)

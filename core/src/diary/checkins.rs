@@ -16,6 +16,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::outbox::{SyncState, enqueue};
+use super::schema::PLACES_PER_MS;
+use super::stays::{SELECT_STAY, Stay, StayCache, place_floor, stay_from_row};
 use super::time::{
     id_col, local_day_start, next_local_midnight, opt_id_col, opt_time_col, time_col, to_ms,
     trunc_ms,
@@ -160,7 +162,9 @@ fn auto_out(start: &DateTime<Utc>, stay: Duration, offset: chrono::FixedOffset) 
 }
 
 /// Signs a change of times, stores it as an update row and an outbox record, and applies
-/// it to the check-in row. Runs inside the caller's transaction.
+/// it to the check-in row (moving it to `new_place` when an edit changes its start). Runs
+/// inside the caller's transaction; the caller updates the stay cache. Returns the
+/// update's sequence number.
 #[allow(clippy::too_many_arguments)]
 fn record_update(
     conn: &Connection,
@@ -171,8 +175,9 @@ fn record_update(
     checked_in_at: &DateTime<Utc>,
     checked_out_at: Option<&DateTime<Utc>>,
     auto_out_at: &DateTime<Utc>,
+    new_place: Option<i64>,
     now: &DateTime<Utc>,
-) -> Result<(), DiaryError> {
+) -> Result<u32, DiaryError> {
     let sequence = previous_seq
         .checked_add(1)
         .ok_or_else(|| DiaryError::Invalid("too many updates of one check-in".into()))?;
@@ -198,74 +203,60 @@ fn record_update(
         checked_out_at.map(to_ms),
         to_ms(now),
     ])?;
-    // `checked_in_at` is part of the table's key: setting it (even to the same value)
-    // moves the row and rewrites every index entry, so only an edit of it does.
-    let moves = reason == UpdateReason::Edit;
-    let changed = conn
-        .prepare_cached(if moves {
-            "UPDATE checkins SET checked_in_at = ?2, checked_out_at = ?3, auto_out_at = ?4,
-                out_reason = ?5, update_seq = ?6
-         WHERE id = ?1"
-        } else {
-            "UPDATE checkins SET checked_out_at = ?3, auto_out_at = ?4,
-                out_reason = ?5, update_seq = ?6
-         WHERE id = ?1 AND checked_in_at = ?2"
-        })?
-        .execute(params![
-            checkin_id.as_bytes(),
-            to_ms(checked_in_at),
-            checked_out_at.map(to_ms),
-            to_ms(auto_out_at),
-            checked_out_at.map(|_| reason.code()),
-            sequence,
-        ])?;
+    // Only an edit of the start moves the row (a new rowid); the rest update in place.
+    let changed = match new_place {
+        Some(place) => conn
+            .prepare_cached(
+                "UPDATE checkins SET place = ?7, checked_in_at = ?2, checked_out_at = ?3,
+                    auto_out_at = ?4, out_reason = ?5, update_seq = ?6
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                checkin_id.as_bytes(),
+                to_ms(checked_in_at),
+                checked_out_at.map(to_ms),
+                to_ms(auto_out_at),
+                checked_out_at.map(|_| reason.code()),
+                sequence,
+                place,
+            ])?,
+        None => conn
+            .prepare_cached(
+                "UPDATE checkins SET checked_out_at = ?3, auto_out_at = ?4, out_reason = ?5,
+                    update_seq = ?6
+                 WHERE id = ?1 AND checked_in_at = ?2",
+            )?
+            .execute(params![
+                checkin_id.as_bytes(),
+                to_ms(checked_in_at),
+                checked_out_at.map(to_ms),
+                to_ms(auto_out_at),
+                checked_out_at.map(|_| reason.code()),
+                sequence,
+            ])?,
+    };
     if changed != 1 {
         return Err(DiaryError::NotFound("no such check-in".into()));
     }
     enqueue(conn, &record, &body.id, checkin_id, now)?;
-    Ok(())
+    Ok(sequence)
 }
 
-/// The minimal state of a check-in that the rules need.
-struct Stay {
-    id: Id128,
-    person_id: Id128,
-    checked_in_at: DateTime<Utc>,
-    checked_out_at: Option<DateTime<Utc>>,
-    auto_out_at: DateTime<Utc>,
-    update_seq: u32,
-}
-
-const SELECT_STAY: &str =
-    "SELECT id, person_id, checked_in_at, checked_out_at, auto_out_at, update_seq FROM checkins";
-
-fn stay_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stay> {
-    Ok(Stay {
-        id: id_col(r, 0)?,
-        person_id: id_col(r, 1)?,
-        checked_in_at: time_col(r, 2)?,
-        checked_out_at: opt_time_col(r, 3)?,
-        auto_out_at: time_col(r, 4)?,
-        update_seq: r.get(5)?,
-    })
-}
-
-/// Closes every open check-in whose automatic check-out time has come.
+/// Closes every open check-in whose automatic check-out time has come. Runs at the start
+/// of every write's transaction.
 fn close_due(
     conn: &Connection,
     identity: &DeviceIdentity,
+    stays: &mut StayCache,
     now: &DateTime<Utc>,
 ) -> Result<usize, DiaryError> {
-    let due: Vec<Stay> = {
-        let mut stmt = conn.prepare_cached(&format!(
-            "{SELECT_STAY} WHERE id IN ({LATEST_STAY_IDS})
-             AND checked_out_at IS NULL AND auto_out_at <= ?1"
-        ))?;
-        let rows = stmt.query_map([to_ms(now)], stay_from_row)?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let due: Vec<Stay> = stays
+        .open_stays()
+        .into_iter()
+        .filter(|s| s.auto_out_at <= *now)
+        .collect();
     for s in &due {
-        record_update(
+        let seq = record_update(
             conn,
             identity,
             &s.id,
@@ -274,24 +265,12 @@ fn close_due(
             &s.checked_in_at,
             Some(&s.auto_out_at),
             &s.auto_out_at,
+            None,
             now,
         )?;
+        stays.update(&s.id, Some(s.auto_out_at), s.auto_out_at, seq);
     }
     Ok(due.len())
-}
-
-/// Each person's latest stay: the only stays that can be open. A person's stays never
-/// overlap and an open stay runs until its automatic check-out, which `check_in` and
-/// `edit_times` keep after every other stay of the person; so the sweep of due
-/// check-outs and the list of open ones need no index of their own (one probe of
-/// `checkins_by_person` per person instead of one more index written by every check-in).
-pub(crate) const LATEST_STAY_IDS: &str =
-    "SELECT (SELECT l.id FROM checkins l WHERE l.person_id = p.id
-        ORDER BY l.checked_in_at DESC LIMIT 1) FROM people p";
-
-/// A person's latest stay (`?1` = person id): the statement every check-in runs.
-fn latest_stay_sql() -> String {
-    format!("{SELECT_STAY} WHERE person_id = ?1 ORDER BY checked_in_at DESC LIMIT 1")
 }
 
 fn load_stay(conn: &Connection, id: &Id128) -> Result<Stay, DiaryError> {
@@ -301,7 +280,32 @@ fn load_stay(conn: &Connection, id: &Id128) -> Result<Stay, DiaryError> {
         .ok_or_else(|| DiaryError::NotFound("no such check-in".into()))
 }
 
+const FREE_PLACE_SQL: &str = "SELECT max(place) FROM checkins WHERE place >= ?1 AND place < ?2";
+
+/// The `place` (rowid) for a check-in beginning at `at`: the next free one of that
+/// millisecond (a family shares one instant).
+fn free_place(conn: &Connection, at: &DateTime<Utc>) -> Result<i64, DiaryError> {
+    let first = place_floor(to_ms(at));
+    let end = first.saturating_add(PLACES_PER_MS);
+    let taken: Option<i64> = conn
+        .prepare_cached(FREE_PLACE_SQL)?
+        .query_row(params![first, end], |r| r.get(0))?;
+    match taken {
+        None => Ok(first),
+        Some(p) if p + 1 < end => Ok(p + 1),
+        Some(_) => Err(DiaryError::Invalid(format!(
+            "at most {PLACES_PER_MS} check-ins can begin in the same millisecond"
+        ))),
+    }
+}
+
 impl Diary {
+    /// The stay cache for a write: taken out of the diary (a failed write leaves none, so
+    /// the next use reads it again) and checked against other connections' writes.
+    fn take_stays(&mut self) -> Result<StayCache, DiaryError> {
+        StayCache::current(&self.conn, self.stays.get_mut().take())
+    }
+
     /// Checks in everyone in `req.people` at one venue. Returns the new check-ins in the
     /// order the people were given. All or nothing.
     pub fn check_in(&mut self, req: CheckInRequest) -> Result<Vec<CheckIn>, DiaryError> {
@@ -344,9 +348,10 @@ impl Diary {
         }
         let auto_out_at = auto_out(&at, stay, offset);
 
+        let mut stays = self.take_stays()?;
         let identity = &self.identity;
         let tx = self.conn.transaction()?;
-        close_due(&tx, identity, &now)?;
+        close_due(&tx, identity, &mut stays, &now)?;
         let mut done = Vec::with_capacity(req.people.len());
         for person_id in &req.people {
             let person_name: String = tx
@@ -358,13 +363,8 @@ impl Diary {
                 .ok_or_else(|| DiaryError::NotFound("no such person".into()))?;
             // A person's stays never overlap (check_in and edit_times keep it so), so
             // the latest stay alone decides: it must have begun before `at`, and either be
-            // the open one (superseded below) or have ended by `at`. One index probe on
-            // (person_id, checked_in_at) instead of a scan of the person's history.
-            let latest: Option<Stay> = tx
-                .prepare_cached(&latest_stay_sql())?
-                .query_row([person_id.as_bytes()], stay_from_row)
-                .optional()?;
-            let open = match latest {
+            // the open one (superseded below) or have ended by `at`.
+            let open = match stays.latest(&tx, person_id)? {
                 Some(l)
                     if l.checked_in_at >= at || l.checked_out_at.is_some_and(|out| out > at) =>
                 {
@@ -372,11 +372,11 @@ impl Diary {
                         "this person already has a stay at or after that time".into(),
                     ));
                 }
-                Some(l) if l.checked_out_at.is_none() => Some(l),
+                Some(l) if l.is_open() => Some(l),
                 _ => None,
             };
             if let Some(s) = open {
-                record_update(
+                let seq = record_update(
                     &tx,
                     identity,
                     &s.id,
@@ -385,8 +385,10 @@ impl Diary {
                     &s.checked_in_at,
                     Some(&at),
                     &s.auto_out_at,
+                    None,
                     &now,
                 )?;
+                stays.update(&s.id, Some(at), s.auto_out_at, seq);
             }
             let body = CheckInBody {
                 id: Id128::random()?,
@@ -400,14 +402,15 @@ impl Diary {
             // The row is the check-in's signed record too (schema v8): no outbox row.
             let record = identity.sign_record(RecordKind::CheckIn, body.encode());
             tx.prepare_cached(
-                "INSERT INTO checkins (id, person_id, venue_id, venue_name, venue_address,
-                    venue_category, issuer_key_id, venue_verified, method, checked_in_at,
-                    checked_out_at, auto_out_at, out_reason, update_seq, created_at, body,
-                    signature, sync_state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11, NULL, 0, ?12, ?13,
-                    ?14, 0)",
+                "INSERT INTO checkins (place, id, person_id, venue_id, venue_name,
+                    venue_address, venue_category, issuer_key_id, venue_verified, method,
+                    checked_in_at, checked_out_at, auto_out_at, out_reason, update_seq,
+                    created_at, body, signature, sync_state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, NULL, 0,
+                    ?13, ?14, ?15, 0)",
             )?
             .execute(params![
+                free_place(&tx, &at)?,
                 body.id.as_bytes(),
                 person_id.as_bytes(),
                 body.venue.id.as_ref().map(|v| v.as_bytes().as_slice()),
@@ -423,6 +426,17 @@ impl Diary {
                 record.body,
                 record.signature.as_slice(),
             ])?;
+            stays.insert(
+                &tx,
+                Stay {
+                    id: body.id,
+                    person_id: *person_id,
+                    checked_in_at: at,
+                    checked_out_at: None,
+                    auto_out_at,
+                    update_seq: 0,
+                },
+            )?;
             done.push(CheckIn {
                 id: body.id,
                 person_id: body.person_id,
@@ -437,6 +451,7 @@ impl Diary {
             });
         }
         tx.commit()?;
+        *self.stays.get_mut() = Some(stays);
         Ok(done)
     }
 
@@ -454,9 +469,10 @@ impl Diary {
                 "a check-out cannot be in the future".into(),
             ));
         }
+        let mut stays = self.take_stays()?;
         let identity = &self.identity;
         let tx = self.conn.transaction()?;
-        close_due(&tx, identity, &now)?;
+        close_due(&tx, identity, &mut stays, &now)?;
         let targets: Vec<Stay> = match id {
             Some(id) => {
                 let s = load_stay(&tx, id)?;
@@ -467,13 +483,7 @@ impl Diary {
                 }
                 vec![s]
             }
-            None => {
-                let mut stmt = tx.prepare_cached(&format!(
-                    "{SELECT_STAY} WHERE id IN ({LATEST_STAY_IDS}) AND checked_out_at IS NULL"
-                ))?;
-                let rows = stmt.query_map([], stay_from_row)?;
-                rows.collect::<Result<_, _>>()?
-            }
+            None => stays.open_stays(),
         };
         for s in &targets {
             if at <= s.checked_in_at {
@@ -481,7 +491,7 @@ impl Diary {
                     "the check-out must be after the check-in".into(),
                 ));
             }
-            record_update(
+            let seq = record_update(
                 &tx,
                 identity,
                 &s.id,
@@ -490,10 +500,13 @@ impl Diary {
                 &s.checked_in_at,
                 Some(&at),
                 &s.auto_out_at,
+                None,
                 &now,
             )?;
+            stays.update(&s.id, Some(at), s.auto_out_at, seq);
         }
         tx.commit()?;
+        *self.stays.get_mut() = Some(stays);
         Ok(targets.into_iter().map(|s| s.id).collect())
     }
 
@@ -520,9 +533,10 @@ impl Diary {
                 "the check-out must be after the check-in".into(),
             ));
         }
+        let mut stays = self.take_stays()?;
         let identity = &self.identity;
         let tx = self.conn.transaction()?;
-        close_due(&tx, identity, &now)?;
+        close_due(&tx, identity, &mut stays, &now)?;
         let s = load_stay(&tx, id)?;
         if checked_out_at.is_none() && s.checked_out_at.is_some() {
             return Err(DiaryError::Invalid(
@@ -539,20 +553,21 @@ impl Diary {
             ));
         }
         let end = checked_out_at.unwrap_or(auto_out_at);
-        // Other stays of the person are disjoint, so two index probes decide: a stay that
-        // begins inside the new span, or the latest one that begins before it and runs
-        // past its start.
+        // Other stays of the person are disjoint, so two questions decide: does one begin
+        // inside the new span (a range of the time-ordered table), or does the latest one
+        // that begins before it run past its start (a walk back from the new start; edits
+        // are rare, so no per-person index is written on every check-in for them).
         let inside: Option<i64> = tx
             .prepare_cached(
-                "SELECT 1 FROM checkins WHERE person_id = ?1 AND id != ?2
-                 AND checked_in_at >= ?3 AND checked_in_at < ?4 LIMIT 1",
+                "SELECT 1 FROM checkins WHERE place >= ?3 AND place < ?4
+                 AND person_id = ?1 AND id != ?2 LIMIT 1",
             )?
             .query_row(
                 params![
                     s.person_id.as_bytes(),
                     id.as_bytes(),
-                    to_ms(&checked_in_at),
-                    to_ms(&end)
+                    place_floor(to_ms(&checked_in_at)),
+                    place_floor(to_ms(&end)),
                 ],
                 |r| r.get(0),
             )
@@ -560,11 +575,15 @@ impl Diary {
         let before_end: Option<i64> = tx
             .prepare_cached(
                 "SELECT coalesce(checked_out_at, auto_out_at) FROM checkins
-                 WHERE person_id = ?1 AND id != ?2 AND checked_in_at < ?3
-                 ORDER BY checked_in_at DESC LIMIT 1",
+                 WHERE place < ?3 AND person_id = ?1 AND id != ?2
+                 ORDER BY place DESC LIMIT 1",
             )?
             .query_row(
-                params![s.person_id.as_bytes(), id.as_bytes(), to_ms(&checked_in_at)],
+                params![
+                    s.person_id.as_bytes(),
+                    id.as_bytes(),
+                    place_floor(to_ms(&checked_in_at))
+                ],
                 |r| r.get(0),
             )
             .optional()?;
@@ -574,6 +593,11 @@ impl Diary {
                 "those times overlap another stay of the same person".into(),
             ));
         }
+        let new_place = if checked_in_at == s.checked_in_at {
+            None
+        } else {
+            Some(free_place(&tx, &checked_in_at)?)
+        };
         record_update(
             &tx,
             identity,
@@ -583,20 +607,32 @@ impl Diary {
             &checked_in_at,
             checked_out_at.as_ref(),
             &auto_out_at,
+            new_place,
             &now,
         )?;
+        if checked_out_at.is_none() {
+            stays.note_open_from(&tx, to_ms(&checked_in_at))?;
+        }
         tx.commit()?;
+        // An edit can change which stay is a person's latest: the cache is read again
+        // when next needed (`stays` is dropped here, not put back).
+        drop(stays);
         self.checkin(id)
     }
 
     /// Closes every open check-in whose automatic check-out time has passed; returns how
-    /// many. Runs on open and before every check-in, check-out and edit.
+    /// many. Runs on open and before every check-in, check-out and edit. Also moves
+    /// `open_stays_since` up to the oldest open stay (see `diary::stays`): here, on
+    /// `checkpoint` and on `close`, never inside a check-in.
     pub fn apply_auto_checkouts(&mut self) -> Result<usize, DiaryError> {
         let now = self.clock.now();
+        let mut stays = self.take_stays()?;
         let identity = &self.identity;
         let tx = self.conn.transaction()?;
-        let n = close_due(&tx, identity, &now)?;
+        let n = close_due(&tx, identity, &mut stays, &now)?;
+        stays.advance(&tx, &now)?;
         tx.commit()?;
+        *self.stays.get_mut() = Some(stays);
         Ok(n)
     }
 
@@ -611,7 +647,11 @@ impl Diary {
 
     /// The newest check-ins of everyone, newest first.
     pub fn list_checkins(&self, page: Page) -> Result<Vec<CheckIn>, DiaryError> {
-        self.merge_people_newest(i64::MIN, i64::MAX, page)
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{SELECT_CHECKIN} ORDER BY c.place DESC LIMIT ?1 OFFSET ?2"
+        ))?;
+        let rows = stmt.query_map(params![page.limit, page.offset], checkin_from_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// Check-ins that began on local day `date` (in the clock's offset), newest first.
@@ -619,76 +659,34 @@ impl Diary {
         let offset = self.clock.local_offset();
         let start = local_day_start(date, offset);
         let end = start + Duration::days(1);
-        self.merge_people_newest(to_ms(&start), to_ms(&end), page)
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{SELECT_CHECKIN} WHERE c.place >= ?1 AND c.place < ?2
+             ORDER BY c.place DESC LIMIT ?3 OFFSET ?4"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                place_floor(to_ms(&start)),
+                place_floor(to_ms(&end)),
+                page.limit,
+                page.offset
+            ],
+            checkin_from_row,
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Check-ins of everyone that began in `[from_ms, until_ms)`, newest first. The table
-    /// is ordered by person, so this walks each person's range newest first and merges
-    /// them, reading `offset + limit` rows plus one per person (not a sort of every row).
-    fn merge_people_newest(
-        &self,
-        from_ms: i64,
-        until_ms: i64,
-        page: Page,
-    ) -> Result<Vec<CheckIn>, DiaryError> {
-        let people: Vec<Id128> = {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT id FROM people ORDER BY id")?;
-            let rows = stmt.query_map([], |r| id_col(r, 0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        // One cached statement per person slot (the comment makes the texts differ), so
-        // every walk keeps its own cursor open and nothing is re-prepared.
-        let mut stmts = Vec::with_capacity(people.len());
-        for slot in 0..people.len() {
-            stmts.push(self.conn.prepare_cached(&format!(
-                "{SELECT_CHECKIN} WHERE /* walk {slot} */ c.person_id = ?1
-                 AND c.checked_in_at >= ?2 AND c.checked_in_at < ?3
-                 ORDER BY c.checked_in_at DESC, c.id DESC"
-            ))?);
-        }
-        let mut walks = Vec::with_capacity(people.len());
-        for (stmt, person) in stmts.iter_mut().zip(&people) {
-            walks.push(stmt.query(params![person.as_bytes(), from_ms, until_ms])?);
-        }
-        let mut heads: Vec<Option<CheckIn>> = Vec::with_capacity(walks.len());
-        for w in &mut walks {
-            heads.push(next_checkin(w)?);
-        }
-        let (mut skip, limit) = (page.offset, page.limit as usize);
-        let mut out = Vec::with_capacity(limit.min(1024));
-        while out.len() < limit {
-            let newest = heads
-                .iter()
-                .enumerate()
-                .filter_map(|(i, h)| h.as_ref().map(|c| (i, (c.checked_in_at, c.id))))
-                .max_by(|a, b| a.1.cmp(&b.1));
-            let Some((i, _)) = newest else { break };
-            let next = next_checkin(&mut walks[i])?;
-            let Some(c) = std::mem::replace(&mut heads[i], next) else {
-                break;
-            };
-            if skip > 0 {
-                skip -= 1;
-            } else {
-                out.push(c);
-            }
-        }
-        Ok(out)
-    }
-
-    /// One person's check-ins since `since` (all kept ones when `None`), newest first.
+    /// One person's check-ins since `since` (all kept ones when `None`), newest first: a
+    /// walk back through the time-ordered table that keeps that person's rows.
     pub fn list_person(
         &self,
         person: &Id128,
         since: Option<DateTime<Utc>>,
         page: Page,
     ) -> Result<Vec<CheckIn>, DiaryError> {
-        let since = since.map_or(i64::MIN, |t| to_ms(&t));
+        let since = since.map_or(i64::MIN, |t| place_floor(to_ms(&t)));
         let mut stmt = self.conn.prepare_cached(&format!(
-            "{SELECT_CHECKIN} WHERE c.person_id = ?1 AND c.checked_in_at >= ?2
-             ORDER BY c.checked_in_at DESC, c.id DESC LIMIT ?3 OFFSET ?4"
+            "{SELECT_CHECKIN} WHERE c.place >= ?2 AND c.person_id = ?1
+             ORDER BY c.place DESC LIMIT ?3 OFFSET ?4"
         ))?;
         let rows = stmt.query_map(
             params![person.as_bytes(), since, page.limit, page.offset],
@@ -699,21 +697,12 @@ impl Diary {
 
     /// Every check-in still open, oldest first.
     pub fn open_checkins(&self) -> Result<Vec<CheckIn>, DiaryError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{SELECT_CHECKIN} WHERE c.id IN ({LATEST_STAY_IDS}) AND c.checked_out_at IS NULL
-             ORDER BY c.checked_in_at, c.id"
-        ))?;
-        let rows = stmt.query_map([], checkin_from_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        let mut slot = self.stays.borrow_mut();
+        let stays = StayCache::current(&self.conn, slot.take())?;
+        let open = stays.open_stays();
+        *slot = Some(stays);
+        open.iter().map(|s| self.checkin(&s.id)).collect()
     }
-}
-
-/// The next row of a list walk as a check-in.
-fn next_checkin(rows: &mut rusqlite::Rows<'_>) -> Result<Option<CheckIn>, DiaryError> {
-    Ok(match rows.next()? {
-        Some(r) => Some(checkin_from_row(r)?),
-        None => None,
-    })
 }
 
 #[cfg(test)]
@@ -758,8 +747,8 @@ mod tests {
             clock.advance(Duration::seconds(1));
             d.check_out(None, None).unwrap();
         }
-        let latest = d.conn.prepare_cached(&latest_stay_sql()).unwrap();
-        assert_eq!(latest.get_status(StatementStatus::Run), 20);
-        assert_eq!(latest.get_status(StatementStatus::RePrepare), 0);
+        let place = d.conn.prepare_cached(FREE_PLACE_SQL).unwrap();
+        assert_eq!(place.get_status(StatementStatus::Run), 20);
+        assert_eq!(place.get_status(StatementStatus::RePrepare), 0);
     }
 }

@@ -7,7 +7,8 @@
 //!
 //! Files: `people.rs` (owner and household), `checkins.rs` (check-in rules),
 //! `outbox.rs` (signed records waiting for sync), `retention.rs` (purging old records),
-//! `lifecycle.rs` (key loss and key change), `open.rs` (opening safely).
+//! `lifecycle.rs` (key loss and key change), `open.rs` (opening safely), `stays.rs`
+//! (each person's latest stay, kept in memory).
 
 mod checkins;
 mod key;
@@ -17,6 +18,7 @@ mod outbox;
 mod people;
 mod retention;
 pub mod schema;
+mod stays;
 mod time;
 
 pub use checkins::{CheckIn, CheckInRequest, Page};
@@ -115,6 +117,8 @@ pub struct Diary {
     identity: DeviceIdentity,
     config: DiaryConfig,
     owner: crate::ids::Id128,
+    /// People's latest stays (`None` until first needed or after a failed write).
+    stays: std::cell::RefCell<Option<stays::StayCache>>,
 }
 
 impl std::fmt::Debug for Diary {
@@ -161,6 +165,7 @@ impl Diary {
     /// check-ins then never pay for it. Returns how many frames of the current log are now
     /// in the main file (0 when the log is empty).
     pub fn checkpoint(&self) -> Result<u32, DiaryError> {
+        self.settle_open_stays()?;
         let copied: i64 = self
             .conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(2))?;
@@ -168,6 +173,19 @@ impl Diary {
     }
 
     pub fn close(self) -> Result<(), DiaryError> {
+        self.settle_open_stays()?;
         self.conn.close().map_err(|(_, e)| DiaryError::from(e))
+    }
+
+    /// Raises `open_stays_since` to the oldest open stay (see `diary::stays`), so the next
+    /// open reads only the stays that can still be open.
+    fn settle_open_stays(&self) -> Result<(), DiaryError> {
+        let mut slot = self.stays.borrow_mut();
+        let mut stays = stays::StayCache::current(&self.conn, slot.take())?;
+        let tx = self.conn.unchecked_transaction()?;
+        stays.advance(&tx, &self.clock.now())?;
+        tx.commit()?;
+        *slot = Some(stays);
+        Ok(())
     }
 }

@@ -101,6 +101,7 @@ impl Diary {
             identity,
             config,
             owner,
+            stays: std::cell::RefCell::new(None),
         };
         diary.purge_expired()?;
         diary.apply_auto_checkouts()?;

@@ -197,7 +197,7 @@ impl Diary {
         let checkins: Vec<OutboxEntry> = {
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT {CHECKIN_RECORD_COLUMNS} FROM checkins
-                 WHERE body IS NOT NULL AND {checkin_filter} ORDER BY created_at, id LIMIT ?1"
+                 WHERE body IS NOT NULL AND {checkin_filter} ORDER BY created_at, place LIMIT ?1"
             ))?;
             let rows = stmt.query_map([limit], |r| entry_from_checkin_row(r, device_key))?;
             rows.collect::<Result<_, _>>()?
@@ -228,13 +228,14 @@ impl Diary {
                 continue;
             }
             let Some(e) = o.next() else { break };
-            if e.record.kind == RecordKind::CheckInUpdate && !emitted.contains(&e.subject_id) {
-                if let Some(first) = self.checkin_record(&e.subject_id, pending_only)? {
-                    emitted.insert(first.record_id);
-                    out.push(first);
-                    if out.len() == limit {
-                        break;
-                    }
+            if e.record.kind == RecordKind::CheckInUpdate
+                && !emitted.contains(&e.subject_id)
+                && let Some(first) = self.checkin_record(&e.subject_id, pending_only)?
+            {
+                emitted.insert(first.record_id);
+                out.push(first);
+                if out.len() == limit {
+                    break;
                 }
             }
             out.push(e);

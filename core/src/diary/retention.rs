@@ -6,6 +6,7 @@ use chrono::Duration;
 use rusqlite::params;
 
 use super::outbox::purge_records_of;
+use super::stays::place_floor;
 use super::time::to_ms;
 use super::{Diary, DiaryError};
 
@@ -57,29 +58,32 @@ impl Diary {
             &format!(
                 "SELECT u.id FROM checkin_updates u WHERE u.checkin_id IN ({EXPIRED_CHECKIN_IDS})"
             ),
-            cutoff,
+            place_floor(cutoff),
         )?;
         let checkin_records: i64 = tx.query_row(
             &format!(
                 "SELECT count(*) FROM checkins WHERE id IN ({EXPIRED_CHECKIN_IDS})
                  AND body IS NOT NULL"
             ),
-            params![cutoff],
+            params![place_floor(cutoff)],
             |r| r.get(0),
         )?;
         let records = update_records + usize::try_from(checkin_records).unwrap_or(0);
         let updates = tx.execute(
             &format!("DELETE FROM checkin_updates WHERE checkin_id IN ({EXPIRED_CHECKIN_IDS})"),
-            params![cutoff],
+            params![place_floor(cutoff)],
         )?;
         let checkins = tx.execute(
-            "DELETE FROM checkins WHERE person_id IN (SELECT id FROM people)
-             AND checked_in_at < ?1",
-            params![cutoff],
+            "DELETE FROM checkins WHERE place < ?1",
+            params![place_floor(cutoff)],
         )?;
         let declaration_records = crate::declare::store::purge_records_before(&tx, cutoff)?;
         let declarations = crate::declare::store::purge_rows_before(&tx, cutoff)?;
         tx.commit()?;
+        if checkins > 0 {
+            // A purged stay may have been someone's latest.
+            *self.stays.get_mut() = None;
+        }
         let counts = PurgeCounts {
             checkins: checkins as u64,
             updates: updates as u64,
@@ -98,23 +102,20 @@ impl Diary {
     }
 }
 
-/// The check-ins that began before `?1`: one range of the person-ordered table per person
-/// (a bare `checked_in_at < ?1` would scan every row).
-const EXPIRED_CHECKIN_IDS: &str = "SELECT c.id FROM people p CROSS JOIN checkins c
-    WHERE c.person_id = p.id AND c.checked_in_at < ?1";
+/// The check-ins before place `?1`: a key range at the start of the time-ordered table.
+const EXPIRED_CHECKIN_IDS: &str = "SELECT id FROM checkins WHERE place < ?1";
 
 /// Whether any row that retention deletes began before `cutoff`. Every open runs retention,
 /// and on most opens nothing has expired: one statement of a few index probes (each
-/// table's time order; one per person for check-ins) then replaces the purge's eight,
+/// table's time order) then replaces the purge's eight,
 /// which an open would otherwise parse and run for nothing. Outbox records and updates are only purged with the rows
 /// they belong to, so these three tables decide.
 fn anything_before(conn: &rusqlite::Connection, cutoff: i64) -> Result<bool, DiaryError> {
     Ok(conn
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM people p CROSS JOIN checkins c
-                WHERE c.person_id = p.id AND c.checked_in_at < ?1)
+            "SELECT EXISTS (SELECT 1 FROM checkins WHERE place < ?2)
              OR EXISTS (SELECT 1 FROM declarations WHERE declared_at < ?1)
              OR EXISTS (SELECT 1 FROM staff_checkins WHERE checked_in_at < ?1)",
         )?
-        .query_row(params![cutoff], |r| r.get(0))?)
+        .query_row(params![cutoff, place_floor(cutoff)], |r| r.get(0))?)
 }

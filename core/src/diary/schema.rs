@@ -36,20 +36,26 @@ CREATE TABLE people (
 CREATE UNIQUE INDEX people_one_owner ON people (is_owner) WHERE is_owner = 1;
 ";
 
-/// The check-ins (since version 8). Each row is also the check-in's signed record: its
-/// body, signature and sync state live here instead of in an outbox row, because every
-/// B-tree a check-in writes costs one encrypted page (ADR 0001). The table is ordered by
-/// `(person_id, checked_in_at, id)` without a rowid, so the rows of one person are one key
-/// range: a person's latest stay (the check-in rules, the auto check-out sweep) is one
-/// probe and their list is one range, with no per-person index to write; lists across
-/// people merge the people's ranges (`diary::checkins`), and retention deletes one range
-/// per person. `id` stays unique for lookups by id, for marking the record synced and for
-/// the updates' foreign key. `body` and `signature` are NULL only for check-ins upgraded
-/// from a diary that had lost their record. There is no index of open check-ins: stays of
-/// a person never overlap and an open stay runs until its automatic check-out, so only
-/// each person's latest stay can be open (see `diary::checkins::LATEST_STAY_IDS`).
+/// The check-ins (since version 8). A check-in writes exactly two B-trees, because each
+/// one costs an encrypted page per write (ADR 0001): this table and its unique `id`.
+///
+/// - The row is also the check-in's signed record: `body`, `signature` and the sync state
+///   live here instead of in an outbox row. `body` and `signature` are NULL only for
+///   check-ins upgraded from a diary that had lost their record.
+/// - `place` (the rowid) is `checked_in_at × 1024 + n`, `n` counting check-ins that began
+///   in the same millisecond (a family): the table is stored in time order, so a check-in
+///   appends to its last page, the lists (newest first, by day) and retention read key
+///   ranges, and the interior pages hold bare integers. `checked_in_at` stays a column of
+///   its own for readers of the file.
+/// - `id` is unique for lookups by id, for marking the record synced, and for the
+///   updates' foreign key.
+/// - There is no per-person index and no index of open check-ins: each person's latest
+///   stay (the only stay that can be open, since a person's stays never overlap) is kept in
+///   memory by `diary::stays`, which reads only the stays that began after the `meta`
+///   value `open_stays_since` when a diary opens.
 pub const CHECKINS_SQL: &str = "
 CREATE TABLE checkins (
+    place          INTEGER PRIMARY KEY,
     id             BLOB NOT NULL UNIQUE,
     person_id      BLOB NOT NULL REFERENCES people (id),
     venue_id       BLOB,
@@ -69,10 +75,12 @@ CREATE TABLE checkins (
     signature      BLOB,
     sync_state     INTEGER NOT NULL DEFAULT 0,
     sync_detail    TEXT,
-    sync_at        INTEGER,
-    PRIMARY KEY (person_id, checked_in_at, id)
-) STRICT, WITHOUT ROWID;
+    sync_at        INTEGER
+) STRICT;
 ";
+
+/// How many check-ins may begin in the same millisecond (`place` = ms × this + n).
+pub const PLACES_PER_MS: i64 = 1024;
 
 /// The diary's own tables, part 2: check-in updates and the outbox.
 pub const UPDATES_OUTBOX_SQL: &str = "
@@ -193,11 +201,11 @@ FROM temp.checkins_v6;
 DROP TABLE temp.checkins_v6;
 ";
 
-/// Version 7 → 8: check-ins are rebuilt in person order (see [`CHECKINS_SQL`]), which
-/// drops the per-person index, and each check-in's signed record moves from its outbox row
-/// into the check-in row with its sync state (the outbox keeps updates and declarations).
-/// `outbox_seq` goes with the old table. Copied through an in-memory temp table, like
-/// the v7 rebuild, with foreign keys off.
+/// Version 7 → 8: check-ins are rebuilt as a rowid table in `place` order (see
+/// [`CHECKINS_SQL`]), which drops the per-person index, and each check-in's signed record
+/// moves from its outbox row into the check-in row with its sync state (the outbox keeps
+/// updates and declarations). `outbox_seq` goes with the old table. Copied through an
+/// in-memory temp table, like the v7 rebuild, with foreign keys off.
 const V7_TO_V8_SAVE: &str = "
 CREATE TEMP TABLE checkins_v7 AS
 SELECT c.id, c.person_id, c.venue_id, c.venue_name, c.venue_address, c.venue_category,
@@ -210,10 +218,12 @@ DELETE FROM outbox WHERE record_id IN (SELECT id FROM temp.checkins_v7);
 DROP TABLE checkins;
 ";
 const V7_TO_V8_RESTORE: &str = "
-INSERT INTO checkins (id, person_id, venue_id, venue_name, venue_address, venue_category,
-    issuer_key_id, venue_verified, method, checked_in_at, checked_out_at, auto_out_at,
-    out_reason, update_seq, created_at, body, signature, sync_state, sync_detail, sync_at)
-SELECT id, person_id, venue_id, venue_name, venue_address, venue_category, issuer_key_id,
+INSERT INTO checkins (place, id, person_id, venue_id, venue_name, venue_address,
+    venue_category, issuer_key_id, venue_verified, method, checked_in_at, checked_out_at,
+    auto_out_at, out_reason, update_seq, created_at, body, signature, sync_state, sync_detail,
+    sync_at)
+SELECT checked_in_at * 1024 + row_number() OVER (PARTITION BY checked_in_at ORDER BY id) - 1,
+    id, person_id, venue_id, venue_name, venue_address, venue_category, issuer_key_id,
     venue_verified, method, checked_in_at, checked_out_at, auto_out_at, out_reason,
     update_seq, created_at, body, signature, sync_state, state_detail, state_at
 FROM temp.checkins_v7;
@@ -536,7 +546,8 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
         assert_eq!(updates, 1, "the rebuild must not cascade into updates");
         // v8: each check-in's record moved from the outbox into its row, with its state;
         // the update's record stays in the outbox.
-        let rows: Vec<(Vec<u8>, i64, Option<Vec<u8>>, i64)> = d
+        type Row = (Vec<u8>, i64, Option<Vec<u8>>, i64);
+        let rows: Vec<Row> = d
             .conn()
             .prepare("SELECT id, sync_state, body, created_at FROM checkins ORDER BY checked_in_at")
             .unwrap()
@@ -591,6 +602,139 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1);
+    }
+
+    /// A version-7 diary whose check-in records are real signed records in the outbox: after
+    /// the v8 rebuild each record is in its check-in row, every signature still verifies,
+    /// the sync states and queue order are kept, and a family that checked in in the same
+    /// millisecond gets distinct, ordered places.
+    #[test]
+    fn v7_diary_records_move_into_their_rows_and_still_verify() {
+        use crate::identity::DeviceIdentity;
+        use crate::records::{CheckInBody, CheckInMethod, RecordKind, VenueRef};
+        use crate::venue::VenueCategory;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v7.db");
+        let key = DiaryKey::generate().unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 3, 10, 3, 0, 0).unwrap();
+        let ms = now.timestamp_millis();
+        let identity = DeviceIdentity::generate().unwrap();
+        let (owner, kid) = ([1u8; 16], [2u8; 16]);
+        // Two check-ins at the same instant (a family, kid's id sorts first), one earlier.
+        let plan = [
+            ([7u8; 16], owner, "Chợ", ms - 3_600_000, 1),
+            ([9u8; 16], owner, "Trường", ms - 600_000, 0),
+            ([8u8; 16], kid, "Trường", ms - 600_000, 0),
+        ];
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "key", key.sqlcipher_literal().as_str())
+                .unwrap();
+            conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+            conn.execute_batch(V1_SQL).unwrap();
+            upgrade(&conn, 1, 7).unwrap();
+            conn.pragma_update(None, "user_version", 7).unwrap();
+            conn.execute(
+                "INSERT INTO meta (name, value) VALUES ('device_secret', ?1)",
+                [identity.secret_bytes().as_slice()],
+            )
+            .unwrap();
+            for (id, name, is_owner) in [(owner, "Tôi", 1), (kid, "Bé", 0)] {
+                conn.execute(
+                    "INSERT INTO people (id, display_name, relation, birth_year, is_owner, created_at)
+                     VALUES (?1, ?2, NULL, NULL, ?3, ?4)",
+                    rusqlite::params![id.as_slice(), name, is_owner, ms - 7_200_000],
+                )
+                .unwrap();
+            }
+            for (id, person, venue, at, state) in plan {
+                let body = CheckInBody {
+                    id: Id128::from_bytes(id),
+                    person_id: Id128::from_bytes(person),
+                    person_name: "x".into(),
+                    venue: VenueRef {
+                        id: None,
+                        name: venue.into(),
+                        address: String::new(),
+                        category: VenueCategory::Market,
+                        issuer_key_id: None,
+                        verified: false,
+                    },
+                    method: CheckInMethod::ManualEntry,
+                    checked_in_at: Utc.timestamp_millis_opt(at).unwrap(),
+                    checked_out_at: None,
+                };
+                let record = identity.sign_record(RecordKind::CheckIn, body.encode());
+                conn.execute(
+                    "INSERT INTO outbox (record_id, subject_id, kind, device_key, body, signature,
+                        created_at, state) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    rusqlite::params![
+                        id.as_slice(),
+                        record.kind.code(),
+                        record.device_key.as_slice(),
+                        record.body,
+                        record.signature.as_slice(),
+                        at,
+                        state
+                    ],
+                )
+                .unwrap();
+                conn.execute(
+                    "INSERT INTO checkins (id, person_id, venue_id, venue_name, venue_address,
+                        venue_category, issuer_key_id, venue_verified, method, checked_in_at,
+                        checked_out_at, auto_out_at, out_reason, update_seq, outbox_seq)
+                     VALUES (?1, ?2, NULL, ?3, '', 2, NULL, 0, 2, ?4, ?5, ?6, NULL, 0,
+                        last_insert_rowid())",
+                    rusqlite::params![
+                        id.as_slice(),
+                        person.as_slice(),
+                        venue,
+                        at,
+                        (state == 1).then_some(at + 60_000),
+                        at + 4 * 3_600_000
+                    ],
+                )
+                .unwrap();
+            }
+        }
+        let d = open_upgraded(&path, &key, now);
+        assert_eq!(d.verify_all().unwrap(), 3);
+        let outbox: i64 = d
+            .conn()
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(outbox, 0, "check-in records left the outbox");
+        let pending: Vec<Id128> = d
+            .pending_records(10)
+            .unwrap()
+            .iter()
+            .map(|e| e.record_id)
+            .collect();
+        // Same creation time: queued in place order (the kid's id sorts first).
+        assert_eq!(
+            pending,
+            vec![Id128::from_bytes([8u8; 16]), Id128::from_bytes([9u8; 16])]
+        );
+        let places: Vec<(Vec<u8>, i64)> = d
+            .conn()
+            .prepare("SELECT id, place FROM checkins ORDER BY place")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let base = (ms - 600_000) * PLACES_PER_MS;
+        assert_eq!(
+            places,
+            vec![
+                ([7u8; 16].to_vec(), (ms - 3_600_000) * PLACES_PER_MS),
+                ([8u8; 16].to_vec(), base),
+                ([9u8; 16].to_vec(), base + 1),
+            ]
+        );
+        let counts = d.outbox_counts().unwrap();
+        assert_eq!((counts.pending, counts.synced, counts.rejected), (2, 1, 0));
     }
 
     #[test]
