@@ -783,6 +783,54 @@ fn queue_keeps_a_check_in_before_its_update_when_the_clock_went_back() {
     assert_eq!(f.diary.verify_all().unwrap(), 2);
 }
 
+/// The sync queue reads check-in rows only from the first one still pending (`meta`
+/// `pending_checkins_from`, raised as records are marked synced). A check-in entered late,
+/// below that point, must still be queued and counted, also after reopening.
+#[test]
+fn a_late_check_in_below_the_synced_ones_is_still_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    let key = DiaryKey::generate().unwrap();
+    let clock = Arc::new(FixedClock::with_offset(t(9, 0), offset()));
+    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let owner = d.owner_id();
+    let kid = member(&mut d, "Bé Na");
+    let a = one(d.check_in(req(vec![owner], "A", None)).unwrap());
+    clock.set(t(9, 30));
+    let b = one(d.check_in(req(vec![owner], "B", None)).unwrap());
+    let all: Vec<Id128> = d
+        .pending_records(10)
+        .unwrap()
+        .iter()
+        .map(|e| e.record_id)
+        .collect();
+    assert_eq!(all.len(), 3, "a, its superseded update, b");
+    assert_eq!(d.mark_synced(&all).unwrap(), 3);
+    assert_eq!(d.pending_count().unwrap(), 0);
+    assert!(d.pending_records(10).unwrap().is_empty());
+
+    clock.set(t(10, 0));
+    let late = one(d.check_in(req(vec![kid], "Trường", Some(t(8, 0)))).unwrap());
+    assert_eq!(d.pending_count().unwrap(), 1);
+    let queued: Vec<Id128> = d
+        .pending_records(10)
+        .unwrap()
+        .iter()
+        .map(|e| e.record_id)
+        .collect();
+    assert_eq!(queued, vec![late.id]);
+    d.close().unwrap();
+    let mut d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
+    assert_eq!(d.pending_count().unwrap(), 1);
+    assert_eq!(d.pending_records(10).unwrap()[0].record_id, late.id);
+    d.mark_rejected(&late.id, "venue unknown").unwrap();
+    assert_eq!(d.pending_count().unwrap(), 0);
+    let counts = d.outbox_counts().unwrap();
+    assert_eq!((counts.pending, counts.synced, counts.rejected), (0, 3, 1));
+    assert_eq!(d.checkin(&a.id).unwrap().sync_state, SyncState::Synced);
+    assert_eq!(d.checkin(&b.id).unwrap().sync_state, SyncState::Synced);
+}
+
 #[test]
 fn people_owner_household_find_rename_remove() {
     let mut f = fixture_at(t(8, 0));

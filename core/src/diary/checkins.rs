@@ -280,6 +280,12 @@ fn load_stay(conn: &Connection, id: &Id128) -> Result<Stay, DiaryError> {
         .ok_or_else(|| DiaryError::NotFound("no such check-in".into()))
 }
 
+const INSERT_CHECKIN_SQL: &str = "
+INSERT INTO checkins (place, id, person_id, venue_id, venue_name, venue_address,
+    venue_category, issuer_key_id, venue_verified, method, checked_in_at, checked_out_at,
+    auto_out_at, out_reason, update_seq, created_at, body, signature, sync_state)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, NULL, 0, ?13, ?14, ?15, 0)";
+
 const FREE_PLACE_SQL: &str = "SELECT max(place) FROM checkins WHERE place >= ?1 AND place < ?2";
 
 /// The `place` (rowid) for a check-in beginning at `at`: the next free one of that
@@ -401,16 +407,10 @@ impl Diary {
             };
             // The row is the check-in's signed record too (schema v8): no outbox row.
             let record = identity.sign_record(RecordKind::CheckIn, body.encode());
-            tx.prepare_cached(
-                "INSERT INTO checkins (place, id, person_id, venue_id, venue_name,
-                    venue_address, venue_category, issuer_key_id, venue_verified, method,
-                    checked_in_at, checked_out_at, auto_out_at, out_reason, update_seq,
-                    created_at, body, signature, sync_state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, NULL, 0,
-                    ?13, ?14, ?15, 0)",
-            )?
-            .execute(params![
-                free_place(&tx, &at)?,
+            let place = free_place(&tx, &at)?;
+            stays.note_pending_at(&tx, place)?;
+            tx.prepare_cached(INSERT_CHECKIN_SQL)?.execute(params![
+                place,
                 body.id.as_bytes(),
                 person_id.as_bytes(),
                 body.venue.id.as_ref().map(|v| v.as_bytes().as_slice()),
@@ -596,7 +596,9 @@ impl Diary {
         let new_place = if checked_in_at == s.checked_in_at {
             None
         } else {
-            Some(free_place(&tx, &checked_in_at)?)
+            let place = free_place(&tx, &checked_in_at)?;
+            stays.note_pending_at(&tx, place)?;
+            Some(place)
         };
         record_update(
             &tx,

@@ -6,14 +6,17 @@
 //! Records live in two places (ADR 0001): a check-in's own record is kept in its check-in
 //! row (one B-tree fewer per check-in), every other record (check-in updates,
 //! declarations, staff check-ins) in the `outbox` table, in the order it was made (`seq`).
-//! The queue merges the two by creation time, outbox first at equal times, and never hands
-//! out a check-in's update before the check-in itself, whatever the device clock did.
+//! The queue merges the two: outbox records in the order they were made, check-in records
+//! in check-in time order (`place`), the older creation time first and the outbox first
+//! at equal times; and it never hands out a check-in's update before the check-in
+//! itself, whatever the device clock did.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::stays::StayCache;
 use super::time::{id_col, time_col, to_ms};
 use super::{Diary, DiaryError};
 use crate::ids::Id128;
@@ -180,9 +183,9 @@ impl Diary {
         self.queue(false, u32::MAX)
     }
 
-    /// The merged queue (see the module docs). Pending check-in records are found by a
-    /// scan of the check-in rows (no index of sync states is written on check-in): it
-    /// runs once per sync batch, against a diary that retention keeps to 21 days.
+    /// The merged queue (see the module docs). Pending check-in records are found by
+    /// walking the check-in rows from `pending_checkins_from` (no index of sync states is
+    /// written on check-in).
     fn queue(&self, pending_only: bool, limit: u32) -> Result<Vec<OutboxEntry>, DiaryError> {
         let state_filter = if pending_only { "state = 0" } else { "1" };
         let outbox: Vec<OutboxEntry> = {
@@ -194,12 +197,21 @@ impl Diary {
         };
         let device_key = self.identity.public_key();
         let checkin_filter = if pending_only { "sync_state = 0" } else { "1" };
+        // Pending ones start at `pending_checkins_from` (see `diary::stays`).
+        let from = if pending_only {
+            self.pending_checkins_from()?
+        } else {
+            i64::MIN
+        };
         let checkins: Vec<OutboxEntry> = {
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT {CHECKIN_RECORD_COLUMNS} FROM checkins
-                 WHERE body IS NOT NULL AND {checkin_filter} ORDER BY created_at, place LIMIT ?1"
+                 WHERE place >= ?2 AND body IS NOT NULL AND {checkin_filter}
+                 ORDER BY place LIMIT ?1"
             ))?;
-            let rows = stmt.query_map([limit], |r| entry_from_checkin_row(r, device_key))?;
+            let rows = stmt.query_map(params![limit, from], |r| {
+                entry_from_checkin_row(r, device_key)
+            })?;
             rows.collect::<Result<_, _>>()?
         };
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -285,7 +297,10 @@ impl Diary {
                 };
             }
         }
+        let mut stays = StayCache::current(&tx, self.stays.get_mut().take())?;
+        stays.raise_pending_from(&tx)?;
         tx.commit()?;
+        *self.stays.get_mut() = Some(stays);
         Ok(changed)
     }
 
@@ -297,16 +312,45 @@ impl Diary {
             params![record_id.as_bytes(), detail, now],
         )?;
         if n == 0 {
-            n = self.conn.execute(
+            let tx = self.conn.transaction()?;
+            n = tx.execute(
                 "UPDATE checkins SET sync_state = 2, sync_detail = ?2, sync_at = ?3
                  WHERE id = ?1 AND body IS NOT NULL",
                 params![record_id.as_bytes(), detail, now],
             )?;
+            let mut stays = StayCache::current(&tx, self.stays.get_mut().take())?;
+            stays.raise_pending_from(&tx)?;
+            tx.commit()?;
+            *self.stays.get_mut() = Some(stays);
         }
         if n == 0 {
             return Err(DiaryError::NotFound("no such record in the outbox".into()));
         }
         Ok(())
+    }
+
+    /// Where pending check-in records start (see `diary::stays`).
+    fn pending_checkins_from(&self) -> Result<i64, DiaryError> {
+        let mut slot = self.stays.borrow_mut();
+        let stays = StayCache::current(&self.conn, slot.take())?;
+        let from = stays.pending_from();
+        *slot = Some(stays);
+        Ok(from)
+    }
+
+    /// How many records wait for sync: what the sync loop reports between batches, read
+    /// without counting the synced ones.
+    pub fn pending_count(&self) -> Result<u64, DiaryError> {
+        let from = self.pending_checkins_from()?;
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM outbox WHERE state = 0)
+                      + (SELECT count(*) FROM checkins
+                         WHERE place >= ?1 AND sync_state = 0 AND body IS NOT NULL)",
+            )?
+            .query_row([from], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     /// How many records are pending, synced and rejected.

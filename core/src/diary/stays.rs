@@ -15,6 +15,11 @@
 //!   `Diary::close`, so a check-in never pays a page for it.
 //! - **Other people's latest stays are looked up once**, on their first check-in after the
 //!   diary opened (a scan back from the newest check-in until that person's), then kept.
+//! - **Where pending check-in records start.** The `meta` value `pending_checkins_from`
+//!   is a `place` below which no check-in record waits for sync, so the sync queue reads
+//!   only the rows from there (`diary::outbox`). Marking records synced raises it; a
+//!   check-in or an edit that puts a pending record below it lowers it, in the same
+//!   transaction (only late check-ins do: new ones land at the end).
 //! - **Another connection's writes drop everything**: `PRAGMA data_version` tells, and the
 //!   cache is read again. A failed write drops it too (the caller takes it out for the
 //!   write and puts it back only after the commit).
@@ -32,6 +37,10 @@ use crate::ids::Id128;
 /// `meta` name of the instant (Unix ms, 8 bytes big-endian) before which no open stay
 /// began.
 const OPEN_STAYS_SINCE: &str = "open_stays_since";
+
+/// `meta` name of the `place` (8 bytes big-endian) below which no check-in record is
+/// pending.
+const PENDING_CHECKINS_FROM: &str = "pending_checkins_from";
 
 /// How far `open_stays_since` may lag before raising it is worth a write.
 const ADVANCE_STEP_MS: i64 = 60 * 1000;
@@ -81,6 +90,8 @@ pub(crate) struct StayCache {
     latest: HashMap<Id128, Option<Stay>>,
     /// `open_stays_since` as stored (`i64::MIN` when never stored).
     open_since: i64,
+    /// `pending_checkins_from` as stored (`i64::MIN` when never stored).
+    pending_from: i64,
 }
 
 fn data_version(conn: &Connection) -> Result<i64, DiaryError> {
@@ -89,33 +100,38 @@ fn data_version(conn: &Connection) -> Result<i64, DiaryError> {
         .query_row([], |r| r.get(0))?)
 }
 
-fn read_open_since(conn: &Connection) -> Result<i64, DiaryError> {
+fn read_mark(conn: &Connection, name: &str) -> Result<i64, DiaryError> {
     let raw: Option<Vec<u8>> = conn
         .prepare_cached("SELECT value FROM meta WHERE name = ?1")?
-        .query_row([OPEN_STAYS_SINCE], |r| r.get(0))
+        .query_row([name], |r| r.get(0))
         .optional()?;
     match raw {
         None => Ok(i64::MIN),
         Some(bytes) => bytes
             .try_into()
             .map(i64::from_be_bytes)
-            .map_err(|_| DiaryError::Corrupt(format!("meta {OPEN_STAYS_SINCE} is not 8 bytes"))),
+            .map_err(|_| DiaryError::Corrupt(format!("meta {name} is not 8 bytes"))),
     }
 }
 
-fn write_open_since(conn: &Connection, ms: i64) -> Result<(), DiaryError> {
+fn write_mark(conn: &Connection, name: &str, value: i64) -> Result<(), DiaryError> {
     conn.prepare_cached(
         "INSERT INTO meta (name, value) VALUES (?1, ?2)
          ON CONFLICT (name) DO UPDATE SET value = excluded.value",
     )?
-    .execute(params![OPEN_STAYS_SINCE, ms.to_be_bytes().as_slice()])?;
+    .execute(params![name, value.to_be_bytes().as_slice()])?;
     Ok(())
+}
+
+fn write_open_since(conn: &Connection, ms: i64) -> Result<(), DiaryError> {
+    write_mark(conn, OPEN_STAYS_SINCE, ms)
 }
 
 impl StayCache {
     /// Reads the open stays (the ones that began at or after `open_stays_since`).
     fn load(conn: &Connection) -> Result<Self, DiaryError> {
-        let open_since = read_open_since(conn)?;
+        let open_since = read_mark(conn, OPEN_STAYS_SINCE)?;
+        let pending_from = read_mark(conn, PENDING_CHECKINS_FROM)?;
         let mut latest = HashMap::new();
         let mut stmt = conn.prepare_cached(&format!(
             "{SELECT_STAY} WHERE place >= ?1 AND checked_out_at IS NULL"
@@ -129,6 +145,7 @@ impl StayCache {
             data_version: data_version(conn)?,
             latest,
             open_since,
+            pending_from,
         })
     }
 
@@ -216,6 +233,43 @@ impl StayCache {
         if target.saturating_sub(self.open_since) >= ADVANCE_STEP_MS {
             write_open_since(conn, target)?;
             self.open_since = target;
+        }
+        Ok(())
+    }
+
+    /// The `place` from which pending check-in records must be looked for.
+    pub fn pending_from(&self) -> i64 {
+        self.pending_from
+    }
+
+    /// Inside a write's transaction: a pending check-in record now sits at `place`.
+    pub fn note_pending_at(&mut self, conn: &Connection, place: i64) -> Result<(), DiaryError> {
+        if place < self.pending_from {
+            write_mark(conn, PENDING_CHECKINS_FROM, place)?;
+            self.pending_from = place;
+        }
+        Ok(())
+    }
+
+    /// Inside the transaction that marked records synced or rejected: moves
+    /// `pending_checkins_from` up to the first check-in record still pending (or past the
+    /// last check-in when none is).
+    pub fn raise_pending_from(&mut self, conn: &Connection) -> Result<(), DiaryError> {
+        let (first_pending, last): (Option<i64>, Option<i64>) = conn
+            .prepare_cached(
+                "SELECT (SELECT min(place) FROM checkins
+                         WHERE place >= ?1 AND sync_state = 0 AND body IS NOT NULL),
+                        (SELECT max(place) FROM checkins)",
+            )?
+            .query_row([self.pending_from], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let target = match (first_pending, last) {
+            (Some(p), _) => p,
+            (None, Some(l)) => l.saturating_add(1),
+            (None, None) => return Ok(()),
+        };
+        if target > self.pending_from {
+            write_mark(conn, PENDING_CHECKINS_FROM, target)?;
+            self.pending_from = target;
         }
         Ok(())
     }

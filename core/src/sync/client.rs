@@ -407,7 +407,7 @@ pub async fn sync_via(
             let d = lock(diary);
             let entries = d.pending_records(u32::try_from(batch_size).unwrap_or(1000))?;
             let records: Vec<_> = entries.into_iter().map(|e| e.record).collect();
-            (records, d.outbox_counts()?.pending)
+            (records, d.pending_count()?)
         };
         if records.is_empty() {
             break;
