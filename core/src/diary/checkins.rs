@@ -13,7 +13,7 @@
 //! began. Times can be edited: check-out after check-in, nothing in the future.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::outbox::{SyncState, enqueue};
 use super::schema::PLACES_PER_MS;
@@ -356,7 +356,11 @@ impl Diary {
 
         let mut stays = self.take_stays()?;
         let identity = &self.identity;
-        let tx = self.conn.transaction()?;
+        // A write from the start: no upgrade from a read lock half-way, which can fail
+        // with SQLITE_BUSY when another connection wrote in between.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         close_due(&tx, identity, &mut stays, &now)?;
         let mut done = Vec::with_capacity(req.people.len());
         for person_id in &req.people {
@@ -471,7 +475,9 @@ impl Diary {
         }
         let mut stays = self.take_stays()?;
         let identity = &self.identity;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         close_due(&tx, identity, &mut stays, &now)?;
         let targets: Vec<Stay> = match id {
             Some(id) => {
@@ -535,7 +541,9 @@ impl Diary {
         }
         let mut stays = self.take_stays()?;
         let identity = &self.identity;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         close_due(&tx, identity, &mut stays, &now)?;
         let s = load_stay(&tx, id)?;
         if checked_out_at.is_none() && s.checked_out_at.is_some() {
@@ -630,7 +638,9 @@ impl Diary {
         let now = self.clock.now();
         let mut stays = self.take_stays()?;
         let identity = &self.identity;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = close_due(&tx, identity, &mut stays, &now)?;
         stays.advance(&tx, &now)?;
         tx.commit()?;
