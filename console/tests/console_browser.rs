@@ -93,6 +93,9 @@ async fn register_venue_download_poster_and_escape_names() {
     b.click("#register").await;
     assert!(b.path().await.starts_with("/console/venues/"));
     assert_eq!(b.text("#venue-name").await, "Nhà thuốc Minh Châu");
+    // Base45 codes may hold runs of spaces: the page must show them as they are (the
+    // text an operator copies, and the text read here, would otherwise lose one).
+    assert_eq!(b.css_value("#venue-code", "white-space").await, "pre-wrap");
     let code = b.text("#venue-code").await;
     assert!(!code.is_empty());
     b.shot("06-venue-registered").await;

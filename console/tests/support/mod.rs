@@ -262,6 +262,17 @@ impl Browser {
             .unwrap()
     }
 
+    /// The computed value of a CSS property of an element.
+    pub async fn css_value(&self, css: &str, property: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .css_value(property)
+            .await
+            .unwrap()
+    }
+
     /// Clicks something that does not navigate (an option, a download link).
     pub async fn click_here(&self, css: &str) {
         self.client
