@@ -16,9 +16,40 @@ use vaora_core::venue::VenueCategory;
 use vaora_core::{FixedClock, Id128};
 
 struct Fixture {
-    _dir: tempfile::TempDir,
+    _disk: DiskDiary,
     clock: Arc<FixedClock>,
     diary: Diary,
+}
+
+/// A diary file that a test can close and open again, with its key and clock.
+struct DiskDiary {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    key: DiaryKey,
+    clock: Arc<FixedClock>,
+}
+
+impl DiskDiary {
+    fn at(now: DateTime<Utc>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self {
+            path: dir.path().join("d.db"),
+            _dir: dir,
+            key: DiaryKey::generate().unwrap(),
+            clock: Arc::new(FixedClock::with_offset(now, offset())),
+        }
+    }
+
+    /// Opens (or opens again) the diary with the default settings.
+    fn open(&self) -> Diary {
+        Diary::open(
+            &self.path,
+            &self.key,
+            self.clock.clone(),
+            DiaryConfig::default(),
+        )
+        .unwrap()
+    }
 }
 
 fn offset() -> FixedOffset {
@@ -34,19 +65,11 @@ fn t(h: u32, m: u32) -> DateTime<Utc> {
 }
 
 fn fixture_at(now: DateTime<Utc>) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::with_offset(now, offset()));
-    let diary = Diary::open(
-        &dir.path().join("d.db"),
-        &DiaryKey::generate().unwrap(),
-        clock.clone(),
-        DiaryConfig::default(),
-    )
-    .unwrap();
+    let disk = DiskDiary::at(now);
     Fixture {
-        _dir: dir,
-        clock,
-        diary,
+        clock: disk.clock.clone(),
+        diary: disk.open(),
+        _disk: disk,
     }
 }
 
@@ -224,11 +247,9 @@ fn auto_check_out_after_the_policy_default_stay() {
 
 #[test]
 fn venue_default_stay_applies_and_auto_check_out_runs_on_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("d.db");
-    let key = DiaryKey::generate().unwrap();
-    let clock = Arc::new(FixedClock::with_offset(t(8, 0), offset()));
-    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let disk = DiskDiary::at(t(8, 0));
+    let clock = &disk.clock;
+    let mut d = disk.open();
     let owner = d.owner_id();
     let mut r = req(vec![owner], "Bến xe", None);
     r.venue_default_stay = Some(Duration::minutes(30));
@@ -236,7 +257,7 @@ fn venue_default_stay_applies_and_auto_check_out_runs_on_open() {
     assert_eq!(c.auto_out_at, t(8, 30));
     d.close().unwrap();
     clock.set(t(10, 0));
-    let d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
+    let d = disk.open();
     let c = d.checkin(&c.id).unwrap();
     assert_eq!(c.checked_out_at, Some(t(8, 30)));
     assert_eq!(c.out_reason, Some(UpdateReason::AutoCheckOut));
@@ -248,11 +269,9 @@ fn venue_default_stay_applies_and_auto_check_out_runs_on_open() {
 /// by the sweep after the diary is closed and opened again.
 #[test]
 fn open_stays_begun_before_the_last_settled_instant_are_still_swept() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("d.db");
-    let key = DiaryKey::generate().unwrap();
-    let clock = Arc::new(FixedClock::with_offset(t(9, 0), offset()));
-    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let disk = DiskDiary::at(t(9, 0));
+    let clock = &disk.clock;
+    let mut d = disk.open();
     let owner = d.owner_id();
     let kid = member(&mut d, "Bé Na");
     let grandma = member(&mut d, "Bà Tư");
@@ -261,13 +280,13 @@ fn open_stays_begun_before_the_last_settled_instant_are_still_swept() {
     d.close().unwrap();
 
     clock.set(t(10, 0));
-    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let mut d = disk.open();
     // Entered late: the kid's stay began at 7:00, before the settled instant.
     let late = one(d.check_in(req(vec![kid], "Trường", Some(t(7, 0)))).unwrap());
     d.close().unwrap();
 
     clock.set(t(10, 5));
-    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let mut d = disk.open();
     let open: Vec<Id128> = d.open_checkins().unwrap().iter().map(|c| c.id).collect();
     assert_eq!(
         open,
@@ -282,14 +301,14 @@ fn open_stays_begun_before_the_last_settled_instant_are_still_swept() {
     d.close().unwrap();
 
     clock.set(t(10, 10));
-    let d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let d = disk.open();
     let open: Vec<Id128> = d.open_checkins().unwrap().iter().map(|c| c.id).collect();
     assert_eq!(open, vec![moved.id, late.id, now_stay.id]);
     d.close().unwrap();
 
     // After every stay's automatic end: opening sweeps all three.
     clock.set(t(14, 0));
-    let d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
+    let d = disk.open();
     assert!(d.open_checkins().unwrap().is_empty());
     for (c, end) in [
         (&late, t(11, 0)),
@@ -307,16 +326,14 @@ fn open_stays_begun_before_the_last_settled_instant_are_still_swept() {
 /// first then checks the owner in again and must not supersede the already closed stay.
 #[test]
 fn another_connections_writes_refresh_the_latest_stays() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("d.db");
-    let key = DiaryKey::generate().unwrap();
-    let clock = Arc::new(FixedClock::with_offset(t(9, 0), offset()));
-    let mut a = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let disk = DiskDiary::at(t(9, 0));
+    let clock = &disk.clock;
+    let mut a = disk.open();
     let owner = a.owner_id();
     let first = one(a.check_in(req(vec![owner], "Chợ", None)).unwrap());
     assert_eq!(a.open_checkins().unwrap().len(), 1);
 
-    let mut b = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let mut b = disk.open();
     clock.set(t(9, 20));
     b.check_out(Some(&first.id), None).unwrap();
 
@@ -355,11 +372,9 @@ fn another_connections_writes_refresh_the_latest_stays() {
 /// check-in afterwards looks it up, and the overlap rule still holds against it.
 #[test]
 fn a_closed_latest_stay_from_an_earlier_session_still_blocks_an_overlap() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("d.db");
-    let key = DiaryKey::generate().unwrap();
-    let clock = Arc::new(FixedClock::with_offset(t(8, 0), offset()));
-    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let disk = DiskDiary::at(t(8, 0));
+    let clock = &disk.clock;
+    let mut d = disk.open();
     let kid = member(&mut d, "Bé Na");
     let owner = d.owner_id();
     let c = one(d.check_in(req(vec![kid], "Trường", None)).unwrap());
@@ -371,7 +386,7 @@ fn a_closed_latest_stay_from_an_earlier_session_still_blocks_an_overlap() {
     d.close().unwrap();
 
     clock.set(t(13, 0));
-    let mut d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
+    let mut d = disk.open();
     assert!(matches!(
         d.check_in(req(vec![kid], "Sân", Some(t(10, 0)))),
         Err(DiaryError::Invalid(_))
@@ -567,11 +582,9 @@ fn lists_by_day_and_person_newest_first_paginated() {
 
 #[test]
 fn retention_purges_old_records_on_open_and_on_demand() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("d.db");
-    let key = DiaryKey::generate().unwrap();
-    let clock = Arc::new(FixedClock::with_offset(t(8, 0), offset()));
-    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let disk = DiskDiary::at(t(8, 0));
+    let clock = &disk.clock;
+    let mut d = disk.open();
     let owner = d.owner_id();
     let old = one(d.check_in(req(vec![owner], "Cũ", None)).unwrap());
     clock.set(t(8, 0) + Duration::days(10));
@@ -582,7 +595,7 @@ fn retention_purges_old_records_on_open_and_on_demand() {
 
     // 22 days after the first: only the first is older than 21 days.
     clock.set(t(8, 0) + Duration::days(22));
-    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let mut d = disk.open();
     let left: Vec<_> = d
         .list_checkins(Page::default())
         .unwrap()
@@ -619,7 +632,7 @@ fn retention_purges_old_records_on_open_and_on_demand() {
         ..DiaryConfig::default()
     };
     assert!(matches!(
-        Diary::open(&path, &key, clock, bad),
+        Diary::open(&disk.path, &disk.key, clock.clone(), bad),
         Err(DiaryError::Invalid(_))
     ));
 }
@@ -788,11 +801,9 @@ fn queue_keeps_a_check_in_before_its_update_when_the_clock_went_back() {
 /// below that point, must still be queued and counted, also after reopening.
 #[test]
 fn a_late_check_in_below_the_synced_ones_is_still_queued() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("d.db");
-    let key = DiaryKey::generate().unwrap();
-    let clock = Arc::new(FixedClock::with_offset(t(9, 0), offset()));
-    let mut d = Diary::open(&path, &key, clock.clone(), DiaryConfig::default()).unwrap();
+    let disk = DiskDiary::at(t(9, 0));
+    let clock = &disk.clock;
+    let mut d = disk.open();
     let owner = d.owner_id();
     let kid = member(&mut d, "Bé Na");
     let a = one(d.check_in(req(vec![owner], "A", None)).unwrap());
@@ -820,7 +831,7 @@ fn a_late_check_in_below_the_synced_ones_is_still_queued() {
         .collect();
     assert_eq!(queued, vec![late.id]);
     d.close().unwrap();
-    let mut d = Diary::open(&path, &key, clock, DiaryConfig::default()).unwrap();
+    let mut d = disk.open();
     assert_eq!(d.pending_count().unwrap(), 1);
     assert_eq!(d.pending_records(10).unwrap()[0].record_id, late.id);
     d.mark_rejected(&late.id, "venue unknown").unwrap();

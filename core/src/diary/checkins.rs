@@ -204,37 +204,29 @@ fn record_update(
         to_ms(now),
     ])?;
     // Only an edit of the start moves the row (a new rowid); the rest update in place.
-    let changed = match new_place {
-        Some(place) => conn
-            .prepare_cached(
-                "UPDATE checkins SET place = ?7, checked_in_at = ?2, checked_out_at = ?3,
-                    auto_out_at = ?4, out_reason = ?5, update_seq = ?6
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                checkin_id.as_bytes(),
-                to_ms(checked_in_at),
-                checked_out_at.map(to_ms),
-                to_ms(auto_out_at),
-                checked_out_at.map(|_| reason.code()),
-                sequence,
-                place,
-            ])?,
-        None => conn
-            .prepare_cached(
-                "UPDATE checkins SET checked_out_at = ?3, auto_out_at = ?4, out_reason = ?5,
-                    update_seq = ?6
-                 WHERE id = ?1 AND checked_in_at = ?2",
-            )?
-            .execute(params![
-                checkin_id.as_bytes(),
-                to_ms(checked_in_at),
-                checked_out_at.map(to_ms),
-                to_ms(auto_out_at),
-                checked_out_at.map(|_| reason.code()),
-                sequence,
-            ])?,
+    let (id, start, out, auto) = (
+        checkin_id.as_bytes(),
+        to_ms(checked_in_at),
+        checked_out_at.map(to_ms),
+        to_ms(auto_out_at),
+    );
+    let out_reason = checked_out_at.map(|_| reason.code());
+    let mut values: Vec<&dyn rusqlite::ToSql> =
+        vec![&id, &start, &out, &auto, &out_reason, &sequence];
+    let sql = match &new_place {
+        Some(place) => {
+            values.push(place);
+            "UPDATE checkins SET place = ?7, checked_in_at = ?2, checked_out_at = ?3,
+                auto_out_at = ?4, out_reason = ?5, update_seq = ?6
+             WHERE id = ?1"
+        }
+        None => {
+            "UPDATE checkins SET checked_out_at = ?3, auto_out_at = ?4, out_reason = ?5,
+                update_seq = ?6
+             WHERE id = ?1 AND checked_in_at = ?2"
+        }
     };
+    let changed = conn.prepare_cached(sql)?.execute(values.as_slice())?;
     if changed != 1 {
         return Err(DiaryError::NotFound("no such check-in".into()));
     }

@@ -116,6 +116,20 @@ pub(crate) fn purge_records_of(
 const OUTBOX_COLUMNS: &str =
     "record_id, subject_id, kind, device_key, body, signature, created_at, state";
 
+/// A 64-byte signature column.
+fn signature_col(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<[u8; 64]> {
+    let bytes: Vec<u8> = r.get(idx)?;
+    bytes
+        .try_into()
+        .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(idx, 0))
+}
+
+/// A sync state column.
+fn state_col(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<SyncState> {
+    let code: i64 = r.get(idx)?;
+    SyncState::from_code(code).ok_or(rusqlite::Error::IntegralValueOutOfRange(idx, code))
+}
+
 fn entry_from_outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
     let kind_code: i64 = r.get(2)?;
     let kind = u8::try_from(kind_code)
@@ -123,8 +137,6 @@ fn entry_from_outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry>
         .and_then(RecordKind::from_code)
         .ok_or(rusqlite::Error::IntegralValueOutOfRange(2, kind_code))?;
     let device_key: Vec<u8> = r.get(3)?;
-    let signature: Vec<u8> = r.get(5)?;
-    let state_code: i64 = r.get(7)?;
     Ok(OutboxEntry {
         record_id: id_col(r, 0)?,
         subject_id: id_col(r, 1)?,
@@ -134,13 +146,10 @@ fn entry_from_outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry>
                 .try_into()
                 .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(3, 0))?,
             body: r.get(4)?,
-            signature: signature
-                .try_into()
-                .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(5, 0))?,
+            signature: signature_col(r, 5)?,
         },
         created_at: time_col(r, 6)?,
-        state: SyncState::from_code(state_code)
-            .ok_or(rusqlite::Error::IntegralValueOutOfRange(7, state_code))?,
+        state: state_col(r, 7)?,
     })
 }
 
@@ -153,8 +162,6 @@ fn entry_from_checkin_row(
     device_key: [u8; 32],
 ) -> rusqlite::Result<OutboxEntry> {
     let id = id_col(r, 0)?;
-    let signature: Vec<u8> = r.get(2)?;
-    let state_code: i64 = r.get(4)?;
     Ok(OutboxEntry {
         record_id: id,
         subject_id: id,
@@ -162,13 +169,10 @@ fn entry_from_checkin_row(
             kind: RecordKind::CheckIn,
             device_key,
             body: r.get(1)?,
-            signature: signature
-                .try_into()
-                .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(2, 0))?,
+            signature: signature_col(r, 2)?,
         },
         created_at: time_col(r, 3)?,
-        state: SyncState::from_code(state_code)
-            .ok_or(rusqlite::Error::IntegralValueOutOfRange(4, state_code))?,
+        state: state_col(r, 4)?,
     })
 }
 

@@ -123,10 +123,6 @@ fn write_mark(conn: &Connection, name: &str, value: i64) -> Result<(), DiaryErro
     Ok(())
 }
 
-fn write_open_since(conn: &Connection, ms: i64) -> Result<(), DiaryError> {
-    write_mark(conn, OPEN_STAYS_SINCE, ms)
-}
-
 impl StayCache {
     /// Reads the open stays (the ones that began at or after `open_stays_since`).
     fn load(conn: &Connection) -> Result<Self, DiaryError> {
@@ -193,10 +189,8 @@ impl StayCache {
     /// Records a new stay, which is now its person's latest. Inside the caller's
     /// transaction: when it began before `open_stays_since`, that is lowered to it.
     pub fn insert(&mut self, conn: &Connection, stay: Stay) -> Result<(), DiaryError> {
-        let start = to_ms(&stay.checked_in_at);
-        if stay.is_open() && start < self.open_since {
-            write_open_since(conn, start)?;
-            self.open_since = start;
+        if stay.is_open() {
+            self.note_open_from(conn, to_ms(&stay.checked_in_at))?;
         }
         self.latest.insert(stay.person_id, Some(stay));
         Ok(())
@@ -231,7 +225,7 @@ impl StayCache {
             .min();
         let target = oldest_open.unwrap_or(i64::MAX).min(to_ms(now));
         if target.saturating_sub(self.open_since) >= ADVANCE_STEP_MS {
-            write_open_since(conn, target)?;
+            write_mark(conn, OPEN_STAYS_SINCE, target)?;
             self.open_since = target;
         }
         Ok(())
@@ -274,10 +268,11 @@ impl StayCache {
         Ok(())
     }
 
-    /// Inside an edit's transaction: the edited stay may now be open from `start` on.
+    /// Inside a write's transaction: a stay is open from `start` on (a new stay, or an
+    /// edited one), so `open_stays_since` must not be later than that.
     pub fn note_open_from(&mut self, conn: &Connection, start: i64) -> Result<(), DiaryError> {
         if start < self.open_since {
-            write_open_since(conn, start)?;
+            write_mark(conn, OPEN_STAYS_SINCE, start)?;
             self.open_since = start;
         }
         Ok(())
