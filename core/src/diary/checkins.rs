@@ -13,8 +13,9 @@
 //! began. Times can be edited: check-out after check-in, nothing in the future.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
+use super::id_index::{note_place, place_of};
 use super::outbox::{SyncState, enqueue};
 use super::schema::PLACES_PER_MS;
 use super::stays::{SELECT_STAY, Stay, StayCache, place_floor, stay_from_row};
@@ -22,6 +23,7 @@ use super::time::{
     id_col, local_day_start, next_local_midnight, opt_id_col, opt_time_col, time_col, to_ms,
     trunc_ms,
 };
+use super::write_tx::WriteTx;
 use super::{Diary, DiaryError};
 use crate::identity::DeviceIdentity;
 use crate::ids::Id128;
@@ -162,7 +164,8 @@ fn auto_out(start: &DateTime<Utc>, stay: Duration, offset: chrono::FixedOffset) 
 }
 
 /// Signs a change of times, stores it as an update row and an outbox record, and applies
-/// it to the check-in row (moving it to `new_place` when an edit changes its start). Runs
+/// it to the check-in row at `place` (moving it to `new_place` when an edit changes its
+/// start, with its `checkin_ids` entry). Runs
 /// inside the caller's transaction; the caller updates the stay cache. Returns the
 /// update's sequence number.
 #[allow(clippy::too_many_arguments)]
@@ -170,6 +173,7 @@ fn record_update(
     conn: &Connection,
     identity: &DeviceIdentity,
     checkin_id: &Id128,
+    place: i64,
     previous_seq: u32,
     reason: UpdateReason,
     checked_in_at: &DateTime<Utc>,
@@ -212,23 +216,26 @@ fn record_update(
     );
     let out_reason = checked_out_at.map(|_| reason.code());
     let mut values: Vec<&dyn rusqlite::ToSql> =
-        vec![&id, &start, &out, &auto, &out_reason, &sequence];
+        vec![&id, &start, &out, &auto, &out_reason, &sequence, &place];
     let sql = match &new_place {
-        Some(place) => {
-            values.push(place);
-            "UPDATE checkins SET place = ?7, checked_in_at = ?2, checked_out_at = ?3,
+        Some(to) => {
+            values.push(to);
+            "UPDATE checkins SET place = ?8, checked_in_at = ?2, checked_out_at = ?3,
                 auto_out_at = ?4, out_reason = ?5, update_seq = ?6
-             WHERE id = ?1"
+             WHERE place = ?7 AND id = ?1"
         }
         None => {
             "UPDATE checkins SET checked_out_at = ?3, auto_out_at = ?4, out_reason = ?5,
                 update_seq = ?6
-             WHERE id = ?1 AND checked_in_at = ?2"
+             WHERE place = ?7 AND id = ?1 AND checked_in_at = ?2"
         }
     };
     let changed = conn.prepare_cached(sql)?.execute(values.as_slice())?;
     if changed != 1 {
         return Err(DiaryError::NotFound("no such check-in".into()));
+    }
+    if let Some(to) = new_place {
+        note_place(conn, checkin_id, to)?;
     }
     enqueue(conn, &record, &body.id, checkin_id, now)?;
     Ok(sequence)
@@ -252,6 +259,7 @@ fn close_due(
             conn,
             identity,
             &s.id,
+            s.place,
             s.update_seq,
             UpdateReason::AutoCheckOut,
             &s.checked_in_at,
@@ -266,10 +274,12 @@ fn close_due(
 }
 
 fn load_stay(conn: &Connection, id: &Id128) -> Result<Stay, DiaryError> {
-    conn.prepare_cached(&format!("{SELECT_STAY} WHERE id = ?1"))?
-        .query_row([id.as_bytes()], stay_from_row)
+    let not_found = || DiaryError::NotFound("no such check-in".into());
+    let place = place_of(conn, id)?.ok_or_else(not_found)?;
+    conn.prepare_cached(&format!("{SELECT_STAY} WHERE place = ?1 AND id = ?2"))?
+        .query_row(params![place, id.as_bytes()], stay_from_row)
         .optional()?
-        .ok_or_else(|| DiaryError::NotFound("no such check-in".into()))
+        .ok_or_else(not_found)
 }
 
 const INSERT_CHECKIN_SQL: &str = "
@@ -298,12 +308,6 @@ fn free_place(conn: &Connection, at: &DateTime<Utc>) -> Result<i64, DiaryError> 
 }
 
 impl Diary {
-    /// The stay cache for a write: taken out of the diary (a failed write leaves none, so
-    /// the next use reads it again) and checked against other connections' writes.
-    fn take_stays(&mut self) -> Result<StayCache, DiaryError> {
-        StayCache::current(&self.conn, self.stays.get_mut().take())
-    }
-
     /// Checks in everyone in `req.people` at one venue. Returns the new check-ins in the
     /// order the people were given. All or nothing.
     pub fn check_in(&mut self, req: CheckInRequest) -> Result<Vec<CheckIn>, DiaryError> {
@@ -346,13 +350,8 @@ impl Diary {
         }
         let auto_out_at = auto_out(&at, stay, offset);
 
-        let mut stays = self.take_stays()?;
+        let (tx, mut stays) = WriteTx::begin_with_stays(&self.conn, self.stays.get_mut())?;
         let identity = &self.identity;
-        // A write from the start: no upgrade from a read lock half-way, which can fail
-        // with SQLITE_BUSY when another connection wrote in between.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         close_due(&tx, identity, &mut stays, &now)?;
         let mut done = Vec::with_capacity(req.people.len());
         for person_id in &req.people {
@@ -382,6 +381,7 @@ impl Diary {
                     &tx,
                     identity,
                     &s.id,
+                    s.place,
                     s.update_seq,
                     UpdateReason::Superseded,
                     &s.checked_in_at,
@@ -422,10 +422,12 @@ impl Diary {
                 record.body,
                 record.signature.as_slice(),
             ])?;
+            stays.note_new_checkin(&tx, &body.id, place)?;
             stays.insert(
                 &tx,
                 Stay {
                     id: body.id,
+                    place,
                     person_id: *person_id,
                     checked_in_at: at,
                     checked_out_at: None,
@@ -446,6 +448,7 @@ impl Diary {
                 sync_state: SyncState::Pending,
             });
         }
+        stays.index_ids(&tx, false)?;
         tx.commit()?;
         *self.stays.get_mut() = Some(stays);
         Ok(done)
@@ -465,11 +468,8 @@ impl Diary {
                 "a check-out cannot be in the future".into(),
             ));
         }
-        let mut stays = self.take_stays()?;
+        let (tx, mut stays) = WriteTx::begin_with_stays(&self.conn, self.stays.get_mut())?;
         let identity = &self.identity;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         close_due(&tx, identity, &mut stays, &now)?;
         let targets: Vec<Stay> = match id {
             Some(id) => {
@@ -493,6 +493,7 @@ impl Diary {
                 &tx,
                 identity,
                 &s.id,
+                s.place,
                 s.update_seq,
                 UpdateReason::CheckOut,
                 &s.checked_in_at,
@@ -531,11 +532,8 @@ impl Diary {
                 "the check-out must be after the check-in".into(),
             ));
         }
-        let mut stays = self.take_stays()?;
+        let (tx, mut stays) = WriteTx::begin_with_stays(&self.conn, self.stays.get_mut())?;
         let identity = &self.identity;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         close_due(&tx, identity, &mut stays, &now)?;
         let s = load_stay(&tx, id)?;
         if checked_out_at.is_none() && s.checked_out_at.is_some() {
@@ -604,6 +602,7 @@ impl Diary {
             &tx,
             identity,
             id,
+            s.place,
             s.update_seq,
             UpdateReason::Edit,
             &checked_in_at,
@@ -624,17 +623,16 @@ impl Diary {
 
     /// Closes every open check-in whose automatic check-out time has passed; returns how
     /// many. Runs on open and before every check-in, check-out and edit. Also moves
-    /// `open_stays_since` up to the oldest open stay (see `diary::stays`): here, on
-    /// `checkpoint` and on `close`, never inside a check-in.
+    /// `open_stays_since` up to the oldest open stay (see `diary::stays`) and gives the
+    /// newest check-ins their `checkin_ids` entries (see `diary::id_index`): here, on
+    /// `checkpoint` and on `close`, not inside a check-in.
     pub fn apply_auto_checkouts(&mut self) -> Result<usize, DiaryError> {
         let now = self.clock.now();
-        let mut stays = self.take_stays()?;
+        let (tx, mut stays) = WriteTx::begin_with_stays(&self.conn, self.stays.get_mut())?;
         let identity = &self.identity;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = close_due(&tx, identity, &mut stays, &now)?;
         stays.advance(&tx, &now)?;
+        stays.index_ids(&tx, true)?;
         tx.commit()?;
         *self.stays.get_mut() = Some(stays);
         Ok(n)
@@ -642,9 +640,18 @@ impl Diary {
 
     /// One check-in by id.
     pub fn checkin(&self, id: &Id128) -> Result<CheckIn, DiaryError> {
+        let place = place_of(&self.conn, id)?
+            .ok_or_else(|| DiaryError::NotFound("no such check-in".into()))?;
+        self.checkin_at(place, id)
+    }
+
+    /// Check-in `id`, whose row is at `place`.
+    fn checkin_at(&self, place: i64, id: &Id128) -> Result<CheckIn, DiaryError> {
         self.conn
-            .prepare_cached(&format!("{SELECT_CHECKIN} WHERE c.id = ?1"))?
-            .query_row([id.as_bytes()], checkin_from_row)
+            .prepare_cached(&format!(
+                "{SELECT_CHECKIN} WHERE c.place = ?1 AND c.id = ?2"
+            ))?
+            .query_row(params![place, id.as_bytes()], checkin_from_row)
             .optional()?
             .ok_or_else(|| DiaryError::NotFound("no such check-in".into()))
     }
@@ -705,7 +712,9 @@ impl Diary {
         let stays = StayCache::current(&self.conn, slot.take())?;
         let open = stays.open_stays();
         *slot = Some(stays);
-        open.iter().map(|s| self.checkin(&s.id)).collect()
+        open.iter()
+            .map(|s| self.checkin_at(s.place, &s.id))
+            .collect()
     }
 }
 

@@ -8,11 +8,15 @@
 //! Files: `people.rs` (owner and household), `checkins.rs` (check-in rules),
 //! `outbox.rs` (signed records waiting for sync), `retention.rs` (purging old records),
 //! `lifecycle.rs` (key loss and key change), `open.rs` (opening safely), `stays.rs`
-//! (each person's latest stay, kept in memory).
+//! (each person's latest stay, kept in memory), `id_index.rs` (finding a check-in by id),
+//! `marks.rs` (the `meta` values that bound those walks), `write_tx.rs` (the check-in
+//! path's transaction).
 
 mod checkins;
+mod id_index;
 mod key;
 mod lifecycle;
+mod marks;
 mod open;
 mod outbox;
 mod people;
@@ -20,6 +24,7 @@ mod retention;
 pub mod schema;
 mod stays;
 mod time;
+mod write_tx;
 
 pub use checkins::{CheckIn, CheckInRequest, Page};
 pub use key::DiaryKey;
@@ -178,12 +183,14 @@ impl Diary {
     }
 
     /// Raises `open_stays_since` to the oldest open stay (see `diary::stays`), so the next
-    /// open reads only the stays that can still be open.
+    /// open reads only the stays that can still be open, and gives the newest check-ins
+    /// their `checkin_ids` entries (see `diary::id_index`).
     fn settle_open_stays(&self) -> Result<(), DiaryError> {
         let mut slot = self.stays.borrow_mut();
         let mut stays = stays::StayCache::current(&self.conn, slot.take())?;
         let tx = self.conn.unchecked_transaction()?;
         stays.advance(&tx, &self.clock.now())?;
+        stays.index_ids(&tx, true)?;
         tx.commit()?;
         *slot = Some(stays);
         Ok(())

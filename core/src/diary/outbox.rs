@@ -16,6 +16,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::id_index::place_of;
 use super::stays::StayCache;
 use super::time::{id_col, time_col, to_ms};
 use super::{Diary, DiaryError};
@@ -266,14 +267,19 @@ impl Diary {
         pending_only: bool,
     ) -> Result<Option<OutboxEntry>, DiaryError> {
         let device_key = self.identity.public_key();
+        let Some(place) = place_of(&self.conn, id)? else {
+            return Ok(None);
+        };
         let state_filter = if pending_only { "sync_state = 0" } else { "1" };
         Ok(self
             .conn
             .prepare_cached(&format!(
                 "SELECT {CHECKIN_RECORD_COLUMNS} FROM checkins
-                 WHERE id = ?1 AND body IS NOT NULL AND {state_filter}"
+                 WHERE place = ?1 AND id = ?2 AND body IS NOT NULL AND {state_filter}"
             ))?
-            .query_row([id.as_bytes()], |r| entry_from_checkin_row(r, device_key))
+            .query_row(params![place, id.as_bytes()], |r| {
+                entry_from_checkin_row(r, device_key)
+            })
             .optional()?)
     }
 
@@ -282,6 +288,9 @@ impl Diary {
     pub fn mark_synced(&mut self, record_ids: &[Id128]) -> Result<usize, DiaryError> {
         let now = to_ms(&self.clock.now());
         let tx = self.conn.transaction()?;
+        let mut stays = StayCache::current(&tx, self.stays.get_mut().take())?;
+        // Acknowledged check-ins are found through `checkin_ids`, not by walks.
+        stays.index_ids(&tx, true)?;
         let mut changed = 0;
         {
             let mut outbox = tx.prepare_cached(
@@ -290,18 +299,19 @@ impl Diary {
             )?;
             let mut checkins = tx.prepare_cached(
                 "UPDATE checkins SET sync_state = 1, sync_detail = NULL, sync_at = ?2
-                 WHERE id = ?1 AND sync_state = 0 AND body IS NOT NULL",
+                 WHERE place = ?3 AND id = ?1 AND sync_state = 0 AND body IS NOT NULL",
             )?;
             for id in record_ids {
                 let n = outbox.execute(params![id.as_bytes(), now])?;
                 changed += if n > 0 {
                     n
+                } else if let Some(place) = place_of(&tx, id)? {
+                    checkins.execute(params![id.as_bytes(), now, place])?
                 } else {
-                    checkins.execute(params![id.as_bytes(), now])?
+                    0
                 };
             }
         }
-        let mut stays = StayCache::current(&tx, self.stays.get_mut().take())?;
         stays.raise_pending_from(&tx)?;
         tx.commit()?;
         *self.stays.get_mut() = Some(stays);
@@ -317,11 +327,13 @@ impl Diary {
         )?;
         if n == 0 {
             let tx = self.conn.transaction()?;
-            n = tx.execute(
-                "UPDATE checkins SET sync_state = 2, sync_detail = ?2, sync_at = ?3
-                 WHERE id = ?1 AND body IS NOT NULL",
-                params![record_id.as_bytes(), detail, now],
-            )?;
+            if let Some(place) = place_of(&tx, record_id)? {
+                n = tx.execute(
+                    "UPDATE checkins SET sync_state = 2, sync_detail = ?2, sync_at = ?3
+                     WHERE place = ?4 AND id = ?1 AND body IS NOT NULL",
+                    params![record_id.as_bytes(), detail, now, place],
+                )?;
+            }
             let mut stays = StayCache::current(&tx, self.stays.get_mut().take())?;
             stays.raise_pending_from(&tx)?;
             tx.commit()?;

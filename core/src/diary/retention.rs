@@ -5,6 +5,7 @@
 use chrono::Duration;
 use rusqlite::params;
 
+use super::id_index::forget_before;
 use super::outbox::purge_records_of;
 use super::stays::place_floor;
 use super::time::to_ms;
@@ -73,6 +74,7 @@ impl Diary {
             &format!("DELETE FROM checkin_updates WHERE checkin_id IN ({EXPIRED_CHECKIN_IDS})"),
             params![place_floor(cutoff)],
         )?;
+        forget_before(&tx, place_floor(cutoff))?;
         let checkins = tx.execute(
             "DELETE FROM checkins WHERE place < ?1",
             params![place_floor(cutoff)],

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub const VERSION: u32 = 8;
+pub const VERSION: u32 = 9;
 
 /// The diary's own tables, part 1: settings and people.
 pub const CORE_SQL: &str = "
@@ -36,19 +36,21 @@ CREATE TABLE people (
 CREATE UNIQUE INDEX people_one_owner ON people (is_owner) WHERE is_owner = 1;
 ";
 
-/// The check-ins (since version 8). A check-in writes exactly two B-trees, because each
-/// one costs an encrypted page per write (ADR 0001): this table and its unique `id`.
+/// The check-ins (since version 9). A check-in writes exactly one B-tree, because each
+/// one costs an encrypted page per write (ADR 0001): this table.
 ///
-/// - The row is also the check-in's signed record: `body`, `signature` and the sync state
-///   live here instead of in an outbox row. `body` and `signature` are NULL only for
+/// - The row is also the check-in's signed record: `body` and `signature` are columns, with
+///   the sync state, instead of an outbox row. `body` and `signature` are NULL only for
 ///   check-ins upgraded from a diary that had lost their record.
 /// - `place` (the rowid) is `checked_in_at × 1024 + n`, `n` counting check-ins that began
 ///   in the same millisecond (a family): the table is stored in time order, so a check-in
 ///   appends to its last page, the lists (newest first, by day) and retention read key
 ///   ranges, and the interior pages hold bare integers. `checked_in_at` stays a column of
 ///   its own for readers of the file.
-/// - `id` is unique for lookups by id, for marking the record synced, and for the
-///   updates' foreign key.
+/// - `id` has no index of its own. `checkin_ids` tells where a check-in is by id; it is
+///   filled off the check-in path (`diary::id_index`): every row at or below the `meta`
+///   value `checkin_ids_through` has its entry there, newer rows are found by a walk over
+///   the short tail above it.
 /// - There is no per-person index and no index of open check-ins: each person's latest
 ///   stay (the only stay that can be open, since a person's stays never overlap) is kept in
 ///   memory by `diary::stays`, which reads only the stays that began after the `meta`
@@ -56,7 +58,7 @@ CREATE UNIQUE INDEX people_one_owner ON people (is_owner) WHERE is_owner = 1;
 pub const CHECKINS_SQL: &str = "
 CREATE TABLE checkins (
     place          INTEGER PRIMARY KEY,
-    id             BLOB NOT NULL UNIQUE,
+    id             BLOB NOT NULL,
     person_id      BLOB NOT NULL REFERENCES people (id),
     venue_id       BLOB,
     venue_name     TEXT NOT NULL,
@@ -77,16 +79,23 @@ CREATE TABLE checkins (
     sync_detail    TEXT,
     sync_at        INTEGER
 ) STRICT;
+
+CREATE TABLE checkin_ids (
+    id    BLOB PRIMARY KEY,
+    place INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
 ";
 
 /// How many check-ins may begin in the same millisecond (`place` = ms × this + n).
 pub const PLACES_PER_MS: i64 = 1024;
 
-/// The diary's own tables, part 2: check-in updates and the outbox.
-pub const UPDATES_OUTBOX_SQL: &str = "
+/// Check-in updates. An update names its check-in by id without a foreign key (since
+/// version 9: a foreign key needs an index on `checkins.id`); retention deletes a
+/// check-in's updates with it.
+pub const CHECKIN_UPDATES_SQL: &str = "
 CREATE TABLE checkin_updates (
     id             BLOB PRIMARY KEY,
-    checkin_id     BLOB NOT NULL REFERENCES checkins (id) ON DELETE CASCADE,
+    checkin_id     BLOB NOT NULL,
     sequence       INTEGER NOT NULL,
     reason         INTEGER NOT NULL,
     checked_in_at  INTEGER NOT NULL,
@@ -94,7 +103,11 @@ CREATE TABLE checkin_updates (
     created_at     INTEGER NOT NULL,
     UNIQUE (checkin_id, sequence)
 ) STRICT;
+";
 
+/// The outbox: signed records other than check-ins (updates, declarations, staff
+/// check-ins) waiting for sync.
+pub const OUTBOX_SQL: &str = "
 CREATE TABLE outbox (
     seq          INTEGER PRIMARY KEY,
     record_id    BLOB NOT NULL UNIQUE,
@@ -114,7 +127,8 @@ CREATE TABLE outbox (
 pub const SQL: &[&str] = &[
     CORE_SQL,
     CHECKINS_SQL,
-    UPDATES_OUTBOX_SQL,
+    CHECKIN_UPDATES_SQL,
+    OUTBOX_SQL,
     crate::venue::TRUST_SQL,
     crate::declare::store::SCHEMA_SQL,
     crate::sync::store::SCHEMA_SQL,
@@ -202,7 +216,7 @@ DROP TABLE temp.checkins_v6;
 ";
 
 /// Version 7 → 8: check-ins are rebuilt as a rowid table in `place` order (see
-/// [`CHECKINS_SQL`]), which drops the per-person index, and each check-in's signed record
+/// [`CHECKINS_V8_SQL`]), which drops the per-person index, and each check-in's signed record
 /// moves from its outbox row into the check-in row with its sync state (the outbox keeps
 /// updates and declarations). `outbox_seq` goes with the old table. Copied through an
 /// in-memory temp table, like the v7 rebuild, with foreign keys off.
@@ -228,6 +242,63 @@ SELECT checked_in_at * 1024 + row_number() OVER (PARTITION BY checked_in_at ORDE
     update_seq, created_at, body, signature, sync_state, state_detail, state_at
 FROM temp.checkins_v7;
 DROP TABLE temp.checkins_v7;
+";
+
+/// The check-ins as version 8 made them (kept verbatim for the 7 → 8 step): `id` with a
+/// unique index of its own.
+const CHECKINS_V8_SQL: &str = "
+CREATE TABLE checkins (
+    place          INTEGER PRIMARY KEY,
+    id             BLOB NOT NULL UNIQUE,
+    person_id      BLOB NOT NULL REFERENCES people (id),
+    venue_id       BLOB,
+    venue_name     TEXT NOT NULL,
+    venue_address  TEXT NOT NULL,
+    venue_category INTEGER NOT NULL,
+    issuer_key_id  TEXT,
+    venue_verified INTEGER NOT NULL,
+    method         INTEGER NOT NULL,
+    checked_in_at  INTEGER NOT NULL,
+    checked_out_at INTEGER,
+    auto_out_at    INTEGER NOT NULL,
+    out_reason     INTEGER,
+    update_seq     INTEGER NOT NULL DEFAULT 0,
+    created_at     INTEGER NOT NULL,
+    body           BLOB,
+    signature      BLOB,
+    sync_state     INTEGER NOT NULL DEFAULT 0,
+    sync_detail    TEXT,
+    sync_at        INTEGER
+) STRICT;
+";
+
+/// Version 8 → 9: `checkins.id` loses its unique index (one B-tree less on every
+/// check-in, ADR 0001) and `checkin_ids` takes over lookups by id, filled here with every
+/// row; `checkin_updates` loses its foreign key to `checkins (id)`, which needed that
+/// index. Both tables are copied through in-memory temp tables, with foreign keys off.
+/// The caller then sets `checkin_ids_through` (see `diary::id_index`).
+const V8_TO_V9_SAVE: &str = "
+CREATE TEMP TABLE checkins_v8 AS SELECT * FROM checkins;
+CREATE TEMP TABLE checkin_updates_v8 AS SELECT * FROM checkin_updates;
+DROP TABLE checkin_updates;
+DROP TABLE checkins;
+";
+const V8_TO_V9_RESTORE: &str = "
+INSERT INTO checkins (place, id, person_id, venue_id, venue_name, venue_address,
+    venue_category, issuer_key_id, venue_verified, method, checked_in_at, checked_out_at,
+    auto_out_at, out_reason, update_seq, created_at, body, signature, sync_state, sync_detail,
+    sync_at)
+SELECT place, id, person_id, venue_id, venue_name, venue_address, venue_category,
+    issuer_key_id, venue_verified, method, checked_in_at, checked_out_at, auto_out_at,
+    out_reason, update_seq, created_at, body, signature, sync_state, sync_detail, sync_at
+FROM temp.checkins_v8;
+INSERT INTO checkin_ids (id, place) SELECT id, place FROM checkins;
+INSERT INTO checkin_updates (id, checkin_id, sequence, reason, checked_in_at,
+    checked_out_at, created_at)
+SELECT id, checkin_id, sequence, reason, checked_in_at, checked_out_at, created_at
+FROM temp.checkin_updates_v8;
+DROP TABLE temp.checkins_v8;
+DROP TABLE temp.checkin_updates_v8;
 ";
 
 /// Creates or upgrades the schema inside the caller's transaction. Foreign keys must be
@@ -287,8 +358,16 @@ fn upgrade(conn: &Connection, version: u32, target: u32) -> Result<(), DiaryErro
             // 7 -> 8: person-ordered check-ins that carry their own signed record.
             7 => {
                 conn.execute_batch(V7_TO_V8_SAVE)?;
-                conn.execute_batch(CHECKINS_SQL)?;
+                conn.execute_batch(CHECKINS_V8_SQL)?;
                 conn.execute_batch(V7_TO_V8_RESTORE)?;
+            }
+            // 8 -> 9: no index on check-in ids in the write path; `checkin_ids` instead.
+            8 => {
+                conn.execute_batch(V8_TO_V9_SAVE)?;
+                conn.execute_batch(CHECKINS_SQL)?;
+                conn.execute_batch(CHECKIN_UPDATES_SQL)?;
+                conn.execute_batch(V8_TO_V9_RESTORE)?;
+                super::id_index::mark_all_indexed(conn)?;
             }
             _ => return Err(DiaryError::TooOld { found: version }),
         }
@@ -735,6 +814,8 @@ CREATE INDEX outbox_by_created ON outbox (created_at);
         );
         let counts = d.outbox_counts().unwrap();
         assert_eq!((counts.pending, counts.synced, counts.rejected), (2, 1, 0));
+        // v9: every check-in has its `checkin_ids` entry, and the mark covers them all.
+        assert_eq!(crate::diary::id_index::tests::assert_exact(&d), 0);
     }
 
     #[test]

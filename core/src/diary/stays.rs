@@ -20,6 +20,9 @@
 //!   only the rows from there (`diary::outbox`). Marking records synced raises it; a
 //!   check-in or an edit that puts a pending record below it lowers it, in the same
 //!   transaction (only late check-ins do: new ones land at the end).
+//! - **Where lookups by id start walking.** `checkin_ids_through` and how many check-ins
+//!   lie above it are kept here too, so a check-in knows without a read whether it must
+//!   write its own `checkin_ids` entry (`diary::id_index`).
 //! - **Another connection's writes drop everything**: `PRAGMA data_version` tells, and the
 //!   cache is read again. A failed write drops it too (the caller takes it out for the
 //!   write and puts it back only after the commit).
@@ -27,9 +30,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::DiaryError;
+use super::id_index::{self, INDEXED_THROUGH, MAX_UNINDEXED};
+use super::marks::{read_mark, write_mark};
 use super::schema::PLACES_PER_MS;
 use super::time::{id_col, opt_time_col, time_col, to_ms};
 use crate::ids::Id128;
@@ -49,6 +54,8 @@ const ADVANCE_STEP_MS: i64 = 60 * 1000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Stay {
     pub id: Id128,
+    /// Where its row is (the rowid).
+    pub place: i64,
     pub person_id: Id128,
     pub checked_in_at: DateTime<Utc>,
     pub checked_out_at: Option<DateTime<Utc>>,
@@ -63,7 +70,8 @@ impl Stay {
 }
 
 pub(crate) const SELECT_STAY: &str =
-    "SELECT id, person_id, checked_in_at, checked_out_at, auto_out_at, update_seq FROM checkins";
+    "SELECT id, person_id, checked_in_at, checked_out_at, auto_out_at, update_seq, place
+     FROM checkins";
 
 pub(crate) fn stay_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stay> {
     Ok(Stay {
@@ -73,6 +81,7 @@ pub(crate) fn stay_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stay> {
         checked_out_at: opt_time_col(r, 3)?,
         auto_out_at: time_col(r, 4)?,
         update_seq: r.get(5)?,
+        place: r.get(6)?,
     })
 }
 
@@ -92,6 +101,10 @@ pub(crate) struct StayCache {
     open_since: i64,
     /// `pending_checkins_from` as stored (`i64::MIN` when never stored).
     pending_from: i64,
+    /// `checkin_ids_through` as stored (`i64::MIN` when never stored).
+    ids_through: i64,
+    /// How many check-ins lie above `ids_through`, without their `checkin_ids` entry.
+    unindexed: u64,
 }
 
 fn data_version(conn: &Connection) -> Result<i64, DiaryError> {
@@ -100,34 +113,13 @@ fn data_version(conn: &Connection) -> Result<i64, DiaryError> {
         .query_row([], |r| r.get(0))?)
 }
 
-fn read_mark(conn: &Connection, name: &str) -> Result<i64, DiaryError> {
-    let raw: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT value FROM meta WHERE name = ?1")?
-        .query_row([name], |r| r.get(0))
-        .optional()?;
-    match raw {
-        None => Ok(i64::MIN),
-        Some(bytes) => bytes
-            .try_into()
-            .map(i64::from_be_bytes)
-            .map_err(|_| DiaryError::Corrupt(format!("meta {name} is not 8 bytes"))),
-    }
-}
-
-fn write_mark(conn: &Connection, name: &str, value: i64) -> Result<(), DiaryError> {
-    conn.prepare_cached(
-        "INSERT INTO meta (name, value) VALUES (?1, ?2)
-         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-    )?
-    .execute(params![name, value.to_be_bytes().as_slice()])?;
-    Ok(())
-}
-
 impl StayCache {
     /// Reads the open stays (the ones that began at or after `open_stays_since`).
     fn load(conn: &Connection) -> Result<Self, DiaryError> {
         let open_since = read_mark(conn, OPEN_STAYS_SINCE)?;
         let pending_from = read_mark(conn, PENDING_CHECKINS_FROM)?;
+        let ids_through = read_mark(conn, INDEXED_THROUGH)?;
+        let unindexed = id_index::unindexed(conn, ids_through)?;
         let mut latest = HashMap::new();
         let mut stmt = conn.prepare_cached(&format!(
             "{SELECT_STAY} WHERE place >= ?1 AND checked_out_at IS NULL"
@@ -142,6 +134,8 @@ impl StayCache {
             latest,
             open_since,
             pending_from,
+            ids_through,
+            unindexed,
         })
     }
 
@@ -275,6 +269,33 @@ impl StayCache {
             write_mark(conn, OPEN_STAYS_SINCE, start)?;
             self.open_since = start;
         }
+        Ok(())
+    }
+
+    /// Inside a check-in's transaction, after its row went in at `place`: a check-in
+    /// below `checkin_ids_through` writes its own entry; a newer one joins the tail.
+    pub fn note_new_checkin(
+        &mut self,
+        conn: &Connection,
+        id: &Id128,
+        place: i64,
+    ) -> Result<(), DiaryError> {
+        if place <= self.ids_through {
+            id_index::note_place(conn, id, place)
+        } else {
+            self.unindexed += 1;
+            Ok(())
+        }
+    }
+
+    /// Inside a write's transaction: indexes the tail when it is due (`always`, or once
+    /// it holds [`MAX_UNINDEXED`] check-ins).
+    pub fn index_ids(&mut self, conn: &Connection, always: bool) -> Result<(), DiaryError> {
+        if self.unindexed == 0 || !(always || self.unindexed >= MAX_UNINDEXED) {
+            return Ok(());
+        }
+        self.ids_through = id_index::index_tail(conn, self.ids_through)?;
+        self.unindexed = 0;
         Ok(())
     }
 }
