@@ -1,7 +1,8 @@
 //! Diary benchmarks (numbers, not assertions): the whole check-in write, encrypted vs the
 //! same write on an unencrypted diary in the same run (one person, and four people taking
 //! turns); opening a 100,000-check-in diary and listing the newest 50; one person's last
-//! 21 days; the first sync batch of that diary; and the floor under the write
+//! 21 days; the first sync batch of that diary; finding a check-in by id with and without
+//! its `checkin_ids` entry, and indexing the check-ins that wait; and the floor under the write
 //! (`floor`): a one-row insert into a bare table on the same SQLCipher with the diary's
 //! settings, with and without the Ed25519 signature and one random-key index, which is
 //! what no diary schema can go below on the machine at hand.
@@ -428,5 +429,83 @@ fn main() -> Res<()> {
         "first sync batch (500 of {n_big} pending records, encrypted, median of 5)  {:.1} ms",
         median_ms(queue)
     );
+    let ids = bench_find_by_id(&big_enc, &key, clock_e, reps)?;
+    println!("find a check-in by id (Diary::checkin, encrypted, median of {reps})");
+    println!(
+        "  with its checkin_ids entry              {:8.1} µs",
+        ids.indexed * 1e3
+    );
+    println!(
+        "  the newest of {} check-ins without one  {:8.1} µs   (a walk over them)",
+        ids.tail_len,
+        ids.tail * 1e3
+    );
+    println!(
+        "  indexing those {} (as open, checkpoint and close do) {:.1} ms",
+        ids.tail_len, ids.index
+    );
     Ok(())
+}
+
+/// What finding a check-in by id costs (`diary::id_index`), in ms.
+struct FindById {
+    indexed: f64,
+    tail: f64,
+    tail_len: usize,
+    index: f64,
+}
+
+/// Finds a check-in with its `checkin_ids` entry, then adds the most check-ins that wait
+/// without one (one less than a check-in indexes itself) and finds the newest of them
+/// (the longest walk), then indexes them.
+fn bench_find_by_id(
+    path: &Path,
+    key: &DiaryKey,
+    clock: Arc<FixedClock>,
+    reps: usize,
+) -> Res<FindById> {
+    let mut d = open(path, Some(key), clock.clone())?;
+    let middle = d.list_checkins(Page {
+        offset: 1000,
+        limit: 1,
+    })?[0]
+        .id;
+    let time = |d: &Diary, id: &Id128| -> Res<f64> {
+        let mut v = Vec::new();
+        for _ in 0..reps {
+            let t = Instant::now();
+            let c = d.checkin(id)?;
+            v.push(t.elapsed());
+            assert_eq!(c.id, *id);
+        }
+        Ok(median_ms(v))
+    };
+    let indexed = time(&d, &middle)?;
+    let owner = d.owner_id();
+    let tail_len = 1023;
+    let mut newest = None;
+    for i in 0..tail_len {
+        clock.advance(Duration::seconds(10));
+        let c = d.check_in(CheckInRequest {
+            people: vec![owner],
+            venue: venue(i),
+            method: CheckInMethod::ScannedVenueCode,
+            at: None,
+            venue_default_stay: None,
+        })?;
+        newest = Some(c[0].id);
+    }
+    let newest = newest.ok_or("no check-in")?;
+    let tail = time(&d, &newest)?;
+    // Indexing the tail, as opening, checkpoint and close do (here without a checkpoint).
+    let t = Instant::now();
+    d.apply_auto_checkouts()?;
+    let index = t.elapsed().as_secs_f64() * 1e3;
+    d.close()?;
+    Ok(FindById {
+        indexed,
+        tail,
+        tail_len,
+        index,
+    })
 }
