@@ -27,7 +27,7 @@ use crate::ids::Id128;
 pub(crate) const INDEXED_THROUGH: &str = "checkin_ids_through";
 
 /// How many check-ins may wait without an entry before a check-in indexes them.
-pub(crate) const MAX_UNINDEXED: u64 = 1024;
+pub const MAX_UNINDEXED: u64 = 256;
 
 /// Where check-in `id` is (its `place`), if the diary has it.
 pub(crate) fn place_of(conn: &Connection, id: &Id128) -> Result<Option<i64>, DiaryError> {
@@ -240,11 +240,11 @@ pub(crate) mod tests {
         assert_eq!(d.checkin(&newest).unwrap().venue.name, "Chợ");
         assert_eq!(d.checkin(&late).unwrap().checked_out_at, Some(now));
 
-        // Retention drops the entries with their rows (the kid's moved stay and the
-        // owner's first hours).
-        clock.set(start + Duration::days(1) + Duration::hours(1));
+        // Retention drops the entries with their rows: the kid's moved stay and the
+        // owner's check-ins of the first 20 minutes (one every 10 s from start + 10 s).
+        clock.set(start + Duration::days(1) + Duration::minutes(20));
         let purged = d.purge_older_than(1).unwrap();
-        assert!(purged.checkins > 300, "{purged:?}");
+        assert_eq!(purged.checkins, 119 + 1, "{purged:?}");
         assert_exact(&d);
         assert!(matches!(
             d.checkin(&newest),

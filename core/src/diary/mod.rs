@@ -27,6 +27,7 @@ mod time;
 mod write_tx;
 
 pub use checkins::{CheckIn, CheckInRequest, Page};
+pub use id_index::MAX_UNINDEXED;
 pub use key::DiaryKey;
 pub use outbox::{OutboxCounts, OutboxEntry, SyncState};
 pub(crate) use outbox::{enqueue, purge_records_of};

@@ -482,7 +482,7 @@ fn bench_find_by_id(
     };
     let indexed = time(&d, &middle)?;
     let owner = d.owner_id();
-    let tail_len = 1023;
+    let tail_len = usize::try_from(vaora_core::diary::MAX_UNINDEXED)? - 1;
     let mut newest = None;
     for i in 0..tail_len {
         clock.advance(Duration::seconds(10));
