@@ -109,6 +109,20 @@ fn one(v: Vec<CheckIn>) -> CheckIn {
     v.into_iter().next().unwrap()
 }
 
+/// The ids of the open check-ins, oldest first.
+fn open_ids(d: &Diary) -> Vec<Id128> {
+    d.open_checkins().unwrap().iter().map(|c| c.id).collect()
+}
+
+/// The record ids of the first ten pending records, in queue order.
+fn pending_ids(d: &Diary) -> Vec<Id128> {
+    d.pending_records(10)
+        .unwrap()
+        .iter()
+        .map(|e| e.record_id)
+        .collect()
+}
+
 /// The update records of one check-in, decoded, in outbox order.
 fn updates_of(d: &Diary, checkin: &Id128) -> Vec<CheckInUpdateBody> {
     d.all_records()
@@ -197,14 +211,7 @@ fn new_check_in_closes_the_open_one_without_overlap() {
     assert!(f.diary.checkin(&second.id).unwrap().is_open());
     // The other person's check-in is not touched.
     assert!(f.diary.checkin(&kid_first.id).unwrap().is_open());
-    let open: Vec<_> = f
-        .diary
-        .open_checkins()
-        .unwrap()
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    assert_eq!(open, vec![kid_first.id, second.id]);
+    assert_eq!(open_ids(&f.diary), vec![kid_first.id, second.id]);
 
     let ups = updates_of(&f.diary, &first.id);
     assert_eq!(ups.len(), 1);
@@ -287,9 +294,8 @@ fn open_stays_begun_before_the_last_settled_instant_are_still_swept() {
 
     clock.set(t(10, 5));
     let mut d = disk.open();
-    let open: Vec<Id128> = d.open_checkins().unwrap().iter().map(|c| c.id).collect();
     assert_eq!(
-        open,
+        open_ids(&d),
         vec![late.id, now_stay.id],
         "read back after reopening"
     );
@@ -302,8 +308,7 @@ fn open_stays_begun_before_the_last_settled_instant_are_still_swept() {
 
     clock.set(t(10, 10));
     let d = disk.open();
-    let open: Vec<Id128> = d.open_checkins().unwrap().iter().map(|c| c.id).collect();
-    assert_eq!(open, vec![moved.id, late.id, now_stay.id]);
+    assert_eq!(open_ids(&d), vec![moved.id, late.id, now_stay.id]);
     d.close().unwrap();
 
     // After every stay's automatic end: opening sweeps all three.
@@ -357,14 +362,7 @@ fn another_connections_writes_refresh_the_latest_stays() {
     let closed = b.checkin(&second.id).unwrap();
     assert_eq!(closed.checked_out_at, Some(t(10, 0)));
     assert_eq!(closed.out_reason, Some(UpdateReason::Superseded));
-    assert_eq!(
-        b.open_checkins()
-            .unwrap()
-            .iter()
-            .map(|c| c.id)
-            .collect::<Vec<_>>(),
-        vec![third.id]
-    );
+    assert_eq!(open_ids(&b), vec![third.id]);
     b.verify_all().unwrap();
 }
 
@@ -809,12 +807,7 @@ fn a_late_check_in_below_the_synced_ones_is_still_queued() {
     let a = one(d.check_in(req(vec![owner], "A", None)).unwrap());
     clock.set(t(9, 30));
     let b = one(d.check_in(req(vec![owner], "B", None)).unwrap());
-    let all: Vec<Id128> = d
-        .pending_records(10)
-        .unwrap()
-        .iter()
-        .map(|e| e.record_id)
-        .collect();
+    let all = pending_ids(&d);
     assert_eq!(all.len(), 3, "a, its superseded update, b");
     assert_eq!(d.mark_synced(&all).unwrap(), 3);
     assert_eq!(d.pending_count().unwrap(), 0);
@@ -823,13 +816,7 @@ fn a_late_check_in_below_the_synced_ones_is_still_queued() {
     clock.set(t(10, 0));
     let late = one(d.check_in(req(vec![kid], "Trường", Some(t(8, 0)))).unwrap());
     assert_eq!(d.pending_count().unwrap(), 1);
-    let queued: Vec<Id128> = d
-        .pending_records(10)
-        .unwrap()
-        .iter()
-        .map(|e| e.record_id)
-        .collect();
-    assert_eq!(queued, vec![late.id]);
+    assert_eq!(pending_ids(&d), vec![late.id]);
     d.close().unwrap();
     let mut d = disk.open();
     assert_eq!(d.pending_count().unwrap(), 1);

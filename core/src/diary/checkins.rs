@@ -448,7 +448,7 @@ impl Diary {
                 sync_state: SyncState::Pending,
             });
         }
-        stays.index_ids(&tx, false)?;
+        stays.index_ids_when_due(&tx)?;
         tx.commit()?;
         *self.stays.get_mut() = Some(stays);
         Ok(done)
@@ -632,7 +632,7 @@ impl Diary {
         let identity = &self.identity;
         let n = close_due(&tx, identity, &mut stays, &now)?;
         stays.advance(&tx, &now)?;
-        stays.index_ids(&tx, true)?;
+        stays.index_ids(&tx)?;
         tx.commit()?;
         *self.stays.get_mut() = Some(stays);
         Ok(n)
@@ -708,10 +708,7 @@ impl Diary {
 
     /// Every check-in still open, oldest first.
     pub fn open_checkins(&self) -> Result<Vec<CheckIn>, DiaryError> {
-        let mut slot = self.stays.borrow_mut();
-        let stays = StayCache::current(&self.conn, slot.take())?;
-        let open = stays.open_stays();
-        *slot = Some(stays);
+        let open = self.read_stays(StayCache::open_stays)?;
         open.iter()
             .map(|s| self.checkin_at(s.place, &s.id))
             .collect()

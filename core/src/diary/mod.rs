@@ -188,12 +188,20 @@ impl Diary {
     /// their `checkin_ids` entries (see `diary::id_index`).
     fn settle_open_stays(&self) -> Result<(), DiaryError> {
         let mut slot = self.stays.borrow_mut();
-        let mut stays = stays::StayCache::current(&self.conn, slot.take())?;
-        let tx = self.conn.unchecked_transaction()?;
+        let (tx, mut stays) = write_tx::WriteTx::begin_with_stays(&self.conn, &mut slot)?;
         stays.advance(&tx, &self.clock.now())?;
-        stays.index_ids(&tx, true)?;
+        stays.index_ids(&tx)?;
         tx.commit()?;
         *slot = Some(stays);
         Ok(())
+    }
+
+    /// Reads from the stay cache, first brought up to date with other connections' writes.
+    fn read_stays<R>(&self, read: impl FnOnce(&stays::StayCache) -> R) -> Result<R, DiaryError> {
+        let mut slot = self.stays.borrow_mut();
+        let stays = stays::StayCache::current(&self.conn, slot.take())?;
+        let value = read(&stays);
+        *slot = Some(stays);
+        Ok(value)
     }
 }

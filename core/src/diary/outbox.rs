@@ -19,6 +19,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::id_index::place_of;
 use super::stays::StayCache;
 use super::time::{id_col, time_col, to_ms};
+use super::write_tx::WriteTx;
 use super::{Diary, DiaryError};
 use crate::ids::Id128;
 use crate::records::{RecordKind, SignedRecord};
@@ -204,7 +205,7 @@ impl Diary {
         let checkin_filter = if pending_only { "sync_state = 0" } else { "1" };
         // Pending ones start at `pending_checkins_from` (see `diary::stays`).
         let from = if pending_only {
-            self.pending_checkins_from()?
+            self.read_stays(StayCache::pending_from)?
         } else {
             i64::MIN
         };
@@ -287,10 +288,9 @@ impl Diary {
     /// purged meanwhile); returns how many records changed.
     pub fn mark_synced(&mut self, record_ids: &[Id128]) -> Result<usize, DiaryError> {
         let now = to_ms(&self.clock.now());
-        let tx = self.conn.transaction()?;
-        let mut stays = StayCache::current(&tx, self.stays.get_mut().take())?;
+        let (tx, mut stays) = WriteTx::begin_with_stays(&self.conn, self.stays.get_mut())?;
         // Acknowledged check-ins are found through `checkin_ids`, not by walks.
-        stays.index_ids(&tx, true)?;
+        stays.index_ids(&tx)?;
         let mut changed = 0;
         {
             let mut outbox = tx.prepare_cached(
@@ -321,12 +321,12 @@ impl Diary {
     /// Marks a record the server refused for good, with its reason.
     pub fn mark_rejected(&mut self, record_id: &Id128, detail: &str) -> Result<(), DiaryError> {
         let now = to_ms(&self.clock.now());
-        let mut n = self.conn.execute(
+        let (tx, mut stays) = WriteTx::begin_with_stays(&self.conn, self.stays.get_mut())?;
+        let mut n = tx.execute(
             "UPDATE outbox SET state = 2, state_detail = ?2, state_at = ?3 WHERE record_id = ?1",
             params![record_id.as_bytes(), detail, now],
         )?;
         if n == 0 {
-            let tx = self.conn.transaction()?;
             if let Some(place) = place_of(&tx, record_id)? {
                 n = tx.execute(
                     "UPDATE checkins SET sync_state = 2, sync_detail = ?2, sync_at = ?3
@@ -334,30 +334,20 @@ impl Diary {
                     params![record_id.as_bytes(), detail, now, place],
                 )?;
             }
-            let mut stays = StayCache::current(&tx, self.stays.get_mut().take())?;
             stays.raise_pending_from(&tx)?;
-            tx.commit()?;
-            *self.stays.get_mut() = Some(stays);
         }
         if n == 0 {
             return Err(DiaryError::NotFound("no such record in the outbox".into()));
         }
+        tx.commit()?;
+        *self.stays.get_mut() = Some(stays);
         Ok(())
-    }
-
-    /// Where pending check-in records start (see `diary::stays`).
-    fn pending_checkins_from(&self) -> Result<i64, DiaryError> {
-        let mut slot = self.stays.borrow_mut();
-        let stays = StayCache::current(&self.conn, slot.take())?;
-        let from = stays.pending_from();
-        *slot = Some(stays);
-        Ok(from)
     }
 
     /// How many records wait for sync: what the sync loop reports between batches, read
     /// without counting the synced ones.
     pub fn pending_count(&self) -> Result<u64, DiaryError> {
-        let from = self.pending_checkins_from()?;
+        let from = self.read_stays(StayCache::pending_from)?;
         let n: i64 = self
             .conn
             .prepare_cached(

@@ -62,10 +62,7 @@ impl Diary {
             place_floor(cutoff),
         )?;
         let checkin_records: i64 = tx.query_row(
-            &format!(
-                "SELECT count(*) FROM checkins WHERE id IN ({EXPIRED_CHECKIN_IDS})
-                 AND body IS NOT NULL"
-            ),
+            "SELECT count(*) FROM checkins WHERE place < ?1 AND body IS NOT NULL",
             params![place_floor(cutoff)],
             |r| r.get(0),
         )?;
@@ -109,8 +106,8 @@ const EXPIRED_CHECKIN_IDS: &str = "SELECT id FROM checkins WHERE place < ?1";
 
 /// Whether any row that retention deletes began before `cutoff`. Every open runs retention,
 /// and on most opens nothing has expired: one statement of a few index probes (each
-/// table's time order) then replaces the purge's eight,
-/// which an open would otherwise parse and run for nothing. Outbox records and updates are only purged with the rows
+/// table's time order) then replaces the purge's eight, which an open would otherwise
+/// parse and run for nothing. Outbox records and updates are only purged with the rows
 /// they belong to, so these three tables decide.
 fn anything_before(conn: &rusqlite::Connection, cutoff: i64) -> Result<bool, DiaryError> {
     Ok(conn

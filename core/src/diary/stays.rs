@@ -288,14 +288,20 @@ impl StayCache {
         }
     }
 
-    /// Inside a write's transaction: indexes the tail when it is due (`always`, or once
-    /// it holds [`MAX_UNINDEXED`] check-ins).
-    pub fn index_ids(&mut self, conn: &Connection, always: bool) -> Result<(), DiaryError> {
-        if self.unindexed == 0 || !(always || self.unindexed >= MAX_UNINDEXED) {
-            return Ok(());
+    /// Inside a write's transaction: gives every waiting check-in its `checkin_ids` entry.
+    pub fn index_ids(&mut self, conn: &Connection) -> Result<(), DiaryError> {
+        if self.unindexed > 0 {
+            self.ids_through = id_index::index_tail(conn, self.ids_through)?;
+            self.unindexed = 0;
         }
-        self.ids_through = id_index::index_tail(conn, self.ids_through)?;
-        self.unindexed = 0;
+        Ok(())
+    }
+
+    /// Inside a check-in's transaction: [`Self::index_ids`], once [`MAX_UNINDEXED`] wait.
+    pub fn index_ids_when_due(&mut self, conn: &Connection) -> Result<(), DiaryError> {
+        if self.unindexed >= MAX_UNINDEXED {
+            self.index_ids(conn)?;
+        }
         Ok(())
     }
 }

@@ -2,8 +2,9 @@
 //! prepared statements, and a rollback when it is dropped uncommitted.
 //!
 //! rusqlite's `Transaction` parses `BEGIN` and `COMMIT` again on every write; on a
-//! check-in that is a measurable share of the work (ADR 0001), so the diary's frequent
-//! writes use this instead. Rarer writes keep rusqlite's `Transaction`.
+//! check-in that is a measurable share of the work (ADR 0001), so the check-in path, and
+//! every write that works with the stay cache (`diary::stays`), use this instead. Other
+//! writes keep rusqlite's `Transaction`.
 //!
 //! Immediate, because a deferred read-then-write can fail with SQLITE_BUSY when another
 //! connection wrote in between; the write lock is taken before anything is read.
