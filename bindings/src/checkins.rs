@@ -1,12 +1,13 @@
 //! Household, check-ins and venue codes through an open diary: one-line wrappers over the
-//! `impl Diary` blocks of `vaora_core::diary` and `vaora_core::venue`.
+//! `impl Diary` blocks of `vaora_core::diary` and `vaora_protocol::venue`.
 
 use std::time::SystemTime;
 
-use vaora_core::codes;
+use vaora_core::diary::Unverified;
 use vaora_core::diary::{CheckInRequest, NewPerson, Page};
-use vaora_core::records::{CheckInMethod, VenueRef};
-use vaora_core::venue::{KeySet, SignerPolicy, Unverified, VenueCategory};
+use vaora_protocol::codes;
+use vaora_protocol::records::{CheckInMethod, VenueRef};
+use vaora_protocol::venue::{KeySet, SignerPolicy, VenueCategory};
 
 use crate::codes::{ClassifiedCode, ScannedVenueCode, classified, scanned_venue};
 use crate::convert::{CheckInInfo, PersonInfo, from_system_time, parse_id};
@@ -40,7 +41,7 @@ pub struct ManualCheckIn {
     pub at: Option<SystemTime>,
 }
 
-fn ids(list: &[String]) -> Result<Vec<vaora_core::Id128>, VaoraError> {
+fn ids(list: &[String]) -> Result<Vec<vaora_protocol::ids::Id128>, VaoraError> {
     list.iter().map(|s| parse_id(s)).collect()
 }
 

@@ -1,8 +1,8 @@
 //! What a decoded text is, as Kotlin and Swift see it: a mirror of
-//! `vaora_core::codes::Classified` and of the venue-code verification result.
+//! `vaora_protocol::codes::Classified` and of the venue-code verification result.
 
-use vaora_core::codes::Classified;
-use vaora_core::venue::{Verification, VerifiedVenue};
+use vaora_protocol::codes::Classified;
+use vaora_protocol::venue::{Verification, VerifiedVenue};
 
 use crate::convert::VenueInfo;
 

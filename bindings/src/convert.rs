@@ -7,9 +7,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
-use vaora_core::Id128;
 use vaora_core::diary::{CheckIn, Person, SyncState};
-use vaora_core::records::{CheckInMethod, VenueRef};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{CheckInMethod, VenueRef};
 
 use crate::error::{ErrorCode, VaoraError};
 

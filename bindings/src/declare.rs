@@ -1,13 +1,13 @@
 //! Health declarations (for the owner, or a proxy declaration for a household member),
 //! personal codes (text, PNG, module matrix) and their verification, over
-//! `vaora_core::declare`.
+//! `vaora_protocol::declare`.
 
 use std::time::SystemTime;
 
-use vaora_core::declare::personal_code::{CodeStatus, DeviceTrust};
-use vaora_core::declare::{
-    self, Answers, DeclareError, DeclarePolicy, PersonalCodeError, StoredDeclaration, Summary,
-    VerifiedPersonalCode,
+use vaora_core::diary::{DeclareError, StoredDeclaration};
+use vaora_protocol::declare::personal_code::{CodeStatus, DeviceTrust};
+use vaora_protocol::declare::{
+    self, Answers, DeclarePolicy, PersonalCodeError, Summary, VerifiedPersonalCode,
 };
 
 use crate::convert::{parse_id, to_system_time};
@@ -149,8 +149,7 @@ impl Vaora {
                 .date_naive();
             let answers = Answers::from_json(&answers_json, today)
                 .map_err(|e| VaoraError::input(ErrorCode::InvalidInput, e.to_string()))?;
-            let stored =
-                declare::declare_for_person(d, &person, answers, &DeclarePolicy::default())?;
+            let stored = d.declare_for_person(&person, answers, &DeclarePolicy::default())?;
             let code = d.personal_code_for(&stored.body)?;
             Ok(declaration_info(&stored, code))
         })
@@ -180,8 +179,8 @@ impl Vaora {
         self.with_diary("verify_personal_code", |d| {
             let trust = d.trust_store()?;
             let now = d.clock().now();
-            match vaora_core::codes::classify(&text, &trust, now) {
-                vaora_core::codes::Classified::Personal(r) => Ok(personal_check(&text, r)),
+            match vaora_protocol::codes::classify(&text, &trust, now) {
+                vaora_protocol::codes::Classified::Personal(r) => Ok(personal_check(&text, r)),
                 _ => Ok(personal_check(
                     &text,
                     Err(PersonalCodeError::NotPersonalCode),

@@ -4,17 +4,17 @@
 //! one thread at a time; uniffi objects are shared across threads). Each method locks,
 //! calls core, and maps the error; none decides anything on its own.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::FixedOffset;
-use vaora_core::Clock;
-use vaora_core::SystemClock;
-use vaora_core::diary::{Diary, DiaryConfig, DiaryKey};
+use vaora_core::diary::{Diary, DiaryConfig};
+use vaora_protocol::clock::Clock;
+use vaora_protocol::clock::SystemClock;
 
 use crate::error::{ErrorCode, VaoraError};
 use crate::guard::contain;
-use crate::keystore::{self, KeyStore};
+use crate::keystore::{KeyStore, PlatformSealer};
 
 /// How a diary is opened. Defaults: Vietnam time (UTC+7), 21 days of retention.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -66,15 +66,8 @@ impl Vaora {
     ) -> Result<Arc<Self>, VaoraError> {
         contain("open", || {
             let path = PathBuf::from(path);
-            let sealed = keystore::sealed_key_path(&path);
-            let key = if sealed.exists() || path.exists() {
-                keystore::unseal_existing(key_store.as_ref(), &sealed)?
-            } else {
-                let new = keystore::seal_new(key_store.as_ref())?;
-                keystore::write_sealed(&sealed, &new.sealed)?;
-                new.key
-            };
-            let diary = open_core(&path, &key, &options)?;
+            let (clock, config) = clock_and_config(&options)?;
+            let diary = Diary::open_sealed(&path, &PlatformSealer(key_store), clock, config)?;
             log::info!(target: "vaora_ffi", "diary opened");
             Ok(Arc::new(Self {
                 diary: Mutex::new(diary),
@@ -95,15 +88,9 @@ impl Vaora {
     ) -> Result<Arc<Self>, VaoraError> {
         contain("recover_after_key_loss", || {
             let path = PathBuf::from(path);
-            let sealed_path = keystore::sealed_key_path(&path);
-            let old_sealed = std::fs::read(&sealed_path).ok();
-            let new = keystore::seal_new(key_store.as_ref())?;
             let (clock, config) = clock_and_config(&options)?;
-            let (diary, moved) = Diary::recover_after_key_loss(&path, &new.key, clock, config)?;
-            if let (Some(target), Some(old)) = (&moved, old_sealed) {
-                keystore::write_sealed(&keystore::sealed_key_path(target), &old)?;
-            }
-            keystore::write_sealed(&sealed_path, &new.sealed)?;
+            let (diary, moved) =
+                Diary::recover_sealed(&path, &PlatformSealer(key_store), clock, config)?;
             log::warn!(target: "vaora_ffi", "diary recreated after key loss");
             Ok(Arc::new(Self {
                 diary: Mutex::new(diary),
@@ -178,9 +165,4 @@ fn clock_and_config(options: &DiaryOptions) -> Result<(Arc<dyn Clock>, DiaryConf
         ..DiaryConfig::default()
     };
     Ok((Arc::new(SystemClock::new(offset)), config))
-}
-
-fn open_core(path: &Path, key: &DiaryKey, options: &DiaryOptions) -> Result<Diary, VaoraError> {
-    let (clock, config) = clock_and_config(options)?;
-    Ok(Diary::open(path, key, clock, config)?)
 }

@@ -7,8 +7,8 @@
 //! generated Kotlin (the exception class already has one); the text is `reason`.
 
 use vaora_core::diary::DiaryError;
+use vaora_core::diary::{TrustError, VenueCheckInError};
 use vaora_core::scan::FrameError;
-use vaora_core::venue::{TrustError, VenueCheckInError};
 
 /// Stable error codes. The numbers are part of the contract: add, never renumber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -134,6 +134,8 @@ impl From<DiaryError> for VaoraError {
         let reason = err.to_string();
         match err {
             DiaryError::WrongKey => Self::key(ErrorCode::WrongKey, reason),
+            DiaryError::KeyLost(inner) => Self::key(ErrorCode::KeyLost, inner),
+            DiaryError::KeyStoreFailed(inner) => Self::key(ErrorCode::KeyStoreFailed, inner),
             DiaryError::BadKeyFormat(_) => Self::key(ErrorCode::WrongKey, reason),
             DiaryError::Random(_) => Self::key(ErrorCode::KeyStoreFailed, reason),
             DiaryError::Corrupt(_) => Self::storage(ErrorCode::Corrupt, reason),
@@ -144,7 +146,7 @@ impl From<DiaryError> for VaoraError {
             }
             DiaryError::NotFound(_) => Self::input(ErrorCode::NotFound, reason),
             DiaryError::Invalid(_) => Self::input(ErrorCode::InvalidInput, reason),
-            DiaryError::Sqlite(_) | DiaryError::Io(_) => Self::storage(ErrorCode::Storage, reason),
+            DiaryError::Storage(_) | DiaryError::Io(_) => Self::storage(ErrorCode::Storage, reason),
         }
     }
 }
@@ -179,8 +181,8 @@ impl From<TrustError> for VaoraError {
     }
 }
 
-impl From<vaora_core::IdError> for VaoraError {
-    fn from(err: vaora_core::IdError) -> Self {
+impl From<vaora_protocol::ids::IdError> for VaoraError {
+    fn from(err: vaora_protocol::ids::IdError) -> Self {
         Self::input(ErrorCode::InvalidInput, err.to_string())
     }
 }

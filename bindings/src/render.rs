@@ -1,7 +1,7 @@
 //! QR codes for the app to show: the module matrix (for native drawing at any size) and
-//! PNG bytes, wrapping `vaora_core::render`.
+//! PNG bytes, wrapping `vaora_protocol::render`.
 
-use vaora_core::render::{self, CodeStyle, Ecc, QrMatrix, RenderError};
+use vaora_protocol::render::{self, CodeStyle, Ecc, QrMatrix, RenderError};
 
 use crate::error::{ErrorCode, VaoraError};
 

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use chrono::FixedOffset;
 use rusqlite::{Connection, OpenFlags};
-use vaora_core::SystemClock;
 use vaora_core::diary::{Diary, DiaryConfig, DiaryKey, NewPerson};
+use vaora_protocol::clock::SystemClock;
 
 #[path = "common/fixture_spec.rs"]
 mod fixture_spec;

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use vaora_core::venue::Authority;
-use vaora_core::venue::authority::{AUTHORITY_FILE, KEYSET_FILE};
+use vaora_protocol::venue::Authority;
+use vaora_protocol::venue::authority::{AUTHORITY_FILE, KEYSET_FILE};
 
 #[derive(Debug, Subcommand)]
 pub enum AuthorityCmd {

@@ -6,9 +6,9 @@ use anyhow::Context;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
-use vaora_core::ids::Id128;
 use vaora_core::sync::authority_client::AuthorityClient;
-use vaora_core::sync::wire::VenueRequest;
+use vaora_protocol::ids::Id128;
+use vaora_protocol::wire::VenueRequest;
 use vaora_server::AuthorityKey;
 
 #[derive(Debug, Clone, Args)]

@@ -1,11 +1,12 @@
 //! `vaora checkin` and `vaora checkout`: manual check-ins from the command line.
 
 use clap::Args;
-use vaora_core::Id128;
 use vaora_core::diary::CheckInRequest;
-use vaora_core::records::{CheckInMethod, VenueRef};
+use vaora_core::diary::Unverified;
 use vaora_core::scan::{ScanOptions, scan_luma};
-use vaora_core::venue::{Unverified, VenueCategory};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{CheckInMethod, VenueRef};
+use vaora_protocol::venue::VenueCategory;
 
 use crate::context::GlobalOpts;
 use crate::format::{local, parse_at};
@@ -97,7 +98,7 @@ pub fn checkin(global: &GlobalOpts, args: CheckinArgs) -> anyhow::Result<()> {
 fn checkin_scanned(
     mut diary: vaora_core::diary::Diary,
     image: &std::path::Path,
-    people: Vec<vaora_core::Id128>,
+    people: Vec<vaora_protocol::ids::Id128>,
     policy: Unverified,
 ) -> anyhow::Result<()> {
     let (luma, w, h) = crate::scan::load_luma(image)?;
@@ -110,7 +111,7 @@ fn checkin_scanned(
     let texts: Vec<String> = found.codes.iter().filter_map(|c| c.text.clone()).collect();
     let Some(text) = texts
         .iter()
-        .find(|t| vaora_core::venue::payload::has_prefix(t))
+        .find(|t| vaora_protocol::venue::payload::has_prefix(t))
     else {
         anyhow::bail!(
             "no venue code in {} ({} other codes)",

@@ -1,14 +1,13 @@
 //! Global options shared by every command (where the diary and its key file are), and
 //! the helpers that read the key file and open the diary.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use vaora_core::diary::{Diary, DiaryConfig, DiaryKey};
-use vaora_core::{Clock, SystemClock};
+use vaora_core::diary::{Diary, DiaryConfig, DiaryError, DiaryKey};
+use vaora_protocol::clock::{Clock, SystemClock};
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalOpts {
@@ -38,35 +37,19 @@ pub fn system_clock() -> Arc<dyn Clock> {
 
 /// Reads the key file (64 hex characters).
 pub fn read_key(path: &Path) -> anyhow::Result<DiaryKey> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => zeroize::Zeroizing::new(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+    DiaryKey::read_file(path).map_err(|e| match e {
+        DiaryError::Io(io) if io.kind() == std::io::ErrorKind::NotFound => anyhow::anyhow!(
             "key file {} not found (run `vaora diary init` first)",
             path.display()
         ),
-        Err(e) => return Err(e).with_context(|| format!("reading key file {}", path.display())),
-    };
-    DiaryKey::from_hex(&text).with_context(|| format!("key file {}", path.display()))
+        other => anyhow::Error::new(other).context(format!("key file {}", path.display())),
+    })
 }
 
 /// Writes a new key file with mode 0600; fails if the file exists.
 pub fn write_new_key(path: &Path, key: &DiaryKey) -> anyhow::Result<()> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut file = opts
-        .open(path)
-        .with_context(|| format!("creating key file {}", path.display()))?;
-    let mut text = key.to_hex();
-    text.push('\n');
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("writing key file {}", path.display()))?;
-    Ok(())
+    key.write_new_file(path)
+        .with_context(|| format!("creating key file {}", path.display()))
 }
 
 impl GlobalOpts {

@@ -9,14 +9,15 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use vaora_core::codes::{Classified, cccd, classify};
-use vaora_core::declare::{
-    self, Answers, CardProfile, CodeStatus, DeclarePolicy, DeclaredFor, DeviceTrust, PersonalCode,
-    StaffCheckInBody, StaffPolicy, VerifiedPersonalCode, VisitorSource, qr,
-};
+use vaora_core::desk::StaffDesk;
 use vaora_core::diary::Diary;
-use vaora_core::ids::Id128;
-use vaora_core::venue::Unverified;
+use vaora_protocol::cards::{CardProfile, cccd};
+use vaora_protocol::codes::Classified;
+use vaora_protocol::declare::{
+    Answers, CodeStatus, DeclarePolicy, DeclaredFor, DeviceTrust, PersonalCode, StaffPolicy,
+    VerifiedPersonalCode, VisitorSource, qr,
+};
+use vaora_protocol::ids::Id128;
 
 use crate::context::GlobalOpts;
 use crate::format::{local, rfc3339};
@@ -98,7 +99,7 @@ pub fn declare(global: &GlobalOpts, args: DeclareArgs) -> anyhow::Result<()> {
         validity: chrono::Duration::hours(args.valid_hours),
     };
     let id = person_id(&diary, args.for_person.as_deref())?;
-    let stored = declare::declare_for_person(&diary, &id, answers, &policy)?;
+    let stored = diary.declare_for_person(&id, answers, &policy)?;
     let b = &stored.body;
     println!("declared {} for {}", b.id, b.subject.name);
     if let DeclaredFor::HouseholdMember { declarant } = &b.declared_for {
@@ -147,14 +148,8 @@ pub fn declarations(global: &GlobalOpts, cmd: DeclarationsCmd) -> anyhow::Result
 pub fn personal_code(global: &GlobalOpts, args: PersonalCodeArgs) -> anyhow::Result<()> {
     let diary = global.open_diary()?;
     let id = person_id(&diary, args.for_person.as_deref())?;
-    let decl = diary
-        .latest_declaration_for(&id)?
-        .ok_or(declare::DeclareError::NoDeclaration)?;
+    let text = diary.personal_code_for_person(&id)?;
     let now = diary.clock().now();
-    if now >= decl.body.valid_until {
-        bail!("the latest declaration has expired: declare again first");
-    }
-    let text = diary.personal_code_for(&decl.body)?;
     let ext = args
         .out
         .extension()
@@ -261,46 +256,13 @@ pub fn print_classified(c: &Classified) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn classify_with_diary(diary: &Diary, text: &str) -> anyhow::Result<Classified> {
-    let store = diary.trust_store()?;
-    Ok(classify(text, &store, diary.clock().now()))
-}
-
 pub fn staff_checkin(global: &GlobalOpts, args: StaffCheckinArgs) -> anyhow::Result<()> {
     let diary = global.open_diary()?;
-    let now = diary.clock().now();
-    let venue = diary
-        .scanned_venue(&args.venue_code, Unverified::Refuse)?
-        .venue;
-    let ids = (Id128::random()?, Id128::random()?);
-    let body = match classify_with_diary(&diary, &args.scanned)? {
-        Classified::Personal(v) => StaffCheckInBody::from_personal_code(
-            ids,
-            &v?,
-            venue,
-            now,
-            StaffPolicy {
-                require_certified: args.require_certified,
-            },
-        )?,
-        Classified::Cccd(c) => StaffCheckInBody::from_card(
-            ids,
-            &CardProfile::from_cccd(&c?, &diary.card_hash_key()?, false),
-            venue,
-            now,
-        ),
-        Classified::Bhyt(c) => StaffCheckInBody::from_card(
-            ids,
-            &CardProfile::from_bhyt(&c?, &diary.card_hash_key()?, false),
-            venue,
-            now,
-        ),
-        other => bail!(
-            "the scanned text is not a personal code or ID card: {}",
-            other.kind()
-        ),
+    let policy = StaffPolicy {
+        require_certified: args.require_certified,
     };
-    diary.save_staff_checkin(&body)?;
+    let desk = StaffDesk::open(&diary, &args.venue_code, policy)?;
+    let body = desk.record(&diary, &args.scanned)?.body;
     let how = match &body.source {
         VisitorSource::PersonalCode {
             certified, proxy, ..
@@ -330,10 +292,5 @@ pub fn profile_from_card(
     text: &str,
     keep_number: bool,
 ) -> anyhow::Result<CardProfile> {
-    let key = diary.card_hash_key()?;
-    match classify_with_diary(diary, text)? {
-        Classified::Cccd(c) => Ok(CardProfile::from_cccd(&c?, &key, keep_number)),
-        Classified::Bhyt(c) => Ok(CardProfile::from_bhyt(&c?, &key, keep_number)),
-        other => bail!("not a CCCD or BHYT card: {}", other.kind()),
-    }
+    Ok(diary.profile_from_card(text, keep_number)?)
 }

@@ -14,17 +14,16 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
-use vaora_core::clock::VIETNAM_OFFSET;
-use vaora_core::declare::{self, Answers, DeclarePolicy, PersonalCode};
-use vaora_core::diary::{Diary, DiaryConfig, DiaryKey, NewPerson};
-use vaora_core::render::poster::poster_png;
+use vaora_core::diary::{Diary, DiaryConfig, DiaryKey, NewPerson, Unverified};
 use vaora_core::scan::{ScanOptions, scan_luma};
 use vaora_core::sync::authority_client::AuthorityClient;
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
-use vaora_core::venue::{
-    Authority, NewVenue, SignerPolicy, Unverified, VenueCategory, VenueIssuer,
-};
-use vaora_core::{Clock, FixedClock, Id128};
+use vaora_protocol::clock::VIETNAM_OFFSET;
+use vaora_protocol::clock::{Clock, FixedClock};
+use vaora_protocol::declare::{self, Answers, DeclarePolicy, PersonalCode};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::render::poster::poster_png;
+use vaora_protocol::venue::{Authority, NewVenue, SignerPolicy, VenueCategory, VenueIssuer};
 use vaora_server::{AuthorityKey, Database, Limits, RunningServer, ServerConfig};
 
 /// Local wall-clock time (UTC+7), hours and minutes: the story happens today.
@@ -198,13 +197,13 @@ fn scan_poster(d: &mut Demo) -> anyhow::Result<Vec<String>> {
         .codes
         .iter()
         .filter_map(|c| c.text.clone())
-        .find(|t| vaora_core::venue::payload::has_prefix(t))
+        .find(|t| vaora_protocol::venue::payload::has_prefix(t))
         .context("no venue code found on the poster")?;
     // The phone trusts the authority's key set (as `vaora trust add` does), then verifies.
     let a = Phone::open(&d.dir.path().join("phone-a.db"), d.start)?;
     let keyset = crate::trust::read_keyset(
         &d.authority_dir
-            .join(vaora_core::venue::authority::KEYSET_FILE),
+            .join(vaora_protocol::venue::authority::KEYSET_FILE),
     )?;
     let scanned = {
         let diary = a.lock();
@@ -272,12 +271,8 @@ fn declare_grandma(d: &mut Demo) -> anyhow::Result<Vec<String>> {
         relation: Some("grandmother".into()),
         birth_year: Some(1945),
     })?;
-    let stored = declare::declare_for_person(
-        &diary,
-        &grandma.id,
-        Answers::all_clear(),
-        &DeclarePolicy::default(),
-    )?;
+    let stored =
+        diary.declare_for_person(&grandma.id, Answers::all_clear(), &DeclarePolicy::default())?;
     let text = diary.personal_code_for(&stored.body)?;
     let png = declare::qr::code_png(&text, 8, 4)?;
     std::fs::write(&path, &png)?;
@@ -348,7 +343,7 @@ fn phone_b(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     let mut b = Phone::open(&d.dir.path().join("phone-b.db"), start)?;
     let keyset = crate::trust::read_keyset(
         &d.authority_dir
-            .join(vaora_core::venue::authority::KEYSET_FILE),
+            .join(vaora_protocol::venue::authority::KEYSET_FILE),
     )?;
     let until = start + Duration::minutes(45);
     let (owner, checked) = {

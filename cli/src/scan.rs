@@ -15,9 +15,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use image::{DynamicImage, ImageDecoder, ImageReader};
-use vaora_core::codes::{Classified, classify};
 use vaora_core::scan::{ScanOptions, ScannedCode, scan_luma};
-use vaora_core::venue::{SignerPolicy, TrustStore};
+use vaora_protocol::codes::{Classified, classify};
+use vaora_protocol::venue::{SignerPolicy, TrustStore};
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {

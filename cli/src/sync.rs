@@ -65,7 +65,7 @@ pub fn sync(global: &GlobalOpts, args: ServerArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_alert(a: &vaora_core::sync::Alert) {
+fn print_alert(a: &vaora_protocol::exposure::Alert) {
     println!(
         "alert {} at {} from {} until {} level {}",
         a.person_name,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use vaora_core::venue::Authority;
+use vaora_protocol::venue::Authority;
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {

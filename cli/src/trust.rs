@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use vaora_core::venue::{KeySet, SignerPolicy};
+use vaora_protocol::venue::{KeySet, SignerPolicy};
 
 use crate::context::GlobalOpts;
 

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use vaora_core::render::poster::{Poster, poster_png, poster_svg};
-use vaora_core::venue::{Authority, NewVenue, VenueCategory, VenueCode, VenueIssuer};
+use vaora_protocol::render::poster::{Poster, poster_png, poster_svg};
+use vaora_protocol::venue::{Authority, NewVenue, VenueCategory, VenueCode, VenueIssuer};
 
 #[derive(Debug, Subcommand)]
 pub enum VenueCmd {

@@ -3,8 +3,8 @@
 //! Prints `<kind> <result>` and the fields; exits non-zero unless the code is valid.
 
 use clap::Args;
-use vaora_core::codes::{Classified, classify};
-use vaora_core::venue::{SignerPolicy, TrustStore};
+use vaora_protocol::codes::{Classified, classify};
+use vaora_protocol::venue::{SignerPolicy, TrustStore};
 
 use crate::context::GlobalOpts;
 use crate::format::parse_at;

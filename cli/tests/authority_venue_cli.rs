@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use vaora_core::venue::{SignerPolicy, TrustStore, VenueCategory, VenueCode, Verification};
+use vaora_protocol::venue::{SignerPolicy, TrustStore, VenueCategory, VenueCode, Verification};
 
 mod common;
 
@@ -94,7 +94,7 @@ fn registers_a_venue_and_prints_id_and_code_last() {
     assert_eq!(info.name, "Nhà thuốc Long Châu 12");
     assert_eq!(info.category, VenueCategory::Pharmacy);
     assert_eq!(info.default_stay_min, 20);
-    let authority = vaora_core::venue::Authority::load_dir(&auth).unwrap();
+    let authority = vaora_protocol::venue::Authority::load_dir(&auth).unwrap();
     let mut trust = TrustStore::new();
     trust
         .apply_keyset(

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use vaora_console::token;
-use vaora_core::venue::Authority;
+use vaora_protocol::venue::Authority;
 
 mod common;
 
@@ -49,7 +49,7 @@ fn printed_token_verifies_with_the_authority_key_only() {
         Err(token::TokenError::Expired)
     );
 
-    let other = Authority::test_authority();
+    let other = vaora_protocol::testing::test_authority();
     let other_key = token::verifying_key(&other.public_key()).unwrap();
     assert_eq!(
         token::verify(printed, &[other_key], now),

@@ -12,7 +12,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use vaora_core::venue::VenueCategory;
+use vaora_protocol::venue::VenueCategory;
 
 pub use crate::compliance::{Finding, Flagged, Inspection};
 

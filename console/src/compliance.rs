@@ -159,7 +159,7 @@ mod tests {
     use super::*;
     use crate::backend::VenueSummary;
     use chrono::DateTime;
-    use vaora_core::venue::VenueCategory;
+    use vaora_protocol::venue::VenueCategory;
 
     fn row(id: &str, ward: &str, cat: VenueCategory, scans: u64) -> VenueScanCount {
         VenueScanCount {

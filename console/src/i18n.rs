@@ -3,7 +3,7 @@
 //! Every visible string of the pages is a field of [`Texts`], so a missing translation
 //! is a compile error, not an English word on a Vietnamese page.
 
-use vaora_core::venue::VenueCategory;
+use vaora_protocol::venue::VenueCategory;
 
 /// The page language. Vietnamese unless the user chose English (`?lang=en` or the cookie).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

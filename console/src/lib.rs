@@ -26,7 +26,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{get, post};
 use ed25519_dalek::VerifyingKey;
-use vaora_core::clock::Clock;
+use vaora_protocol::clock::Clock;
 
 pub use backend::ConsoleBackend;
 

@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::{Signature, VerifyingKey};
-use vaora_core::venue::{Authority, KeyId};
+use vaora_protocol::venue::{Authority, KeyId};
 
 /// Text prefix of every console token (version 1).
 pub const PREFIX: &str = "vaora-ct1.";

@@ -27,7 +27,7 @@ async fn sign_in_and_out_and_refusals() {
     b.sign_in(&s.base, "not-a-token").await;
     assert!(b.text("#login-error").await.contains("not a console token"));
     let device_key =
-        vaora_core::venue::Authority::from_secret(&[0x07; 32], 0, 4_102_444_800).unwrap();
+        vaora_protocol::venue::Authority::from_secret(&[0x07; 32], 0, 4_102_444_800).unwrap();
     let by_device = token::issue_with_nonce(&device_key, now() + Duration::hours(1), [2; 16]);
     b.sign_in(&s.base, &by_device).await;
     assert!(

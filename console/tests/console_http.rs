@@ -16,7 +16,7 @@ use axum::response::Response;
 use tower::ServiceExt;
 use vaora_console::backend::{ConsoleBackend, VenueFilter};
 use vaora_console::{ConsoleConfig, session::FREE_FAILURES};
-use vaora_core::FixedClock;
+use vaora_protocol::clock::FixedClock;
 
 use support::memory::MemoryBackend;
 use support::*;
@@ -201,7 +201,7 @@ async fn csv_exports_neutralise_spreadsheet_formulas() {
     let (app, backend) = app();
     backend.add_venue(
         "=HYPERLINK(\"x\")",
-        vaora_core::venue::VenueCategory::Market,
+        vaora_protocol::venue::VenueCategory::Market,
         WARD,
     );
     let (cookie, _) = sign_in(&app).await;

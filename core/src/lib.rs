@@ -1,21 +1,19 @@
-//! Vaora core: every rule of the venue check-in and health-declaration app lives here.
+//! Vaora core: the phone's side of every rule: the encrypted diary, camera-frame
+//! decoding and the sync engine.
 //!
 //! The platforms (Kotlin, Swift) only draw screens, feed camera frames and hand over
-//! platform secrets; this crate holds the domain. It never imports FFI, web-server or
-//! platform code: `bindings/`, `server/` and `cli/` depend on it, never the other way.
-//! See `ARCHITECTURE.md` at the repository root for the map of modules.
+//! platform secrets; this crate holds what a phone does. The formats and rules it shares
+//! with the server live one layer down, in `vaora-protocol`; this crate never imports
+//! FFI, web-server or platform code: `bindings/` and `cli/` depend on it, never the other
+//! way. See `ARCHITECTURE.md` at the repository root for the map of modules.
+//!
+//! - [`diary`]: SQLCipher storage of everything the phone keeps (people, check-ins,
+//!   declarations, the trust store, sync state) and the workflows that write it;
+//! - [`scan`]: camera frames in, decoded texts out;
+//! - [`desk`]: the staff desk, recording visitors from their personal code or ID card;
+//! - [`sync`]: the outbox drain and downloads over a caller-provided HTTP transport.
 
-pub mod clock;
-pub mod codes;
-pub mod declare;
+pub mod desk;
 pub mod diary;
-pub mod identity;
-pub mod ids;
-pub mod records;
-pub mod render;
 pub mod scan;
 pub mod sync;
-pub mod venue;
-
-pub use clock::{Clock, FixedClock, SystemClock};
-pub use ids::{Id128, IdError};

@@ -6,17 +6,17 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use vaora_core::venue::{TrustStore, VenueCode, text_pack};
+use vaora_protocol::venue::{TrustStore, VenueCode, text_pack};
 
 fn store() -> &'static TrustStore {
     static STORE: OnceLock<TrustStore> = OnceLock::new();
-    STORE.get_or_init(TrustStore::bundled_default)
+    STORE.get_or_init(vaora_protocol::testing::test_trust_store)
 }
 
 fn check(text: &str) {
     let now = chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap_or_default();
     let _ = store().verify_text(text, now);
-    let _ = vaora_core::codes::classify(text, store(), now);
+    let _ = vaora_protocol::codes::classify(text, store(), now);
     if let Ok(code) = VenueCode::parse(text) {
         assert_eq!(code.to_text(), text, "a parsed code must re-encode to its text");
     }

@@ -17,11 +17,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::{Signature, VerifyingKey};
-use vaora_core::declare::DeviceCertificate;
-use vaora_core::ids::Id128;
-use vaora_core::records::{CheckInBody, CheckInUpdateBody, RecordKind, SignedRecord};
-use vaora_core::sync::DEFAULT_STAY_MS;
-use vaora_core::sync::wire::{
+use vaora_protocol::declare::DeviceCertificate;
+use vaora_protocol::exposure::DEFAULT_STAY_MS;
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{CheckInBody, CheckInUpdateBody, RecordKind, SignedRecord};
+use vaora_protocol::wire::{
     self, AUTHORITY_SCHEME, CBOR_CONTENT_TYPE, CaseRequest, CaseResponse, Contact, DEVICE_SCHEME,
     ErrorBody, ExposurePage, ExposureWindow, KeySet, MAX_CLOCK_SKEW_MS, PublishResponse,
     RecordStatus, RegisterRequest, RegisterResponse, RequestAuth, TraceResponse, from_millis,

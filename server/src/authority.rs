@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use vaora_core::sync::wire::AuthorityPublicKey;
-use vaora_core::venue::Authority;
-use vaora_core::venue::authority::AUTHORITY_FILE;
+use vaora_protocol::venue::Authority;
+use vaora_protocol::venue::authority::AUTHORITY_FILE;
+use vaora_protocol::wire::AuthorityPublicKey;
 
 /// Why the authority key could not be loaded or made.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,7 @@
 //!
 //! It ships with the app so that sync is tested against something real: SQLite by default
 //! (one file, nothing to install), PostgreSQL for production. The wire types come from
-//! `vaora_core::sync::wire`; the server never links the phone's diary logic.
+//! `vaora_protocol::wire`; the server never links the phone's diary logic.
 //! Protocol: `docs/sync-protocol.md`; scaling: `docs/scaling.md`.
 
 pub mod api;
@@ -136,7 +136,7 @@ pub fn app<S: ConsoleStore>(
         console,
         vaora_console::ConsoleConfig {
             authority_keys: vec![public_key],
-            clock: Arc::new(vaora_core::SystemClock::default()),
+            clock: Arc::new(vaora_protocol::clock::SystemClock::default()),
             secure_cookies: false,
         },
     );

@@ -7,7 +7,7 @@
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
-use vaora_core::ids::Id128;
+use vaora_protocol::ids::Id128;
 
 use crate::storage::{
     CaseRow, CheckInRow, ContactRow, Derived, DeviceRow, InsertOutcome, NewRecord, Storage,

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use vaora_core::ids::Id128;
+use vaora_protocol::ids::Id128;
 
 use crate::storage::{
     CaseRow, CheckInRow, ContactRow, Derived, DeviceRow, InsertOutcome, NewRecord, Storage,

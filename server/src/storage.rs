@@ -10,7 +10,7 @@
 
 use std::future::Future;
 
-use vaora_core::ids::Id128;
+use vaora_protocol::ids::Id128;
 
 /// Storage failures (the API answers 503 and the client retries).
 #[derive(Debug, thiserror::Error)]

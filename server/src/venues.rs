@@ -13,9 +13,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
-use vaora_core::render::poster::{Poster, poster_png, poster_svg};
-use vaora_core::sync::wire::{VenueRequest, VenueResponse};
-use vaora_core::venue::{self, VenueCategory, VenueIssuer};
+use vaora_protocol::render::poster::{Poster, poster_png, poster_svg};
+use vaora_protocol::venue::{self, VenueCategory, VenueIssuer};
+use vaora_protocol::wire::{VenueRequest, VenueResponse};
 
 use crate::api::{self, ApiError, AppState};
 use crate::console::{ConsoleStore, ServerConsole, VenueRow};
@@ -157,7 +157,7 @@ pub async fn register_handler<S: ConsoleStore>(
         VenueError::Storage(s) => ApiError::from(s),
     })?;
     let p = poster(&registered.row);
-    let render = |e: vaora_core::render::RenderError| {
+    let render = |e: vaora_protocol::render::RenderError| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "poster_failed",

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use rusqlite::params;
-use vaora_core::ids::Id128;
+use vaora_protocol::ids::Id128;
 use vaora_server::console::{ConsoleStore, VenueRow, day_of_ms};
 use vaora_server::storage::{CheckInRow, Derived, NewRecord, UpdateRow};
 use vaora_server::{SqliteStore, Storage, sqlite};

@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use vaora_core::Id128;
 use vaora_core::diary::{Diary, DiaryConfig, DiaryKey};
+use vaora_protocol::ids::Id128;
 
 /// A small, seedable random source (xorshift64*): enough to pick kill moments, and the
 /// seed is printed so a failing run can be replayed.
@@ -140,7 +140,7 @@ pub fn check_all_present(path: &Path, key: &DiaryKey, ids: &[Id128]) -> Result<(
     let d = Diary::open(
         path,
         key,
-        Arc::new(vaora_core::SystemClock::default()),
+        Arc::new(vaora_protocol::clock::SystemClock::default()),
         DiaryConfig::default(),
     )
     .map_err(|e| format!("reopen: {e}"))?;

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
-use vaora_core::Id128;
-use vaora_core::records::{
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{
     CheckInBody, CheckInMethod, CheckInUpdateBody, RecordKind, UpdateReason, VenueRef,
 };
-use vaora_core::venue::VenueCategory;
+use vaora_protocol::venue::VenueCategory;
 
 /// The whole vector file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

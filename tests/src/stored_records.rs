@@ -1,7 +1,7 @@
 //! Server-side records as storage receives them, for tests that fill a store directly
 //! (aggregates, rollup, inspection) without going through HTTP and signatures.
 
-use vaora_core::{Id128, IdError};
+use vaora_protocol::ids::{Id128, IdError};
 use vaora_server::storage::{CheckInRow, Derived, NewRecord};
 
 /// A check-in record of a fresh device and person at `venue` (or at none), one hour long

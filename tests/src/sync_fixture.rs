@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use vaora_core::diary::{CheckInRequest, Diary, DiaryConfig, DiaryError, DiaryKey, NewPerson};
-use vaora_core::records::{CheckInMethod, VenueRef};
 use vaora_core::sync::authority_client::AuthorityClient;
-use vaora_core::venue::VenueCategory;
-use vaora_core::{Clock, FixedClock, Id128};
+use vaora_protocol::clock::{Clock, FixedClock};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{CheckInMethod, VenueRef};
+use vaora_protocol::venue::VenueCategory;
 use vaora_server::{AuthorityKey, Database, Limits, RunningServer, ServerConfig, Storage};
 
 use crate::pg::PgCluster;
@@ -237,7 +238,7 @@ impl Phone {
 }
 
 /// A verified venue with a known id.
-pub fn venue(name: &str) -> Result<VenueRef, vaora_core::IdError> {
+pub fn venue(name: &str) -> Result<VenueRef, vaora_protocol::ids::IdError> {
     Ok(VenueRef {
         id: Some(Id128::random()?),
         name: name.into(),
@@ -264,7 +265,7 @@ pub async fn raw_device_request(
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let ts = Utc::now().timestamp_millis();
-    let sig = sign(&vaora_core::sync::wire::request_signing_input(
+    let sig = sign(&vaora_protocol::wire::request_signing_input(
         method.as_str(),
         path,
         ts,
@@ -274,7 +275,7 @@ pub async fn raw_device_request(
         .request(method, format!("{url}{path}"))
         .header(
             reqwest::header::AUTHORIZATION,
-            vaora_core::sync::wire::RequestAuth::header_value(scheme, principal, ts, &sig),
+            vaora_protocol::wire::RequestAuth::header_value(scheme, principal, ts, &sig),
         )
         .header(reqwest::header::CONTENT_TYPE, content_type)
         .body(body)
@@ -287,7 +288,9 @@ pub async fn raw_device_request(
 }
 
 /// Every record in the phone's outbox, in order.
-pub fn all_records(phone: &Phone) -> Result<Vec<vaora_core::records::SignedRecord>, DiaryError> {
+pub fn all_records(
+    phone: &Phone,
+) -> Result<Vec<vaora_protocol::records::SignedRecord>, DiaryError> {
     Ok(phone
         .lock()
         .all_records()?

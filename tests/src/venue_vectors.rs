@@ -6,11 +6,11 @@
 use chrono::{DateTime, TimeZone, Utc};
 use ciborium::value::Value;
 use serde_json::{Value as Json, json};
-use vaora_core::ids::Id128;
-use vaora_core::render::{Ecc, QrMatrix};
-use vaora_core::venue::payload::{PREFIX, SIGNING_DOMAIN};
-use vaora_core::venue::text_pack;
-use vaora_core::venue::{
+use vaora_protocol::ids::Id128;
+use vaora_protocol::render::{Ecc, QrMatrix};
+use vaora_protocol::venue::payload::{PREFIX, SIGNING_DOMAIN};
+use vaora_protocol::venue::text_pack;
+use vaora_protocol::venue::{
     Authority, KeySet, KeySetContent, NewVenue, VenueCategory, VenueCode, VenueIssuer,
 };
 
@@ -43,13 +43,13 @@ pub fn authority_from_hex(secret_hex: &str) -> Authority {
     let mut secret = [0u8; 32];
     let _ = hex::decode_to_slice(secret_hex, &mut secret);
     Authority::from_secret(&secret, 1_577_836_800, 4_102_444_800)
-        .unwrap_or_else(|_| Authority::test_authority())
+        .unwrap_or_else(|_| vaora_protocol::testing::test_authority())
 }
 
 /// The trust key set of the vectors: test and revoked authorities trusted, the revoked
 /// one listed as revoked, one venue revoked; signed by the test authority.
 pub fn trust_keyset() -> KeySet {
-    let test = Authority::test_authority();
+    let test = vaora_protocol::testing::test_authority();
     let revoked = authority_from_hex(REVOKED_SECRET_HEX);
     KeySet::sign(
         KeySetContent {
@@ -86,7 +86,7 @@ fn authority_clone(a: &Authority) -> Authority {
     // Authorities are not Clone on purpose (secret keys); the generator only uses
     // the fixed test keys, so it rebuilds them from their known secrets.
     for hex in [
-        vaora_core::venue::authority::TEST_AUTHORITY_SECRET_HEX,
+        vaora_protocol::testing::TEST_AUTHORITY_SECRET_HEX,
         UNKNOWN_SECRET_HEX,
         REVOKED_SECRET_HEX,
     ] {
@@ -95,7 +95,7 @@ fn authority_clone(a: &Authority) -> Authority {
             return b;
         }
     }
-    Authority::test_authority()
+    vaora_protocol::testing::test_authority()
 }
 
 #[allow(clippy::panic)]
@@ -111,7 +111,7 @@ fn cbor(v: &Value) -> Vec<u8> {
 
 /// A code with hand-built body fields, signed by the test authority (for field refusals).
 fn hand_built(fields: Vec<Value>) -> String {
-    let a = Authority::test_authority();
+    let a = vaora_protocol::testing::test_authority();
     let body = cbor(&Value::Array(fields));
     let sig = a.sign(SIGNING_DOMAIN, &body);
     let outer = Value::Array(vec![Value::Bytes(body), Value::Bytes(sig.to_vec())]);
@@ -119,7 +119,7 @@ fn hand_built(fields: Vec<Value>) -> String {
 }
 
 fn base_fields(category: u64, stay: u64) -> Vec<Value> {
-    let a = Authority::test_authority();
+    let a = vaora_protocol::testing::test_authority();
     vec![
         Value::Bytes(a.key_id().0.to_vec()),
         Value::Bytes(vec![7; 16]),
@@ -155,7 +155,7 @@ fn fields(code: &VenueCode) -> Json {
 }
 
 pub fn generate() -> Json {
-    let test = Authority::test_authority();
+    let test = vaora_protocol::testing::test_authority();
     let unknown = authority_from_hex(UNKNOWN_SECRET_HEX);
     let revoked = authority_from_hex(REVOKED_SECRET_HEX);
     let mut cases = Vec::new();
@@ -381,7 +381,7 @@ pub fn generate() -> Json {
         "now": now().to_rfc3339(),
         "now_unix": now().timestamp(),
         "test_authority": {
-            "secret_key": vaora_core::venue::authority::TEST_AUTHORITY_SECRET_HEX,
+            "secret_key": vaora_protocol::testing::TEST_AUTHORITY_SECRET_HEX,
             "public_key": hex::encode(test.public_key()),
             "key_id": test.key_id().to_hex(),
         },

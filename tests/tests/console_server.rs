@@ -10,10 +10,10 @@
 use chrono::{Duration, FixedOffset, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use vaora_core::Id128;
-use vaora_core::records::VenueRef;
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
-use vaora_core::venue::{Authority, VenueCategory, VenueCode};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::VenueRef;
+use vaora_protocol::venue::{Authority, VenueCategory, VenueCode};
 use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture, base_time};
 
 fn http() -> reqwest::Client {
@@ -152,7 +152,7 @@ async fn story(backend: Backend) {
     let authority = Authority::load_dir(&server.authority_dir).unwrap();
 
     // Refused: a token signed by another authority key, and nothing before sign-in.
-    let stranger = Authority::test_authority();
+    let stranger = vaora_protocol::testing::test_authority();
     let other = vaora_console::token::issue(&stranger, Utc::now(), 1).unwrap();
     let (status, _) = Console::login(&url, &other).await.err().expect("refused");
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -337,7 +337,7 @@ async fn story(backend: Backend) {
     client::sync(&a.diary, &options(&url), &|_| {}, &CancelToken::new())
         .await
         .unwrap();
-    let keyset: vaora_core::sync::wire::KeySet =
+    let keyset: vaora_protocol::wire::KeySet =
         serde_json::from_str(&a.lock().keyset_json().unwrap().unwrap()).unwrap();
     assert_eq!(keyset.revoked_venues, vec![quiet_id]);
 }

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{ClientBuilder, Locator};
-use vaora_core::venue::Authority;
+use vaora_protocol::venue::Authority;
 use vaora_tests::sync_fixture::{Backend, ServerFixture};
 
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use vaora_core::Id128;
+use vaora_protocol::ids::Id128;
 use vaora_server::console::{ConsoleStore, VenueRow, day_of_ms};
 use vaora_server::storage::NewRecord;
 use vaora_server::{PgStore, SqliteStore};

@@ -5,8 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
-use vaora_core::identity::DeviceIdentity;
-use vaora_core::records::{
+use vaora_protocol::identity::DeviceIdentity;
+use vaora_protocol::records::{
     CheckInBody, CheckInUpdateBody, RECORD_DOMAIN, RecordError, RecordKind, SignedRecord,
 };
 use vaora_tests::records_vectors::VectorFile;

@@ -184,10 +184,10 @@ async fn sync_story_postgres() {
 /// stays self-signed on a staff device that does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registration_certifies_personal_codes() {
-    use vaora_core::declare::{
-        self, Answers, AuthorityKey, CodeStatus, DeclarePolicy, DeviceTrust, PersonalCode,
+    use vaora_protocol::declare::{
+        Answers, AuthorityKey, CodeStatus, DeclarePolicy, DeviceTrust, PersonalCode,
     };
-    use vaora_core::venue::{SignerPolicy, TrustStore};
+    use vaora_protocol::venue::{SignerPolicy, TrustStore};
 
     let server = ServerFixture::start(Backend::Sqlite).await.unwrap();
     let url = server.url();
@@ -211,9 +211,9 @@ async fn registration_certifies_personal_codes() {
 
     let make_code = || {
         let d = phone.lock();
-        let stored =
-            declare::declare_for_person(&d, &owner, Answers::default(), &DeclarePolicy::default())
-                .unwrap();
+        let stored = d
+            .declare_for_person(&owner, Answers::default(), &DeclarePolicy::default())
+            .unwrap();
         d.personal_code_for(&stored.body).unwrap()
     };
     let check_at = now + Duration::minutes(1);

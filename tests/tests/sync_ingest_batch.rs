@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use vaora_core::Id128;
+use vaora_protocol::ids::Id128;
 use vaora_server::console::{ConsoleStore, VenueRow, day_of_ms};
 use vaora_server::storage::{Derived, InsertOutcome, NewRecord};
 use vaora_server::{PgStore, SqliteStore};

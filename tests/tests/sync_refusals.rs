@@ -7,11 +7,11 @@
 
 use chrono::Duration as Span;
 use reqwest::Method;
-use vaora_core::Id128;
-use vaora_core::identity::DeviceIdentity;
-use vaora_core::records::{CheckInBody, CheckInMethod, RecordKind, SignedRecord};
 use vaora_core::sync::client::{self, SyncOptions};
-use vaora_core::sync::wire::{
+use vaora_protocol::identity::DeviceIdentity;
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{CheckInBody, CheckInMethod, RecordKind, SignedRecord};
+use vaora_protocol::wire::{
     self, AUTHORITY_SCHEME, CBOR_CONTENT_TYPE, DEVICE_SCHEME, ErrorBody, RecordStatus,
 };
 use vaora_server::Limits;

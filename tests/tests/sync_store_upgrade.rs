@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use vaora_core::Id128;
+use vaora_protocol::ids::Id128;
 use vaora_server::storage::{CaseRow, Derived, InsertOutcome, NewRecord, UpdateRow};
 use vaora_server::{PgStore, SqliteStore, Storage};
 use vaora_tests::pg::PgCluster;

@@ -8,12 +8,12 @@
 use base64::Engine as _;
 use chrono::Utc;
 use reqwest::Method;
-use vaora_core::identity::DeviceIdentity;
-use vaora_core::sync::wire::{
-    AUTHORITY_SCHEME, DEVICE_SCHEME, ErrorBody, RegisterRequest, VenueRequest,
-};
-use vaora_core::venue::{
+use vaora_protocol::identity::DeviceIdentity;
+use vaora_protocol::venue::{
     Authority, SignerPolicy, TrustStore, VenueCategory, VenueCode, Verification,
+};
+use vaora_protocol::wire::{
+    AUTHORITY_SCHEME, DEVICE_SCHEME, ErrorBody, RegisterRequest, VenueRequest,
 };
 use vaora_server::console::VenueQuery;
 use vaora_server::{ConsoleStore, Database, PgStore, SqliteStore};
@@ -152,7 +152,7 @@ async fn venues(backend: Backend) {
         .send()
         .await
         .unwrap();
-    let device: vaora_core::sync::wire::RegisterResponse =
+    let device: vaora_protocol::wire::RegisterResponse =
         serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
     let body = serde_json::to_vec(&VenueRequest {
         name: "Quán của thiết bị".into(),

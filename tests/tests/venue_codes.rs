@@ -5,14 +5,16 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
-use vaora_core::FixedClock;
-use vaora_core::codes::{Classified, classify};
-use vaora_core::diary::{Diary, DiaryConfig, DiaryKey};
-use vaora_core::render::poster::{Poster, poster_png, poster_svg};
-use vaora_core::render::{CodeStyle, Ecc, QrMatrix, code_png};
-use vaora_core::venue::{
-    Authority, KeySet, KeySetContent, KeySetError, NewVenue, ScannedVenue, SignerPolicy,
-    TrustStore, Unverified, VenueCategory, VenueCheckInError, VenueCode, VenueIssuer, Verification,
+use vaora_core::diary::{
+    Diary, DiaryConfig, DiaryKey, ScannedVenue, Unverified, VenueCheckInError,
+};
+use vaora_protocol::clock::FixedClock;
+use vaora_protocol::codes::{Classified, classify};
+use vaora_protocol::render::poster::{Poster, poster_png, poster_svg};
+use vaora_protocol::render::{CodeStyle, Ecc, QrMatrix, code_png};
+use vaora_protocol::venue::{
+    Authority, KeySet, KeySetContent, KeySetError, NewVenue, SignerPolicy, TrustStore,
+    VenueCategory, VenueCode, VenueIssuer, Verification,
 };
 use vaora_tests::venue_vectors::{LONG_ADDRESS, LONG_NAME, now};
 
@@ -50,7 +52,7 @@ fn sixty_and_eighty_character_vietnamese_texts_fit_version_10_at_m() {
     let second_name = "Trường Trung học phổ thông chuyên Lê Hồng Phong - Cơ sở Đồng Nai";
     let second_address =
         "Đường Nguyễn Tất Thành, Khu phố Tân Tiến, Phường Quyết Thắng, Tỉnh Đồng Nai mới.";
-    let issuer = VenueIssuer::new(Authority::test_authority());
+    let issuer = VenueIssuer::new(vaora_protocol::testing::test_authority());
     for (name, address) in [(LONG_NAME, LONG_ADDRESS), (second_name, second_address)] {
         let name: String = name.chars().take(60).collect::<String>().trim().to_owned();
         let address: String = address
@@ -76,7 +78,7 @@ fn sixty_and_eighty_character_vietnamese_texts_fit_version_10_at_m() {
 
 #[test]
 fn issued_code_renders_decodes_and_verifies_with_exact_vietnamese() {
-    let issuer = VenueIssuer::new(Authority::test_authority());
+    let issuer = VenueIssuer::new(vaora_protocol::testing::test_authority());
     let name = "Chợ Đồng Xuân – Cổng số 3 (Ngõ Hàng Khoai)";
     let address = "Phường Đồng Xuân, Quận Hoàn Kiếm, Thành phố Hà Nội";
     let code = issuer.issue(new_venue(name, address)).unwrap();
@@ -115,7 +117,7 @@ fn issued_code_renders_decodes_and_verifies_with_exact_vietnamese() {
             .starts_with(&format!("{name} {}", VenueCategory::Market.label_vi()))
     );
 
-    let store = TrustStore::bundled_default();
+    let store = vaora_protocol::testing::test_trust_store();
     let verified = store.verify_text(&decoded[0], now());
     assert_eq!(verified.result, Verification::Valid);
     let info = verified.code.unwrap().info;
@@ -132,7 +134,7 @@ fn issued_code_renders_decodes_and_verifies_with_exact_vietnamese() {
 
 #[test]
 fn issuer_refuses_invalid_venues() {
-    let issuer = VenueIssuer::new(Authority::test_authority());
+    let issuer = VenueIssuer::new(vaora_protocol::testing::test_authority());
     assert!(issuer.issue(new_venue("", "x")).is_err());
     assert!(issuer.issue(new_venue("Tab\tin name", "x")).is_err());
     let mut v = new_venue("Ok", "x");
@@ -151,11 +153,11 @@ fn issuer_refuses_invalid_venues() {
 
 #[test]
 fn key_set_revocations_apply_and_signers_must_be_trusted() {
-    let root = Authority::test_authority();
-    let issuer = VenueIssuer::new(Authority::test_authority());
+    let root = vaora_protocol::testing::test_authority();
+    let issuer = VenueIssuer::new(vaora_protocol::testing::test_authority());
     let code = issuer.issue(new_venue("Siêu thị", "Quận 7")).unwrap();
     let text = code.to_text();
-    let mut store = TrustStore::bundled_default();
+    let mut store = vaora_protocol::testing::test_trust_store();
     assert_eq!(store.verify_text(&text, now()).result, Verification::Valid);
 
     let revoke_venue = KeySet::sign(
@@ -219,10 +221,10 @@ fn key_set_revocations_apply_and_signers_must_be_trusted() {
 
 #[test]
 fn validity_windows_are_enforced_at_the_edges() {
-    let issuer = VenueIssuer::new(Authority::test_authority());
+    let issuer = VenueIssuer::new(vaora_protocol::testing::test_authority());
     let code = issuer.issue(new_venue("Ga Hà Nội", "Lê Duẩn")).unwrap();
     let text = code.to_text();
-    let store = TrustStore::bundled_default();
+    let store = vaora_protocol::testing::test_trust_store();
     let from = Utc
         .timestamp_opt(code.info.valid_from_unix(), 0)
         .single()
@@ -263,7 +265,7 @@ fn open(dir: &std::path::Path, key: &DiaryKey) -> Diary {
 fn trust_store_persists_in_the_diary_across_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let key = DiaryKey::generate().unwrap();
-    let issuer = VenueIssuer::new(Authority::test_authority());
+    let issuer = VenueIssuer::new(vaora_protocol::testing::test_authority());
     let good = issuer.issue(new_venue("Nhà thuốc Lan Anh", "Huế")).unwrap();
     let revoked = issuer.issue(new_venue("Quán nhậu", "Đà Nẵng")).unwrap();
     {
@@ -273,9 +275,12 @@ fn trust_store_persists_in_the_diary_across_reopen() {
             Verification::UnknownKeyId
         );
         diary
-            .apply_keyset(&KeySet::bundled_default(), SignerPolicy::PinSelfSigned)
+            .apply_keyset(
+                &vaora_protocol::testing::test_keyset(),
+                SignerPolicy::PinSelfSigned,
+            )
             .unwrap();
-        let root = Authority::test_authority();
+        let root = vaora_protocol::testing::test_authority();
         let set = KeySet::sign(
             KeySetContent {
                 sequence: 5,
@@ -318,7 +323,7 @@ fn unverified_codes_are_accepted_only_when_asked_and_only_if_honest_looking() {
     let code = VenueIssuer::new(stranger)
         .issue(new_venue("Tiệm vàng Kim Thành", "Chợ Lớn"))
         .unwrap();
-    let store = TrustStore::bundled_default();
+    let store = vaora_protocol::testing::test_trust_store();
     let verified = store.verify_text(&code.to_text(), now());
     assert_eq!(verified.result, Verification::UnknownKeyId);
     assert!(matches!(
@@ -329,7 +334,7 @@ fn unverified_codes_are_accepted_only_when_asked_and_only_if_honest_looking() {
     assert!(!accepted.venue.verified);
     assert_eq!(accepted.venue.name, "Tiệm vàng Kim Thành");
 
-    let mut forged = VenueIssuer::new(Authority::test_authority())
+    let mut forged = VenueIssuer::new(vaora_protocol::testing::test_authority())
         .issue(new_venue("Giả", "Giả"))
         .unwrap();
     forged.signature[0] ^= 0x80;
@@ -340,7 +345,7 @@ fn unverified_codes_are_accepted_only_when_asked_and_only_if_honest_looking() {
 
 fn store() -> &'static TrustStore {
     static STORE: std::sync::OnceLock<TrustStore> = std::sync::OnceLock::new();
-    STORE.get_or_init(TrustStore::bundled_default)
+    STORE.get_or_init(vaora_protocol::testing::test_trust_store)
 }
 
 proptest! {
@@ -365,7 +370,7 @@ proptest! {
     fn mutated_valid_codes_never_verify(pos in 4usize..200, c in "[0-9A-Z $%*+./:-]") {
         static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let text = TEXT.get_or_init(|| {
-            VenueIssuer::new(Authority::test_authority())
+            VenueIssuer::new(vaora_protocol::testing::test_authority())
                 .issue(new_venue("Quán Bà Ba", "Cần Thơ"))
                 .unwrap()
                 .to_text()
@@ -386,10 +391,13 @@ fn scanning_a_venue_code_checks_in_the_chosen_people_or_writes_nothing() {
     let key = DiaryKey::generate().unwrap();
     let mut diary = open(dir.path(), &key);
     diary
-        .apply_keyset(&KeySet::bundled_default(), SignerPolicy::PinSelfSigned)
+        .apply_keyset(
+            &vaora_protocol::testing::test_keyset(),
+            SignerPolicy::PinSelfSigned,
+        )
         .unwrap();
     let owner = diary.owner_id();
-    let issuer = VenueIssuer::new(Authority::test_authority());
+    let issuer = VenueIssuer::new(vaora_protocol::testing::test_authority());
     let good = issuer
         .issue(new_venue("Phở Gia Truyền Bát Đàn", "49 Bát Đàn, Hoàn Kiếm"))
         .unwrap();
@@ -428,7 +436,12 @@ fn scanning_a_venue_code_checks_in_the_chosen_people_or_writes_nothing() {
     assert_eq!(c.venue.name, "Phở Gia Truyền Bát Đàn");
     assert_eq!(
         c.venue.issuer_key_id.as_deref(),
-        Some(Authority::test_authority().key_id().to_hex().as_str())
+        Some(
+            vaora_protocol::testing::test_authority()
+                .key_id()
+                .to_hex()
+                .as_str()
+        )
     );
     assert_eq!(c.auto_out_at - c.checked_in_at, Duration::minutes(45));
 
@@ -465,7 +478,7 @@ fn scanning_a_venue_code_checks_in_the_chosen_people_or_writes_nothing() {
 
 #[test]
 fn the_phone_scanner_reads_a_rendered_venue_code() {
-    let code = VenueIssuer::new(Authority::test_authority())
+    let code = VenueIssuer::new(vaora_protocol::testing::test_authority())
         .issue(new_venue("Bún bò Huế Đông Ba", "110A Nguyễn Du, Quận 1"))
         .unwrap();
     let text = code.to_text();
@@ -485,7 +498,11 @@ fn the_phone_scanner_reads_a_rendered_venue_code() {
     let found = vaora_core::scan::scan_luma(img.as_raw(), w, h, &opts).unwrap();
     let texts: Vec<String> = found.codes.iter().filter_map(|c| c.text.clone()).collect();
     assert_eq!(texts, vec![text.clone()]);
-    match classify(&texts[0], &TrustStore::bundled_default(), now()) {
+    match classify(
+        &texts[0],
+        &vaora_protocol::testing::test_trust_store(),
+        now(),
+    ) {
         Classified::Venue(v) => assert_eq!(v.result, Verification::Valid),
         other => panic!("classified as {}", other.kind()),
     }

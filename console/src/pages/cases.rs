@@ -34,7 +34,7 @@ pub struct WindowRow {
     pub published_at: String,
 }
 
-fn case_row(clock: &dyn vaora_core::Clock, c: CaseSummary) -> CaseRow {
+fn case_row(clock: &dyn vaora_protocol::clock::Clock, c: CaseSummary) -> CaseRow {
     CaseRow {
         from: local_time(clock, c.from),
         until: local_time(clock, c.until),
@@ -46,7 +46,7 @@ fn case_row(clock: &dyn vaora_core::Clock, c: CaseSummary) -> CaseRow {
     }
 }
 
-fn window_row(clock: &dyn vaora_core::Clock, w: PublishedWindow) -> WindowRow {
+fn window_row(clock: &dyn vaora_protocol::clock::Clock, w: PublishedWindow) -> WindowRow {
     WindowRow {
         from: local_time(clock, w.from),
         until: local_time(clock, w.until),

@@ -170,14 +170,17 @@ pub fn html(lang: PageLang, tpl: &impl Template) -> Result<Response, PageError> 
 }
 
 /// Formats an instant in the console's local time (Vietnam, UTC+7, unless the clock says otherwise).
-pub fn local_time(clock: &dyn vaora_core::Clock, t: DateTime<Utc>) -> String {
+pub fn local_time(clock: &dyn vaora_protocol::clock::Clock, t: DateTime<Utc>) -> String {
     t.with_timezone(&clock.local_offset())
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }
 
 /// Reads a local time typed into a form: `2026-11-25 08:30`, with `T` or seconds, or RFC 3339.
-pub fn parse_local_time(clock: &dyn vaora_core::Clock, s: &str) -> Option<DateTime<Utc>> {
+pub fn parse_local_time(
+    clock: &dyn vaora_protocol::clock::Clock,
+    s: &str,
+) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use vaora_core::venue::VenueCategory;
+use vaora_protocol::venue::VenueCategory;
 
 use super::{Authed, Layout, PageError, html, local_time};
 use crate::backend::{ConsoleBackend, NewVenue, PosterFormat, VenueFilter};
@@ -66,7 +66,7 @@ pub fn parse_category(s: &str) -> Result<Option<VenueCategory>, PageError> {
     }
     s.parse()
         .map(Some)
-        .map_err(|e: vaora_core::venue::UnknownCategory| PageError::BadInput(e.to_string()))
+        .map_err(|e: vaora_protocol::venue::UnknownCategory| PageError::BadInput(e.to_string()))
 }
 
 pub async fn list<B: ConsoleBackend>(

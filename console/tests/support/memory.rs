@@ -9,8 +9,8 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use vaora_console::backend::*;
-use vaora_core::render::poster::{Poster, poster_png, poster_svg};
-use vaora_core::venue::{self as venue, Authority, VenueCategory, VenueIssuer};
+use vaora_protocol::render::poster::{Poster, poster_png, poster_svg};
+use vaora_protocol::venue::{self as venue, Authority, VenueCategory, VenueIssuer};
 
 #[derive(Debug, Clone)]
 pub struct CheckIn {
@@ -259,7 +259,7 @@ impl ConsoleBackend for MemoryBackend {
             footer: "Quét mã để khai báo".into(),
             code_text: d.code_text,
         };
-        let fail = |e: vaora_core::render::RenderError| BackendError::Storage(e.to_string());
+        let fail = |e: vaora_protocol::render::RenderError| BackendError::Storage(e.to_string());
         Ok(match format {
             PosterFormat::Png => poster_png(&poster).map_err(fail)?,
             PosterFormat::Svg => poster_svg(&poster).map_err(fail)?.into_bytes(),

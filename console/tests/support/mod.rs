@@ -17,8 +17,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use ed25519_dalek::VerifyingKey;
 use fantoccini::{Client, ClientBuilder, Locator};
 use vaora_console::{ConsoleConfig, token};
-use vaora_core::FixedClock;
-use vaora_core::venue::{Authority, VenueCategory};
+use vaora_protocol::clock::FixedClock;
+use vaora_protocol::venue::{Authority, VenueCategory};
 
 use memory::{CheckIn, MemoryBackend};
 
@@ -31,7 +31,7 @@ pub fn now() -> DateTime<Utc> {
 }
 
 pub fn authority_key() -> Authority {
-    Authority::test_authority()
+    vaora_protocol::testing::test_authority()
 }
 
 pub fn authority_public() -> VerifyingKey {

@@ -15,22 +15,21 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::columns::{id_col, opt_id_col, opt_time_col, time_col};
+use super::error::DiaryError;
+use super::handle::Diary;
 use super::id_index::{note_place, place_of};
 use super::outbox::{SyncState, enqueue};
 use super::schema::PLACES_PER_MS;
 use super::stays::{SELECT_STAY, Stay, StayCache, place_floor, stay_from_row};
-use super::time::{
-    id_col, local_day_start, next_local_midnight, opt_id_col, opt_time_col, time_col, to_ms,
-    trunc_ms,
-};
+use super::time::{local_day_start, next_local_midnight, to_ms, trunc_ms};
 use super::write_tx::WriteTx;
-use super::{Diary, DiaryError};
-use crate::identity::DeviceIdentity;
-use crate::ids::Id128;
-use crate::records::{
+use vaora_protocol::identity::DeviceIdentity;
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{
     CheckInBody, CheckInMethod, CheckInUpdateBody, RecordKind, UpdateReason, VenueRef,
 };
-use crate::venue::VenueCategory;
+use vaora_protocol::venue::VenueCategory;
 
 const MAX_VENUE_NAME: usize = 200;
 const MAX_VENUE_ADDRESS: usize = 300;
@@ -723,8 +722,8 @@ mod tests {
     use rusqlite::StatementStatus;
 
     use super::*;
-    use crate::FixedClock;
     use crate::diary::{DiaryConfig, DiaryKey};
+    use vaora_protocol::clock::FixedClock;
 
     /// The check-in path's cached statements must stay compiled across writes: with STAT4
     /// compiled in, SQLite otherwise re-prepares a statement whose plan looked at a bound

@@ -19,9 +19,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::DiaryError;
+use super::error::DiaryError;
 use super::marks::{read_mark, write_mark};
-use crate::ids::Id128;
+use vaora_protocol::ids::Id128;
 
 /// `meta` name of the `place` at or below which every check-in has its `checkin_ids` entry.
 pub(crate) const INDEXED_THROUGH: &str = "checkin_ids_through";
@@ -90,21 +90,6 @@ pub(crate) fn note_place(conn: &Connection, id: &Id128, place: i64) -> Result<()
     Ok(())
 }
 
-/// For the schema upgrade that filled `checkin_ids` with every check-in: sets the mark.
-pub(crate) fn mark_all_indexed(conn: &Connection) -> Result<(), DiaryError> {
-    raise_to_newest(conn, read_mark(conn, INDEXED_THROUGH)?).map(|_| ())
-}
-
-/// Inside retention's transaction: drops the entries of the check-ins before `place`,
-/// before those rows go.
-pub(crate) fn forget_before(conn: &Connection, place: i64) -> Result<(), DiaryError> {
-    conn.prepare_cached(
-        "DELETE FROM checkin_ids WHERE id IN (SELECT id FROM checkins WHERE place < ?1)",
-    )?
-    .execute([place])?;
-    Ok(())
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use std::sync::Arc;
@@ -112,10 +97,10 @@ pub(crate) mod tests {
     use chrono::{Duration, TimeZone, Utc};
 
     use super::*;
-    use crate::FixedClock;
     use crate::diary::{CheckInRequest, Diary, DiaryConfig, DiaryKey};
-    use crate::records::{CheckInMethod, VenueRef};
-    use crate::venue::VenueCategory;
+    use vaora_protocol::clock::FixedClock;
+    use vaora_protocol::records::{CheckInMethod, VenueRef};
+    use vaora_protocol::venue::VenueCategory;
 
     /// Checks what `checkin_ids` promises: every entry points at its own row, every
     /// check-in at or below the mark has one, and `place_of` finds every check-in.
@@ -221,7 +206,7 @@ pub(crate) mod tests {
         assert_exact(&d);
         assert_eq!(d.checkin(&late).unwrap().venue.name, "Trường");
         // An indexed row moves up into the tail (after the owner's last check-in)...
-        let now = crate::Clock::now(clock.as_ref());
+        let now = vaora_protocol::clock::Clock::now(clock.as_ref());
         d.edit_times(&late, now - Duration::seconds(5), Some(now))
             .unwrap();
         assert_exact(&d);

@@ -9,8 +9,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{Diary, DiaryConfig, DiaryError, DiaryKey};
-use crate::clock::Clock;
+use super::config::DiaryConfig;
+use super::error::DiaryError;
+use super::handle::Diary;
+use super::key::DiaryKey;
+use vaora_protocol::clock::Clock;
 
 /// The companion files SQLite keeps beside the main file.
 const COMPANIONS: [&str; 3] = ["-wal", "-shm", "-journal"];

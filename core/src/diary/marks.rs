@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::DiaryError;
+use super::error::DiaryError;
 
 /// The value of `name`, or `i64::MIN` when it was never written.
 pub(crate) fn read_mark(conn: &Connection, name: &str) -> Result<i64, DiaryError> {

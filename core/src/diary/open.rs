@@ -11,9 +11,15 @@ use std::sync::Arc;
 
 use rusqlite::{Connection, OpenFlags, config::DbConfig};
 
-use super::{Diary, DiaryConfig, DiaryError, DiaryKey, people, retention, schema};
-use crate::clock::Clock;
-use crate::identity::DeviceIdentity;
+use super::config::DiaryConfig;
+use super::error::DiaryError;
+use super::handle::Diary;
+use super::key::DiaryKey;
+use super::people;
+use super::retention;
+use super::schema;
+use vaora_protocol::clock::Clock;
+use vaora_protocol::identity::DeviceIdentity;
 
 /// SQLCipher 4's page size; an encrypted diary is always a whole number of pages.
 const PAGE_SIZE: u64 = 4096;

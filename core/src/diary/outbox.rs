@@ -16,13 +16,15 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::columns::{array_col, id_col, time_col};
+use super::error::DiaryError;
+use super::handle::Diary;
 use super::id_index::place_of;
 use super::stays::StayCache;
-use super::time::{id_col, time_col, to_ms};
+use super::time::to_ms;
 use super::write_tx::WriteTx;
-use super::{Diary, DiaryError};
-use crate::ids::Id128;
-use crate::records::{RecordKind, SignedRecord};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{RecordKind, SignedRecord};
 
 /// Where a record stands with the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -101,30 +103,8 @@ pub(crate) fn enqueue(
     Ok(conn.last_insert_rowid())
 }
 
-/// Deletes the outbox records of the rows that `ids_sql` selects (a query with `?1` bound to
-/// `cutoff_ms`): an outbox record's id is the id of the row it signs, so retention finds
-/// them through the unique `record_id` index. Returns how many were deleted.
-pub(crate) fn purge_records_of(
-    conn: &Connection,
-    ids_sql: &str,
-    cutoff_ms: i64,
-) -> Result<usize, DiaryError> {
-    Ok(conn.execute(
-        &format!("DELETE FROM outbox WHERE record_id IN ({ids_sql})"),
-        params![cutoff_ms],
-    )?)
-}
-
 const OUTBOX_COLUMNS: &str =
     "record_id, subject_id, kind, device_key, body, signature, created_at, state";
-
-/// A 64-byte signature column.
-fn signature_col(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<[u8; 64]> {
-    let bytes: Vec<u8> = r.get(idx)?;
-    bytes
-        .try_into()
-        .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(idx, 0))
-}
 
 /// A sync state column.
 fn state_col(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<SyncState> {
@@ -138,17 +118,14 @@ fn entry_from_outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry>
         .ok()
         .and_then(RecordKind::from_code)
         .ok_or(rusqlite::Error::IntegralValueOutOfRange(2, kind_code))?;
-    let device_key: Vec<u8> = r.get(3)?;
     Ok(OutboxEntry {
         record_id: id_col(r, 0)?,
         subject_id: id_col(r, 1)?,
         record: SignedRecord {
             kind,
-            device_key: device_key
-                .try_into()
-                .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(3, 0))?,
+            device_key: array_col(r, 3)?,
             body: r.get(4)?,
-            signature: signature_col(r, 5)?,
+            signature: array_col(r, 5)?,
         },
         created_at: time_col(r, 6)?,
         state: state_col(r, 7)?,
@@ -171,7 +148,7 @@ fn entry_from_checkin_row(
             kind: RecordKind::CheckIn,
             device_key,
             body: r.get(1)?,
-            signature: signature_col(r, 2)?,
+            signature: array_col(r, 2)?,
         },
         created_at: time_col(r, 3)?,
         state: state_col(r, 4)?,
@@ -392,7 +369,7 @@ impl Diary {
             };
             e.record.verify().map_err(bad)?;
             if e.record.device_key != own_key {
-                return Err(bad(crate::records::RecordError::BadSignature));
+                return Err(bad(vaora_protocol::records::RecordError::BadSignature));
             }
             if e.record.id().map_err(bad)? != e.record_id {
                 return Err(DiaryError::Corrupt(

@@ -7,9 +7,11 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::time::{from_ms, id_col, time_col, to_ms};
-use super::{Diary, DiaryError};
-use crate::ids::Id128;
+use super::columns::{id_col, time_col};
+use super::error::DiaryError;
+use super::handle::Diary;
+use super::time::{from_ms, to_ms};
+use vaora_protocol::ids::Id128;
 
 /// The owner's display name until renamed ("me" in Vietnamese).
 pub const DEFAULT_OWNER_NAME: &str = "Tôi";

@@ -32,12 +32,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
-use super::DiaryError;
+use super::columns::{id_col, opt_time_col, time_col};
+use super::error::DiaryError;
 use super::id_index::{self, INDEXED_THROUGH, MAX_UNINDEXED};
 use super::marks::{read_mark, write_mark};
 use super::schema::PLACES_PER_MS;
-use super::time::{id_col, opt_time_col, time_col, to_ms};
-use crate::ids::Id128;
+use super::time::to_ms;
+use vaora_protocol::ids::Id128;
 
 /// `meta` name of the instant (Unix ms, 8 bytes big-endian) before which no open stay
 /// began.

@@ -1,10 +1,10 @@
 //! Storage form of instants (Unix milliseconds, UTC) and the local-day arithmetic the
 //! check-in rules need. Local dates only group the display and cap auto check-out at
-//! midnight; nothing is stored in local time.
+//! midnight; nothing is stored in local time. Reading stored values back: `columns.rs`.
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, TimeZone, Utc};
 
-use super::DiaryError;
+use super::error::DiaryError;
 
 pub(crate) fn to_ms(t: &DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -37,55 +37,6 @@ pub(crate) fn next_local_midnight(t: &DateTime<Utc>, offset: FixedOffset) -> Dat
         .checked_add_days(Days::new(1))
         .unwrap_or(NaiveDate::MAX);
     local_day_start(next, offset)
-}
-
-/// Reads an instant column (Unix ms).
-pub(crate) fn time_col(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
-    let ms: i64 = r.get(idx)?;
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(idx, ms))
-}
-
-/// Reads an optional instant column (Unix ms).
-pub(crate) fn opt_time_col(
-    r: &rusqlite::Row<'_>,
-    idx: usize,
-) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    let ms: Option<i64> = r.get(idx)?;
-    ms.map(|ms| {
-        Utc.timestamp_millis_opt(ms)
-            .single()
-            .ok_or(rusqlite::Error::IntegralValueOutOfRange(idx, ms))
-    })
-    .transpose()
-}
-
-/// Reads a 16-byte id column.
-pub(crate) fn id_col(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<crate::ids::Id128> {
-    let bytes: Vec<u8> = r.get(idx)?;
-    crate::ids::Id128::from_slice(&bytes).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Blob, Box::new(e))
-    })
-}
-
-/// Reads an optional 16-byte id column.
-pub(crate) fn opt_id_col(
-    r: &rusqlite::Row<'_>,
-    idx: usize,
-) -> rusqlite::Result<Option<crate::ids::Id128>> {
-    let bytes: Option<Vec<u8>> = r.get(idx)?;
-    bytes
-        .map(|b| {
-            crate::ids::Id128::from_slice(&b).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    idx,
-                    rusqlite::types::Type::Blob,
-                    Box::new(e),
-                )
-            })
-        })
-        .transpose()
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::ops::Deref;
 
 use rusqlite::Connection;
 
-use super::DiaryError;
+use super::error::DiaryError;
 use super::stays::StayCache;
 
 /// An open write transaction on a diary connection.

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::Id128;
 use crate::sync::client::SyncError;
 use crate::sync::transport::{HttpRequest, HttpTransport, Method};
-use crate::sync::wire::{
+use vaora_protocol::ids::Id128;
+use vaora_protocol::wire::{
     self, AUTHORITY_SCHEME, CaseRequest, CaseResponse, ErrorBody, PublishResponse, RequestAuth,
     TraceResponse, VenueRequest, VenueResponse,
 };

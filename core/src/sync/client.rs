@@ -13,16 +13,16 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::declare::{AuthorityKey, DeviceCertificate};
 use crate::diary::{Diary, DiaryError};
-use crate::ids::Id128;
 use crate::sync::backoff::{Backoff, parse_retry_after};
 pub use crate::sync::cancel::CancelToken;
 use crate::sync::cancel::or_cancelled;
-use crate::sync::exposure::{Alert, match_windows};
 use crate::sync::store::Registration;
 use crate::sync::transport::{HttpRequest, HttpTransport, Method, TransportError};
-use crate::sync::wire::{
+use vaora_protocol::declare::{AuthorityKey, DeviceCertificate};
+use vaora_protocol::exposure::{Alert, match_windows};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::wire::{
     self, CBOR_CONTENT_TYPE, DEVICE_SCHEME, ErrorBody, ExposurePage, KeySet, RecordStatus,
     RegisterRequest, RegisterResponse, RequestAuth,
 };
@@ -502,11 +502,11 @@ pub async fn sync_via(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::DeviceIdentity;
     use crate::sync::transport::HttpResponse;
-    use crate::sync::wire::AuthorityPublicKey;
-    use crate::venue::Authority;
     use chrono::Duration;
+    use vaora_protocol::identity::DeviceIdentity;
+    use vaora_protocol::venue::Authority;
+    use vaora_protocol::wire::AuthorityPublicKey;
 
     fn answer(authority: &Authority, cert: &DeviceCertificate) -> RegisterResponse {
         RegisterResponse {
@@ -577,7 +577,7 @@ mod tests {
 
     fn test_diary(dir: &std::path::Path) -> Mutex<Diary> {
         let key = crate::diary::DiaryKey::generate().unwrap();
-        let clock = std::sync::Arc::new(crate::FixedClock::new(Utc::now()));
+        let clock = std::sync::Arc::new(vaora_protocol::clock::FixedClock::new(Utc::now()));
         Mutex::new(
             Diary::open(
                 &dir.join("d.db"),
@@ -735,7 +735,7 @@ mod tests {
     #[test]
     fn registration_answer_is_verified_before_it_is_kept() {
         let now = Utc::now();
-        let authority = Authority::test_authority();
+        let authority = vaora_protocol::testing::test_authority();
         let device = DeviceIdentity::from_secret_bytes(&[7; 32]).unwrap();
         let pk = device.public_key();
         let request = RegisterRequest {

@@ -1,46 +1,20 @@
-//! The sync client's tables in the diary: registration, the upload queue, received
-//! exposure windows and alerts, the download cursor.
+//! What only sync keeps in the diary: registration, received exposure windows and alerts,
+//! the download cursor (tables `sync_state`, `sync_windows`, `sync_alerts`, defined with
+//! every other table in the diary's schema).
 //!
-//! The records to upload are the diary's outbox (`diary::outbox`); this module adds what
+//! The records to upload are the diary's queue (`diary::outbox`); this module adds what
 //! only sync needs and reads the diary's check-ins for exposure matching. Everything here
 //! runs in short synchronous calls so the async client never holds the diary across a
 //! network wait.
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::declare::{DeclareError, DeviceCertificate};
-use crate::diary::{Diary, DiaryError};
-use crate::ids::Id128;
-use crate::sync::exposure::{Alert, LocalStay};
-use crate::sync::wire::{AuthorityPublicKey, ExposureWindow, from_millis};
+use vaora_protocol::declare::DeviceCertificate;
 
-/// The tables, created by schema step 3 → 4 and in a fresh diary.
-pub const SCHEMA_SQL: &str = "
-CREATE TABLE sync_state (
-    name  TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-) STRICT;
-CREATE TABLE sync_windows (
-    id          BLOB PRIMARY KEY,
-    venue_id    BLOB NOT NULL,
-    from_ms     INTEGER NOT NULL,
-    until_ms    INTEGER NOT NULL,
-    level       INTEGER NOT NULL,
-    received_at INTEGER NOT NULL
-) STRICT;
-CREATE TABLE sync_alerts (
-    window_id     BLOB NOT NULL,
-    person_id     BLOB NOT NULL,
-    person_name   TEXT NOT NULL,
-    venue_id      BLOB NOT NULL,
-    venue_name    TEXT NOT NULL,
-    overlap_from  INTEGER NOT NULL,
-    overlap_until INTEGER NOT NULL,
-    level         INTEGER NOT NULL,
-    created_at    INTEGER NOT NULL,
-    PRIMARY KEY (window_id, person_id)
-) STRICT;
-";
+use crate::diary::{DeclareError, Diary, DiaryError};
+use vaora_protocol::exposure::{Alert, LocalStay};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::wire::{AuthorityPublicKey, ExposureWindow, from_millis};
 
 /// This device's registration with a server.
 #[derive(Debug, Clone, PartialEq, Eq)]

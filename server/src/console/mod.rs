@@ -23,9 +23,9 @@ use vaora_console::backend::{
     VenueDetail, VenueFilter, VenueScanCount, VenueSummary,
 };
 use vaora_console::compliance;
-use vaora_core::ids::Id128;
-use vaora_core::render::poster::{poster_png, poster_svg};
-use vaora_core::venue::{Authority, VenueCategory, VenueIssuer};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::render::poster::{poster_png, poster_svg};
+use vaora_protocol::venue::{Authority, VenueCategory, VenueIssuer};
 
 use crate::api::{self, AppState};
 use crate::storage::{CaseRow, Storage, StorageError, WindowRow};
@@ -401,7 +401,7 @@ impl<S: ConsoleStore> ConsoleBackend for ServerConsole<S> {
             .map_err(storage)?
             .ok_or_else(|| BackendError::NotFound("no such venue".into()))?;
         let poster = venues::poster(&row);
-        let fail = |e: vaora_core::render::RenderError| BackendError::Storage(e.to_string());
+        let fail = |e: vaora_protocol::render::RenderError| BackendError::Storage(e.to_string());
         Ok(match format {
             PosterFormat::Png => poster_png(&poster).map_err(fail)?,
             PosterFormat::Svg => poster_svg(&poster).map_err(fail)?.into_bytes(),

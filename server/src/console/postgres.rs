@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 use sqlx::postgres::PgRow;
-use vaora_core::ids::Id128;
+use vaora_protocol::ids::Id128;
 
 use vaora_console::compliance::{self, FEW_SHARE, MIN_PEER_MEDIAN};
 

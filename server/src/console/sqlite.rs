@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, params};
-use vaora_core::ids::Id128;
+use vaora_protocol::ids::Id128;
 
 use vaora_console::compliance::{FEW_SHARE, MIN_PEER_MEDIAN};
 

@@ -29,8 +29,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tower::ServiceExt;
 use vaora_console::backend::*;
 use vaora_console::{ConsoleConfig, token};
-use vaora_core::FixedClock;
-use vaora_core::venue::{Authority, VenueCategory};
+use vaora_protocol::clock::FixedClock;
+use vaora_protocol::venue::{Authority, VenueCategory};
 
 const VENUES: usize = 100_000;
 const WARDS: usize = 300;
@@ -175,7 +175,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let runs = runs.unwrap_or(30);
     let now = DateTime::from_timestamp(1_795_600_000, 0).ok_or_else(|| anyhow::anyhow!("time"))?;
-    let authority = Authority::test_authority();
+    let authority = vaora_protocol::testing::test_authority();
     let config = ConsoleConfig {
         authority_keys: vec![token::verifying_key(&authority.public_key())?],
         clock: Arc::new(FixedClock::new(now)),
@@ -477,13 +477,13 @@ mod postgres {
         }
 
         // A case on device 1 over the last 14 days, marked through the store.
-        let case_device = vaora_core::Id128::from_slice(
+        let case_device = vaora_protocol::ids::Id128::from_slice(
             &sqlx::query_scalar::<_, Vec<u8>>("SELECT decode(md5('d1'), 'hex')")
                 .fetch_one(&pool)
                 .await?,
         )?;
         let case = CaseRow {
-            id: vaora_core::Id128::random()?,
+            id: vaora_protocol::ids::Id128::random()?,
             device_id: case_device,
             person_id: None,
             from_ms: now_ms - 14 * 86_400_000,

@@ -10,12 +10,12 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use vaora_core::codes::bhyt::BhytCard;
-use vaora_core::codes::cccd::CccdCard;
-use vaora_core::declare::{PersonalCode, qr};
-use vaora_core::identity::DeviceIdentity;
-use vaora_core::ids::Id128;
-use vaora_core::records::RecordKind;
+use vaora_protocol::cards::bhyt::BhytCard;
+use vaora_protocol::cards::cccd::CccdCard;
+use vaora_protocol::declare::{PersonalCode, qr};
+use vaora_protocol::identity::DeviceIdentity;
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::RecordKind;
 
 /// A named operation, how many times to run it, and the operation itself.
 type BenchRow<'a> = (&'a str, usize, Box<dyn FnMut() -> bool + 'a>);

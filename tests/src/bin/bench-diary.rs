@@ -15,9 +15,10 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, Utc};
 use vaora_core::diary::{CheckInRequest, Diary, DiaryConfig, DiaryKey, NewPerson, Page};
-use vaora_core::records::{CheckInMethod, VenueRef};
-use vaora_core::venue::VenueCategory;
-use vaora_core::{Clock, FixedClock, Id128};
+use vaora_protocol::clock::{Clock, FixedClock};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{CheckInMethod, VenueRef};
+use vaora_protocol::venue::VenueCategory;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 

@@ -17,14 +17,14 @@
 use std::time::{Duration, Instant};
 
 use chrono::Duration as Span;
-use vaora_core::Id128;
-use vaora_core::identity::DeviceIdentity;
-use vaora_core::records::{CheckInBody, CheckInMethod, RecordKind, SignedRecord};
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
-use vaora_core::sync::wire::{
+use vaora_protocol::exposure::{LocalStay, match_windows};
+use vaora_protocol::identity::DeviceIdentity;
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{CheckInBody, CheckInMethod, RecordKind, SignedRecord};
+use vaora_protocol::wire::{
     self, CBOR_CONTENT_TYPE, DEVICE_SCHEME, ExposureWindow, RegisterRequest,
 };
-use vaora_core::sync::{LocalStay, match_windows};
 use vaora_server::storage::{CaseRow, CheckInRow, Derived, NewRecord};
 use vaora_server::{Limits, Storage};
 use vaora_tests::proxy::{FaultProxy, Rng};

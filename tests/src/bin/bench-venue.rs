@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use chrono::Duration;
 use ed25519_dalek::{Signature, VerifyingKey};
-use vaora_core::render::poster::{Poster, poster_png};
-use vaora_core::render::{CodeStyle, Ecc, QrMatrix, code_png};
-use vaora_core::venue::payload::VenueCode;
-use vaora_core::venue::{Authority, NewVenue, TrustStore, VenueCategory, VenueIssuer};
+use vaora_protocol::render::poster::{Poster, poster_png};
+use vaora_protocol::render::{CodeStyle, Ecc, QrMatrix, code_png};
+use vaora_protocol::venue::payload::VenueCode;
+use vaora_protocol::venue::{NewVenue, VenueCategory, VenueIssuer};
 use vaora_tests::venue_vectors::{LONG_ADDRESS, LONG_NAME, now};
 
 fn measure(name: &str, runs: usize, mut f: impl FnMut()) -> f64 {
@@ -32,7 +32,7 @@ fn measure(name: &str, runs: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let issuer = VenueIssuer::new(Authority::test_authority());
+    let issuer = VenueIssuer::new(vaora_protocol::testing::test_authority());
     let venue = NewVenue {
         venue_id: None,
         name: LONG_NAME.into(),
@@ -47,8 +47,8 @@ fn main() {
         std::process::exit(1);
     };
     let text = code.to_text();
-    let store = TrustStore::bundled_default();
-    let key = VerifyingKey::from_bytes(&Authority::test_authority().public_key());
+    let store = vaora_protocol::testing::test_trust_store();
+    let key = VerifyingKey::from_bytes(&vaora_protocol::testing::test_authority().public_key());
     let Ok(key) = key else { std::process::exit(1) };
     let message = VenueCode::signing_input(&code.body);
     let sig = Signature::from_bytes(&code.signature);

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use vaora_core::diary::{CheckInRequest, Diary, DiaryConfig, DiaryKey, NewPerson, Page};
-use vaora_core::records::{CheckInMethod, VenueRef};
-use vaora_core::venue::VenueCategory;
-use vaora_core::{Clock, FixedClock};
+use vaora_protocol::clock::{Clock, FixedClock};
+use vaora_protocol::records::{CheckInMethod, VenueRef};
+use vaora_protocol::venue::VenueCategory;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

@@ -3,8 +3,8 @@
 //!
 //! Usage: cargo run -p vaora-tests --bin gen-record-vectors > docs/vectors/records.json
 
-use vaora_core::identity::DeviceIdentity;
-use vaora_core::records::{RECORD_DOMAIN, RecordKind, SignedRecord};
+use vaora_protocol::identity::DeviceIdentity;
+use vaora_protocol::records::{RECORD_DOMAIN, RecordKind, SignedRecord};
 use vaora_tests::records_vectors::{
     CheckInFields, Fields, UpdateFields, Vector, VectorFile, VenueFields,
 };

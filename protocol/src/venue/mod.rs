@@ -1,0 +1,21 @@
+//! Signed venue codes: payload format, signing, verification, trusted keys.
+//!
+//! An authority key ([`Authority`]) signs venue codes ([`VenueIssuer`]); a phone, a staff
+//! device or the server verifies them ([`TrustStore::verify_text`]) against trusted keys
+//! and revocations that arrive as signed key sets ([`KeySet`]). The phone keeps its trust
+//! store in its diary (`vaora-core`'s `diary::trust`). Spec: `docs/venue-code.md`.
+
+pub mod authority;
+mod category;
+pub mod issuer;
+pub mod keyset;
+pub mod payload;
+pub mod text_pack;
+pub mod trust;
+
+pub use authority::{Authority, AuthorityError};
+pub use category::{UnknownCategory, VenueCategory};
+pub use issuer::{IssueError, NewVenue, VenueIssuer};
+pub use keyset::{KeySet, KeySetContent, KeySetError, TrustedKey};
+pub use payload::{KeyId, MalformedCode, VenueCode, VenueInfo};
+pub use trust::{KeySetApplied, SignerPolicy, TrustStore, Verification, VerifiedVenue};
