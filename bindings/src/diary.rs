@@ -1,14 +1,14 @@
 //! `Vaora`: one open, decrypted diary, and everything an app does through it.
 //!
-//! The object wraps `vaora_core::diary::Diary` behind a mutex (a SQLite connection serves
-//! one thread at a time; uniffi objects are shared across threads). Each method locks,
-//! calls core, and maps the error; none decides anything on its own.
+//! The object wraps a `vaora_core::diary::SharedDiary` (a SQLite connection serves one
+//! thread at a time; uniffi objects are shared across threads). Each method locks, calls
+//! core, and maps the error; none decides anything on its own.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use chrono::FixedOffset;
-use vaora_core::diary::{Diary, DiaryConfig};
+use vaora_core::diary::{Diary, DiaryConfig, SharedDiary};
 use vaora_protocol::clock::Clock;
 use vaora_protocol::clock::SystemClock;
 
@@ -40,7 +40,7 @@ impl Default for DiaryOptions {
 /// with its last reference.
 #[derive(uniffi::Object)]
 pub struct Vaora {
-    diary: Mutex<Diary>,
+    diary: SharedDiary,
     path: PathBuf,
     moved_aside: Option<String>,
 }
@@ -70,7 +70,7 @@ impl Vaora {
             let diary = Diary::open_sealed(&path, &PlatformSealer(key_store), clock, config)?;
             log::info!(target: "vaora_ffi", "diary opened");
             Ok(Arc::new(Self {
-                diary: Mutex::new(diary),
+                diary: SharedDiary::new(diary),
                 path,
                 moved_aside: None,
             }))
@@ -93,7 +93,7 @@ impl Vaora {
                 Diary::recover_sealed(&path, &PlatformSealer(key_store), clock, config)?;
             log::warn!(target: "vaora_ffi", "diary recreated after key loss");
             Ok(Arc::new(Self {
-                diary: Mutex::new(diary),
+                diary: SharedDiary::new(diary),
                 path,
                 moved_aside: moved.map(|m| m.to_string_lossy().into_owned()),
             }))
@@ -128,23 +128,20 @@ impl Vaora {
 }
 
 impl Vaora {
-    /// The diary's lock, for core's async sync (which locks it briefly between awaits).
-    pub(crate) fn diary_mutex(&self) -> &Mutex<Diary> {
+    /// The shared diary, for core's async sync (which locks it briefly between awaits).
+    pub(crate) fn shared(&self) -> &SharedDiary {
         &self.diary
     }
 
-    /// Locks the diary and runs `f` with panics contained. A poisoned lock (a panic was
-    /// contained while it was held) is taken over: SQLite rolled back the open transaction.
+    /// Locks the diary and runs `f` with panics contained (a lock poisoned by a contained
+    /// panic is taken over by `SharedDiary`: SQLite rolled back the open transaction).
     pub(crate) fn with_diary<T>(
         &self,
         what: &'static str,
         f: impl FnOnce(&mut Diary) -> Result<T, VaoraError>,
     ) -> Result<T, VaoraError> {
         contain(what, || {
-            let mut guard: MutexGuard<'_, Diary> = match self.diary.lock() {
-                Ok(g) => g,
-                Err(poisoned) => poisoned.into_inner(),
-            };
+            let mut guard = self.diary.lock();
             f(&mut guard)
         })
     }

@@ -154,13 +154,8 @@ impl Vaora {
         server: String,
     ) -> Result<String, VaoraError> {
         let transport = AppTransport(transport);
-        let reg = client::register_via(
-            &transport,
-            self.diary_mutex(),
-            &server,
-            &SyncOptions::default(),
-        )
-        .await?;
+        let reg = client::register_via(&transport, self.shared(), &server, &SyncOptions::default())
+            .await?;
         Ok(reg.device_id.to_hex())
     }
 
@@ -186,7 +181,7 @@ impl Vaora {
         };
         let transport = AppTransport(transport);
         let report =
-            client::sync_via(&transport, self.diary_mutex(), &options, &progress, &token).await?;
+            client::sync_via(&transport, self.shared(), &options, &progress, &token).await?;
         log::info!(target: "vaora_ffi", "sync done: {} uploaded", report.uploaded);
         Ok(SyncSummary {
             uploaded: report.uploaded,

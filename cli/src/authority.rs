@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use vaora_protocol::venue::Authority;
-use vaora_protocol::venue::authority::{AUTHORITY_FILE, KEYSET_FILE};
+use vaora_protocol::venue::{AUTHORITY_FILE, KEYSET_FILE};
 
 #[derive(Debug, Subcommand)]
 pub enum AuthorityCmd {

@@ -9,12 +9,12 @@
 //! happen in the last few hours); the timings printed are real. Nothing secret is printed.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, MutexGuard};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
-use vaora_core::diary::{Diary, DiaryConfig, DiaryKey, NewPerson, Unverified};
+use vaora_core::diary::{Diary, DiaryConfig, DiaryKey, NewPerson, SharedDiary, Unverified};
 use vaora_core::scan::{ScanOptions, scan_luma};
 use vaora_core::sync::authority_client::AuthorityClient;
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
@@ -31,9 +31,9 @@ fn local(t: &DateTime<Utc>) -> String {
     t.with_timezone(&VIETNAM_OFFSET).format("%H:%M").to_string()
 }
 
-/// A phone: an encrypted diary (behind the mutex the sync client wants) and its clock.
+/// A phone: an encrypted diary (shared, as the sync client wants it) and its clock.
 struct Phone {
-    diary: Mutex<Diary>,
+    diary: SharedDiary,
     clock: Arc<FixedClock>,
     device_id: Option<Id128>,
 }
@@ -48,13 +48,13 @@ impl Phone {
             DiaryConfig::default(),
         )?;
         Ok(Self {
-            diary: Mutex::new(diary),
+            diary: SharedDiary::new(diary),
             clock,
             device_id: None,
         })
     }
     fn lock(&self) -> MutexGuard<'_, Diary> {
-        self.diary.lock().unwrap_or_else(|p| p.into_inner())
+        self.diary.lock()
     }
 }
 
@@ -201,10 +201,8 @@ fn scan_poster(d: &mut Demo) -> anyhow::Result<Vec<String>> {
         .context("no venue code found on the poster")?;
     // The phone trusts the authority's key set (as `vaora trust add` does), then verifies.
     let a = Phone::open(&d.dir.path().join("phone-a.db"), d.start)?;
-    let keyset = crate::trust::read_keyset(
-        &d.authority_dir
-            .join(vaora_protocol::venue::authority::KEYSET_FILE),
-    )?;
+    let keyset =
+        crate::trust::read_keyset(&d.authority_dir.join(vaora_protocol::venue::KEYSET_FILE))?;
     let scanned = {
         let diary = a.lock();
         diary.apply_keyset(&keyset, SignerPolicy::PinSelfSigned)?;
@@ -341,10 +339,8 @@ fn sync_a(d: &mut Demo) -> anyhow::Result<Vec<String>> {
 fn phone_b(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     let start = d.start + Duration::minutes(30);
     let mut b = Phone::open(&d.dir.path().join("phone-b.db"), start)?;
-    let keyset = crate::trust::read_keyset(
-        &d.authority_dir
-            .join(vaora_protocol::venue::authority::KEYSET_FILE),
-    )?;
+    let keyset =
+        crate::trust::read_keyset(&d.authority_dir.join(vaora_protocol::venue::KEYSET_FILE))?;
     let until = start + Duration::minutes(45);
     let (owner, checked) = {
         let mut diary = b.lock();
@@ -550,8 +546,9 @@ pub fn run() -> anyhow::Result<()> {
         .into_iter()
         .flatten()
     {
-        let diary = phone.diary.into_inner().unwrap_or_else(|p| p.into_inner());
-        diary.close()?;
+        if let Ok(diary) = phone.diary.into_inner() {
+            diary.close()?;
+        }
     }
     if let Some(server) = demo.server.take() {
         demo.rt.block_on(server.shutdown());

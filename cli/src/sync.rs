@@ -1,9 +1,8 @@
 //! Phone-side sync commands: `vaora register`, `vaora sync`, `vaora alerts`.
 
-use std::sync::Mutex;
-
 use anyhow::Context;
 use clap::Args;
+use vaora_core::diary::SharedDiary;
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
 
 use crate::context::GlobalOpts;
@@ -24,7 +23,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Registers the diary's device key; the device id is the last line.
 pub fn register(global: &GlobalOpts, args: ServerArgs) -> anyhow::Result<()> {
-    let diary = Mutex::new(global.open_diary()?);
+    let diary = SharedDiary::new(global.open_diary()?);
     let reg = runtime()?
         .block_on(client::register(
             &diary,
@@ -40,7 +39,7 @@ pub fn register(global: &GlobalOpts, args: ServerArgs) -> anyhow::Result<()> {
 
 /// Uploads the outbox, downloads exposure windows, prints counts and new alerts.
 pub fn sync(global: &GlobalOpts, args: ServerArgs) -> anyhow::Result<()> {
-    let diary = Mutex::new(global.open_diary()?);
+    let diary = SharedDiary::new(global.open_diary()?);
     let options = SyncOptions {
         server: Some(args.server),
         ..SyncOptions::default()

@@ -46,6 +46,14 @@ mod tests {
     }
 
     #[test]
+    fn the_test_authority_is_the_rfc8032_key() {
+        assert_eq!(
+            hex::encode(test_authority().public_key()),
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+        );
+    }
+
+    #[test]
     fn the_trust_store_trusts_the_test_key() {
         let store = test_trust_store();
         assert!(store.keys.contains_key(&test_authority().key_id()));

@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use vaora_protocol::venue::AUTHORITY_FILE;
 use vaora_protocol::venue::Authority;
-use vaora_protocol::venue::authority::AUTHORITY_FILE;
 use vaora_protocol::wire::AuthorityPublicKey;
 
 /// Why the authority key could not be loaded or made.

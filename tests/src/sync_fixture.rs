@@ -2,10 +2,12 @@
 //! PostgreSQL), phones with encrypted diaries, venues and an authority client.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use vaora_core::diary::{CheckInRequest, Diary, DiaryConfig, DiaryError, DiaryKey, NewPerson};
+use vaora_core::diary::{
+    CheckInRequest, Diary, DiaryConfig, DiaryError, DiaryKey, NewPerson, SharedDiary,
+};
 use vaora_core::sync::authority_client::AuthorityClient;
 use vaora_protocol::clock::{Clock, FixedClock};
 use vaora_protocol::ids::Id128;
@@ -143,10 +145,10 @@ pub fn base_time() -> DateTime<Utc> {
     }
 }
 
-/// A phone: an encrypted diary behind the mutex `sync()` wants.
+/// A phone: an encrypted diary, shared as `sync()` wants it.
 pub struct Phone {
     _dir: tempfile::TempDir,
-    pub diary: Mutex<Diary>,
+    pub diary: SharedDiary,
     pub clock: Arc<FixedClock>,
 }
 
@@ -171,13 +173,13 @@ impl Phone {
         )?;
         Ok(Self {
             _dir: dir,
-            diary: Mutex::new(diary),
+            diary: SharedDiary::new(diary),
             clock,
         })
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, Diary> {
-        self.diary.lock().unwrap_or_else(|p| p.into_inner())
+        self.diary.lock()
     }
 
     pub fn owner(&self) -> Id128 {

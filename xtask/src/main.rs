@@ -5,10 +5,12 @@
 //! - `bench`: the benchmark binaries, printing their figures.
 //! - `soak`: the long crash-safety soak (many more SIGKILLs than the test suite).
 //! - `kotlin-test`, `swift-test`: the binding tests alone (`ffi_build`, `kotlin`, `swift`).
+//! - `layers`: the import graph between each crate's files must have no cycles (also a test).
 
 mod cmd;
 mod ffi_build;
 mod kotlin;
+mod layers;
 mod server;
 mod swift;
 
@@ -35,11 +37,12 @@ fn run(args: &[String]) -> Result<()> {
         "rust-test" => rust_test(rest),
         "bench" => bench(rest),
         "soak" => soak(rest),
+        "layers" => layers::run(rest),
         "kotlin-test" => kotlin::run_kotlin_test(rest),
         "swift-test" => swift::run_swift_test(rest),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <test | rust-test | bench [NAME] | soak [KILLS [SEED]] | kotlin-test [--bench | --bench-only] | swift-test [--bench]>"
+                "usage: cargo xtask <test | rust-test | bench [NAME] | soak [KILLS [SEED]] | kotlin-test [--bench | --bench-only] | swift-test [--bench] | layers>"
             );
             Ok(())
         }

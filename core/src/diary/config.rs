@@ -1,6 +1,6 @@
 //! The settings a diary is opened with.
 
-use super::retention;
+use super::error::DiaryError;
 
 /// How large (in 4 KiB pages) the write-ahead log may grow before a commit has to
 /// checkpoint it: 16 MiB. See `Diary::checkpoint`.
@@ -18,8 +18,23 @@ pub struct DiaryConfig {
 impl Default for DiaryConfig {
     fn default() -> Self {
         Self {
-            retention_days: retention::DEFAULT_RETENTION_DAYS,
+            retention_days: DEFAULT_RETENTION_DAYS,
             default_stay: chrono::Duration::hours(4),
         }
+    }
+}
+
+/// The retention window: 21 days by default, 1 to 60.
+pub const DEFAULT_RETENTION_DAYS: u32 = 21;
+pub const MIN_RETENTION_DAYS: u32 = 1;
+pub const MAX_RETENTION_DAYS: u32 = 60;
+
+pub(crate) fn validate_days(days: u32) -> Result<(), DiaryError> {
+    if (MIN_RETENTION_DAYS..=MAX_RETENTION_DAYS).contains(&days) {
+        Ok(())
+    } else {
+        Err(DiaryError::Invalid(format!(
+            "the retention window is {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days, got {days}"
+        )))
     }
 }

@@ -5,13 +5,14 @@
 //! The diary owns every table the phone keeps ([`schema`]); each area keeps its queries in
 //! a file of its own, as an `impl Diary` block over the open diary ([`handle`]):
 //!
-//! - whole file: `handle.rs` (the open diary, checkpoints, closing), `open.rs` (opening
+//! - whole file: `handle.rs` (the open diary, checkpoints, closing), `shared.rs` (one
+//!   diary used from several threads), `open.rs` (opening
 //!   safely), `key.rs` (the raw key and key files), `sealed.rs` (the key sealed by the
 //!   platform's key store), `lifecycle.rs` (key loss and key change),
 //!   `retention.rs` (purging what is past the window), `schema/` (tables, upgrades, and
 //!   which tables hold personal data);
 //! - people and check-ins: `people.rs` (owner and household), `checkins.rs` (check-in
-//!   rules), `venue_checkin.rs` (from a scanned venue code to a check-in), `stays.rs`
+//!   rules; `checkin_rows.rs`, `checkin_updates.rs`), `venue_checkin.rs` (from a scanned venue code to a check-in), `stays.rs`
 //!   (each person's latest stay, kept in memory), `id_index.rs` (finding a check-in by
 //!   id), `marks.rs` (the `meta` values that bound those walks), `write_tx.rs` (the
 //!   check-in path's transaction);
@@ -26,6 +27,8 @@
 //! without cycles.
 
 mod cards;
+mod checkin_rows;
+mod checkin_updates;
 mod checkins;
 mod columns;
 mod config;
@@ -42,6 +45,7 @@ mod people;
 mod retention;
 mod schema;
 mod sealed;
+mod shared;
 mod staff_checkins;
 mod stays;
 mod time;
@@ -49,8 +53,11 @@ mod trust;
 mod venue_checkin;
 mod write_tx;
 
-pub use checkins::{CheckIn, CheckInRequest, Page};
-pub use config::{DiaryConfig, WAL_AUTOCHECKPOINT_PAGES};
+pub use checkin_rows::{CheckIn, CheckInRequest, Page};
+pub use config::{
+    DEFAULT_RETENTION_DAYS, DiaryConfig, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS,
+    WAL_AUTOCHECKPOINT_PAGES,
+};
 pub use declarations::{DeclareError, StoredDeclaration};
 pub use error::{DiaryError, StorageFailure};
 pub use handle::Diary;
@@ -58,7 +65,8 @@ pub use id_index::MAX_UNINDEXED;
 pub use key::DiaryKey;
 pub use outbox::{OutboxCounts, OutboxEntry, SyncState};
 pub use people::{NewPerson, Person};
-pub use retention::{DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, PurgeCounts};
+pub use retention::PurgeCounts;
 pub use sealed::{KeySealer, SealError, sealed_key_path};
+pub use shared::SharedDiary;
 pub use trust::TrustError;
 pub use venue_checkin::{ScannedVenue, Unverified, VenueCheckInError};

@@ -11,12 +11,11 @@ use std::sync::Arc;
 
 use rusqlite::{Connection, OpenFlags, config::DbConfig};
 
-use super::config::DiaryConfig;
+use super::config::{DiaryConfig, validate_days};
 use super::error::DiaryError;
 use super::handle::Diary;
 use super::key::DiaryKey;
 use super::people;
-use super::retention;
 use super::schema;
 use vaora_protocol::clock::Clock;
 use vaora_protocol::identity::DeviceIdentity;
@@ -37,7 +36,7 @@ impl Diary {
         clock: Arc<dyn Clock>,
         config: DiaryConfig,
     ) -> Result<Self, DiaryError> {
-        retention::validate_days(config.retention_days)?;
+        validate_days(config.retention_days)?;
         check_file_shape(path)?;
         let conn = Connection::open_with_flags(path, open_flags())?;
         // SQLCipher would print HMAC failures to stderr; the typed error says it instead.

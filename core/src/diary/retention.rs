@@ -9,15 +9,12 @@
 use chrono::Duration;
 use rusqlite::Connection;
 
+use super::config::validate_days;
 use super::error::DiaryError;
 use super::handle::Diary;
 use super::schema::PLACES_PER_MS;
 use super::schema::retained::{AGING, Aging, aged};
 use super::time::to_ms;
-
-pub const DEFAULT_RETENTION_DAYS: u32 = 21;
-pub const MIN_RETENTION_DAYS: u32 = 1;
-pub const MAX_RETENTION_DAYS: u32 = 60;
 
 /// How many rows a purge deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -31,16 +28,6 @@ pub struct PurgeCounts {
     /// Everything else: alerts, received exposure windows, removed household members and
     /// their cards, check-in id entries.
     pub other: u64,
-}
-
-pub(crate) fn validate_days(days: u32) -> Result<(), DiaryError> {
-    if (MIN_RETENTION_DAYS..=MAX_RETENTION_DAYS).contains(&days) {
-        Ok(())
-    } else {
-        Err(DiaryError::Invalid(format!(
-            "the retention window is {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days, got {days}"
-        )))
-    }
 }
 
 impl Diary {

@@ -9,7 +9,7 @@
 
 use vaora_protocol::venue::{VenueCode, Verification, VerifiedVenue};
 
-use super::checkins::{CheckIn, CheckInRequest};
+use super::checkin_rows::{CheckIn, CheckInRequest};
 use super::error::DiaryError;
 use super::handle::Diary;
 use vaora_protocol::ids::Id128;

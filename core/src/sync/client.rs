@@ -1,276 +1,28 @@
-//! The async sync engine (feature `sync-client`): requests, signing, retries with backoff,
-//! cancellation, over an [`HttpTransport`] the caller provides (reqwest in tools and tests,
-//! the platform's HTTP stack on phones). It needs no async runtime of its own.
+//! The async sync engine: registration and the sync itself (upload, key set, exposure
+//! windows, matching), over an [`HttpTransport`] the caller provides (reqwest in tools and
+//! tests, the platform's HTTP stack on phones). It needs no async runtime of its own; each
+//! request goes through [`super::exchange`] (signing, retries, backoff, cancellation).
 //!
 //! Safety of interruption comes from the protocol, not from luck: a record leaves the
 //! queue only when the server's per-record answer says accepted or duplicate, and the
 //! record id is the server's idempotency key, so an upload cut at any byte is simply
-//! sent again and answered "duplicate". The diary sits behind a `Mutex` and is locked only
-//! for short synchronous steps, never across a network wait, so the future is `Send`.
-
-use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+//! sent again and answered "duplicate". The diary is a [`SharedDiary`], locked only for
+//! short synchronous steps, never across a network wait, so the future is `Send`.
 
 use chrono::{DateTime, Utc};
-
-use crate::diary::{Diary, DiaryError};
-use crate::sync::backoff::{Backoff, parse_retry_after};
-pub use crate::sync::cancel::CancelToken;
-use crate::sync::cancel::or_cancelled;
-use crate::sync::store::Registration;
-use crate::sync::transport::{HttpRequest, HttpTransport, Method, TransportError};
 use vaora_protocol::declare::{AuthorityKey, DeviceCertificate};
-use vaora_protocol::exposure::{Alert, match_windows};
-use vaora_protocol::ids::Id128;
+use vaora_protocol::exposure::match_windows;
 use vaora_protocol::wire::{
-    self, CBOR_CONTENT_TYPE, DEVICE_SCHEME, ErrorBody, ExposurePage, KeySet, RecordStatus,
-    RegisterRequest, RegisterResponse, RequestAuth,
+    self, ExposurePage, KeySet, RecordStatus, RegisterRequest, RegisterResponse,
 };
 
-/// Why a sync (or a registration) did not finish.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    /// The server could not be reached (after the retries); the outbox is untouched.
-    #[error("offline: the server could not be reached ({reason})")]
-    Offline { reason: String },
-    #[error("this device is not registered with a server (run register first)")]
-    NotRegistered,
-    #[error("sync was cancelled")]
-    Cancelled,
-    /// The server refused the request as a whole (4xx) or kept failing (5xx).
-    #[error("server answered {status}: {code}: {message}")]
-    Server {
-        status: u16,
-        code: String,
-        message: String,
-    },
-    /// The server's answer did not follow the protocol (or failed a signature check).
-    #[error("protocol error: {0}")]
-    Protocol(String),
-    #[error("diary: {0}")]
-    Diary(#[from] DiaryError),
-    #[error("HTTP client: {0}")]
-    Client(String),
-}
-
-impl From<TransportError> for SyncError {
-    fn from(err: TransportError) -> Self {
-        match err {
-            TransportError::Network(reason) => SyncError::Offline { reason },
-            TransportError::Client(reason) => SyncError::Client(reason),
-        }
-    }
-}
-
-/// How a sync runs.
-#[derive(Debug, Clone)]
-pub struct SyncOptions {
-    /// Server base URL (`http://127.0.0.1:8080`); the registered server when `None`.
-    pub server: Option<String>,
-    /// Records per upload request (the server accepts at most 1,000).
-    pub batch_size: usize,
-    /// Attempts per request before giving up (network errors, 5xx, 429).
-    pub max_attempts: u32,
-    pub backoff: Backoff,
-    pub request_timeout: Duration,
-}
-
-impl Default for SyncOptions {
-    fn default() -> Self {
-        Self {
-            server: None,
-            batch_size: 500,
-            max_attempts: 6,
-            backoff: Backoff::default(),
-            request_timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// Where a sync is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SyncProgress {
-    Uploading { sent: u64, pending: u64 },
-    Retrying { attempt: u32, delay: Duration },
-    Downloading { windows: u64 },
-    Matching,
-}
-
-/// A record the server refused for good.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RejectedRecord {
-    pub id: Id128,
-    pub reason: String,
-}
-
-/// What one sync did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SyncReport {
-    pub uploaded: u64,
-    pub duplicates: u64,
-    pub rejected: Vec<RejectedRecord>,
-    pub windows_received: u64,
-    pub new_alerts: Vec<Alert>,
-}
-
-fn lock(diary: &Mutex<Diary>) -> MutexGuard<'_, Diary> {
-    // A poisoned lock only means another thread panicked mid-call; SQLite kept its own
-    // transactions atomic, so the diary itself is consistent.
-    diary.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-enum Body {
-    Empty,
-    Json(Vec<u8>),
-    Cbor(Vec<u8>),
-}
-
-impl Body {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Body::Empty => &[],
-            Body::Json(b) | Body::Cbor(b) => b,
-        }
-    }
-}
-
-struct Exchange<'a> {
-    transport: &'a dyn HttpTransport,
-    base: String,
-    diary: &'a Mutex<Diary>,
-    device_id: Option<Id128>,
-    options: &'a SyncOptions,
-    cancel: &'a CancelToken,
-    progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
-}
-
-enum Failure {
-    Transient {
-        reason: String,
-        network: bool,
-        retry_after: Option<Duration>,
-        status: Option<(u16, ErrorBody)>,
-    },
-    Final(SyncError),
-}
-
-impl Exchange<'_> {
-    /// Sends one request, retrying network errors, 5xx and 429 with backoff; a complete
-    /// 2xx body is returned, any other 4xx is final.
-    async fn call(&self, method: Method, path: &str, body: Body) -> Result<Vec<u8>, SyncError> {
-        let mut attempt = 0u32;
-        loop {
-            if self.cancel.is_cancelled() {
-                return Err(SyncError::Cancelled);
-            }
-            let Some(result) = or_cancelled(self.cancel, self.once(method, path, &body)).await
-            else {
-                return Err(SyncError::Cancelled);
-            };
-            let failure = match result {
-                Ok(bytes) => return Ok(bytes),
-                Err(Failure::Final(e)) => return Err(e),
-                Err(f) => f,
-            };
-            let Failure::Transient {
-                reason,
-                network,
-                retry_after,
-                status,
-            } = failure
-            else {
-                continue;
-            };
-            attempt += 1;
-            if attempt >= self.options.max_attempts {
-                return Err(match (network, status) {
-                    (true, _) | (_, None) => SyncError::Offline { reason },
-                    (false, Some((status, body))) => SyncError::Server {
-                        status,
-                        code: body.error,
-                        message: body.message,
-                    },
-                });
-            }
-            let delay = self.options.backoff.delay(attempt - 1, retry_after);
-            log::debug!("sync: retry {attempt} in {delay:?}: {reason}");
-            (self.progress)(SyncProgress::Retrying { attempt, delay });
-            if or_cancelled(self.cancel, self.transport.sleep(delay))
-                .await
-                .is_none()
-            {
-                return Err(SyncError::Cancelled);
-            }
-        }
-    }
-
-    async fn once(&self, method: Method, path: &str, body: &Body) -> Result<Vec<u8>, Failure> {
-        let mut headers = Vec::with_capacity(2);
-        if let Some(device_id) = self.device_id {
-            let ts = now_ms();
-            let input = wire::request_signing_input(method.as_str(), path, ts, body.bytes());
-            let sig = lock(self.diary).identity().sign_bytes(&input);
-            headers.push((
-                "Authorization".to_owned(),
-                RequestAuth::header_value(DEVICE_SCHEME, &device_id.to_hex(), ts, &sig),
-            ));
-        }
-        match body {
-            Body::Empty => {}
-            Body::Json(_) => headers.push(("Content-Type".to_owned(), "application/json".into())),
-            Body::Cbor(_) => headers.push(("Content-Type".to_owned(), CBOR_CONTENT_TYPE.into())),
-        }
-        let request = HttpRequest {
-            method,
-            url: format!("{}{}", self.base, path),
-            headers,
-            body: body.bytes().to_vec(),
-            timeout: self.options.request_timeout,
-        };
-        let resp = match self.transport.send(request).await {
-            Ok(r) => r,
-            // A body cut mid-response is a network failure like any other: retry.
-            Err(TransportError::Network(reason)) => {
-                return Err(Failure::Transient {
-                    reason,
-                    network: true,
-                    retry_after: None,
-                    status: None,
-                });
-            }
-            Err(TransportError::Client(reason)) => {
-                return Err(Failure::Final(SyncError::Client(reason)));
-            }
-        };
-        let status = resp.status;
-        let retry_after = resp.header("Retry-After").and_then(parse_retry_after);
-        let bytes = resp.body;
-        if (200..300).contains(&status) {
-            return Ok(bytes);
-        }
-        let err = ErrorBody::from_answer(&bytes);
-        if status >= 500 || status == 429 {
-            return Err(Failure::Transient {
-                reason: format!("server answered {status}"),
-                network: false,
-                retry_after,
-                status: Some((status, err)),
-            });
-        }
-        if status == 401 && err.error == "unknown_device" {
-            return Err(Failure::Final(SyncError::NotRegistered));
-        }
-        Err(Failure::Final(SyncError::Server {
-            status,
-            code: err.error,
-            message: err.message,
-        }))
-    }
-}
+use crate::diary::SharedDiary;
+pub use crate::sync::cancel::CancelToken;
+pub use crate::sync::error::SyncError;
+use crate::sync::exchange::{Body, Exchange};
+pub use crate::sync::options::{RejectedRecord, SyncOptions, SyncProgress, SyncReport};
+use crate::sync::store::Registration;
+use crate::sync::transport::{HttpTransport, Method};
 
 fn no_progress(_: SyncProgress) {}
 
@@ -278,7 +30,7 @@ fn no_progress(_: SyncProgress) {}
 /// (needs a tokio runtime).
 #[cfg(feature = "reqwest-transport")]
 pub async fn register(
-    diary: &Mutex<Diary>,
+    diary: &SharedDiary,
     server: &str,
     options: &SyncOptions,
 ) -> Result<Registration, SyncError> {
@@ -290,7 +42,7 @@ pub async fn register(
 /// (needs a tokio runtime).
 #[cfg(feature = "reqwest-transport")]
 pub async fn sync(
-    diary: &Mutex<Diary>,
+    diary: &SharedDiary,
     options: &SyncOptions,
     progress: &(dyn Fn(SyncProgress) + Send + Sync),
     cancel: &CancelToken,
@@ -308,13 +60,13 @@ fn reqwest_transport() -> Result<crate::sync::reqwest_transport::ReqwestTranspor
 /// device id, the certificate and the authority key it was signed with.
 pub async fn register_via(
     transport: &dyn HttpTransport,
-    diary: &Mutex<Diary>,
+    diary: &SharedDiary,
     server: &str,
     options: &SyncOptions,
 ) -> Result<Registration, SyncError> {
     let base = server.trim_end_matches('/').to_owned();
     let request = {
-        let d = lock(diary);
+        let d = diary.lock();
         let pk = d.identity().public_key();
         RegisterRequest {
             public_key: hex::encode(pk),
@@ -344,7 +96,7 @@ pub async fn register_via(
         certificate,
         authority_key: resp.authority_key,
     };
-    lock(diary).save_registration(&reg)?;
+    diary.lock().save_registration(&reg)?;
     Ok(reg)
 }
 
@@ -374,12 +126,13 @@ fn verify_registration(
 /// alerts. Safe to interrupt at any point; call again to finish.
 pub async fn sync_via(
     transport: &dyn HttpTransport,
-    diary: &Mutex<Diary>,
+    diary: &SharedDiary,
     options: &SyncOptions,
     progress: &(dyn Fn(SyncProgress) + Send + Sync),
     cancel: &CancelToken,
 ) -> Result<SyncReport, SyncError> {
-    let reg = lock(diary)
+    let reg = diary
+        .lock()
         .registration()?
         .ok_or(SyncError::NotRegistered)?;
     let base = options
@@ -404,7 +157,7 @@ pub async fn sync_via(
     let mut sent = 0u64;
     loop {
         let (records, pending) = {
-            let d = lock(diary);
+            let d = diary.lock();
             let entries = d.pending_records(u32::try_from(batch_size).unwrap_or(1000))?;
             let records: Vec<_> = entries.into_iter().map(|e| e.record).collect();
             (records, d.pending_count()?)
@@ -431,7 +184,7 @@ pub async fn sync_via(
         }
         let mut done = Vec::with_capacity(records.len());
         {
-            let mut d = lock(diary);
+            let mut d = diary.lock();
             for (record, status) in records.iter().zip(statuses) {
                 let id = record
                     .id()
@@ -464,13 +217,13 @@ pub async fn sync_via(
     keyset
         .verify(&reg.authority_key)
         .map_err(|e| SyncError::Protocol(e.to_string()))?;
-    lock(diary).save_keyset(
+    diary.lock().save_keyset(
         &serde_json::to_string(&keyset).map_err(|e| SyncError::Protocol(e.to_string()))?,
     )?;
 
     // 3. Exposure windows since the cursor, page by page.
     loop {
-        let cursor = lock(diary).exposure_cursor()?;
+        let cursor = diary.lock().exposure_cursor()?;
         let path = format!("/v1/exposures?since={cursor}");
         let bytes = ex.call(Method::Get, &path, Body::Empty).await?;
         let page: ExposurePage = serde_json::from_slice(&bytes)
@@ -483,7 +236,9 @@ pub async fn sync_via(
         progress(SyncProgress::Downloading {
             windows: report.windows_received,
         });
-        lock(diary).store_windows(&page.windows, page.next_cursor)?;
+        diary
+            .lock()
+            .store_windows(&page.windows, page.next_cursor)?;
         if !page.more || page.windows.is_empty() {
             break;
         }
@@ -492,7 +247,7 @@ pub async fn sync_via(
     // 4. Match every stored window against the diary; only new alerts come back.
     progress(SyncProgress::Matching);
     {
-        let d = lock(diary);
+        let d = diary.lock();
         let alerts = match_windows(&d.stored_windows()?, &d.local_stays()?);
         report.new_alerts = d.store_alerts(&alerts)?;
     }
@@ -501,12 +256,18 @@ pub async fn sync_via(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
-    use crate::sync::transport::HttpResponse;
+    use crate::diary::Diary;
+    use crate::sync::backoff::Backoff;
+    use crate::sync::transport::{HttpRequest, HttpResponse, TransportError};
     use chrono::Duration;
     use vaora_protocol::identity::DeviceIdentity;
+    use vaora_protocol::ids::Id128;
     use vaora_protocol::venue::Authority;
     use vaora_protocol::wire::AuthorityPublicKey;
+    use vaora_protocol::wire::DEVICE_SCHEME;
 
     fn answer(authority: &Authority, cert: &DeviceCertificate) -> RegisterResponse {
         RegisterResponse {
@@ -575,10 +336,10 @@ mod tests {
         }
     }
 
-    fn test_diary(dir: &std::path::Path) -> Mutex<Diary> {
+    fn test_diary(dir: &std::path::Path) -> SharedDiary {
         let key = crate::diary::DiaryKey::generate().unwrap();
         let clock = std::sync::Arc::new(vaora_protocol::clock::FixedClock::new(Utc::now()));
-        Mutex::new(
+        SharedDiary::new(
             Diary::open(
                 &dir.join("d.db"),
                 &key,
@@ -632,9 +393,9 @@ mod tests {
         let body: RegisterRequest = serde_json::from_slice(&first.body).unwrap();
         assert_eq!(
             body.public_key,
-            hex::encode(diary.lock().unwrap().identity().public_key())
+            hex::encode(diary.lock().identity().public_key())
         );
-        assert!(diary.lock().unwrap().registration().unwrap().is_none());
+        assert!(diary.lock().registration().unwrap().is_none());
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub mod authority_client;
 pub mod backoff;
 pub mod cancel;
 pub mod client;
+mod error;
+mod exchange;
+mod options;
 #[cfg(feature = "reqwest-transport")]
 pub mod reqwest_transport;
 pub mod store;

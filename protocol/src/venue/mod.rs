@@ -6,6 +6,7 @@
 //! store in its diary (`vaora-core`'s `diary::trust`). Spec: `docs/venue-code.md`.
 
 pub mod authority;
+pub mod authority_dir;
 mod category;
 pub mod issuer;
 pub mod keyset;
@@ -14,6 +15,7 @@ pub mod text_pack;
 pub mod trust;
 
 pub use authority::{Authority, AuthorityError};
+pub use authority_dir::{AUTHORITY_FILE, KEYSET_FILE};
 pub use category::{UnknownCategory, VenueCategory};
 pub use issuer::{IssueError, NewVenue, VenueIssuer};
 pub use keyset::{KeySet, KeySetContent, KeySetError, TrustedKey};

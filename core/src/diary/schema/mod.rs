@@ -45,7 +45,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::error::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub(crate) const VERSION: u32 = 9;
+pub(crate) const VERSION: u32 = 10;
 
 /// How many check-ins may begin in the same millisecond (`place` = ms × this + n).
 pub(crate) const PLACES_PER_MS: i64 = 1024;
@@ -199,6 +199,8 @@ CREATE TABLE sync_alerts (
     created_at    INTEGER NOT NULL,
     PRIMARY KEY (window_id, person_id)
 ) STRICT;
+CREATE INDEX sync_windows_by_end ON sync_windows (until_ms);
+CREATE INDEX sync_alerts_by_start ON sync_alerts (overlap_from);
 ";
 
 /// Creates or upgrades the schema inside the caller's transaction. Foreign keys must be

@@ -297,6 +297,14 @@ DROP TABLE temp.checkins_v8;
 DROP TABLE temp.checkin_updates_v8;
 ";
 
+/// Version 9 → 10: retention ages received windows by their end and alerts by their
+/// start (`diary::schema::retained`); an index on each keeps the check on every open to a
+/// probe instead of a scan of every window ever received.
+const V9_TO_V10: &str = "
+CREATE INDEX sync_windows_by_end ON sync_windows (until_ms);
+CREATE INDEX sync_alerts_by_start ON sync_alerts (overlap_from);
+";
+
 /// Applies the step from `version` to `version + 1`; `false` when there is none.
 pub(super) fn apply(conn: &Connection, version: u32) -> Result<bool, DiaryError> {
     match version {
@@ -331,6 +339,7 @@ pub(super) fn apply(conn: &Connection, version: u32) -> Result<bool, DiaryError>
                 )?;
             }
         }
+        9 => conn.execute_batch(V9_TO_V10)?,
         _ => return Ok(false),
     }
     Ok(true)
