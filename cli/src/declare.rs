@@ -124,7 +124,7 @@ pub fn declarations(global: &GlobalOpts, cmd: DeclarationsCmd) -> anyhow::Result
                         format!("proxy by {}", declarant.name)
                     }
                 };
-                let state = if now < b.valid_until {
+                let state = if b.is_valid_at(now) {
                     "valid"
                 } else {
                     "expired"

@@ -173,7 +173,7 @@ fn register_venue(d: &mut Demo) -> anyhow::Result<Vec<String>> {
         valid_from: d.now - Duration::days(1),
         valid_until: d.now + Duration::days(30),
     })?;
-    let png = poster_png(&crate::venue::venue_poster(&code))?;
+    let png = poster_png(&code.poster(""))?;
     let path = d.dir.path().join("poster.png");
     std::fs::write(&path, &png)?;
     Ok(vec![

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use vaora_protocol::render::poster::{Poster, poster_png, poster_svg};
-use vaora_protocol::venue::{Authority, NewVenue, VenueCategory, VenueCode, VenueIssuer};
+use vaora_protocol::render::poster::{poster_png, poster_svg};
+use vaora_protocol::venue::{Authority, NewVenue, VenueCategory, VenueIssuer};
 
 #[derive(Debug, Subcommand)]
 pub enum VenueCmd {
@@ -39,26 +39,10 @@ pub struct CreateArgs {
 }
 
 /// The footer every venue poster carries.
-pub const POSTER_FOOTER: &str = "Quét mã bằng ứng dụng Vaora để khai báo vào / ra";
 
 pub fn run(cmd: VenueCmd) -> anyhow::Result<()> {
     match cmd {
         VenueCmd::Create(args) => create(args),
-    }
-}
-
-/// The poster of a venue code: name, category, address, the code.
-pub fn venue_poster(code: &VenueCode) -> Poster {
-    let info = &code.info;
-    let mut lines = vec![info.category.label_vi().to_owned()];
-    if !info.address.is_empty() {
-        lines.push(info.address.clone());
-    }
-    Poster {
-        title: info.name.clone(),
-        lines,
-        footer: POSTER_FOOTER.into(),
-        code_text: code.to_text(),
     }
 }
 
@@ -90,7 +74,7 @@ fn create(args: CreateArgs) -> anyhow::Result<()> {
         valid_until: now + chrono::Duration::days(i64::from(args.valid_days)),
     })?;
     if let (Some(path), Some(kind)) = (&args.poster, poster_kind) {
-        let poster = venue_poster(&code);
+        let poster = code.poster("");
         let bytes = if kind == "png" {
             poster_png(&poster)?
         } else {

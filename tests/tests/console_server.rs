@@ -28,7 +28,7 @@ fn options(url: &str) -> SyncOptions {
     SyncOptions {
         server: Some(url.to_owned()),
         max_attempts: 2,
-        backoff: vaora_core::sync::backoff::Backoff {
+        backoff: vaora_core::sync::Backoff {
             base: std::time::Duration::from_millis(10),
             max: std::time::Duration::from_millis(50),
         },

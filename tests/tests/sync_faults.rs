@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use chrono::Duration as Span;
-use vaora_core::sync::backoff::Backoff;
+use vaora_core::sync::Backoff;
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
 use vaora_protocol::wire::{self, CBOR_CONTENT_TYPE, DEVICE_SCHEME, RecordStatus};
 use vaora_server::Limits;

@@ -11,6 +11,7 @@ mod cmd;
 mod ffi_build;
 mod kotlin;
 mod layers;
+mod prereqs;
 mod server;
 mod swift;
 
@@ -59,6 +60,7 @@ fn test(rest: &[String]) -> Result<()> {
 }
 
 fn rust_test(rest: &[String]) -> Result<()> {
+    prereqs::ensure()?;
     let mut args = vec!["test", "--workspace", "--locked"];
     args.extend(rest.iter().map(String::as_str));
     cmd::cargo(&args)
@@ -89,7 +91,17 @@ fn bench(rest: &[String]) -> Result<()> {
 }
 
 /// The crash-safety soak: many more SIGKILLs of a writing process than the test suite does.
+/// The writer it kills is a binary of its own, built first (a fresh clone has none).
 fn soak(rest: &[String]) -> Result<()> {
+    cmd::cargo(&[
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "vaora-tests",
+        "--bin",
+        "crash-writer",
+    ])?;
     let mut args = vec![
         "run",
         "--release",

@@ -181,7 +181,7 @@ impl Diary {
         let latest = self
             .latest_declaration_for(person_id)?
             .ok_or(DeclareError::NoDeclaration)?;
-        if self.clock().now() >= latest.body.valid_until {
+        if !latest.body.is_valid_at(self.clock().now()) {
             return Err(DeclareError::DeclarationExpired);
         }
         self.personal_code_for(&latest.body)

@@ -13,15 +13,17 @@
 //!   venue registration), for tools.
 
 pub mod authority_client;
-pub mod backoff;
-pub mod cancel;
+mod backoff;
+mod cancel;
 pub mod client;
 mod error;
 mod exchange;
 mod options;
 #[cfg(feature = "reqwest-transport")]
 pub mod reqwest_transport;
-pub mod store;
+mod store;
 pub mod transport;
 
+pub use backoff::Backoff;
+pub use cancel::CancelToken;
 pub use store::Registration;

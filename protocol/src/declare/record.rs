@@ -118,6 +118,12 @@ impl DeclarationBody {
         Summary::of(&self.answers, self.valid_until)
     }
 
+    /// Whether the declaration still holds at `now` (until `valid_until`, exclusive): only
+    /// then is a personal code made from it.
+    pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
+        now < self.valid_until
+    }
+
     pub fn sign(&self, identity: &DeviceIdentity) -> SignedRecord {
         identity.sign_record(RecordKind::Declaration, self.encode())
     }

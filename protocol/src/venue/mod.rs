@@ -11,6 +11,7 @@ mod category;
 pub mod issuer;
 pub mod keyset;
 pub mod payload;
+pub mod poster;
 pub mod text_pack;
 pub mod trust;
 
@@ -20,4 +21,5 @@ pub use category::{UnknownCategory, VenueCategory};
 pub use issuer::{IssueError, NewVenue, VenueIssuer};
 pub use keyset::{KeySet, KeySetContent, KeySetError, TrustedKey};
 pub use payload::{KeyId, MalformedCode, VenueCode, VenueInfo};
+pub use poster::{POSTER_FOOTER, venue_poster};
 pub use trust::{KeySetApplied, SignerPolicy, TrustStore, Verification, VerifiedVenue};
