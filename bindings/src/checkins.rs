@@ -5,7 +5,6 @@ use std::time::SystemTime;
 
 use vaora_core::diary::Unverified;
 use vaora_core::diary::{CheckInRequest, NewPerson, Page};
-use vaora_protocol::codes;
 use vaora_protocol::records::{CheckInMethod, VenueRef};
 use vaora_protocol::venue::{KeySet, SignerPolicy, VenueCategory};
 
@@ -245,9 +244,11 @@ impl Vaora {
     /// Classifies a decoded text (venue code verified against the trust store).
     pub fn classify_text(&self, text: String) -> Result<ClassifiedCode, VaoraError> {
         self.with_diary("classify_text", |d| {
-            let trust = d.trust_store()?;
-            let now = d.clock().now();
-            Ok(classified(&text, codes::classify(&text, &trust, now)))
+            let mut found = d.classify(&[&text])?;
+            let c = found
+                .pop()
+                .ok_or_else(|| VaoraError::internal("classify returned nothing"))?;
+            Ok(classified(&text, c))
         })
     }
 
@@ -268,11 +269,12 @@ impl Vaora {
             Ok(result.codes.into_iter().filter_map(|c| c.text).collect())
         })?;
         self.with_diary("scan_codes", |d| {
-            let trust = d.trust_store()?;
-            let now = d.clock().now();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let found = d.classify(&refs)?;
             Ok(texts
                 .iter()
-                .map(|t| classified(t, codes::classify(t, &trust, now)))
+                .zip(found)
+                .map(|(t, c)| classified(t, c))
                 .collect())
         })
     }

@@ -177,10 +177,10 @@ impl Vaora {
     /// Verifies a scanned personal code offline against this diary's trusted authorities.
     pub fn verify_personal_code(&self, text: String) -> Result<PersonalCodeCheck, VaoraError> {
         self.with_diary("verify_personal_code", |d| {
-            let trust = d.trust_store()?;
-            let now = d.clock().now();
-            match vaora_protocol::codes::classify(&text, &trust, now) {
-                vaora_protocol::codes::Classified::Personal(r) => Ok(personal_check(&text, r)),
+            match d.classify(&[&text])?.pop() {
+                Some(vaora_protocol::codes::Classified::Personal(r)) => {
+                    Ok(personal_check(&text, r))
+                }
                 _ => Ok(personal_check(
                     &text,
                     Err(PersonalCodeError::NotPersonalCode),

@@ -38,8 +38,6 @@ pub struct CreateArgs {
     poster: Option<PathBuf>,
 }
 
-/// The footer every venue poster carries.
-
 pub fn run(cmd: VenueCmd) -> anyhow::Result<()> {
     match cmd {
         VenueCmd::Create(args) => create(args),

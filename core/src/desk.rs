@@ -9,13 +9,13 @@
 //! queue at once, offline. The CLI (`vaora staff-checkin`) and the platforms call this;
 //! none of them decides anything on its own.
 
-use vaora_protocol::cards::CardProfile;
-use vaora_protocol::codes::{Classified, classify};
-use vaora_protocol::declare::{StaffCheckInBody, StaffPolicy};
-use vaora_protocol::ids::Id128;
+use vaora_protocol::cards::{BhytError, CardProfile, CccdError};
+use vaora_protocol::codes::Classified;
+use vaora_protocol::declare::{PersonalCodeError, StaffCheckInBody, StaffError, StaffPolicy};
+use vaora_protocol::ids::{Id128, IdError};
 use vaora_protocol::records::{SignedRecord, VenueRef};
 
-use crate::diary::{DeclareError, Diary, Unverified, VenueCheckInError};
+use crate::diary::{DeclareError, Diary, DiaryError, Unverified, VenueCheckInError};
 
 /// Why a desk could not be opened or a visitor not recorded.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +31,25 @@ pub enum DeskError {
     #[error("the scanned text is not a personal code or ID card: {kind}")]
     NotAVisitorCode { kind: &'static str },
 }
+
+/// Every failure of a visitor's code or card, or of the diary, is a refusal of the visitor.
+macro_rules! visitor_errors {
+    ($($from:ty),*) => {$(
+        impl From<$from> for DeskError {
+            fn from(e: $from) -> Self {
+                Self::Visitor(DeclareError::from(e))
+            }
+        }
+    )*};
+}
+visitor_errors!(
+    DiaryError,
+    IdError,
+    PersonalCodeError,
+    StaffError,
+    CccdError,
+    BhytError
+);
 
 /// A desk at one venue, with the settings staff chose.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,46 +82,27 @@ impl StaffDesk {
     /// staff check-in and queues it for sync, in one transaction. Refusals store nothing.
     pub fn record(&self, diary: &Diary, scanned: &str) -> Result<RecordedVisit, DeskError> {
         let now = diary.clock().now();
-        let ids = (
-            Id128::random().map_err(DeclareError::from)?,
-            Id128::random().map_err(DeclareError::from)?,
-        );
+        let ids = (Id128::random()?, Id128::random()?);
         let venue = self.venue.clone();
-        let body = match classify(
-            scanned,
-            &diary.trust_store().map_err(DeclareError::from)?,
-            now,
-        ) {
-            Classified::Personal(code) => {
-                let code = code.map_err(DeclareError::from)?;
-                StaffCheckInBody::from_personal_code(ids, &code, venue, now, self.policy)
-                    .map_err(DeclareError::from)?
+        let body = match diary.classify(&[scanned])?.pop() {
+            Some(Classified::Personal(code)) => {
+                StaffCheckInBody::from_personal_code(ids, &code?, venue, now, self.policy)?
             }
-            Classified::Cccd(card) => {
-                let card = card.map_err(DeclareError::from)?;
-                let key = diary.card_hash_key().map_err(DeclareError::from)?;
-                StaffCheckInBody::from_card(
-                    ids,
-                    &CardProfile::from_cccd(&card, &key, false),
-                    venue,
-                    now,
-                )
+            Some(Classified::Cccd(card)) => {
+                let profile = CardProfile::from_cccd(&card?, &diary.card_hash_key()?, false);
+                StaffCheckInBody::from_card(ids, &profile, venue, now)
             }
-            Classified::Bhyt(card) => {
-                let card = card.map_err(DeclareError::from)?;
-                let key = diary.card_hash_key().map_err(DeclareError::from)?;
-                StaffCheckInBody::from_card(
-                    ids,
-                    &CardProfile::from_bhyt(&card, &key, false),
-                    venue,
-                    now,
-                )
+            Some(Classified::Bhyt(card)) => {
+                let profile = CardProfile::from_bhyt(&card?, &diary.card_hash_key()?, false);
+                StaffCheckInBody::from_card(ids, &profile, venue, now)
             }
-            other => return Err(DeskError::NotAVisitorCode { kind: other.kind() }),
+            other => {
+                return Err(DeskError::NotAVisitorCode {
+                    kind: other.as_ref().map_or("unknown", Classified::kind),
+                });
+            }
         };
-        let record = diary
-            .save_staff_checkin(&body)
-            .map_err(DeclareError::from)?;
+        let record = diary.save_staff_checkin(&body)?;
         Ok(RecordedVisit { body, record })
     }
 }

@@ -5,7 +5,7 @@
 
 use rusqlite::{OptionalExtension, params};
 use vaora_protocol::cards::{CardHashKey, CardProfile};
-use vaora_protocol::codes::{Classified, classify};
+use vaora_protocol::codes::Classified;
 use vaora_protocol::ids::Id128;
 
 use super::declarations::{DeclareError, corrupt};
@@ -108,10 +108,12 @@ impl Diary {
         keep_number: bool,
     ) -> Result<CardProfile, DeclareError> {
         let key = self.card_hash_key()?;
-        match classify(text, &self.trust_store()?, self.clock().now()) {
-            Classified::Cccd(card) => Ok(CardProfile::from_cccd(&card?, &key, keep_number)),
-            Classified::Bhyt(card) => Ok(CardProfile::from_bhyt(&card?, &key, keep_number)),
-            other => Err(DeclareError::NotACard { kind: other.kind() }),
+        match self.classify(&[text])?.pop() {
+            Some(Classified::Cccd(card)) => Ok(CardProfile::from_cccd(&card?, &key, keep_number)),
+            Some(Classified::Bhyt(card)) => Ok(CardProfile::from_bhyt(&card?, &key, keep_number)),
+            other => Err(DeclareError::NotACard {
+                kind: other.as_ref().map_or("unknown", Classified::kind),
+            }),
         }
     }
 }

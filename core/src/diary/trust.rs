@@ -4,6 +4,7 @@
 
 use rusqlite::params;
 
+use vaora_protocol::codes::{Classified, classify};
 use vaora_protocol::venue::{
     KeyId, KeySet, KeySetApplied, KeySetError, SignerPolicy, TrustStore, TrustedKey, VerifiedVenue,
 };
@@ -136,5 +137,14 @@ impl Diary {
     /// Verifies a scanned venue-code text against this diary's trust store, now.
     pub fn verify_venue_code(&self, text: &str) -> Result<VerifiedVenue, DiaryError> {
         Ok(self.trust_store()?.verify_text(text, self.clock().now()))
+    }
+
+    /// What decoded texts are, now, against this diary's trust store (venue codes
+    /// verified, personal codes checked against its authorities, cards validated): the one
+    /// rule the camera screen, the staff desk and `vaora verify` share.
+    pub fn classify(&self, texts: &[&str]) -> Result<Vec<Classified>, DiaryError> {
+        let trust = self.trust_store()?;
+        let now = self.clock().now();
+        Ok(texts.iter().map(|t| classify(t, &trust, now)).collect())
     }
 }

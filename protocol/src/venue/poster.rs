@@ -50,11 +50,20 @@ mod tests {
 
     #[test]
     fn empty_lines_are_left_out_and_the_order_is_fixed() {
-        let p = venue_poster("Phở Hà", VenueCategory::Market, "", "Phường 1", "VAORA:V1:x");
+        let p = venue_poster(
+            "Phở Hà",
+            VenueCategory::Market,
+            "",
+            "Phường 1",
+            "VAORA:V1:x",
+        );
         assert_eq!(p.title, "Phở Hà");
         assert_eq!(
             p.lines,
-            vec![VenueCategory::Market.label_vi().to_owned(), "Phường 1".into()]
+            vec![
+                VenueCategory::Market.label_vi().to_owned(),
+                "Phường 1".into()
+            ]
         );
         assert_eq!(p.footer, POSTER_FOOTER);
         assert_eq!(p.code_text, "VAORA:V1:x");
