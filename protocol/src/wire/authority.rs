@@ -1,0 +1,86 @@
+//! The health authority's requests and answers: cases, tracing, publishing, venue
+//! registration.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::downloads::ExposureWindow;
+use crate::ids::Id128;
+
+/// `POST /v1/authority/cases`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRequest {
+    pub device_id: Id128,
+    /// Only this person's check-ins (a household member); all of the device's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<Id128>,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseResponse {
+    pub case_id: Id128,
+    /// How many of the case's check-ins fall in the period.
+    pub checkins: u64,
+}
+
+/// One person whose stay overlapped a case's at the same venue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub device_id: Id128,
+    pub person_id: Id128,
+    pub person_name: String,
+    pub venue_id: Id128,
+    pub venue_name: String,
+    pub overlap_from: DateTime<Utc>,
+    pub overlap_until: DateTime<Utc>,
+}
+
+/// `GET /v1/authority/cases/{id}/contacts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceResponse {
+    pub case_id: Id128,
+    pub contacts: Vec<Contact>,
+}
+
+/// `POST /v1/authority/cases/{id}/publish`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishResponse {
+    pub case_id: Id128,
+    /// Windows newly published by this call (publishing again adds none).
+    pub published: u64,
+    pub windows: Vec<ExposureWindow>,
+}
+
+/// `POST /v1/authority/venues`: register a venue in the server's registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueRequest {
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    /// Ward / commune for the console's statistics; may be empty.
+    #[serde(default)]
+    pub ward: String,
+    /// A category name as `vaora venue create --category` takes it (`office`, `market`, …);
+    /// `other` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Stay assumed when nobody checks out, printed into the code (minutes); 60 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stay_minutes: Option<u16>,
+}
+
+/// Answer to `POST /v1/authority/venues` (201): the signed code and its poster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueResponse {
+    pub venue_id: Id128,
+    /// The signed venue code as printed in the QR (`docs/venue-code.md`).
+    pub code: String,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    /// The poster as an SVG document.
+    pub poster_svg: String,
+    /// The same poster as a PNG, standard base64 with padding.
+    pub poster_png_base64: String,
+}

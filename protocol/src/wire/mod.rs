@@ -1,0 +1,35 @@
+//! Wire types shared by the phone's sync client and the reference server (`docs/sync-protocol.md`).
+//!
+//! They live in the core (not in the server) so that both sides compile against one
+//! definition, and they depend on nothing but serde, CBOR and Ed25519: the server links
+//! them without the diary. Control messages are JSON; the record upload, which carries
+//! the bulk of the bytes, is CBOR with raw byte strings (about 190 bytes per check-in).
+//!
+//! Files: `common.rs` (domains, errors, helpers), `devices.rs` (registration, request
+//! signatures), `upload.rs` (the record upload), `downloads.rs` (key set, exposure
+//! windows), `authority.rs` (cases, tracing, publishing, venues).
+
+mod authority;
+mod common;
+mod devices;
+mod downloads;
+#[cfg(test)]
+mod tests;
+mod upload;
+
+pub use authority::{
+    CaseRequest, CaseResponse, Contact, PublishResponse, TraceResponse, VenueRequest, VenueResponse,
+};
+pub use common::{
+    AUTHORITY_SCHEME, CBOR_CONTENT_TYPE, DEVICE_SCHEME, EXPOSURE_DOMAIN, ErrorBody, KEYSET_DOMAIN,
+    MAX_CLOCK_SKEW_MS, REGISTER_DOMAIN, REQUEST_DOMAIN, WireError, from_millis, hex_array,
+    key_id_of,
+};
+pub use devices::{
+    AuthorityPublicKey, RegisterRequest, RegisterResponse, RequestAuth, request_signing_input,
+};
+pub use downloads::{ExposurePage, ExposureWindow, KeySet};
+pub use upload::{
+    RecordStatus, UploadItem, decode_upload, decode_upload_answer, encode_upload,
+    encode_upload_answer, item_to_record,
+};
