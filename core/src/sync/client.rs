@@ -1,4 +1,4 @@
-//! The async sync engine (feature `sync-client`): requests, signing, retries with backoff,
+//! The async sync engine (always built): requests, signing, retries with backoff,
 //! cancellation, over an [`HttpTransport`] the caller provides (reqwest in tools and tests,
 //! the platform's HTTP stack on phones). It needs no async runtime of its own.
 //!
