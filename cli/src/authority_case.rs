@@ -16,7 +16,7 @@ pub struct AuthorityConn {
     /// Server base URL, e.g. http://127.0.0.1:8080
     #[arg(long)]
     pub server: String,
-    /// Directory with the authority key (`authority.key`).
+    /// Directory with the authority key (`authority.json`, from `vaora authority init`).
     #[arg(long)]
     pub authority: PathBuf,
 }

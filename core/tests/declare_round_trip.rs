@@ -270,3 +270,52 @@ fn retention_purges_declarations_with_check_ins() {
     assert_eq!(left[0].body.id, recent.body.id);
     assert_eq!(diary.pending_records(10).unwrap().len(), 1);
 }
+
+/// "Today", which bounds the date of the last dose, is the declaring diary's local date
+/// (its clock's UTC offset): `last_dose_local_today` in `docs/vectors/declarations.json`.
+#[test]
+fn the_last_dose_is_bounded_by_the_declaring_diarys_local_today() {
+    use vaora_core::diary::DeclareError;
+    use vaora_protocol::declare::{AnswerError, DeclarationError};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/vectors/declarations.json"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, case) in v["last_dose_local_today"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let now = chrono::DateTime::parse_from_rfc3339(case["now"].as_str().unwrap())
+            .unwrap()
+            .to_utc();
+        let offset =
+            chrono::FixedOffset::east_opt(case["utc_offset_seconds"].as_i64().unwrap() as i32)
+                .unwrap();
+        let clock = Arc::new(FixedClock::with_offset(now, offset));
+        let diary = open(&dir, &format!("today-{i}.db"), clock);
+        let answers = Answers {
+            vaccine_doses: 1,
+            last_dose_on: Some(
+                NaiveDate::parse_from_str(case["last_dose_on"].as_str().unwrap(), "%Y-%m-%d")
+                    .unwrap(),
+            ),
+            ..Answers::all_clear()
+        };
+        let got = diary.declare_for_person(&diary.owner_id(), answers, &DeclarePolicy::default());
+        match (case["accepted"].as_bool().unwrap(), got) {
+            (true, Ok(_)) => {}
+            (
+                false,
+                Err(DeclareError::Declaration(DeclarationError::Answers(AnswerError::FutureDate(
+                    _,
+                )))),
+            ) => {}
+            (want, got) => panic!("{case}: want accepted={want}, got {got:?}"),
+        }
+    }
+}

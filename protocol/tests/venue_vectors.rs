@@ -137,3 +137,130 @@ fn text_packing_matches_the_published_code_and_examples() {
         assert_eq!(text_pack::unpack(&packed, texts.len()).unwrap(), texts);
     }
 }
+
+/// The code lengths, re-derived from the published sample exactly as `docs/venue-code.md`
+/// says (table order, weights, Huffman merge with its tie rule), with no use of the
+/// implementation: the doc and the vectors alone rebuild the published table.
+#[test]
+fn code_lengths_are_rederived_from_the_published_sample() {
+    let v = vectors();
+    // The table: printable ASCII, the 67 lower-case and 67 upper-case Vietnamese letters,
+    // the five combining tone marks; then ESC and END.
+    let lower = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ";
+    let mut table: Vec<char> = (0x20u8..=0x7e).map(char::from).collect();
+    table.extend(lower.chars());
+    table.extend(lower.chars().flat_map(char::to_uppercase));
+    table.extend(['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}']);
+    assert_eq!(table.len(), 234);
+    let leaves = table.len() + 2;
+    let mut weight = vec![1u64; leaves];
+    for c in v["text_weight_sample"].as_str().unwrap().chars() {
+        let i = table.iter().position(|t| *t == c).unwrap();
+        weight[i] += 1;
+    }
+    weight[leaves - 1] += 24;
+    // Merge the two lightest nodes, ties by lower node number; new nodes number on.
+    let mut live: Vec<(u64, usize)> = weight.iter().copied().zip(0..).collect();
+    let mut parent = vec![usize::MAX; leaves];
+    while live.len() > 1 {
+        live.sort();
+        let (wa, a) = live.remove(0);
+        let (wb, b) = live.remove(0);
+        let node = parent.len();
+        parent.push(usize::MAX);
+        parent[a] = node;
+        parent[b] = node;
+        live.push((wa + wb, node));
+    }
+    let depth = |mut n: usize| {
+        let mut d = 0u64;
+        while parent[n] != usize::MAX {
+            n = parent[n];
+            d += 1;
+        }
+        d
+    };
+    let published = v["text_code_lengths"].as_array().unwrap();
+    assert_eq!(published.len(), leaves);
+    for (i, entry) in published.iter().enumerate() {
+        let name = match i {
+            i if i < table.len() => table[i].to_string(),
+            i if i == table.len() => "ESC".to_owned(),
+            _ => "END".to_owned(),
+        };
+        assert_eq!(entry[0].as_str().unwrap(), name, "symbol {i}");
+        assert_eq!(entry[1].as_u64().unwrap(), depth(i), "length of {name:?}");
+    }
+    assert_eq!(
+        vaora_protocol::venue::text_pack::SAMPLE,
+        v["text_weight_sample"].as_str().unwrap()
+    );
+}
+
+/// The key set's signed bytes: the domain, then the canonical encoding with raw key ids
+/// (u32 length 4, then 4 bytes) and raw keys (u32 length 32, then 32 bytes).
+#[test]
+fn trust_keyset_signing_input_is_the_documented_layout() {
+    let v = vectors();
+    let keyset = KeySet::from_json(&v["trust_keyset"].to_string()).unwrap();
+    let stored = hex::decode(v["trust_keyset_signing_input"].as_str().unwrap()).unwrap();
+    let mut expected = b"vaora-keyset-v1\0".to_vec();
+    expected.extend(keyset.content.signing_bytes(&keyset.signer_public_key));
+    assert_eq!(stored, expected);
+    // Rebuilt by hand from the JSON, field by field.
+    let j = &v["trust_keyset"];
+    let hex_field = |x: &serde_json::Value| hex::decode(x.as_str().unwrap()).unwrap();
+    let bytes = |out: &mut Vec<u8>, b: &[u8]| {
+        out.extend((b.len() as u32).to_be_bytes());
+        out.extend(b);
+    };
+    let mut by_hand = b"vaora-keyset-v1\0".to_vec();
+    bytes(&mut by_hand, &hex_field(&j["signer_public_key"]));
+    by_hand.extend(j["sequence"].as_i64().unwrap().to_be_bytes());
+    by_hand.extend(j["issued_at"].as_i64().unwrap().to_be_bytes());
+    let keys = j["keys"].as_array().unwrap();
+    by_hand.extend((keys.len() as u32).to_be_bytes());
+    for k in keys {
+        let key_id = hex_field(&k["key_id"]);
+        assert_eq!(key_id.len(), 4);
+        bytes(&mut by_hand, &key_id);
+        bytes(&mut by_hand, &hex_field(&k["public_key"]));
+        by_hand.extend(k["valid_from"].as_i64().unwrap().to_be_bytes());
+        by_hand.extend(k["valid_until"].as_i64().unwrap().to_be_bytes());
+    }
+    let revoked = j["revoked_keys"].as_array().unwrap();
+    by_hand.extend((revoked.len() as u32).to_be_bytes());
+    for k in revoked {
+        bytes(&mut by_hand, &hex_field(k));
+    }
+    let venues = j["revoked_venues"].as_array().unwrap();
+    by_hand.extend((venues.len() as u32).to_be_bytes());
+    for id in venues {
+        by_hand.extend(hex_field(id));
+    }
+    assert_eq!(by_hand, stored);
+    let signer = ed25519_dalek::VerifyingKey::from_bytes(&keyset.signer_public_key).unwrap();
+    signer
+        .verify_strict(
+            &stored,
+            &ed25519_dalek::Signature::from_bytes(&keyset.signature),
+        )
+        .unwrap();
+}
+
+/// Nesting: 8 levels parse (and fail on shape), 9 do not parse, in the outer item and in
+/// the body alike.
+#[test]
+fn nesting_limit_vectors_are_present() {
+    let v = vectors();
+    let cases = v["cases"].as_array().unwrap();
+    for (name, kind) in [
+        ("malformed-nesting-at-limit", "shape"),
+        ("malformed-nesting-too-deep", "cbor"),
+        ("malformed-body-nesting-too-deep", "cbor"),
+    ] {
+        let case = cases.iter().find(|c| c["name"] == name).unwrap();
+        let err = VenueCode::parse(case["text"].as_str().unwrap()).unwrap_err();
+        assert_eq!(err.kind(), kind, "{name}");
+    }
+}

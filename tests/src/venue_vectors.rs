@@ -8,6 +8,7 @@ use ciborium::value::Value;
 use serde_json::{Value as Json, json};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::render::{Ecc, QrMatrix};
+use vaora_protocol::venue::keyset::KEYSET_DOMAIN;
 use vaora_protocol::venue::payload::{PREFIX, SIGNING_DOMAIN};
 use vaora_protocol::venue::text_pack;
 use vaora_protocol::venue::{
@@ -71,7 +72,9 @@ fn venue(id: u8, name: &str, address: &str, cat: VenueCategory) -> NewVenue {
         category: cat,
         default_stay_min: 60,
         valid_from: at(2026, 1, 1),
-        valid_until: at(2027, 1, 1),
+        // As long as the test authority: the Kotlin and Swift tests verify the valid
+        // cases on the real clock.
+        valid_until: at(2100, 1, 1),
     }
 }
 
@@ -350,6 +353,38 @@ pub fn generate() -> Json {
         Some("field"),
         "default stay 0 minutes (signed)",
     ));
+    // The nesting limit: 8 levels of arrays, maps or tags; each CBOR item counts its own.
+    let nested = |levels: usize| {
+        let mut v = Value::Array(Vec::new());
+        for _ in 1..levels {
+            v = Value::Array(vec![v]);
+        }
+        cbor(&v)
+    };
+    cases.push(case(
+        "malformed-nesting-at-limit",
+        &format!("{PREFIX}{}", base45::encode(nested(8))),
+        "malformed",
+        Some("shape"),
+        "8 nested arrays: within the nesting limit, refused for its shape",
+    ));
+    cases.push(case(
+        "malformed-nesting-too-deep",
+        &format!("{PREFIX}{}", base45::encode(nested(9))),
+        "malformed",
+        Some("cbor"),
+        "9 nested arrays: over the nesting limit",
+    ));
+    let deep_body = nested(9);
+    let sig = test.sign(SIGNING_DOMAIN, &deep_body);
+    let outer = Value::Array(vec![Value::Bytes(deep_body), Value::Bytes(sig.to_vec())]);
+    cases.push(case(
+        "malformed-body-nesting-too-deep",
+        &format!("{PREFIX}{}", base45::encode(cbor(&outer))),
+        "malformed",
+        Some("cbor"),
+        "signed body of 9 nested arrays: the body is an item of its own with the same limit",
+    ));
     let mut f = base_fields(3, 60);
     f[2] = Value::Bytes(vec![0xff, 0xff]);
     cases.push(case(
@@ -373,8 +408,12 @@ pub fn generate() -> Json {
         .map(|(symbol, length)| json!([symbol, length]))
         .collect();
 
+    let keyset = trust_keyset();
+    let mut keyset_input = KEYSET_DOMAIN.to_vec();
+    keyset_input.extend(keyset.content.signing_bytes(&keyset.signer_public_key));
     json!({
         "format": "vaora-venue-code-v1",
+        "text_weight_sample": text_pack::SAMPLE,
         "text_code_lengths": lengths,
         "text_packing": packing,
         "spec": "docs/venue-code.md",
@@ -395,7 +434,8 @@ pub fn generate() -> Json {
             "public_key": hex::encode(revoked.public_key()),
             "key_id": revoked.key_id().to_hex(),
         },
-        "trust_keyset": serde_json::from_str::<Json>(&trust_keyset().to_json()).unwrap_or(Json::Null),
+        "trust_keyset": serde_json::from_str::<Json>(&keyset.to_json()).unwrap_or(Json::Null),
+        "trust_keyset_signing_input": hex::encode(keyset_input),
         "cases": cases,
     })
 }

@@ -507,3 +507,17 @@ fn the_phone_scanner_reads_a_rendered_venue_code() {
         other => panic!("classified as {}", other.kind()),
     }
 }
+
+/// `docs/vectors/venue-codes.json` is exactly what `gen-venue-vectors` writes today, so a
+/// change of the format or of the generator cannot leave the published vectors behind.
+#[test]
+#[allow(clippy::unwrap_used)]
+fn published_vectors_are_what_the_generator_writes() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/vectors/venue-codes.json"
+    );
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(stored, vaora_tests::venue_vectors::generate());
+}

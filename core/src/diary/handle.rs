@@ -64,11 +64,11 @@ impl Diary {
         &self.identity
     }
 
-    /// Closes the diary, checkpointing the WAL; errors are reported instead of dropped.
     /// Copies the write-ahead log into the main file (a passive checkpoint: it never
-    /// waits for or blocks readers). The app calls it when it goes to the background;
-    /// check-ins then never pay for it. Returns how many frames of the current log are now
-    /// in the main file (0 when the log is empty).
+    /// waits for or blocks readers), after settling the open stays (see
+    /// [`Self::close`]). The app calls it when it goes to the background; check-ins then
+    /// never pay for it. Returns how many frames of the current log are now in the main
+    /// file (0 when the log is empty).
     pub fn checkpoint(&self) -> Result<u32, DiaryError> {
         self.settle_open_stays()?;
         let copied: i64 = self
@@ -77,6 +77,10 @@ impl Diary {
         Ok(u32::try_from(copied).unwrap_or(0))
     }
 
+    /// Closes the diary: settles the open stays (the next open then reads only the stays
+    /// that can still be open, and the newest check-ins get their id-index entries), then
+    /// closes the connection, which checkpoints the WAL; errors are reported instead of
+    /// dropped.
     pub fn close(self) -> Result<(), DiaryError> {
         self.settle_open_stays()?;
         self.conn.close().map_err(|(_, e)| DiaryError::from(e))

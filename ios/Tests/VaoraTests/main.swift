@@ -6,6 +6,7 @@ keyTests()
 diaryTests()
 scanTests()
 declareTests()
+vectorTests()
 syncTests()
 if ProcessInfo.processInfo.environment["VAORA_BENCH"] == "1" {
     do { try bench() } catch { print("bench failed: \(error)"); exit(1) }

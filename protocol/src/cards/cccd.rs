@@ -194,7 +194,8 @@ impl CccdCard {
             n => return Err(CccdError::WrongFieldCount(n)),
         };
         let id_number = parse_id(id)?;
-        let old_id_number = match old {
+        // Every field is read without its surrounding white space, the old id too.
+        let old_id_number = match old.map(str::trim) {
             None | Some("") => None,
             Some(o) if o.len() == 9 && o.bytes().all(|b| b.is_ascii_digit()) => Some(o.to_owned()),
             Some(_) => return Err(CccdError::BadOldIdNumber),

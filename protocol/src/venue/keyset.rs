@@ -12,6 +12,9 @@ use crate::canonical::Writer;
 use crate::ids::Id128;
 
 pub const KEYSET_FORMAT: &str = "vaora-keyset-v1";
+/// The signature's domain. The sync server's `/v1/keys` list ([`crate::wire::KeySet`])
+/// signs under the same string over another layout (key ids as hex text, no signer key
+/// first); `docs/sync-protocol.md` says how the two differ.
 pub const KEYSET_DOMAIN: &[u8] = b"vaora-keyset-v1\0";
 
 /// An authority public key and the window its codes may be accepted in (Unix seconds,

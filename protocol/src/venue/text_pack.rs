@@ -22,7 +22,8 @@ const VI_UPPER: &str = "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼ
 const COMBINING: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
 
 /// The sample the weights are counted from (part of the format: never change it in v1).
-const SAMPLE: &str = "Nhà hàng Phở Hà Nội, Số 12 phố Huế, Phường Hàng Bài, Quận Hoàn Kiếm, Thành phố Hà Nội. \
+/// Published in the vectors as `text_weight_sample`, so the code lengths can be re-derived.
+pub const SAMPLE: &str = "Nhà hàng Phở Hà Nội, Số 12 phố Huế, Phường Hàng Bài, Quận Hoàn Kiếm, Thành phố Hà Nội. \
 Siêu thị Co.opmart Cống Quỳnh, 189C Cống Quỳnh, Phường Nguyễn Cư Trinh, Quận 1, Thành phố Hồ Chí Minh. \
 Trường Trung học cơ sở Nguyễn Du, 139 Lý Thường Kiệt, Phường Cửa Nam, Hà Nội. \
 Chợ Bến Thành, Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh. \

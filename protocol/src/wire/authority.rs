@@ -21,7 +21,8 @@ pub struct CaseRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseResponse {
     pub case_id: Id128,
-    /// How many of the case's check-ins fall in the period.
+    /// How many of the case's stays at a known venue (a venue id) overlap the period, as
+    /// stored when the case was marked (updates applied, an open stay counting 4 h).
     pub checkins: u64,
 }
 

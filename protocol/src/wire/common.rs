@@ -4,7 +4,6 @@
 use chrono::{DateTime, TimeZone, Utc};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// Domain separation for the proof of possession sent at registration.
 pub const REGISTER_DOMAIN: &[u8] = b"vaora-register-v1\0";
@@ -46,9 +45,10 @@ pub fn hex_array<const N: usize>(text: &str, field: &'static str) -> Result<[u8;
     Ok(out)
 }
 
-/// The authority key id: the first 8 bytes of SHA-256 of the public key, in hex.
+/// The authority key id: the first 4 bytes of SHA-256 of the public key as 8 lowercase hex
+/// digits, the venue trust store's [`crate::venue::KeyId`] (what the server publishes).
 pub fn key_id_of(public_key: &[u8; 32]) -> String {
-    hex::encode(&Sha256::digest(public_key)[..8])
+    crate::venue::KeyId::of_public_key(public_key).to_hex()
 }
 
 pub(super) fn verify_with(

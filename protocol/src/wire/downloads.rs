@@ -10,6 +10,10 @@ use crate::canonical::Writer;
 use crate::ids::Id128;
 
 /// `GET /v1/keys`: the authority keys and what is revoked, signed by the current key.
+///
+/// Not the venue module's key-set document ([`crate::venue::KeySet`]), though both sign
+/// under [`KEYSET_DOMAIN`]: this one signs key ids and keys as their hex text
+/// ([`KeySet::signing_input`]), that one as raw bytes behind the signer's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySet {
     pub keys: Vec<AuthorityPublicKey>,
@@ -21,6 +25,10 @@ pub struct KeySet {
 }
 
 impl KeySet {
+    /// `"vaora-keyset-v1" 0x00`, then `u32(#keys) {str(key_id) str(public_key)}*
+    /// u32(#revoked_keys) {str(key_id)}* u32(#revoked_venues) {id}* time(issued_at)
+    /// str(signed_by)`: key ids and keys are signed as the hex text the JSON carries,
+    /// venue ids as 16 raw bytes, `issued_at` as Unix milliseconds.
     pub fn signing_input(&self) -> Vec<u8> {
         let mut w = Writer::new();
         w.u32(u32::try_from(self.keys.len()).unwrap_or(u32::MAX));
@@ -109,7 +117,8 @@ impl ExposureWindow {
     }
 }
 
-/// `GET /v1/exposures?since=CURSOR`: windows published after the cursor, oldest first.
+/// `GET /v1/exposures?since=CURSOR[&limit=N]`: windows published after the cursor, oldest
+/// first (the first cursor is 0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExposurePage {
     pub windows: Vec<ExposureWindow>,

@@ -1,9 +1,10 @@
 //! Wire types shared by the phone's sync client and the reference server (`docs/sync-protocol.md`).
 //!
-//! They live in the core (not in the server) so that both sides compile against one
-//! definition, and they depend on nothing but serde, CBOR and Ed25519: the server links
-//! them without the diary. Control messages are JSON; the record upload, which carries
-//! the bulk of the bytes, is CBOR with raw byte strings (about 190 bytes per check-in).
+//! They live in this crate (not in the server or the phone's core) so that both sides
+//! compile against one definition, and they depend on nothing but serde, CBOR and Ed25519:
+//! the server links them without the diary. Control messages are JSON; the record upload,
+//! which carries the bulk of the bytes, is CBOR with raw byte strings (a check-in with a
+//! 125-byte body takes 195 bytes in an upload: 6 bytes of framing and the signature).
 //!
 //! Files: `common.rs` (domains, errors, helpers), `devices.rs` (registration, request
 //! signatures), `upload.rs` (the record upload), `downloads.rs` (key set, exposure

@@ -41,6 +41,14 @@ fn request_auth_parse_and_verify() {
 }
 
 #[test]
+fn published_key_ids_are_the_trust_store_key_ids() {
+    let a = crate::testing::test_authority();
+    let published = AuthorityPublicKey::from_bytes(&a.public_key());
+    assert_eq!(published.key_id, a.key_id().to_hex());
+    assert_eq!(published.key_id.len(), 8);
+}
+
+#[test]
 fn registration_proof() {
     let id = DeviceIdentity::generate().unwrap();
     let pk = id.public_key();

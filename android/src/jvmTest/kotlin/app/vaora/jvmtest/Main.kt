@@ -14,6 +14,7 @@ fun main() {
     DiaryTests.run()
     ScanTests.run()
     DeclareTests.run()
+    VectorTests.run()
     SyncTests.run()
     if (System.getenv("VAORA_BENCH") == "1") Bench.run()
     exitProcess(Harness.summary())
