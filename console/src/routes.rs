@@ -10,7 +10,7 @@ use crate::backend::ConsoleBackend;
 use crate::state::{Console, ConsoleConfig};
 use crate::{pages, security, session};
 
-/// The console's routes, relative to where they are nested (normally [`BASE`]).
+/// The console's routes, relative to where they are nested (normally [`crate::BASE`]).
 pub fn router<B: ConsoleBackend>(backend: Arc<B>, config: ConsoleConfig) -> Router {
     let state = Arc::new(Console {
         backend,

@@ -33,7 +33,7 @@ pub struct Inspection {
 }
 
 /// Scans per active venue in the window (zero for venues nobody scanned).
-pub async fn scan_counts<S: Storage>(
+pub(crate) async fn scan_counts<S: Storage>(
     store: &S,
     w: &ScanWindow,
 ) -> Result<Vec<(VenueRow, u64)>, StorageError> {

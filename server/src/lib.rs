@@ -21,8 +21,8 @@ mod overview;
 mod rollup_keeper;
 mod venues;
 // What the roles share, and the storage layer under them.
-pub mod authority;
-pub mod batch_verify;
+mod authority;
+mod batch_verify;
 mod limits;
 mod serve;
 mod state;

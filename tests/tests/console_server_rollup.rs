@@ -1,4 +1,4 @@
-//! The per-venue scan rollup (`vaora_server::storage::rollup`) against a direct sum over
+//! The per-venue scan rollup (`server/src/storage/rollup.rs`) against a direct sum over
 //! the daily aggregates and against a count of the check-ins this test stored, on SQLite
 //! and PostgreSQL: built (by the keeper's re-base) from check-ins already stored, kept up
 //! by ingest, re-based on a later day (check-ins stored for that day before the re-base

@@ -42,7 +42,7 @@ pub trait Storage: Engine + Sized {
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
     /// Scans per active venue in the window: from the per-venue rollup when it covers the
-    /// window ([`super::rollup`]), else summed from the daily aggregates. Never re-bases the
+    /// window (see `storage/rollup.rs`), else summed from the daily aggregates. Never re-bases the
     /// rollup (that is the keeper's job, off the request path). The rows' `code_text` is
     /// empty.
     fn venue_scan_counts(

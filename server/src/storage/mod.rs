@@ -24,7 +24,7 @@ mod error;
 mod overlap;
 pub mod postgres;
 mod queries;
-pub mod rollup;
+pub(crate) mod rollup;
 mod rows;
 pub mod sqlite;
 

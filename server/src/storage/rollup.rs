@@ -30,7 +30,7 @@
 //! direct sum over the daily aggregates (same results, slower).
 
 /// Days the rollup covers (the compliance page offers 1..=21).
-pub const ROLLUP_DAYS: i64 = 21;
+pub(crate) const ROLLUP_DAYS: i64 = 21;
 
 /// `prefix`d0, `prefix`d1, … for every rollup column.
 pub(crate) fn columns(prefix: &str) -> String {

@@ -130,7 +130,7 @@ pub(super) static INGEST: LazyLock<String> = LazyLock::new(|| {
 
 /// Every active venue's `(id, ward, category, scans)` over the last `days` days (1..=21)
 /// of the rollup, with the filters `$1` ward ('' = any) and `$2` category (NULL = any):
-/// one narrow table, no join (the shape of [`crate::storage::queries::counts::peer_count`]).
+/// one narrow table, no join (the columns of the shared `PEERS` counts).
 pub fn peer_counts_sql(days: i64) -> String {
     format!(
         "SELECT venue_id, ward, category, {} FROM venue_recent_scans
