@@ -2,19 +2,19 @@
 //!
 //! The console renders pages; it owns no data and no rules about check-ins, venue codes
 //! or tracing. Every figure it shows and every action it takes goes through this trait,
-//! which the reference server implements over the same storage and the same tracing code
-//! that serve the `/v1` API. Keeping the trait small keeps that implementation small.
-//!
-//! Shapes are chosen so the server can answer from daily aggregates (see
-//! `docs/console.md`): the overview asks for counts, never for rows, and the compliance
-//! page asks for one scan count per venue over a window of days.
+//! which the reference server implements over the same roles that serve the `/v1` API.
+//! Keeping the trait small keeps that implementation small. The values it takes and
+//! returns are in [`crate::model`] (re-exported here).
 
 use std::future::Future;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use vaora_protocol::venue::VenueCategory;
+use chrono::NaiveDate;
 
 pub use crate::compliance::{Finding, Flagged, Inspection};
+pub use crate::model::{
+    CaseSubject, CaseSummary, CaseVisit, Contact, NewCase, NewVenue, Overview, PosterFormat,
+    PublishedWindow, ScanCountQuery, Trace, VenueDetail, VenueFilter, VenueScanCount, VenueSummary,
+};
 
 /// Why the backend could not answer. The console shows `NotFound` and `Invalid` to the
 /// user as they are; `Storage` is logged (without personal data) and shown as a generic
@@ -27,152 +27,6 @@ pub enum BackendError {
     Invalid(String),
     #[error("storage failure: {0}")]
     Storage(String),
-}
-
-/// A registered venue as lists show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VenueSummary {
-    pub id: String,
-    pub name: String,
-    pub category: VenueCategory,
-    /// Ward or commune (phường / xã), the unit inspectors are organised by.
-    pub ward: String,
-    pub address: String,
-    pub registered_at: DateTime<Utc>,
-    pub revoked: bool,
-}
-
-/// A venue with what its detail page needs: the signed code text printed on the poster.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VenueDetail {
-    pub venue: VenueSummary,
-    pub code_text: String,
-}
-
-/// What a venue-registration form asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewVenue {
-    pub name: String,
-    pub category: VenueCategory,
-    pub ward: String,
-    pub address: String,
-}
-
-/// Filters of the venue list; empty strings and `None` mean "any".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct VenueFilter {
-    /// Matched against the name and the address, case-insensitively.
-    pub text: String,
-    pub category: Option<VenueCategory>,
-    pub ward: String,
-    pub include_revoked: bool,
-    pub limit: u32,
-}
-
-/// A poster in both formats the venue-code module renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PosterFormat {
-    Png,
-    Svg,
-}
-
-/// Counts for the overview page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Overview {
-    /// Active (not revoked) venues per category.
-    pub venues_by_category: Vec<(VenueCategory, u64)>,
-    /// Active venues per ward, largest first.
-    pub venues_by_ward: Vec<(String, u64)>,
-    /// Check-ins per UTC day for the requested days, oldest first, zero days included.
-    pub checkins_per_day: Vec<(NaiveDate, u64)>,
-    pub registered_devices: u64,
-    pub open_cases: u64,
-}
-
-/// Which venues the compliance page looks at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScanCountQuery {
-    /// First and last UTC day of the window, both included.
-    pub from_day: NaiveDate,
-    pub to_day: NaiveDate,
-    pub ward: String,
-    pub category: Option<VenueCategory>,
-}
-
-/// One active venue and its check-ins in the window (zero when nobody scanned).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VenueScanCount {
-    pub venue: VenueSummary,
-    pub scans: u64,
-}
-
-/// Who a case is: a registered device, or one person (household profile) on a device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseSubject {
-    pub device_id: String,
-    /// `None` means every person on the device.
-    pub person: Option<String>,
-}
-
-/// What the "mark a case" form asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewCase {
-    pub subject: CaseSubject,
-    pub from: DateTime<Utc>,
-    pub until: DateTime<Utc>,
-}
-
-/// A marked case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseSummary {
-    pub id: String,
-    pub subject: CaseSubject,
-    pub from: DateTime<Utc>,
-    pub until: DateTime<Utc>,
-    pub marked_at: DateTime<Utc>,
-    /// When its exposure windows were published, if they were.
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-/// One check-in of the case itself (a row of the timeline).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseVisit {
-    pub venue_id: String,
-    pub venue_name: String,
-    pub from: DateTime<Utc>,
-    pub until: DateTime<Utc>,
-}
-
-/// Someone whose check-in overlapped one of the case's, as the tracing query reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Contact {
-    pub device_id: String,
-    pub person: Option<String>,
-    pub venue_id: String,
-    pub venue_name: String,
-    pub overlap_from: DateTime<Utc>,
-    pub overlap_until: DateTime<Utc>,
-}
-
-/// The tracing result for one case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trace {
-    pub case: CaseSummary,
-    pub visits: Vec<CaseVisit>,
-    pub contacts: Vec<Contact>,
-}
-
-/// An exposure window as published to phones.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublishedWindow {
-    pub case_id: String,
-    pub venue_id: String,
-    pub venue_name: String,
-    pub from: DateTime<Utc>,
-    pub until: DateTime<Utc>,
-    /// Exposure level as the sync protocol defines it (higher is closer contact).
-    pub level: u8,
-    pub published_at: DateTime<Utc>,
 }
 
 /// Everything the console needs from the server. Implemented by the server's storage;
@@ -214,8 +68,9 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<VenueScanCount>, BackendError>> + Send;
 
     /// The inspection list of a window: [`crate::compliance::inspect`] over
-    /// [`ConsoleBackend::scan_counts`] unless the backend computes the same rule where the
-    /// data is (the server does it in SQL so that only flagged venues leave the database).
+    /// [`ConsoleBackend::scan_counts`], unless the backend has a cheaper way to the same
+    /// list (the server applies the same rule to narrow per-venue counts and reads back
+    /// only the flagged venues' details).
     fn inspection(
         &self,
         query: &ScanCountQuery,

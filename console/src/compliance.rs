@@ -5,7 +5,7 @@
 //! no scans at all is always flagged; fewer than a quarter of the peer median is flagged
 //! as "unusually few" when the peers are busy enough for that to mean something.
 
-use crate::backend::VenueScanCount;
+use crate::model::VenueScanCount;
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -40,8 +40,8 @@ pub fn median(sorted: &[u64]) -> f64 {
 }
 
 /// The rule for one venue, given its scans and its peers' median (the venue included):
-/// `None` when it need not be visited. The server's SQL computes the same (see
-/// `server/src/console/inspection.rs`); this is the definition both are tested against.
+/// `None` when it need not be visited. The one statement of the rule: the server applies
+/// it (through [`flag_peer_groups`]) to the counts its databases return.
 pub fn finding(scans: u64, peer_median: f64) -> Option<Finding> {
     if scans == 0 {
         Some(Finding::NoScans)
@@ -157,7 +157,7 @@ pub fn sort(list: &mut [Flagged], key: SortKey, descending: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::VenueSummary;
+    use crate::model::VenueSummary;
     use chrono::DateTime;
     use vaora_protocol::venue::VenueCategory;
 

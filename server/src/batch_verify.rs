@@ -33,7 +33,11 @@ use ed25519_dalek::{Digest, Sha512, Signature, VerifyingKey};
 
 /// True when every signature verifies under `key` (batch equation); false when at least
 /// one does not, or when the random source fails (the caller then checks one by one).
-pub fn verify_same_key(key: &VerifyingKey, messages: &[&[u8]], signatures: &[Signature]) -> bool {
+pub(crate) fn verify_same_key(
+    key: &VerifyingKey,
+    messages: &[&[u8]],
+    signatures: &[Signature],
+) -> bool {
     if messages.len() != signatures.len() {
         return false;
     }
@@ -89,7 +93,7 @@ pub fn verify_same_key(key: &VerifyingKey, messages: &[&[u8]], signatures: &[Sig
 /// Batch check for records of several keys (dalek's `verify_batch`), with the same refusal
 /// of small-order `R` and keys as [`verify_same_key`], so that it is never looser than
 /// `verify_strict` there either.
-pub fn verify_mixed_keys(
+pub(crate) fn verify_mixed_keys(
     keys: &[VerifyingKey],
     messages: &[&[u8]],
     signatures: &[Signature],

@@ -1,188 +1,34 @@
 //! Vaora's reference sync server: device registration, signed record upload, the
-//! authority's case / tracing / publishing endpoints and exposure-window downloads.
+//! authority's case / tracing / publishing endpoints, exposure-window downloads, venue
+//! registration, and the authority console under `/console`.
 //!
 //! It ships with the app so that sync is tested against something real: SQLite by default
 //! (one file, nothing to install), PostgreSQL for production. The wire types come from
-//! `vaora_protocol::wire`; the server never links the phone's diary logic.
-//! Protocol: `docs/sync-protocol.md`; scaling: `docs/scaling.md`.
+//! `vaora_protocol::wire`; the server opens no diary. Protocol: `docs/sync-protocol.md`;
+//! scaling: `docs/scaling.md`; the layering (adapters over roles over one storage layer):
+//! `ARCHITECTURE.md`.
 
-pub mod api;
-pub mod authority;
-pub mod batch_verify;
-pub mod console;
-pub mod postgres;
-pub mod sqlite;
+// Adapters: the `/v1` API and the console's backend.
+mod api;
+mod console;
+// Roles.
+mod cases;
+pub mod compliance;
+mod devices;
+mod exposures;
+mod ingest;
+mod overview;
+mod rollup_keeper;
+mod venues;
+// What the roles share, and the storage layer under them.
+mod authority;
+mod batch_verify;
+mod limits;
+mod serve;
+mod state;
 pub mod storage;
-pub mod venues;
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
-
-pub use api::{AppState, Limits};
 pub use authority::{AuthorityKey, AuthorityKeyError};
-pub use console::{ConsoleStore, ServerConsole};
-pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
-pub use storage::{Storage, StorageError};
-
-/// Where the server keeps its data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Database {
-    Sqlite(PathBuf),
-    Postgres(String),
-}
-
-impl std::str::FromStr for Database {
-    type Err = StorageError;
-    /// `sqlite:PATH` or `postgres://…` / `postgresql://…`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            Ok(Self::Postgres(s.to_owned()))
-        } else if let Some(path) = s.strip_prefix("sqlite:") {
-            if path.is_empty() {
-                return Err(StorageError::BadUrl("sqlite: needs a file path".into()));
-            }
-            Ok(Self::Sqlite(PathBuf::from(path)))
-        } else {
-            Err(StorageError::BadUrl(format!(
-                "expected sqlite:PATH or postgres://…, got {s}"
-            )))
-        }
-    }
-}
-
-/// Why the server could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    #[error("storage: {0}")]
-    Storage(#[from] StorageError),
-    #[error("authority key: {0}")]
-    Authority(#[from] AuthorityKeyError),
-    #[error("cannot listen on {addr}")]
-    Listen {
-        addr: String,
-        source: std::io::Error,
-    },
-}
-
-/// How to start a server.
-#[derive(Debug, Clone)]
-pub struct ServerConfig {
-    pub listen: String,
-    pub database: Database,
-    /// Directory with `authority.json` (as `vaora authority init --out DIR` writes it); created with a fresh key when missing.
-    pub authority_dir: PathBuf,
-    pub limits: Limits,
-}
-
-/// A server running on a tokio runtime; dropping the handle does not stop it, `shutdown` does.
-#[derive(Debug)]
-pub struct RunningServer {
-    pub addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl RunningServer {
-    /// Stops accepting, finishes in-flight requests, closes the store.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let _ = (&mut self.task).await;
-    }
-
-    /// Kills the server at once, as a crash would (in-flight requests are cut).
-    pub async fn kill(self) {
-        self.task.abort();
-        let _ = self.task.await;
-    }
-
-    /// Waits until the server stops.
-    pub async fn wait(self) {
-        let _ = self.task.await;
-    }
-}
-
-/// The API and the authority console (under `/console`) over one store and one key.
-///
-/// The console's sign-in tokens are checked against the same authority key that signs
-/// certificates, windows and venue codes; its venue codes are issued with that key.
-pub fn app<S: ConsoleStore>(
-    store: S,
-    authority: AuthorityKey,
-    config: &ServerConfig,
-) -> Result<axum::Router, ServeError> {
-    let issuer_key = AuthorityKey::load(&config.authority_dir)?;
-    let public_key = vaora_console::token::verifying_key(&authority.public_key()).map_err(|e| {
-        AuthorityKeyError::Load {
-            path: config.authority_dir.clone(),
-            reason: e.to_string(),
-        }
-    })?;
-    let state = Arc::new(AppState::new(store, authority, config.limits.clone()));
-    // The compliance page's rollup is re-based in the background, never by a request.
-    console::spawn_rollup_keeper(&state);
-    let console = Arc::new(ServerConsole::new(state.clone(), issuer_key.into_inner()));
-    // Venue registration over the API goes through the console's issuer: one code path.
-    let venues = axum::Router::new()
-        .route(
-            "/v1/authority/venues",
-            axum::routing::post(venues::register_handler::<S>),
-        )
-        .with_state(console.clone());
-    let console = vaora_console::router(
-        console,
-        vaora_console::ConsoleConfig {
-            authority_keys: vec![public_key],
-            clock: Arc::new(vaora_protocol::clock::SystemClock::default()),
-            secure_cookies: false,
-        },
-    );
-    Ok(api::router(state).merge(venues).nest("/console", console))
-}
-
-/// Opens the store, binds the address and starts serving in the background.
-pub async fn start(config: ServerConfig) -> Result<RunningServer, ServeError> {
-    let authority = AuthorityKey::load_or_create(&config.authority_dir)?;
-    let listener = tokio::net::TcpListener::bind(&config.listen)
-        .await
-        .map_err(|source| ServeError::Listen {
-            addr: config.listen.clone(),
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| ServeError::Listen {
-        addr: config.listen.clone(),
-        source,
-    })?;
-    let router = match &config.database {
-        Database::Sqlite(path) => {
-            let store = SqliteStore::open(path)?;
-            app(store, authority, &config)?
-        }
-        Database::Postgres(url) => {
-            let store = PgStore::connect(url).await?;
-            app(store, authority, &config)?
-        }
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let result = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.await;
-        })
-        .await;
-        if let Err(e) = result {
-            log::error!("server stopped: {e}");
-        }
-    });
-    Ok(RunningServer {
-        addr,
-        shutdown: Some(tx),
-        task,
-    })
-}
+pub use limits::Limits;
+pub use serve::{Database, RunningServer, ServeError, ServerConfig, app, start};
+pub use storage::{PgStore, SqliteStore, Storage, StorageError};

@@ -1,38 +1,28 @@
-//! Venue registration: the one code path behind `POST /v1/authority/venues` and the
-//! console's "register a venue" form.
+//! The venue registry: registration (issuing the signed venue code), posters, lookup,
+//! search and revocation. One code path behind `POST /v1/authority/venues` and the
+//! console's venue pages.
 //!
 //! Why one place: a venue code is a signed promise to every phone, so the rules (core's
 //! `VenueIssuer` with the server's authority key, validity inside the key's own validity,
-//! the registry row written only after the code is issued) must not exist twice. The
-//! console maps [`VenueError`] to its form errors, the API to 4xx JSON answers.
+//! the registry row written only after the code is issued) must not exist twice.
 
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::render::RenderError;
 use vaora_protocol::render::poster::{Poster, poster_png, poster_svg};
-use vaora_protocol::venue::{self, VenueCategory, VenueIssuer};
-use vaora_protocol::wire::{VenueRequest, VenueResponse};
+use vaora_protocol::venue::{self, VenueCategory, VenueIssuer, venue_poster};
 
-use crate::api::{self, ApiError, AppState};
-use crate::console::{ConsoleStore, ServerConsole, VenueRow};
-use crate::storage::StorageError;
+use crate::storage::{Storage, StorageError, VenueQuery, VenueRow};
 
 /// How long a venue code issued by the server is valid (cut to the key's validity).
-pub const VENUE_CODE_DAYS: i64 = 365;
+pub(crate) const VENUE_CODE_DAYS: i64 = 365;
 
 /// Default stay printed into venue codes when the request names none (minutes).
-pub const DEFAULT_STAY_MIN: u16 = 60;
-
-/// Largest registration request body.
-const MAX_VENUE_BODY: usize = 8 * 1024;
+pub(crate) const DEFAULT_STAY_MIN: u16 = 60;
 
 /// What to register.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Registration {
+pub(crate) struct Registration {
     pub name: String,
     pub address: String,
     pub ward: String,
@@ -40,26 +30,31 @@ pub struct Registration {
     pub stay_minutes: u16,
 }
 
-/// Why a venue was not registered.
+/// Why a venue action was refused.
 #[derive(Debug, thiserror::Error)]
-pub enum VenueError {
-    #[error("invalid venue: {0}")]
+pub(crate) enum VenueError {
+    #[error("{0}")]
     Invalid(String),
+    #[error("no such venue")]
+    NotFound,
+    /// The poster could not be drawn.
+    #[error("{0}")]
+    Poster(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
 
 /// The registered venue: its registry row and the validity printed in its code.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Registered {
+pub(crate) struct Registered {
     pub row: VenueRow,
     pub valid_from: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
 }
 
 /// Issues the venue's code with `issuer` and stores the venue in the registry.
-pub async fn register<S: ConsoleStore>(
-    state: &AppState<S>,
+pub(crate) async fn register<S: Storage>(
+    store: &S,
     issuer: &VenueIssuer,
     reg: Registration,
 ) -> Result<Registered, VenueError> {
@@ -96,7 +91,7 @@ pub async fn register<S: ConsoleStore>(
         registered_ms: now.timestamp_millis(),
         revoked: false,
     };
-    state.store.insert_venue(row.clone()).await?;
+    store.insert_venue(row.clone()).await?;
     Ok(Registered {
         row,
         valid_from: day(code.info.valid_from_day),
@@ -104,85 +99,54 @@ pub async fn register<S: ConsoleStore>(
     })
 }
 
-/// The poster of a registered venue (title, address and ward, the code as QR).
-pub fn poster(row: &VenueRow) -> Poster {
-    Poster {
-        title: row.name.clone(),
-        lines: [row.address.clone(), row.ward.clone()]
-            .into_iter()
-            .filter(|l| !l.is_empty())
-            .collect(),
-        footer: "Quét mã để khai báo".into(),
-        code_text: row.code_text.clone(),
+pub(crate) async fn find<S: Storage>(store: &S, id: Id128) -> Result<VenueRow, VenueError> {
+    store.venue_row(id).await?.ok_or(VenueError::NotFound)
+}
+
+pub(crate) async fn search<S: Storage>(
+    store: &S,
+    query: VenueQuery,
+) -> Result<Vec<VenueRow>, VenueError> {
+    Ok(store.search_venue_rows(query).await?)
+}
+
+/// Revokes a venue's code (phones learn it from the next key set).
+pub(crate) async fn revoke<S: Storage>(store: &S, id: Id128) -> Result<(), VenueError> {
+    if store
+        .revoke_venue_row(id, Utc::now().timestamp_millis())
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(VenueError::NotFound)
     }
 }
 
-fn invalid(message: String) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_venue", message)
+/// The poster of a registered venue: the one layout every venue poster has
+/// ([`vaora_protocol::venue::venue_poster`]), with the registry's ward.
+fn poster(row: &VenueRow) -> Result<Poster, VenueError> {
+    let category = VenueCategory::from_code(row.category).ok_or_else(|| {
+        VenueError::Poster(format!("stored category {} is unknown", row.category))
+    })?;
+    Ok(venue_poster(
+        &row.name,
+        category,
+        &row.address,
+        &row.ward,
+        &row.code_text,
+    ))
 }
 
-/// `POST /v1/authority/venues` (authority credential): registers a venue; answers 201
-/// with the signed code and the poster as SVG and PNG.
-pub async fn register_handler<S: ConsoleStore>(
-    State(console): State<Arc<ServerConsole<S>>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<axum::response::Response, ApiError> {
-    let state = console.state();
-    let bytes = api::read_body(body, MAX_VENUE_BODY).await?;
-    api::authority_auth(state, &method, &uri, &headers, &bytes)?;
-    let req: VenueRequest = api::parse_json(&bytes)?;
-    let category = match req.category.as_deref() {
-        None => VenueCategory::Other,
-        Some(c) => c
-            .parse::<VenueCategory>()
-            .map_err(|e| invalid(e.to_string()))?,
-    };
-    let registered = register(
-        state,
-        console.issuer(),
-        Registration {
-            name: req.name,
-            address: req.address,
-            ward: req.ward,
-            category,
-            stay_minutes: req.stay_minutes.unwrap_or(DEFAULT_STAY_MIN),
-        },
-    )
-    .await
-    .map_err(|e| match e {
-        VenueError::Invalid(m) => invalid(m),
-        VenueError::Storage(s) => ApiError::from(s),
-    })?;
-    let p = poster(&registered.row);
-    let render = |e: vaora_protocol::render::RenderError| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "poster_failed",
-            e.to_string(),
-        )
-    };
-    // Rendering is CPU work (QR, rasterized text): off the async workers.
-    let (svg, png) = tokio::task::spawn_blocking(move || {
-        Ok::<_, ApiError>((
-            poster_svg(&p).map_err(render)?,
-            poster_png(&p).map_err(render)?,
-        ))
-    })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
-    log::info!("venue registered through the API");
-    api::json(
-        StatusCode::CREATED,
-        &VenueResponse {
-            venue_id: registered.row.id,
-            code: registered.row.code_text,
-            valid_from: registered.valid_from,
-            valid_until: registered.valid_until,
-            poster_svg: svg,
-            poster_png_base64: base64::engine::general_purpose::STANDARD.encode(png),
-        },
-    )
+fn drawn(e: RenderError) -> VenueError {
+    VenueError::Poster(e.to_string())
+}
+
+/// The poster as SVG text.
+pub(crate) fn poster_as_svg(row: &VenueRow) -> Result<String, VenueError> {
+    poster_svg(&poster(row)?).map_err(drawn)
+}
+
+/// The poster as a PNG image.
+pub(crate) fn poster_as_png(row: &VenueRow) -> Result<Vec<u8>, VenueError> {
+    poster_png(&poster(row)?).map_err(drawn)
 }

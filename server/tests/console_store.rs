@@ -6,9 +6,10 @@
 
 use rusqlite::params;
 use vaora_protocol::ids::Id128;
-use vaora_server::console::{ConsoleStore, VenueRow, day_of_ms};
-use vaora_server::storage::{CheckInRow, Derived, NewRecord, UpdateRow};
-use vaora_server::{SqliteStore, Storage, sqlite};
+use vaora_server::storage::{
+    CheckInRow, Derived, NewRecord, ScanWindow, UpdateRow, VenueRow, day_of_ms, sqlite,
+};
+use vaora_server::{SqliteStore, Storage};
 
 const DAY: i64 = 86_400_000;
 /// 2026-11-20 12:00 UTC.
@@ -24,6 +25,15 @@ fn venue(name: &str, ward: &str) -> VenueRow {
         code_text: "VN1:test".into(),
         registered_ms: NOON,
         revoked: false,
+    }
+}
+
+fn window(from_day: i64, to_day: i64, ward: &str, category: Option<u8>) -> ScanWindow {
+    ScanWindow {
+        from_day,
+        to_day,
+        ward: ward.into(),
+        category,
     }
 }
 
@@ -87,7 +97,7 @@ async fn aggregates_count_each_stored_checkin_once() {
 
     let today = day_of_ms(NOON);
     let counts = store
-        .venue_scan_counts(today - 1, today, String::new(), None)
+        .venue_scan_counts(&window(today - 1, today, "", None))
         .await
         .unwrap();
     let of = |id: Id128| counts.iter().find(|(v, _)| v.id == id).map(|(_, n)| *n);
@@ -110,7 +120,7 @@ async fn aggregates_count_each_stored_checkin_once() {
             .unwrap()
     );
     let counts = store
-        .venue_scan_counts(today - 1, today, "W1".into(), Some(2))
+        .venue_scan_counts(&window(today - 1, today, "W1", Some(2)))
         .await
         .unwrap();
     assert_eq!(counts.len(), 1, "revoked venues leave the inspection list");
@@ -151,7 +161,7 @@ async fn migration_backfills_scan_aggregates() {
     store.insert_venue(row).await.unwrap();
     let today = day_of_ms(NOON);
     let counts = store
-        .venue_scan_counts(today, today, String::new(), None)
+        .venue_scan_counts(&window(today, today, "", None))
         .await
         .unwrap();
     assert_eq!(counts[0].1, 2);

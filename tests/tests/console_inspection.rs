@@ -1,8 +1,9 @@
-//! The compliance rule computed in SQL (`vaora_server::console::inspection`, reached through
-//! `ConsoleStore::venue_inspection`) against the console's own Rust rule
-//! (`vaora_console::compliance::inspect`) applied to counts this test keeps itself, on SQLite
-//! and PostgreSQL, over the per-venue rollup and over the daily aggregates, with ward and
-//! category filters.
+//! The server's inspection list (`vaora_server::compliance::inspection`: the console's rule
+//! applied to each backend's narrow per-venue counts, then the flagged venues read back)
+//! against the console's own Rust rule (`vaora_console::compliance::inspect`) applied to
+//! counts this test keeps itself, on SQLite and PostgreSQL, over the per-venue rollup and
+//! over the daily aggregates, with ward and category filters; and the narrow counts
+//! themselves (`Storage::peer_counts`) against the test's.
 //!
 //! The data is generated (several seeds) so that every corner of the rule occurs, and the
 //! test asserts that it does: ties, peer groups of even and odd size (medians ending in .5),
@@ -19,8 +20,9 @@ use vaora_console::backend::{VenueScanCount, VenueSummary};
 use vaora_console::compliance::{FEW_SHARE, Finding, MIN_PEER_MEDIAN, inspect};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::venue::VenueCategory;
-use vaora_server::console::{ConsoleStore, VenueRow, day_of_ms};
-use vaora_server::{PgStore, SqliteStore};
+use vaora_server::compliance::inspection;
+use vaora_server::storage::{ScanWindow, VenueRow, day_of_ms};
+use vaora_server::{PgStore, SqliteStore, Storage};
 use vaora_tests::stored_records::stored_checkin;
 
 const DAY: i64 = 86_400_000;
@@ -105,7 +107,7 @@ const FIXED: &[&[u64]] = &[
     &[7],              // alone: its own median
 ];
 
-async fn load<S: ConsoleStore>(store: &S, model: &mut Model, seed: u64, t: i64) {
+async fn load<S: Storage>(store: &S, model: &mut Model, seed: u64, t: i64) {
     let mut rng = Rng(seed);
     let mut records = Vec::new();
     let wards = ["Phường Bến Nghé", "Xã An Phú", "W3"];
@@ -178,9 +180,10 @@ fn listed(mut rows: Listed) -> Listed {
     rows
 }
 
-/// The SQL's list equals the Rust rule's over the model's counts, and (for good measure)
-/// the Rust rule over the store's own counts; returns the expected list.
-async fn agree<S: ConsoleStore>(
+/// The server's list equals the Rust rule's over the model's counts, its narrow counts equal
+/// the model's, and (for good measure) the Rust rule over the store's listed counts gives
+/// the same list; returns the expected list.
+async fn agree<S: Storage>(
     store: &S,
     model: &Model,
     from: i64,
@@ -189,33 +192,46 @@ async fn agree<S: ConsoleStore>(
     category: Option<u8>,
 ) -> Listed {
     let what = format!("days {from}..={to}, ward {ward:?}, category {category:?}");
+    let window = ScanWindow {
+        from_day: from,
+        to_day: to,
+        ward: ward.into(),
+        category,
+    };
     let rows = model.counts(from, to, ward, category);
     let checked = rows.len() as u64;
+    let mut kept: Vec<(String, u64)> = rows.iter().map(|r| (r.venue.id.clone(), r.scans)).collect();
+    kept.sort();
     let expected = listed(
         inspect(rows)
             .into_iter()
             .map(|f| (f.row.venue.id, f.row.scans, f.peer_median, f.finding))
             .collect(),
     );
-    let sql = store
-        .venue_inspection(from, to, ward.into(), category)
-        .await
-        .unwrap();
-    assert_eq!(sql.checked, checked, "checked, {what}");
+    let list = inspection(store, &window).await.unwrap();
+    assert_eq!(list.checked, checked, "checked, {what}");
     let got = listed(
-        sql.flagged
+        list.flagged
             .iter()
-            .map(|(v, scans, median)| {
-                assert!(!v.revoked, "{what}");
-                let finding = vaora_console::compliance::finding(*scans, *median)
-                    .expect("SQL flagged a venue the rule does not flag");
-                (v.id.to_hex(), *scans, *median, finding)
+            .map(|f| {
+                assert!(!f.venue.revoked, "{what}");
+                assert!(!f.venue.name.is_empty(), "{what}");
+                (f.venue.id.to_hex(), f.scans, f.peer_median, f.finding)
             })
             .collect(),
     );
-    assert_eq!(got, expected, "SQL vs Rust rule, {what}");
+    assert_eq!(got, expected, "server vs Rust rule, {what}");
+    let mut narrow: Vec<(String, u64)> = store
+        .peer_counts(&window)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.venue_id.to_hex(), c.scans))
+        .collect();
+    narrow.sort();
+    assert_eq!(narrow, kept, "narrow counts, {what}");
     let from_store = store
-        .venue_scan_counts(from, to, ward.into(), category)
+        .venue_scan_counts(&window)
         .await
         .unwrap()
         .into_iter()
@@ -246,7 +262,7 @@ async fn agree<S: ConsoleStore>(
 }
 
 /// Returns the model and the rollup's day, for the backends' own checks.
-async fn sql_rule_matches_rust_rule<S: ConsoleStore>(store: &S) -> (Model, i64) {
+async fn inspection_matches_rust_rule<S: Storage>(store: &S) -> (Model, i64) {
     let t = day_of_ms(NOON);
     let mut model = Model::default();
     for seed in [
@@ -313,7 +329,7 @@ async fn sql_rule_matches_rust_rule<S: ConsoleStore>(store: &S) -> (Model, i64) 
 /// venue with its peer group, written by registration, dropped by revocation, counted by
 /// ingest): a venue registered after check-ins already named it, a venue registered with
 /// none, a peer revoked, new and late check-ins, and check-ins of revoked and unknown venues.
-async fn kept_up_after_the_build<S: ConsoleStore>(store: &S, model: &mut Model, t: i64) {
+async fn kept_up_after_the_build<S: Storage>(store: &S, model: &mut Model, t: i64) {
     let at = |d: i64, k: i64| d * DAY + k * 60_000;
     let first = model.venues[0].clone();
     let new_venue = |name: &str| VenueRow {
@@ -382,10 +398,10 @@ async fn kept_up_after_the_build<S: ConsoleStore>(store: &S, model: &mut Model, 
 }
 
 #[tokio::test]
-async fn sql_inspection_matches_the_rust_rule_sqlite() {
+async fn inspection_matches_the_rust_rule_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-    sql_rule_matches_rust_rule(&store).await;
+    inspection_matches_rust_rule(&store).await;
 }
 
 /// The scans of active venues on day `t`, as the model has them (the rollup's `d0` total).
@@ -404,10 +420,10 @@ fn active_scans_on(model: &Model, t: i64) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sql_inspection_matches_the_rust_rule_postgres() {
+async fn inspection_matches_the_rust_rule_postgres() {
     let cluster = vaora_tests::pg::PgCluster::start().expect("PostgreSQL for the test");
     let store = PgStore::connect(&cluster.url()).await.unwrap();
-    let (model, t) = sql_rule_matches_rust_rule(&store).await;
+    let (model, t) = inspection_matches_rust_rule(&store).await;
     // The rollup itself (not the fallback) is on t, holds one row per active venue with
     // that venue's peer group, and its d0 column counts exactly the active venues' scans.
     let active = model.venues.iter().filter(|v| !v.revoked).count() as i64;

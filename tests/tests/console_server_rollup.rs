@@ -1,4 +1,4 @@
-//! The per-venue scan rollup (`vaora_server::console::rollup`) against a direct sum over
+//! The per-venue scan rollup (`server/src/storage/rollup.rs`) against a direct sum over
 //! the daily aggregates and against a count of the check-ins this test stored, on SQLite
 //! and PostgreSQL: built (by the keeper's re-base) from check-ins already stored, kept up
 //! by ingest, re-based on a later day (check-ins stored for that day before the re-base
@@ -9,9 +9,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use vaora_protocol::ids::Id128;
-use vaora_server::console::{ConsoleStore, VenueRow, day_of_ms};
-use vaora_server::storage::NewRecord;
-use vaora_server::{PgStore, SqliteStore};
+use vaora_server::storage::{NewRecord, ScanWindow, VenueRow, day_of_ms};
+use vaora_server::{PgStore, SqliteStore, Storage};
 use vaora_tests::stored_records::stored_checkin;
 
 const DAY: i64 = 86_400_000;
@@ -38,7 +37,7 @@ struct Model {
 }
 
 impl Model {
-    async fn store<S: ConsoleStore>(&mut self, store: &S, at: &[(Option<usize>, i64)]) {
+    async fn store<S: Storage>(&mut self, store: &S, at: &[(Option<usize>, i64)]) {
         let records: Vec<NewRecord> = at
             .iter()
             .map(|(v, ms)| stored_checkin(v.map(|i| self.venues[i].id), *ms).unwrap())
@@ -77,15 +76,15 @@ fn ids(rows: Vec<(VenueRow, u64)>) -> Vec<(Id128, u64)> {
     out
 }
 
-async fn check<S: ConsoleStore>(store: &S, model: &Model, from: i64, to: i64, ward: &str) {
-    let served = ids(store
-        .venue_scan_counts(from, to, ward.into(), None)
-        .await
-        .unwrap());
-    let summed = ids(store
-        .venue_scan_counts_summed(from, to, ward.into(), None)
-        .await
-        .unwrap());
+async fn check<S: Storage>(store: &S, model: &Model, from: i64, to: i64, ward: &str) {
+    let window = ScanWindow {
+        from_day: from,
+        to_day: to,
+        ward: ward.into(),
+        category: None,
+    };
+    let served = ids(store.venue_scan_counts(&window).await.unwrap());
+    let summed = ids(store.venue_scan_counts_summed(&window).await.unwrap());
     let what = format!("days {from}..={to}, ward {ward:?}");
     assert_eq!(served, summed, "rollup vs direct sum, {what}");
     assert_eq!(
@@ -97,7 +96,7 @@ async fn check<S: ConsoleStore>(store: &S, model: &Model, from: i64, to: i64, wa
 
 /// Stores the story's check-ins; returns the day the rollup should end on and how many
 /// stored scans of known venues fall on it (the rollup's `d0` column total).
-async fn rollup_story<S: ConsoleStore>(store: &S) -> (i64, i64) {
+async fn rollup_story<S: Storage>(store: &S) -> (i64, i64) {
     let mut model = Model {
         venues: vec![
             venue("A", "W1", 2),

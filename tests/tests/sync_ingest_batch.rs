@@ -10,9 +10,8 @@
 use std::collections::BTreeMap;
 
 use vaora_protocol::ids::Id128;
-use vaora_server::console::{ConsoleStore, VenueRow, day_of_ms};
-use vaora_server::storage::{Derived, InsertOutcome, NewRecord};
-use vaora_server::{PgStore, SqliteStore};
+use vaora_server::storage::{Derived, InsertOutcome, NewRecord, VenueRow, day_of_ms};
+use vaora_server::{PgStore, SqliteStore, Storage};
 use vaora_tests::stored_records::stored_checkin;
 
 const DAY: i64 = 86_400_000;
@@ -151,7 +150,7 @@ async fn pg_counts(store: &PgStore) -> Counts {
 /// Runs the story; `counts` reads the tables. Returns nothing: asserts as it goes.
 async fn mixed_batches<S, F, Fut>(store: &S, counts: F)
 where
-    S: ConsoleStore,
+    S: Storage,
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Counts>,
 {

@@ -114,7 +114,7 @@ async fn old_database(url: &str) -> sqlx::PgPool {
     .execute(&pool)
     .await
     .unwrap();
-    for (version, sql) in &vaora_server::postgres::MIGRATIONS[..4] {
+    for (version, sql) in &vaora_server::storage::postgres::MIGRATIONS[..4] {
         sqlx::raw_sql(*sql).execute(&pool).await.unwrap();
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)")
             .bind(version)

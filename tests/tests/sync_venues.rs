@@ -15,8 +15,8 @@ use vaora_protocol::venue::{
 use vaora_protocol::wire::{
     AUTHORITY_SCHEME, DEVICE_SCHEME, ErrorBody, RegisterRequest, VenueRequest,
 };
-use vaora_server::console::VenueQuery;
-use vaora_server::{ConsoleStore, Database, PgStore, SqliteStore};
+use vaora_server::storage::{VenueQuery, VenueRow};
+use vaora_server::{Database, PgStore, SqliteStore, Storage};
 use vaora_tests::sync_fixture::{Backend, ServerFixture, raw_device_request};
 
 const PATH: &str = "/v1/authority/venues";
@@ -26,7 +26,7 @@ fn error_code(body: &[u8]) -> String {
 }
 
 /// Registry rows whose name contains `text`, read through a second connection.
-async fn registry(db: &Database, text: &str) -> Vec<vaora_server::console::VenueRow> {
+async fn registry(db: &Database, text: &str) -> Vec<VenueRow> {
     let q = VenueQuery {
         text: text.into(),
         limit: 50,

@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::{Layout, PageError, PageLang, SESSION_COOKIE, cookie, html};
 use crate::backend::ConsoleBackend;
+use crate::state::{BASE, Console};
 use crate::token::{self, TokenError};
-use crate::{BASE, Console};
 use std::sync::Arc;
 
 /// Every failed sign-in waits this long before it is answered, on top of the per-address backoff.
@@ -121,17 +121,10 @@ pub async fn login<B: ConsoleBackend>(
     }
 }
 
-#[derive(Deserialize)]
-pub struct LogoutForm {
-    csrf: String,
-}
-
 pub async fn logout<B: ConsoleBackend>(
     State(state): State<Arc<Console<B>>>,
-    authed: super::Authed,
-    Form(form): Form<LogoutForm>,
+    super::SignedForm { authed, .. }: super::SignedForm<super::CsrfForm>,
 ) -> Result<Response, PageError> {
-    authed.check_csrf(&form.csrf)?;
     state.sessions.remove(&authed.session_id);
     let mut res = Redirect::to(&format!("{BASE}/login")).into_response();
     let expired = format!("{SESSION_COOKIE}=; Path={BASE}; HttpOnly; SameSite=Strict; Max-Age=0");

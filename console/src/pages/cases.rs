@@ -4,15 +4,17 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Authed, Layout, PageError, csv_response, html, local_time, parse_local_time};
+use super::{
+    Authed, CsrfForm, Layout, PageError, SignedForm, WithCsrf, csv_response, html, local_time,
+    parse_local_time,
+};
 use crate::backend::{CaseSubject, CaseSummary, ConsoleBackend, NewCase, PublishedWindow};
 use crate::chart::{TIMELINE_LABEL_W, TIMELINE_ROW_H, TIMELINE_W, TimeScale, TimelineRow};
-use crate::{BASE, Console};
+use crate::state::{BASE, Console};
 
 pub struct CaseRow {
     pub id: String,
@@ -93,12 +95,16 @@ pub struct MarkForm {
     until: String,
 }
 
+impl WithCsrf for MarkForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 pub async fn mark<B: ConsoleBackend>(
     State(state): State<Arc<Console<B>>>,
-    authed: Authed,
-    Form(f): Form<MarkForm>,
+    SignedForm { form: f, .. }: SignedForm<MarkForm>,
 ) -> Result<Response, PageError> {
-    authed.check_csrf(&f.csrf)?;
     let clock = state.config.clock.as_ref();
     let from = parse_local_time(clock, &f.from)
         .ok_or_else(|| PageError::BadInput("'from' is not a time like 2026-11-25 08:30".into()))?;
@@ -293,18 +299,11 @@ pub async fn csv<B: ConsoleBackend>(
     Ok(csv_response(&format!("contacts-{safe}.csv"), body))
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 pub async fn publish<B: ConsoleBackend>(
     State(state): State<Arc<Console<B>>>,
-    authed: Authed,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    _: SignedForm<CsrfForm>,
 ) -> Result<Response, PageError> {
-    authed.check_csrf(&f.csrf)?;
     let windows = state.backend.publish(&id).await?;
     log::info!("console: published {} exposure windows", windows.len());
     Ok(Redirect::to(&format!("{BASE}/cases/{id}")).into_response())

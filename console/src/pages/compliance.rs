@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::venues::{category_options, parse_category};
 use super::{Authed, Layout, PageError, csv_response, html, write_csv};
-use crate::Console;
 use crate::backend::{ConsoleBackend, ScanCountQuery};
 use crate::compliance::{Finding, Flagged, Inspection, SortKey, sort};
+use crate::state::Console;
 
 pub const DEFAULT_DAYS: u32 = 14;
 pub const MAX_DAYS: u32 = 21;

@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::{Authed, Layout, PageError, html};
-use crate::Console;
 use crate::backend::ConsoleBackend;
 use crate::chart::{BAR_CHART_H, BAR_CHART_W, Bar, day_bars};
+use crate::state::Console;
 
 /// Days shown in the check-ins chart: the retention window.
 pub const CHART_DAYS: u32 = 21;

@@ -3,16 +3,15 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use vaora_protocol::venue::VenueCategory;
 
-use super::{Authed, Layout, PageError, html, local_time};
+use super::{Authed, CsrfForm, Layout, PageError, SignedForm, WithCsrf, html, local_time};
 use crate::backend::{ConsoleBackend, NewVenue, PosterFormat, VenueFilter};
-use crate::{BASE, Console};
+use crate::state::{BASE, Console};
 
 /// Longest list the page shows; narrow the filter to see others.
 pub const LIST_LIMIT: u32 = 200;
@@ -121,12 +120,16 @@ pub struct RegisterForm {
     address: String,
 }
 
+impl WithCsrf for RegisterForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 pub async fn register<B: ConsoleBackend>(
     State(state): State<Arc<Console<B>>>,
-    authed: Authed,
-    Form(f): Form<RegisterForm>,
+    SignedForm { form: f, .. }: SignedForm<RegisterForm>,
 ) -> Result<Response, PageError> {
-    authed.check_csrf(&f.csrf)?;
     let name = f.name.trim();
     let ward = f.ward.trim();
     if name.is_empty() || ward.is_empty() {
@@ -191,18 +194,11 @@ pub async fn detail<B: ConsoleBackend>(
     )
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 pub async fn revoke<B: ConsoleBackend>(
     State(state): State<Arc<Console<B>>>,
-    authed: Authed,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    _: SignedForm<CsrfForm>,
 ) -> Result<Response, PageError> {
-    authed.check_csrf(&f.csrf)?;
     state.backend.revoke_venue(&id).await?;
     log::info!("console: venue revoked");
     Ok(Redirect::to(&format!("{BASE}/venues/{id}")).into_response())

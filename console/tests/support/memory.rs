@@ -9,8 +9,8 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use vaora_console::backend::*;
-use vaora_protocol::render::poster::{Poster, poster_png, poster_svg};
-use vaora_protocol::venue::{self as venue, Authority, VenueCategory, VenueIssuer};
+use vaora_protocol::render::poster::{poster_png, poster_svg};
+use vaora_protocol::venue::{self as venue, Authority, VenueCategory, VenueIssuer, venue_poster};
 
 #[derive(Debug, Clone)]
 pub struct CheckIn {
@@ -253,12 +253,13 @@ impl ConsoleBackend for MemoryBackend {
 
     async fn poster(&self, id: &str, format: PosterFormat) -> Result<Vec<u8>, BackendError> {
         let d = self.venue(id).await?;
-        let poster = Poster {
-            title: d.venue.name,
-            lines: vec![d.venue.address, d.venue.ward],
-            footer: "Quét mã để khai báo".into(),
-            code_text: d.code_text,
-        };
+        let poster = venue_poster(
+            &d.venue.name,
+            d.venue.category,
+            &d.venue.address,
+            &d.venue.ward,
+            &d.code_text,
+        );
         let fail = |e: vaora_protocol::render::RenderError| BackendError::Storage(e.to_string());
         Ok(match format {
             PosterFormat::Png => poster_png(&poster).map_err(fail)?,

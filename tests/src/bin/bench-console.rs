@@ -5,8 +5,9 @@
 //! the whole server: a throwaway PostgreSQL cluster with the server's real migrations,
 //! 100,000 venues and 10,000,000 check-ins (`--quick`: 10,000 and 1,000,000) loaded server
 //! side with `generate_series` (minutes, not hours), the daily aggregates filled with the
-//! migration's own backfill statements, then the compliance store calls alone (every
-//! venue's count vs the rule in SQL; `--explain` prints the statement's plan), and the
+//! migration's own backfill statements, then the compliance calls alone (every venue's
+//! count vs the inspection list over the rollup and over the daily sums; `--explain` prints
+//! the rollup read's plan), and the
 //! overview, compliance, venue search and a case's trace page timed through the real axum
 //! router (`vaora_server::app`) with a signed-in session: median and p95 over RUNS requests
 //! (default 20). The cluster and its data are deleted at the end.
@@ -242,9 +243,9 @@ async fn main() -> anyhow::Result<()> {
 /// The whole server on PostgreSQL at the scale.
 mod postgres {
     use super::*;
-    use vaora_server::ConsoleStore;
-    use vaora_server::console::postgres::AGGREGATE_BACKFILL;
-    use vaora_server::storage::{CaseRow, Storage};
+    use vaora_server::compliance::inspection;
+    use vaora_server::storage::postgres::{AGGREGATE_BACKFILL, peer_counts_sql};
+    use vaora_server::storage::{CaseRow, ScanWindow, Storage, day_of_ms};
     use vaora_server::{AuthorityKey, Database, Limits, PgStore, ServerConfig};
 
     const WARDS: i64 = 300;
@@ -408,7 +409,7 @@ mod postgres {
         }
         // The per-venue rollup: what the server's keeper task does at startup and just
         // after each UTC midnight (never a request).
-        let today = vaora_server::console::day_of_ms(now_ms);
+        let today = day_of_ms(now_ms);
         let start = Instant::now();
         store.rebuild_scan_rollup(today).await?;
         println!(
@@ -436,38 +437,46 @@ mod postgres {
             }
         }
 
-        // Where the compliance page's time goes, store calls alone (no page): the old
-        // fetch of every active venue's count (what the Rust rule needs) against the rule in
-        // SQL, over the rollup and over the daily aggregates (a window ending yesterday: what
-        // requests get while the keeper re-bases just after midnight).
+        // Where the compliance page's time goes, server calls alone (no page): every active
+        // venue with its count, against the inspection list (narrow counts, the rule in
+        // Rust, the flagged venues read back), over the rollup and over the daily
+        // aggregates (a window ending yesterday: what requests get while the keeper
+        // re-bases just after midnight).
         println!("store calls, {runs} runs each after one warm-up (14-day window):");
-        let all_counts = || store.venue_scan_counts(today - 13, today, String::new(), None);
-        let in_sql = || store.venue_inspection(today - 13, today, String::new(), None);
-        let in_sql_summed = || store.venue_inspection(today - 14, today - 1, String::new(), None);
+        let window = |from_day, to_day| ScanWindow {
+            from_day,
+            to_day,
+            ward: String::new(),
+            category: None,
+        };
+        let (on_rollup, summed) = (window(today - 13, today), window(today - 14, today - 1));
+        let all_counts = || store.venue_scan_counts(&on_rollup);
+        let in_rust = || inspection(&store, &on_rollup);
+        let in_rust_summed = || inspection(&store, &summed);
         let (m50, m95, n) = time_calls(runs, || async { Ok(all_counts().await?.len()) }).await?;
         println!(
             "  venue_scan_counts (rollup, every venue)      median {m50:8.1} ms  p95 {m95:8.1} ms  ({n} rows)"
         );
         let (m50, m95, n) =
-            time_calls(runs, || async { Ok(in_sql().await?.flagged.len()) }).await?;
+            time_calls(runs, || async { Ok(in_rust().await?.flagged.len()) }).await?;
         println!(
-            "  venue_inspection (rollup, rule in Rust)      median {m50:8.1} ms  p95 {m95:8.1} ms  ({n} rows)"
+            "  inspection (rollup, rule in Rust)            median {m50:8.1} ms  p95 {m95:8.1} ms  ({n} rows)"
         );
         let (m50, m95, n) = time_calls(runs.min(5), || async {
-            Ok(in_sql_summed().await?.flagged.len())
+            Ok(in_rust_summed().await?.flagged.len())
         })
         .await?;
         println!(
-            "  venue_inspection (rule in SQL, daily sums)   median {m50:8.1} ms  p95 {m95:8.1} ms  ({n} rows, {} runs)",
+            "  inspection (daily sums, rule in Rust)        median {m50:8.1} ms  p95 {m95:8.1} ms  ({n} rows, {} runs)",
             runs.min(5)
         );
         if explain {
-            let sql = vaora_server::console::rollup::pg_counts(14);
+            let sql = peer_counts_sql(14);
             let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "EXPLAIN (ANALYZE, BUFFERS) {sql}"
             )))
             .bind("")
-            .bind(None::<i16>)
+            .bind(None::<i64>)
             .fetch_all(&pool)
             .await?;
             println!("EXPLAIN ANALYZE of the inspection's rollup read (14 days):");

@@ -1,0 +1,153 @@
+//! What the console shows and asks for: the plain values that cross the
+//! [`crate::backend::ConsoleBackend`] seam, shaped so the server can answer from daily
+//! aggregates (see `docs/console.md`): the overview asks for counts, never for rows, and
+//! the compliance page asks for one scan count per venue over a window of days.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use vaora_protocol::venue::VenueCategory;
+
+/// A registered venue as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VenueSummary {
+    pub id: String,
+    pub name: String,
+    pub category: VenueCategory,
+    /// Ward or commune (phường / xã), the unit inspectors are organised by.
+    pub ward: String,
+    pub address: String,
+    pub registered_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+/// A venue with what its detail page needs: the signed code text printed on the poster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VenueDetail {
+    pub venue: VenueSummary,
+    pub code_text: String,
+}
+
+/// What a venue-registration form asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVenue {
+    pub name: String,
+    pub category: VenueCategory,
+    pub ward: String,
+    pub address: String,
+}
+
+/// Filters of the venue list; empty strings and `None` mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VenueFilter {
+    /// Matched against the name and the address, case-insensitively.
+    pub text: String,
+    pub category: Option<VenueCategory>,
+    pub ward: String,
+    pub include_revoked: bool,
+    pub limit: u32,
+}
+
+/// A poster in both formats the venue-code module renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PosterFormat {
+    Png,
+    Svg,
+}
+
+/// Counts for the overview page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overview {
+    /// Active (not revoked) venues per category.
+    pub venues_by_category: Vec<(VenueCategory, u64)>,
+    /// Active venues per ward, largest first.
+    pub venues_by_ward: Vec<(String, u64)>,
+    /// Check-ins per UTC day for the requested days, oldest first, zero days included.
+    pub checkins_per_day: Vec<(NaiveDate, u64)>,
+    pub registered_devices: u64,
+    pub open_cases: u64,
+}
+
+/// Which venues the compliance page looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanCountQuery {
+    /// First and last UTC day of the window, both included.
+    pub from_day: NaiveDate,
+    pub to_day: NaiveDate,
+    pub ward: String,
+    pub category: Option<VenueCategory>,
+}
+
+/// One active venue and its check-ins in the window (zero when nobody scanned).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VenueScanCount {
+    pub venue: VenueSummary,
+    pub scans: u64,
+}
+
+/// Who a case is: a registered device, or one person (household profile) on a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSubject {
+    pub device_id: String,
+    /// `None` means every person on the device.
+    pub person: Option<String>,
+}
+
+/// What the "mark a case" form asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCase {
+    pub subject: CaseSubject,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+/// A marked case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub id: String,
+    pub subject: CaseSubject,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub marked_at: DateTime<Utc>,
+    /// When its exposure windows were published, if they were.
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// One check-in of the case itself (a row of the timeline).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseVisit {
+    pub venue_id: String,
+    pub venue_name: String,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+/// Someone whose check-in overlapped one of the case's, as the tracing query reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub device_id: String,
+    pub person: Option<String>,
+    pub venue_id: String,
+    pub venue_name: String,
+    pub overlap_from: DateTime<Utc>,
+    pub overlap_until: DateTime<Utc>,
+}
+
+/// The tracing result for one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    pub case: CaseSummary,
+    pub visits: Vec<CaseVisit>,
+    pub contacts: Vec<Contact>,
+}
+
+/// An exposure window as published to phones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedWindow {
+    pub case_id: String,
+    pub venue_id: String,
+    pub venue_name: String,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    /// Exposure level as the sync protocol defines it (higher is closer contact).
+    pub level: u8,
+    pub published_at: DateTime<Utc>,
+}

@@ -1,0 +1,126 @@
+//! How pages are written: the layout every template extends, HTML responses (remembering a
+//! newly chosen language), times in the console's local time, and CSV downloads.
+
+use askama::Template;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+
+use super::cookies::{LANG_COOKIE, PageLang};
+use super::error::PageError;
+use crate::i18n::{Lang, Texts};
+use crate::state::BASE;
+
+/// What the shared layout (`base.html`) needs.
+pub struct Layout {
+    pub t: &'static Texts,
+    pub lang: Lang,
+    pub other_lang: &'static str,
+    pub nav: &'static str,
+    /// Present when signed in: the session's CSRF token for the forms on the page.
+    pub csrf: Option<String>,
+    pub base: &'static str,
+}
+
+impl Layout {
+    pub fn new(lang: Lang, nav: &'static str, csrf: Option<String>) -> Self {
+        Self {
+            t: lang.texts(),
+            lang,
+            other_lang: match lang {
+                Lang::Vi => "en",
+                Lang::En => "vi",
+            },
+            nav,
+            csrf,
+            base: BASE,
+        }
+    }
+
+    pub fn csrf_value(&self) -> &str {
+        self.csrf.as_deref().unwrap_or("")
+    }
+}
+
+/// Renders a template as an HTML response, remembering a newly chosen language.
+pub fn html(lang: PageLang, tpl: &impl Template) -> Result<Response, PageError> {
+    let body = tpl
+        .render()
+        .map_err(|e| PageError::Template(e.to_string()))?;
+    let mut res = Html(body).into_response();
+    if lang.chosen {
+        let c = format!(
+            "{LANG_COOKIE}={}; Path={BASE}; SameSite=Strict; Max-Age=31536000",
+            lang.lang.code()
+        );
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
+
+/// Formats an instant in the console's local time (Vietnam, UTC+7, unless the clock says otherwise).
+pub fn local_time(clock: &dyn vaora_protocol::clock::Clock, t: DateTime<Utc>) -> String {
+    t.with_timezone(&clock.local_offset())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Reads a local time typed into a form: `2026-11-25 08:30`, with `T` or seconds, or RFC 3339.
+pub fn parse_local_time(
+    clock: &dyn vaora_protocol::clock::Clock,
+    s: &str,
+) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let s = s.replace('T', " ");
+    let naive = NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S"))
+        .ok()?;
+    clock
+        .local_offset()
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A CSV download.
+pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Writes rows as CSV (RFC 4180 quoting by the `csv` crate). Cells that a spreadsheet
+/// would run as a formula get a leading apostrophe.
+pub fn write_csv(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, PageError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| PageError::Template(e.to_string());
+    w.write_record(header).map_err(fail)?;
+    for r in rows {
+        let safe: Vec<String> = r
+            .iter()
+            .map(|c| {
+                if c.starts_with(['=', '+', '-', '@']) {
+                    format!("'{c}")
+                } else {
+                    c.clone()
+                }
+            })
+            .collect();
+        w.write_record(&safe).map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| PageError::Template(e.to_string()))
+}

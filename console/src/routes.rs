@@ -1,0 +1,54 @@
+//! The console's routes: one per page and action, the stylesheet, and the security
+//! headers every response carries.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::backend::ConsoleBackend;
+use crate::state::{Console, ConsoleConfig};
+use crate::{pages, security, session};
+
+/// The console's routes, relative to where they are nested (normally [`crate::BASE`]).
+pub fn router<B: ConsoleBackend>(backend: Arc<B>, config: ConsoleConfig) -> Router {
+    let state = Arc::new(Console {
+        backend,
+        config,
+        sessions: session::SessionStore::default(),
+        throttle: session::LoginThrottle::default(),
+    });
+    Router::new()
+        .route("/", get(pages::overview::page::<B>))
+        .route(
+            "/login",
+            get(pages::auth::login_form::<B>).post(pages::auth::login::<B>),
+        )
+        .route("/logout", post(pages::auth::logout::<B>))
+        .route(
+            "/venues",
+            get(pages::venues::list::<B>).post(pages::venues::register::<B>),
+        )
+        .route("/venues/{id}", get(pages::venues::detail::<B>))
+        .route("/venues/{id}/revoke", post(pages::venues::revoke::<B>))
+        .route(
+            "/venues/{id}/poster.png",
+            get(pages::venues::poster_png::<B>),
+        )
+        .route(
+            "/venues/{id}/poster.svg",
+            get(pages::venues::poster_svg::<B>),
+        )
+        .route("/compliance", get(pages::compliance::page::<B>))
+        .route("/compliance.csv", get(pages::compliance::csv::<B>))
+        .route(
+            "/cases",
+            get(pages::cases::list::<B>).post(pages::cases::mark::<B>),
+        )
+        .route("/cases/{id}", get(pages::cases::detail::<B>))
+        .route("/cases/{id}/contacts.csv", get(pages::cases::csv::<B>))
+        .route("/cases/{id}/publish", post(pages::cases::publish::<B>))
+        .route("/static/console.css", get(security::stylesheet))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}

@@ -1,0 +1,176 @@
+//! Signed requests (`docs/sync-protocol.md`): a registered device's or the authority's
+//! signature over method, path, timestamp and body, checked for freshness; devices are
+//! also held to their request budget. Handlers take the extractors at the end of this
+//! file, so no handler can forget the check or read a body twice.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use chrono::Utc;
+use vaora_protocol::ids::Id128;
+use vaora_protocol::wire::{AUTHORITY_SCHEME, DEVICE_SCHEME, MAX_CLOCK_SKEW_MS, RequestAuth};
+
+use super::body::read_body;
+use super::context::ApiState;
+use super::error::ApiError;
+use crate::devices;
+use crate::storage::{DeviceRow, Storage};
+
+fn unauthorized(code: &'static str, message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+}
+
+fn wrong_credential(needed: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "wrong_credential",
+        format!("this endpoint needs {needed} credential"),
+    )
+}
+
+fn path_and_query(uri: &Uri) -> &str {
+    uri.path_and_query().map_or(uri.path(), |p| p.as_str())
+}
+
+fn parse_auth(headers: &HeaderMap) -> Result<RequestAuth, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| unauthorized("unauthorized", "missing Authorization header"))?;
+    RequestAuth::parse(value).map_err(|e| unauthorized("unauthorized", &e.to_string()))
+}
+
+fn check_fresh(auth: &RequestAuth) -> Result<(), ApiError> {
+    if (Utc::now().timestamp_millis() - auth.ts_ms).abs() > MAX_CLOCK_SKEW_MS {
+        return Err(unauthorized(
+            "stale_request",
+            "request timestamp too far from server time",
+        ));
+    }
+    Ok(())
+}
+
+fn verify(
+    auth: &RequestAuth,
+    key: &[u8; 32],
+    method: &Method,
+    uri: &Uri,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    auth.verify(key, method.as_str(), path_and_query(uri), body)
+        .map_err(|_| unauthorized("bad_signature", "request signature does not verify"))
+}
+
+/// A request signed by a registered device (within its budget), or an error answer.
+async fn device<S: Storage>(
+    state: &ApiState<S>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<DeviceRow, ApiError> {
+    let auth = parse_auth(headers)?;
+    if auth.scheme == AUTHORITY_SCHEME {
+        return Err(wrong_credential("a device"));
+    }
+    if auth.scheme != DEVICE_SCHEME {
+        return Err(unauthorized("unauthorized", "unknown authorization scheme"));
+    }
+    let no_device = || unauthorized("unknown_device", "no such device");
+    let id: Id128 = auth.principal.parse().map_err(|_| no_device())?;
+    let device = devices::find(&state.server.store, id)
+        .await?
+        .ok_or_else(no_device)?;
+    check_fresh(&auth)?;
+    verify(&auth, &device.public_key, method, uri, body)?;
+    if let Err(wait) = state.take_token(device.id) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests from this device",
+        )
+        .retry_after(wait));
+    }
+    Ok(device)
+}
+
+/// A request signed by the authority, or an error answer.
+fn authority<S>(
+    state: &ApiState<S>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    let auth = parse_auth(headers)?;
+    if auth.scheme == DEVICE_SCHEME {
+        return Err(wrong_credential("an authority"));
+    }
+    let key = &state.server.authority;
+    if auth.scheme != AUTHORITY_SCHEME || auth.principal != key.key_id() {
+        return Err(unauthorized("unauthorized", "unknown authority key"));
+    }
+    check_fresh(&auth)?;
+    verify(&auth, &key.public_key(), method, uri, body)
+}
+
+type Shared<S> = Arc<ApiState<S>>;
+
+/// A request without a body that a registered device signed.
+pub(crate) struct DeviceCall;
+
+impl<S: Storage> FromRequestParts<Shared<S>> for DeviceCall {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared<S>) -> Result<Self, ApiError> {
+        device(state, &parts.method, &parts.uri, &parts.headers, b"")
+            .await
+            .map(|_| Self)
+    }
+}
+
+/// A request with a body (at most the limits' `max_body_bytes`) that a registered device
+/// signed: the device and the body.
+pub(crate) struct DeviceRequest {
+    pub device: DeviceRow,
+    pub body: Bytes,
+}
+
+impl<S: Storage> FromRequest<Shared<S>> for DeviceRequest {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &Shared<S>) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let body = read_body(body, state.server.limits.max_body_bytes).await?;
+        let device = device(state, &parts.method, &parts.uri, &parts.headers, &body).await?;
+        Ok(Self { device, body })
+    }
+}
+
+/// A request without a body that the authority signed.
+pub(crate) struct AuthorityCall;
+
+impl<S: Storage> FromRequestParts<Shared<S>> for AuthorityCall {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared<S>) -> Result<Self, ApiError> {
+        authority(state, &parts.method, &parts.uri, &parts.headers, b"").map(|()| Self)
+    }
+}
+
+/// A request with a body of at most `LIMIT` bytes that the authority signed: the body.
+pub(crate) struct AuthorityRequest<const LIMIT: usize>(pub Bytes);
+
+impl<S: Storage, const LIMIT: usize> FromRequest<Shared<S>> for AuthorityRequest<LIMIT> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &Shared<S>) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let body = read_body(body, LIMIT).await?;
+        authority(state, &parts.method, &parts.uri, &parts.headers, &body)?;
+        Ok(Self(body))
+    }
+}

@@ -1,0 +1,331 @@
+//! The authority console's backend: [`vaora_console::ConsoleBackend`] over the server's
+//! roles, so the pages under `/console` show and change exactly what the `/v1` API does.
+//!
+//! An adapter only: it parses the console's ids, calls the same role functions the API's
+//! handlers call (venue registration and revocation, cases, tracing and publishing,
+//! compliance, the overview), and maps their errors and rows to the console's types. The
+//! console's own rule about venues — a form must name a ward — is the one check made here.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use vaora_console::backend::{
+    BackendError, CaseSubject, CaseSummary, CaseVisit, ConsoleBackend, Contact, Flagged,
+    Inspection, NewCase, NewVenue, Overview, PosterFormat, PublishedWindow, ScanCountQuery, Trace,
+    VenueDetail, VenueFilter, VenueScanCount, VenueSummary,
+};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::venue::VenueCategory;
+
+use crate::cases::{self, CaseError};
+use crate::compliance;
+use crate::overview;
+use crate::state::ServerState;
+use crate::storage::{
+    CaseRow, ScanWindow, Storage, StorageError, VenueQuery, VenueRow, WindowRow, day_number,
+};
+use crate::venues::{self, DEFAULT_STAY_MIN, Registration, VenueError};
+
+/// The server's [`ConsoleBackend`].
+pub(crate) struct ServerConsole<S> {
+    server: Arc<ServerState<S>>,
+}
+
+impl<S> ServerConsole<S> {
+    pub(crate) fn new(server: Arc<ServerState<S>>) -> Self {
+        Self { server }
+    }
+}
+
+fn storage(e: StorageError) -> BackendError {
+    log::error!("console storage: {e}");
+    BackendError::Storage(e.to_string())
+}
+
+fn case_error(e: CaseError) -> BackendError {
+    match e {
+        CaseError::BadPeriod => BackendError::Invalid(e.to_string()),
+        CaseError::UnknownDevice | CaseError::UnknownCase => BackendError::NotFound(e.to_string()),
+        CaseError::Random(_) => BackendError::Storage(e.to_string()),
+        CaseError::Storage(s) => storage(s),
+    }
+}
+
+fn venue_error(e: VenueError) -> BackendError {
+    match e {
+        VenueError::Invalid(m) => BackendError::Invalid(m),
+        VenueError::NotFound => BackendError::NotFound(e.to_string()),
+        VenueError::Poster(m) => BackendError::Storage(m),
+        VenueError::Storage(s) => storage(s),
+    }
+}
+
+fn parse_id(text: &str, what: &str) -> Result<Id128, BackendError> {
+    text.trim()
+        .parse()
+        .map_err(|_| BackendError::Invalid(format!("{what} must be 32 hex digits")))
+}
+
+fn time(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+fn category(code: u8) -> Result<VenueCategory, BackendError> {
+    VenueCategory::from_code(code)
+        .ok_or_else(|| BackendError::Storage(format!("stored venue category {code} is unknown")))
+}
+
+fn summary(v: &VenueRow) -> Result<VenueSummary, BackendError> {
+    Ok(VenueSummary {
+        id: v.id.to_hex(),
+        name: v.name.clone(),
+        category: category(v.category)?,
+        ward: v.ward.clone(),
+        address: v.address.clone(),
+        registered_at: time(v.registered_ms),
+        revoked: v.revoked,
+    })
+}
+
+fn detail(v: VenueRow) -> Result<VenueDetail, BackendError> {
+    Ok(VenueDetail {
+        venue: summary(&v)?,
+        code_text: v.code_text,
+    })
+}
+
+fn case_summary(c: &CaseRow, published: Option<i64>) -> CaseSummary {
+    CaseSummary {
+        id: c.id.to_hex(),
+        subject: CaseSubject {
+            device_id: c.device_id.to_hex(),
+            person: c.person_id.map(|p| p.to_hex()),
+        },
+        from: time(c.from_ms),
+        until: time(c.until_ms),
+        marked_at: time(c.created_ms),
+        published_at: published.map(time),
+    }
+}
+
+fn published_window((w, venue_name): (WindowRow, String)) -> PublishedWindow {
+    PublishedWindow {
+        case_id: w.case_id.to_hex(),
+        venue_id: w.venue_id.to_hex(),
+        venue_name,
+        from: time(w.from_ms),
+        until: time(w.until_ms),
+        level: w.level,
+        published_at: time(w.published_ms),
+    }
+}
+
+fn window(q: &ScanCountQuery) -> ScanWindow {
+    ScanWindow {
+        from_day: day_number(q.from_day),
+        to_day: day_number(q.to_day),
+        ward: q.ward.trim().to_owned(),
+        category: q.category.map(VenueCategory::code),
+    }
+}
+
+impl<S: Storage> ConsoleBackend for ServerConsole<S> {
+    async fn overview(&self, today: NaiveDate, days: u32) -> Result<Overview, BackendError> {
+        let figures = overview::figures(&self.server.store, today, days)
+            .await
+            .map_err(storage)?;
+        Ok(Overview {
+            venues_by_category: figures
+                .by_category
+                .iter()
+                .map(|(c, n)| Ok((category(*c)?, *n)))
+                .collect::<Result<_, BackendError>>()?,
+            venues_by_ward: figures.by_ward,
+            checkins_per_day: figures.per_day,
+            registered_devices: figures.devices,
+            open_cases: figures.open_cases,
+        })
+    }
+
+    async fn search_venues(&self, filter: &VenueFilter) -> Result<Vec<VenueSummary>, BackendError> {
+        let query = VenueQuery {
+            text: filter.text.trim().to_owned(),
+            category: filter.category.map(VenueCategory::code),
+            ward: filter.ward.trim().to_owned(),
+            include_revoked: filter.include_revoked,
+            limit: filter.limit.clamp(1, 200),
+        };
+        let rows = venues::search(&self.server.store, query)
+            .await
+            .map_err(venue_error)?;
+        rows.iter().map(summary).collect()
+    }
+
+    async fn venue(&self, id: &str) -> Result<VenueDetail, BackendError> {
+        let id = parse_id(id, "venue id")?;
+        let row = venues::find(&self.server.store, id)
+            .await
+            .map_err(venue_error)?;
+        detail(row)
+    }
+
+    async fn register_venue(&self, v: NewVenue) -> Result<VenueDetail, BackendError> {
+        if v.ward.trim().is_empty() {
+            return Err(BackendError::Invalid(
+                "a venue needs a name and a ward".into(),
+            ));
+        }
+        let registration = Registration {
+            name: v.name,
+            address: v.address,
+            ward: v.ward,
+            category: v.category,
+            stay_minutes: DEFAULT_STAY_MIN,
+        };
+        let registered = venues::register(&self.server.store, &self.server.issuer, registration)
+            .await
+            .map_err(venue_error)?;
+        detail(registered.row)
+    }
+
+    async fn revoke_venue(&self, id: &str) -> Result<(), BackendError> {
+        let id = parse_id(id, "venue id")?;
+        venues::revoke(&self.server.store, id)
+            .await
+            .map_err(venue_error)
+    }
+
+    async fn poster(&self, id: &str, format: PosterFormat) -> Result<Vec<u8>, BackendError> {
+        let id = parse_id(id, "venue id")?;
+        let row = venues::find(&self.server.store, id)
+            .await
+            .map_err(venue_error)?;
+        match format {
+            PosterFormat::Png => venues::poster_as_png(&row),
+            PosterFormat::Svg => venues::poster_as_svg(&row).map(String::into_bytes),
+        }
+        .map_err(venue_error)
+    }
+
+    async fn scan_counts(&self, q: &ScanCountQuery) -> Result<Vec<VenueScanCount>, BackendError> {
+        let rows = compliance::scan_counts(&self.server.store, &window(q))
+            .await
+            .map_err(storage)?;
+        rows.iter()
+            .map(|(v, scans)| {
+                Ok(VenueScanCount {
+                    venue: summary(v)?,
+                    scans: *scans,
+                })
+            })
+            .collect()
+    }
+
+    async fn inspection(&self, q: &ScanCountQuery) -> Result<Inspection, BackendError> {
+        let list = compliance::inspection(&self.server.store, &window(q))
+            .await
+            .map_err(storage)?;
+        let flagged = list
+            .flagged
+            .iter()
+            .map(|f| {
+                Ok(Flagged {
+                    row: VenueScanCount {
+                        venue: summary(&f.venue)?,
+                        scans: f.scans,
+                    },
+                    peer_median: f.peer_median,
+                    finding: f.finding,
+                })
+            })
+            .collect::<Result<_, BackendError>>()?;
+        Ok(Inspection {
+            checked: list.checked,
+            flagged,
+        })
+    }
+
+    async fn mark_case(&self, case: NewCase) -> Result<CaseSummary, BackendError> {
+        let device_id = parse_id(&case.subject.device_id, "device id")?;
+        let person_id = case
+            .subject
+            .person
+            .as_deref()
+            .map(|p| parse_id(p, "person id"))
+            .transpose()?;
+        let row = cases::open(
+            &self.server.store,
+            device_id,
+            person_id,
+            case.from.timestamp_millis(),
+            case.until.timestamp_millis(),
+        )
+        .await
+        .map_err(case_error)?;
+        Ok(case_summary(&row, None))
+    }
+
+    async fn cases(&self) -> Result<Vec<CaseSummary>, BackendError> {
+        let rows = cases::newest(&self.server.store)
+            .await
+            .map_err(case_error)?;
+        Ok(rows.iter().map(|(c, p)| case_summary(c, *p)).collect())
+    }
+
+    async fn trace(&self, case_id: &str) -> Result<Trace, BackendError> {
+        let store = &self.server.store;
+        let id = parse_id(case_id, "case id")?;
+        let (case, published) = cases::with_first_publication(store, id)
+            .await
+            .map_err(case_error)?;
+        let stays = cases::stays(store, &case).await.map_err(case_error)?;
+        let contacts = cases::contacts(store, &case).await.map_err(case_error)?;
+        Ok(Trace {
+            case: case_summary(&case, published),
+            visits: stays
+                .into_iter()
+                .filter_map(|s| {
+                    Some(CaseVisit {
+                        venue_id: s.venue_id?.to_hex(),
+                        venue_name: s.venue_name,
+                        from: time(s.from_ms),
+                        until: time(s.until_ms),
+                    })
+                })
+                .collect(),
+            contacts: contacts
+                .into_iter()
+                .map(|c| Contact {
+                    device_id: c.device_id.to_hex(),
+                    person: Some(c.person_id.to_hex()),
+                    venue_id: c.venue_id.to_hex(),
+                    venue_name: c.venue_name,
+                    overlap_from: time(c.overlap_from_ms),
+                    overlap_until: time(c.overlap_until_ms),
+                })
+                .collect(),
+        })
+    }
+
+    async fn publish(&self, case_id: &str) -> Result<Vec<PublishedWindow>, BackendError> {
+        let server = &self.server;
+        let case = cases::find(&server.store, parse_id(case_id, "case id")?)
+            .await
+            .map_err(case_error)?;
+        let fresh = cases::publish(&server.store, &server.authority, &case)
+            .await
+            .map_err(case_error)?;
+        log::debug!("console publish: {} windows new", fresh.len());
+        let all = cases::published(&server.store, Some(case.id))
+            .await
+            .map_err(case_error)?;
+        Ok(all.into_iter().map(published_window).collect())
+    }
+
+    async fn published(&self) -> Result<Vec<PublishedWindow>, BackendError> {
+        let all = cases::published(&self.server.store, None)
+            .await
+            .map_err(case_error)?;
+        Ok(all.into_iter().map(published_window).collect())
+    }
+}

@@ -1,0 +1,62 @@
+//! What phones download besides their own uploads' answers: the authority's signed key set
+//! (trusted keys and revoked venues) and the feed of published exposure windows, paged by
+//! a cursor.
+
+use chrono::Utc;
+use vaora_protocol::ids::Id128;
+use vaora_protocol::wire::{ExposurePage, ExposureWindow, KeySet, from_millis};
+
+use crate::authority::AuthorityKey;
+use crate::storage::{Storage, StorageError, WindowRow};
+
+/// Windows per page when the phone names no limit, and the most it may ask for.
+const DEFAULT_PAGE: i64 = 1000;
+const MAX_PAGE: i64 = 5000;
+
+/// The signed key set: the authority's key and the venues revoked in the console.
+pub(crate) async fn keyset<S: Storage>(
+    store: &S,
+    authority: &AuthorityKey,
+) -> Result<KeySet, StorageError> {
+    let revoked_venues: Vec<Id128> = store.revoked_venue_ids().await?;
+    let mut ks = KeySet {
+        keys: vec![authority.published()],
+        revoked_keys: Vec::new(),
+        revoked_venues,
+        issued_at: from_millis(Utc::now().timestamp_millis()),
+        signed_by: authority.key_id(),
+        signature: String::new(),
+    };
+    ks.signature = hex::encode(authority.sign(&ks.signing_input()));
+    Ok(ks)
+}
+
+/// The windows published after cursor `since` (0 for the first page), `limit` at most.
+pub(crate) async fn page<S: Storage>(
+    store: &S,
+    since: i64,
+    limit: Option<i64>,
+) -> Result<ExposurePage, StorageError> {
+    let since = since.max(0);
+    let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let rows = store.windows_since(since, limit).await?;
+    let next_cursor = rows.last().map_or(since, |w| w.seq);
+    Ok(ExposurePage {
+        more: rows.len() as i64 == limit,
+        windows: rows.iter().map(window).collect(),
+        next_cursor,
+    })
+}
+
+/// A stored window as phones receive it.
+pub(crate) fn window(w: &WindowRow) -> ExposureWindow {
+    ExposureWindow {
+        id: w.id,
+        venue_id: w.venue_id,
+        from: from_millis(w.from_ms),
+        until: from_millis(w.until_ms),
+        level: w.level,
+        key_id: w.key_id.clone(),
+        signature: hex::encode(w.signature),
+    }
+}

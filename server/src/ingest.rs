@@ -1,0 +1,253 @@
+//! Ingest: a device's upload of signed records, checked and stored.
+//!
+//! Each record is checked short of its signature (kind, size, shape, believable times),
+//! then the signatures of the batch are verified at once (same key, so the same-key batch
+//! check of [`crate::batch_verify`]; one by one only when the batch fails, to find the
+//! culprits), repeats of an id inside the batch are folded, and the rest is stored in one
+//! transaction. Every record gets its own status; a refused record never blocks the others.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{Signature, VerifyingKey};
+use vaora_protocol::exposure::DEFAULT_STAY_MS;
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{CheckInBody, CheckInUpdateBody, RecordKind, SignedRecord};
+use vaora_protocol::wire::{self, RecordStatus};
+
+use crate::limits::Limits;
+use crate::storage::{
+    CheckInRow, Derived, DeviceRow, InsertOutcome, NewRecord, Storage, StorageError, UpdateRow,
+};
+
+/// Why an upload was refused as a whole.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum IngestError {
+    /// Not an upload (CBOR framing, item shape).
+    #[error("{0}")]
+    Malformed(String),
+    #[error("at most {max} records per upload, got {got}")]
+    TooMany { max: usize, got: usize },
+    /// The checking task stopped.
+    #[error("{0}")]
+    Internal(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+const REUSED: &str = "record id reused with different content";
+
+/// Checks and stores the upload `bytes` of `device`; the status of each record, in order.
+pub(crate) async fn upload<S: Storage>(
+    store: &S,
+    limits: &Limits,
+    device: DeviceRow,
+    bytes: &[u8],
+) -> Result<Vec<RecordStatus>, IngestError> {
+    let items = wire::decode_upload(bytes, usize::MAX)
+        .map_err(|e| IngestError::Malformed(e.to_string()))?;
+    if items.len() > limits.max_batch {
+        return Err(IngestError::TooMany {
+            max: limits.max_batch,
+            got: items.len(),
+        });
+    }
+    let limits = limits.clone();
+    let (mut statuses, to_store, repeats) =
+        tokio::task::spawn_blocking(move || check_batch(&limits, &device, items))
+            .await
+            .map_err(|e| IngestError::Internal(e.to_string()))?;
+    let indexes: Vec<usize> = to_store.iter().map(|(i, _)| *i).collect();
+    let outcomes = if to_store.is_empty() {
+        Vec::new()
+    } else {
+        store
+            .insert_records(to_store.into_iter().map(|(_, r)| r).collect())
+            .await?
+    };
+    for (i, outcome) in indexes.iter().zip(&outcomes) {
+        statuses[*i] = Some(match outcome {
+            InsertOutcome::Inserted => RecordStatus::Accepted,
+            InsertOutcome::Duplicate => RecordStatus::Duplicate,
+            InsertOutcome::Conflict => RecordStatus::Rejected(REUSED.into()),
+        });
+    }
+    for (i, first) in repeats {
+        statuses[i] = Some(match outcomes.get(first) {
+            Some(InsertOutcome::Conflict) => RecordStatus::Rejected(REUSED.into()),
+            _ => RecordStatus::Duplicate,
+        });
+    }
+    let statuses: Vec<RecordStatus> = statuses
+        .into_iter()
+        .map(|s| s.unwrap_or_else(|| RecordStatus::Rejected("not processed".into())))
+        .collect();
+    let accepted = statuses
+        .iter()
+        .filter(|s| **s == RecordStatus::Accepted)
+        .count();
+    log::info!("upload: {} records, {accepted} accepted", statuses.len());
+    Ok(statuses)
+}
+
+/// The per-record checks short of the signature: kind, size, shape, sane times.
+fn precheck(
+    limits: &Limits,
+    now_ms: i64,
+    device: &DeviceRow,
+    record: &SignedRecord,
+) -> Result<(Id128, Derived), String> {
+    if record.body.len() > limits.max_record_bytes {
+        return Err(format!(
+            "record body larger than {} bytes",
+            limits.max_record_bytes
+        ));
+    }
+    let id = record.id().map_err(|e| e.to_string())?;
+    // A stay's times (an open stay lasts the default stay), if they are believable.
+    let stay = |checked_in_at: DateTime<Utc>,
+                checked_out_at: Option<DateTime<Utc>>|
+     -> Result<(i64, i64), String> {
+        let from = checked_in_at.timestamp_millis();
+        let until = checked_out_at.map_or(from + DEFAULT_STAY_MS, |t| t.timestamp_millis());
+        if from > now_ms + limits.max_future_ms {
+            return Err("check-in time is in the future".into());
+        }
+        if from < now_ms - limits.max_age_ms {
+            return Err("check-in time is older than the retention window".into());
+        }
+        if until < from || until - from > limits.max_stay_ms {
+            return Err("check-out is before check-in or the stay is too long".into());
+        }
+        Ok((from, until))
+    };
+    let derived = match record.kind {
+        RecordKind::CheckIn => {
+            let c = CheckInBody::decode(&record.body).map_err(|e| e.to_string())?;
+            let (from_ms, until_ms) = stay(c.checked_in_at, c.checked_out_at)?;
+            Derived::CheckIn(CheckInRow {
+                id,
+                device_id: device.id,
+                person_id: c.person_id,
+                person_name: c.person_name,
+                venue_id: c.venue.id,
+                venue_name: c.venue.name,
+                from_ms,
+                until_ms,
+            })
+        }
+        RecordKind::CheckInUpdate => {
+            let u = CheckInUpdateBody::decode(&record.body).map_err(|e| e.to_string())?;
+            let (from_ms, until_ms) = stay(u.checked_in_at, u.checked_out_at)?;
+            Derived::Update(UpdateRow {
+                id,
+                checkin_id: u.checkin_id,
+                sequence: i64::from(u.sequence),
+                from_ms,
+                until_ms,
+            })
+        }
+        // Declarations and staff check-ins are stored as signed evidence only.
+        RecordKind::Declaration | RecordKind::StaffCheckIn => Derived::Nothing,
+    };
+    Ok((id, derived))
+}
+
+/// Verifies many signatures at once; on a failed batch, one by one (strictly) to find the
+/// culprits. An upload's records all carry the uploading device's key, so the usual case
+/// is the same-key batch check ([`crate::batch_verify`]); mixed keys use dalek's batch.
+fn verify_signatures(records: &[&SignedRecord]) -> Vec<bool> {
+    let Some(first) = records.first() else {
+        return Vec::new();
+    };
+    let messages: Vec<Vec<u8>> = records
+        .iter()
+        .map(|r| SignedRecord::signing_input(r.kind, &r.body))
+        .collect();
+    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let sigs: Vec<Signature> = records
+        .iter()
+        .map(|r| Signature::from_bytes(&r.signature))
+        .collect();
+    let batch_ok = if records.iter().all(|r| r.device_key == first.device_key) {
+        VerifyingKey::from_bytes(&first.device_key)
+            .is_ok_and(|key| crate::batch_verify::verify_same_key(&key, &refs, &sigs))
+    } else {
+        let keys: Option<Vec<VerifyingKey>> = records
+            .iter()
+            .map(|r| VerifyingKey::from_bytes(&r.device_key).ok())
+            .collect();
+        keys.is_some_and(|keys| crate::batch_verify::verify_mixed_keys(&keys, &refs, &sigs))
+    };
+    if batch_ok {
+        return vec![true; records.len()];
+    }
+    records.iter().map(|r| r.verify().is_ok()).collect()
+}
+
+/// Statuses known before storing, rows to store (with their request index), and repeats
+/// of an id inside the batch (request index, index of the first in the rows).
+type CheckedBatch = (
+    Vec<Option<RecordStatus>>,
+    Vec<(usize, NewRecord)>,
+    Vec<(usize, usize)>,
+);
+
+/// Turns an upload into statuses and rows to store (CPU work: runs on a blocking thread).
+fn check_batch(limits: &Limits, device: &DeviceRow, items: Vec<wire::UploadItem>) -> CheckedBatch {
+    let now_ms = Utc::now().timestamp_millis();
+    let mut statuses: Vec<Option<RecordStatus>> = vec![None; items.len()];
+    let mut candidates: Vec<(usize, SignedRecord, Id128, Derived)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let record = match wire::item_to_record(item, &device.public_key) {
+            Ok(r) => r,
+            Err(reason) => {
+                statuses[i] = Some(RecordStatus::Rejected(reason));
+                continue;
+            }
+        };
+        match precheck(limits, now_ms, device, &record) {
+            Ok((id, derived)) => candidates.push((i, record, id, derived)),
+            Err(reason) => statuses[i] = Some(RecordStatus::Rejected(reason)),
+        }
+    }
+    let refs: Vec<&SignedRecord> = candidates.iter().map(|c| &c.1).collect();
+    let valid = verify_signatures(&refs);
+    let mut to_store: Vec<(usize, NewRecord)> = Vec::new();
+    let mut first_by_id: HashMap<Id128, usize> = HashMap::new();
+    // (later index, index in to_store of the first with the same id)
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    for ((i, record, id, derived), ok) in candidates.into_iter().zip(valid) {
+        if !ok {
+            statuses[i] = Some(RecordStatus::Rejected(
+                "the record signature does not match its content".into(),
+            ));
+            continue;
+        }
+        if let Some(&first) = first_by_id.get(&id) {
+            let same = to_store
+                .get(first)
+                .is_some_and(|(_, r)| r.kind == record.kind.code() && r.body == record.body);
+            if same {
+                repeats.push((i, first));
+            } else {
+                statuses[i] = Some(RecordStatus::Rejected(REUSED.into()));
+            }
+            continue;
+        }
+        first_by_id.insert(id, to_store.len());
+        to_store.push((
+            i,
+            NewRecord {
+                id,
+                device_id: device.id,
+                kind: record.kind.code(),
+                body: record.body,
+                signature: record.signature,
+                received_ms: now_ms,
+                derived,
+            },
+        ));
+    }
+    (statuses, to_store, repeats)
+}

@@ -1,0 +1,38 @@
+//! The server's abuse limits: how large a request, a batch and a record may be, how often a
+//! device may call, and which check-in times are believable.
+
+/// Abuse limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Most records in one upload.
+    pub max_batch: usize,
+    /// Largest record body in bytes.
+    pub max_record_bytes: usize,
+    /// Requests a device may burst.
+    pub rate_burst: f64,
+    /// Requests per second a device may sustain.
+    pub rate_per_second: f64,
+    /// How far in the future a check-in may start (clock drift of phones).
+    pub max_future_ms: i64,
+    /// How old a check-in may be (retention window plus upload delay).
+    pub max_age_ms: i64,
+    /// Longest stay accepted.
+    pub max_stay_ms: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            max_batch: 1000,
+            max_record_bytes: 4096,
+            rate_burst: 60.0,
+            rate_per_second: 20.0,
+            max_future_ms: 10 * 60 * 1000,
+            max_age_ms: 60 * 24 * 60 * 60 * 1000,
+            max_stay_ms: 24 * 60 * 60 * 1000,
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! What every role works with, shared by the `/v1` API and the console: the store, the
+//! authority's key (device certificates, key sets, exposure windows, authority requests),
+//! a venue issuer over the same key, and the abuse limits.
+
+use vaora_protocol::venue::VenueIssuer;
+
+use crate::authority::AuthorityKey;
+use crate::limits::Limits;
+
+/// The server's shared state.
+pub(crate) struct ServerState<S> {
+    pub store: S,
+    pub authority: AuthorityKey,
+    pub issuer: VenueIssuer,
+    pub limits: Limits,
+}

@@ -1,0 +1,206 @@
+//! [`Storage`]: everything the server's roles ask of a database, in one trait.
+//!
+//! Each call is one transaction, so a failed request leaves nothing behind. What both
+//! databases answer with the same statement is written once ([`super::queries`]) and
+//! provided here; a backend implements only what really differs: ingest (one `UNNEST`
+//! statement per batch on PostgreSQL, cached per-row statements on SQLite), the venue
+//! writes that keep PostgreSQL's rollup rows, and the rollup itself (its re-base, and
+//! whether a window is read from it or summed from the daily aggregates, under each
+//! database's own locking).
+
+use std::future::Future;
+
+use vaora_protocol::ids::Id128;
+
+use super::engine::Engine;
+use super::queries::{cases, counts, devices, overview, venues, windows};
+use super::{
+    CaseRow, CheckInRow, ContactRow, DeviceRow, InsertOutcome, NewRecord, OverviewCounts,
+    PeerCount, ScanWindow, StorageError, VenueQuery, VenueRow, WindowRow,
+};
+
+/// Everything the server needs from a database.
+pub trait Storage: Engine + Sized {
+    // ---- What each backend does its own way.
+
+    /// Stores a batch in one transaction, with the daily aggregates and the rollup for the
+    /// check-ins new now; the outcomes are in input order. Ids in one batch are distinct
+    /// (ingest folds repeats before calling).
+    fn insert_records(
+        &self,
+        records: Vec<NewRecord>,
+    ) -> impl Future<Output = Result<Vec<InsertOutcome>, StorageError>> + Send;
+
+    /// Adds a venue to the registry (and, on PostgreSQL, its rollup row).
+    fn insert_venue(&self, v: VenueRow) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Marks a venue revoked (once); `false` when there is no such venue.
+    fn revoke_venue_row(
+        &self,
+        id: Id128,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Scans per active venue in the window: from the per-venue rollup when it covers the
+    /// window (see `storage/rollup.rs`), else summed from the daily aggregates. Never re-bases the
+    /// rollup (that is the keeper's job, off the request path). The rows' `code_text` is
+    /// empty.
+    fn venue_scan_counts(
+        &self,
+        window: &ScanWindow,
+    ) -> impl Future<Output = Result<Vec<(VenueRow, u64)>, StorageError>> + Send;
+
+    /// [`Storage::venue_scan_counts`] narrowed to what the compliance rule needs (id, peer
+    /// group, scans), from the same sources.
+    fn peer_counts(
+        &self,
+        window: &ScanWindow,
+    ) -> impl Future<Output = Result<Vec<PeerCount>, StorageError>> + Send;
+
+    /// Recomputes the per-venue rollup for windows ending on `day`, from the daily
+    /// aggregates, even when it is already on that day (bulk loads).
+    fn rebuild_scan_rollup(
+        &self,
+        day: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Re-bases the rollup on `day` when it is on an older day; `true` when it did.
+    fn rebase_scan_rollup(
+        &self,
+        day: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    // ---- The same statement on every database (provided).
+
+    /// Registers a key; a key registered before keeps its device id (returned).
+    fn register_device(
+        &self,
+        id: Id128,
+        public_key: [u8; 32],
+        now_ms: i64,
+    ) -> impl Future<Output = Result<DeviceRow, StorageError>> + Send {
+        devices::register(self, id, public_key, now_ms)
+    }
+
+    fn device(
+        &self,
+        id: Id128,
+    ) -> impl Future<Output = Result<Option<DeviceRow>, StorageError>> + Send {
+        devices::device(self, id)
+    }
+
+    fn record_count(&self) -> impl Future<Output = Result<u64, StorageError>> + Send {
+        devices::record_count(self)
+    }
+
+    fn create_case(&self, case: CaseRow) -> impl Future<Output = Result<(), StorageError>> + Send {
+        cases::create(self, case)
+    }
+
+    fn case(
+        &self,
+        id: Id128,
+    ) -> impl Future<Output = Result<Option<CaseRow>, StorageError>> + Send {
+        cases::case(self, id)
+    }
+
+    /// Cases, newest first, each with when its windows were first published.
+    fn case_rows(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(CaseRow, Option<i64>)>, StorageError>> + Send {
+        cases::newest(self)
+    }
+
+    /// The case's own stays at known venues inside its period.
+    fn case_stays(
+        &self,
+        case: &CaseRow,
+    ) -> impl Future<Output = Result<Vec<CheckInRow>, StorageError>> + Send {
+        cases::stays(self, case)
+    }
+
+    /// Everyone else whose stay overlapped one of the case's stays at the same venue.
+    fn trace(
+        &self,
+        case: &CaseRow,
+    ) -> impl Future<Output = Result<Vec<ContactRow>, StorageError>> + Send {
+        cases::trace(self, case)
+    }
+
+    /// Stores windows; one per (case, check-in): returns only the ones new now.
+    fn insert_windows(
+        &self,
+        windows: Vec<WindowRow>,
+    ) -> impl Future<Output = Result<Vec<WindowRow>, StorageError>> + Send {
+        windows::insert(self, windows)
+    }
+
+    fn windows_since(
+        &self,
+        cursor: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<WindowRow>, StorageError>> + Send {
+        windows::since(self, cursor, limit)
+    }
+
+    /// Published windows (of one case, or all), newest first, with the venue's name.
+    fn published_windows(
+        &self,
+        case_id: Option<Id128>,
+    ) -> impl Future<Output = Result<Vec<(WindowRow, String)>, StorageError>> + Send {
+        windows::published(self, case_id)
+    }
+
+    fn venue_row(
+        &self,
+        id: Id128,
+    ) -> impl Future<Output = Result<Option<VenueRow>, StorageError>> + Send {
+        venues::by_id(self, id)
+    }
+
+    /// The venues with these ids (any order, unknown ids left out), without code text.
+    fn venue_rows(
+        &self,
+        ids: Vec<Id128>,
+    ) -> impl Future<Output = Result<Vec<VenueRow>, StorageError>> + Send {
+        async move { venues::by_ids(self, &ids).await }
+    }
+
+    fn search_venue_rows(
+        &self,
+        q: VenueQuery,
+    ) -> impl Future<Output = Result<Vec<VenueRow>, StorageError>> + Send {
+        venues::search(self, q)
+    }
+
+    /// Ids of revoked venues, for the signed key set phones download (`/v1/keys`).
+    fn revoked_venue_ids(&self) -> impl Future<Output = Result<Vec<Id128>, StorageError>> + Send {
+        venues::revoked_ids(self)
+    }
+
+    /// Venue counts and check-ins per day for days `from_day..=to_day` (day numbers).
+    fn overview_counts(
+        &self,
+        from_day: i64,
+        to_day: i64,
+    ) -> impl Future<Output = Result<OverviewCounts, StorageError>> + Send {
+        overview::counts(self, from_day, to_day)
+    }
+
+    /// [`Storage::venue_scan_counts`] summed from `venue_day_scans`, without the rollup
+    /// (its fallback; tests compare the two).
+    fn venue_scan_counts_summed(
+        &self,
+        window: &ScanWindow,
+    ) -> impl Future<Output = Result<Vec<(VenueRow, u64)>, StorageError>> + Send {
+        self.rows(counts::VENUES.summed(window), counts::VENUES.read)
+    }
+
+    /// [`Storage::peer_counts`] summed from `venue_day_scans` (its fallback).
+    fn peer_counts_summed(
+        &self,
+        window: &ScanWindow,
+    ) -> impl Future<Output = Result<Vec<PeerCount>, StorageError>> + Send {
+        self.rows(counts::PEERS.summed(window), counts::PEERS.read)
+    }
+}

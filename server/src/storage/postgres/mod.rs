@@ -1,0 +1,12 @@
+//! The PostgreSQL backend (sqlx): the production store.
+
+mod backend;
+mod connection;
+mod engine;
+mod ingest;
+mod rollup;
+mod schema;
+
+pub use connection::PgStore;
+pub use rollup::peer_counts_sql;
+pub use schema::{AGGREGATE_BACKFILL, MIGRATIONS};

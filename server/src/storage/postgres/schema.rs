@@ -1,0 +1,255 @@
+//! The PostgreSQL schema: every migration step, in order, each applied once and recorded in
+//! `schema_migrations`, under an advisory lock so several API nodes can start at once.
+//!
+//! Steps are frozen text: a step never reads a constant that later code may change, so an
+//! old database upgrades through exactly the statements it would have run back then. A new
+//! column or table is a new step at the end.
+
+use sqlx::postgres::PgPool;
+
+use crate::storage::error::{OrStorage, StorageError};
+
+/// Migrations, applied in order, each once (recorded in `schema_migrations`).
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "
+CREATE TABLE devices (
+    id            BYTEA PRIMARY KEY,
+    public_key    BYTEA NOT NULL UNIQUE,
+    registered_at BIGINT NOT NULL
+);
+CREATE TABLE records (
+    id          BYTEA PRIMARY KEY,
+    device_id   BYTEA NOT NULL,
+    kind        SMALLINT NOT NULL,
+    body        BYTEA NOT NULL,
+    signature   BYTEA NOT NULL,
+    received_at BIGINT NOT NULL
+);
+CREATE TABLE checkins (
+    id          BYTEA PRIMARY KEY,
+    device_id   BYTEA NOT NULL,
+    person_id   BYTEA NOT NULL,
+    person_name TEXT NOT NULL,
+    venue_id    BYTEA,
+    venue_name  TEXT NOT NULL,
+    from_ms     BIGINT NOT NULL,
+    until_ms    BIGINT NOT NULL,
+    seq         BIGINT NOT NULL DEFAULT -1
+);
+CREATE INDEX checkins_venue_time ON checkins (venue_id, from_ms);
+CREATE INDEX checkins_device_time ON checkins (device_id, from_ms);
+CREATE TABLE checkin_updates (
+    id         BYTEA PRIMARY KEY,
+    checkin_id BYTEA NOT NULL,
+    seq        BIGINT NOT NULL,
+    from_ms    BIGINT NOT NULL,
+    until_ms   BIGINT NOT NULL
+);
+CREATE INDEX checkin_updates_checkin ON checkin_updates (checkin_id, seq);
+CREATE TABLE cases (
+    id         BYTEA PRIMARY KEY,
+    device_id  BYTEA NOT NULL,
+    person_id  BYTEA,
+    from_ms    BIGINT NOT NULL,
+    until_ms   BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE exposure_windows (
+    seq          BIGSERIAL PRIMARY KEY,
+    id           BYTEA NOT NULL UNIQUE,
+    case_id      BYTEA NOT NULL,
+    checkin_id   BYTEA NOT NULL,
+    venue_id     BYTEA NOT NULL,
+    from_ms      BIGINT NOT NULL,
+    until_ms     BIGINT NOT NULL,
+    level        SMALLINT NOT NULL,
+    key_id       TEXT NOT NULL,
+    signature    BYTEA NOT NULL,
+    published_at BIGINT NOT NULL,
+    UNIQUE (case_id, checkin_id)
+);
+",
+    ),
+    (2, MIGRATION_2),
+    (3, MIGRATION_3),
+    (4, MIGRATION_4),
+    (5, MIGRATION_5),
+];
+
+/// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
+const MIGRATION_2: &str = "
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE TABLE venues (
+    id            BYTEA PRIMARY KEY,
+    name          TEXT NOT NULL,
+    category      SMALLINT NOT NULL,
+    ward          TEXT NOT NULL,
+    address       TEXT NOT NULL,
+    code_text     TEXT NOT NULL,
+    registered_at BIGINT NOT NULL,
+    revoked_at    BIGINT
+);
+CREATE INDEX venues_active_ward ON venues (ward, category) WHERE revoked_at IS NULL;
+CREATE INDEX venues_name_trgm ON venues USING gin (name gin_trgm_ops);
+CREATE INDEX venues_address_trgm ON venues USING gin (address gin_trgm_ops);
+CREATE TABLE venue_day_scans (
+    venue_id BYTEA NOT NULL,
+    day      BIGINT NOT NULL,
+    scans    BIGINT NOT NULL,
+    PRIMARY KEY (day, venue_id)
+);
+CREATE INDEX venue_day_scans_venue ON venue_day_scans (venue_id, day) INCLUDE (scans);
+CREATE TABLE day_scans (
+    day   BIGINT PRIMARY KEY,
+    scans BIGINT NOT NULL
+);
+CREATE INDEX exposure_windows_case ON exposure_windows (case_id);
+
+INSERT INTO venue_day_scans (venue_id, day, scans)
+    SELECT venue_id, floor(from_ms::numeric / 86400000)::bigint, count(*) FROM checkins
+    WHERE venue_id IS NOT NULL GROUP BY 1, 2;
+INSERT INTO day_scans (day, scans)
+    SELECT floor(from_ms::numeric / 86400000)::bigint, count(*) FROM checkins GROUP BY 1;
+";
+
+/// Fills empty aggregate tables from `checkins`, exactly as migration 2 does (for bulk
+/// loads that bypass ingest, e.g. the console bench). A copy of migration 2's last two
+/// statements, not their source: the step stays frozen whatever happens to this one.
+pub const AGGREGATE_BACKFILL: &str = "
+INSERT INTO venue_day_scans (venue_id, day, scans)
+    SELECT venue_id, floor(from_ms::numeric / 86400000)::bigint, count(*) FROM checkins
+    WHERE venue_id IS NOT NULL GROUP BY 1, 2;
+INSERT INTO day_scans (day, scans)
+    SELECT floor(from_ms::numeric / 86400000)::bigint, count(*) FROM checkins GROUP BY 1;
+";
+
+/// Migration 3: the per-venue rolling rollup (see [`crate::storage::rollup`]); built on first use.
+const MIGRATION_3: &str = "
+CREATE TABLE venue_recent_scans (venue_id BYTEA PRIMARY KEY,
+    d0 BIGINT NOT NULL DEFAULT 0, d1 BIGINT NOT NULL DEFAULT 0, d2 BIGINT NOT NULL DEFAULT 0, d3 BIGINT NOT NULL DEFAULT 0, d4 BIGINT NOT NULL DEFAULT 0, d5 BIGINT NOT NULL DEFAULT 0, d6 BIGINT NOT NULL DEFAULT 0, d7 BIGINT NOT NULL DEFAULT 0, d8 BIGINT NOT NULL DEFAULT 0, d9 BIGINT NOT NULL DEFAULT 0, d10 BIGINT NOT NULL DEFAULT 0, d11 BIGINT NOT NULL DEFAULT 0, d12 BIGINT NOT NULL DEFAULT 0, d13 BIGINT NOT NULL DEFAULT 0, d14 BIGINT NOT NULL DEFAULT 0, d15 BIGINT NOT NULL DEFAULT 0, d16 BIGINT NOT NULL DEFAULT 0, d17 BIGINT NOT NULL DEFAULT 0, d18 BIGINT NOT NULL DEFAULT 0, d19 BIGINT NOT NULL DEFAULT 0, d20 BIGINT NOT NULL DEFAULT 0 );
+CREATE TABLE scan_rollup (id INTEGER PRIMARY KEY CHECK (id = 1), day BIGINT NOT NULL);
+INSERT INTO scan_rollup (id, day) VALUES (1, -1);
+";
+
+/// Migration 4: the rollup rows carry their venue's peer group (`ward`, `category`) and
+/// exist for active venues only (see [`crate::storage::rollup`]), so the compliance page reads one
+/// narrow table without joining 100,000 venues. The table is recreated empty on day −1:
+/// the keeper rebuilds it at the next start (requests sum the daily aggregates until then).
+const MIGRATION_4: &str = "
+DROP TABLE venue_recent_scans;
+CREATE TABLE venue_recent_scans (
+    venue_id BYTEA PRIMARY KEY,
+    ward     TEXT NOT NULL,
+    category SMALLINT NOT NULL,
+    d0 BIGINT NOT NULL DEFAULT 0,
+    d1 BIGINT NOT NULL DEFAULT 0,
+    d2 BIGINT NOT NULL DEFAULT 0,
+    d3 BIGINT NOT NULL DEFAULT 0,
+    d4 BIGINT NOT NULL DEFAULT 0,
+    d5 BIGINT NOT NULL DEFAULT 0,
+    d6 BIGINT NOT NULL DEFAULT 0,
+    d7 BIGINT NOT NULL DEFAULT 0,
+    d8 BIGINT NOT NULL DEFAULT 0,
+    d9 BIGINT NOT NULL DEFAULT 0,
+    d10 BIGINT NOT NULL DEFAULT 0,
+    d11 BIGINT NOT NULL DEFAULT 0,
+    d12 BIGINT NOT NULL DEFAULT 0,
+    d13 BIGINT NOT NULL DEFAULT 0,
+    d14 BIGINT NOT NULL DEFAULT 0,
+    d15 BIGINT NOT NULL DEFAULT 0,
+    d16 BIGINT NOT NULL DEFAULT 0,
+    d17 BIGINT NOT NULL DEFAULT 0,
+    d18 BIGINT NOT NULL DEFAULT 0,
+    d19 BIGINT NOT NULL DEFAULT 0,
+    d20 BIGINT NOT NULL DEFAULT 0
+) WITH (fillfactor = 90);
+CREATE INDEX venue_recent_scans_group ON venue_recent_scans (ward, category);
+UPDATE scan_rollup SET day = -1 WHERE id = 1;
+";
+
+/// Migration 5: each check-in is stored once. The derived stay (person, venue, times,
+/// update sequence) moves into nullable columns of its signed `records` row and `checkins`
+/// becomes a view of the records that have a stay, so the tracing query and the console
+/// read the same rows as before while ingest writes one row and three index entries per
+/// check-in instead of two rows and four index entries. Every `checkins` row was stored
+/// with its record; an orphan (a bulk load that bypassed ingest) stops the upgrade with a
+/// clear error instead of being dropped.
+const MIGRATION_5: &str = "
+ALTER TABLE records
+    ADD COLUMN person_id   BYTEA,
+    ADD COLUMN person_name TEXT,
+    ADD COLUMN venue_id    BYTEA,
+    ADD COLUMN venue_name  TEXT,
+    ADD COLUMN from_ms     BIGINT,
+    ADD COLUMN until_ms    BIGINT,
+    ADD COLUMN seq         BIGINT;
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM checkins c WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = c.id)) THEN
+        RAISE EXCEPTION 'migration 5: check-ins without their signed record; restore the records first';
+    END IF;
+END $$;
+UPDATE records r SET person_id = c.person_id, person_name = c.person_name, venue_id = c.venue_id,
+    venue_name = c.venue_name, from_ms = c.from_ms, until_ms = c.until_ms, seq = c.seq
+    FROM checkins c WHERE c.id = r.id;
+DROP TABLE checkins;
+CREATE INDEX records_stay_venue_time ON records (venue_id, from_ms) WHERE from_ms IS NOT NULL;
+CREATE INDEX records_stay_device_time ON records (device_id, from_ms) WHERE from_ms IS NOT NULL;
+CREATE VIEW checkins AS
+    SELECT id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq
+    FROM records WHERE from_ms IS NOT NULL;
+";
+
+/// Applies the pending migrations in one transaction, under an advisory lock.
+pub(super) async fn migrate(pool: &PgPool) -> Result<(), StorageError> {
+    let mut tx = pool.begin().await.or_storage()?;
+    sqlx::query("SELECT pg_advisory_xact_lock(7331001)")
+        .execute(&mut *tx)
+        .await
+        .or_storage()?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        .execute(&mut *tx)
+        .await
+        .or_storage()?;
+    for (version, sql) in MIGRATIONS {
+        let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await
+            .or_storage()?;
+        if done.is_none() {
+            sqlx::raw_sql(*sql).execute(&mut *tx).await.or_storage()?;
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(version)
+                .bind(chrono::Utc::now().timestamp_millis())
+                .execute(&mut *tx)
+                .await
+                .or_storage()?;
+        }
+    }
+    tx.commit().await.or_storage()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::rollup::ROLLUP_DAYS;
+
+    #[test]
+    fn the_bench_backfill_is_migration_2s() {
+        assert!(MIGRATION_2.ends_with(AGGREGATE_BACKFILL));
+    }
+
+    #[test]
+    fn rollup_migrations_declare_every_rollup_column() {
+        for migration in [MIGRATION_3, MIGRATION_4] {
+            for k in 0..ROLLUP_DAYS {
+                assert!(migration.contains(&format!(" d{k} ")), "d{k} missing");
+            }
+            assert!(!migration.contains(&format!(" d{ROLLUP_DAYS} ")));
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Cases and tracing: a case's own stays inside its period, and everyone else whose stay
+//! overlapped one of them at the same venue ([`crate::storage::overlap`] for both).
+
+use std::sync::LazyLock;
+
+use vaora_protocol::ids::Id128;
+
+use crate::storage::engine::{Arg, Engine, Query, ReadRow, Row, first, id, opt_id};
+use crate::storage::error::StorageError;
+use crate::storage::overlap::{Span, overlaps, shared_from, shared_until};
+use crate::storage::rows::{CaseRow, CheckInRow, ContactRow};
+
+const CREATE: &str = "INSERT INTO cases (id, device_id, person_id, from_ms, until_ms, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6)";
+const BY_ID: &str =
+    "SELECT device_id, person_id, from_ms, until_ms, created_at FROM cases WHERE id = $1";
+const NEWEST: &str = "SELECT c.id, c.device_id, c.person_id, c.from_ms, c.until_ms, c.created_at,
+            (SELECT min(w.published_at) FROM exposure_windows w WHERE w.case_id = c.id)
+     FROM cases c ORDER BY c.created_at DESC LIMIT 500";
+
+/// The case's period: parameters `$3` (from) and `$4` (until).
+const PERIOD: Span<'static> = Span {
+    from: "$3",
+    until: "$4",
+};
+
+/// The case's own stays at known venues inside its period. Parameters: `$1` device, `$2`
+/// person (NULL: every person on the device), the period.
+static STAYS: LazyLock<String> = LazyLock::new(|| {
+    let stay = Span {
+        from: "from_ms",
+        until: "until_ms",
+    };
+    format!(
+        "SELECT id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms
+         FROM checkins WHERE device_id = $1 AND ($2 IS NULL OR person_id = $2)
+           AND venue_id IS NOT NULL AND {}
+         ORDER BY from_ms",
+        overlaps(stay, PERIOD)
+    )
+});
+
+/// Everyone else whose stay overlapped one of the case's stays (`k`) at the same venue,
+/// clipped to the shared time. Parameters as [`STAYS`].
+static TRACE: LazyLock<String> = LazyLock::new(|| {
+    let (case, other) = (
+        Span {
+            from: "k.from_ms",
+            until: "k.until_ms",
+        },
+        Span {
+            from: "c.from_ms",
+            until: "c.until_ms",
+        },
+    );
+    format!(
+        "SELECT c.device_id, c.person_id, c.person_name, c.venue_id, c.venue_name,
+                {} AS o_from, {} AS o_until
+         FROM checkins k
+         JOIN checkins c ON c.venue_id = k.venue_id AND {}
+         WHERE k.device_id = $1 AND ($2 IS NULL OR k.person_id = $2)
+           AND k.venue_id IS NOT NULL AND {}
+           AND NOT (c.device_id = k.device_id AND ($2 IS NULL OR c.person_id = $2))
+         ORDER BY o_from, c.person_id",
+        shared_from(other, case),
+        shared_until(other, case),
+        overlaps(other, case),
+        overlaps(case, PERIOD),
+    )
+});
+
+#[cfg(test)]
+pub(super) fn statements() -> Vec<String> {
+    vec![
+        CREATE.into(),
+        BY_ID.into(),
+        NEWEST.into(),
+        STAYS.clone(),
+        TRACE.clone(),
+    ]
+}
+
+fn subject(case: &CaseRow) -> Vec<Arg> {
+    vec![
+        Arg::id(&case.device_id),
+        Arg::opt_id(case.person_id.as_ref()),
+        Arg::Int(case.from_ms),
+        Arg::Int(case.until_ms),
+    ]
+}
+
+pub(crate) async fn create<E: Engine>(db: &E, case: CaseRow) -> Result<(), StorageError> {
+    db.execute(Query::new(
+        CREATE,
+        vec![
+            Arg::id(&case.id),
+            Arg::id(&case.device_id),
+            Arg::opt_id(case.person_id.as_ref()),
+            Arg::Int(case.from_ms),
+            Arg::Int(case.until_ms),
+            Arg::Int(case.created_ms),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn case<E: Engine>(
+    db: &E,
+    case_id: Id128,
+) -> Result<Option<CaseRow>, StorageError> {
+    let rows = db
+        .rows(Query::new(BY_ID, vec![Arg::id(&case_id)]), |r| {
+            Ok((opt_id(r, 1)?, id(r, 0)?, r.int(2)?, r.int(3)?, r.int(4)?))
+        })
+        .await?;
+    Ok(first(rows).map(
+        |(person_id, device_id, from_ms, until_ms, created_ms)| CaseRow {
+            id: case_id,
+            device_id,
+            person_id,
+            from_ms,
+            until_ms,
+            created_ms,
+        },
+    ))
+}
+
+/// Cases, newest first (500 at most), each with when its windows were first published.
+pub(crate) async fn newest<E: Engine>(db: &E) -> Result<Vec<(CaseRow, Option<i64>)>, StorageError> {
+    let read: ReadRow<(CaseRow, Option<i64>)> = |r| {
+        Ok((
+            CaseRow {
+                id: id(r, 0)?,
+                device_id: id(r, 1)?,
+                person_id: opt_id(r, 2)?,
+                from_ms: r.int(3)?,
+                until_ms: r.int(4)?,
+                created_ms: r.int(5)?,
+            },
+            r.opt_int(6)?,
+        ))
+    };
+    db.rows(Query::new(NEWEST, Vec::new()), read).await
+}
+
+fn stay(r: &dyn Row) -> Result<CheckInRow, StorageError> {
+    Ok(CheckInRow {
+        id: id(r, 0)?,
+        device_id: id(r, 1)?,
+        person_id: id(r, 2)?,
+        person_name: r.text(3)?,
+        venue_id: opt_id(r, 4)?,
+        venue_name: r.text(5)?,
+        from_ms: r.int(6)?,
+        until_ms: r.int(7)?,
+    })
+}
+
+pub(crate) async fn stays<E: Engine>(
+    db: &E,
+    case: &CaseRow,
+) -> Result<Vec<CheckInRow>, StorageError> {
+    db.rows(Query::new(STAYS.as_str(), subject(case)), stay)
+        .await
+}
+
+fn contact(r: &dyn Row) -> Result<ContactRow, StorageError> {
+    Ok(ContactRow {
+        device_id: id(r, 0)?,
+        person_id: id(r, 1)?,
+        person_name: r.text(2)?,
+        venue_id: id(r, 3)?,
+        venue_name: r.text(4)?,
+        overlap_from_ms: r.int(5)?,
+        overlap_until_ms: r.int(6)?,
+    })
+}
+
+pub(crate) async fn trace<E: Engine>(
+    db: &E,
+    case: &CaseRow,
+) -> Result<Vec<ContactRow>, StorageError> {
+    db.rows(Query::new(TRACE.as_str(), subject(case)), contact)
+        .await
+}

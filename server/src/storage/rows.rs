@@ -1,0 +1,182 @@
+//! The values the storage layer takes and returns, the same for every backend.
+//!
+//! Times are Unix milliseconds, ids 16 raw bytes. A check-in has the signed record exactly
+//! as uploaded (evidence) and its derived stay (venue, person, times) that tracing reads;
+//! updates move the stay, highest sequence wins. Day numbers (the daily aggregates, the
+//! rollup, the console's windows) are UTC days since 1970-01-01 ([`day_of_ms`]).
+
+use vaora_protocol::ids::Id128;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The UTC day number (days since 1970-01-01) of a Unix-millisecond time.
+pub fn day_of_ms(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS)
+}
+
+/// The day number of a calendar day.
+pub fn day_number(day: chrono::NaiveDate) -> i64 {
+    (day - chrono::NaiveDate::default()).num_days()
+}
+
+/// Milliseconds from `ms` to the next UTC midnight (never 0).
+pub(crate) fn ms_to_next_day(ms: i64) -> i64 {
+    DAY_MS - ms.rem_euclid(DAY_MS)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub id: Id128,
+    pub public_key: [u8; 32],
+}
+
+/// A check-in's stay as the tracing query needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckInRow {
+    pub id: Id128,
+    pub device_id: Id128,
+    pub person_id: Id128,
+    pub person_name: String,
+    pub venue_id: Option<Id128>,
+    pub venue_name: String,
+    pub from_ms: i64,
+    pub until_ms: i64,
+}
+
+/// New times for a stored (or not yet arrived) check-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateRow {
+    pub id: Id128,
+    pub checkin_id: Id128,
+    pub sequence: i64,
+    pub from_ms: i64,
+    pub until_ms: i64,
+}
+
+/// What a verified record adds besides itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Derived {
+    CheckIn(CheckInRow),
+    Update(UpdateRow),
+    Nothing,
+}
+
+/// A verified record ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecord {
+    pub id: Id128,
+    pub device_id: Id128,
+    pub kind: u8,
+    pub body: Vec<u8>,
+    pub signature: [u8; 64],
+    pub received_ms: i64,
+    pub derived: Derived,
+}
+
+/// What storing one record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Inserted,
+    /// Same id, same device, kind and body: already stored.
+    Duplicate,
+    /// Same id, different content: refused.
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub id: Id128,
+    pub device_id: Id128,
+    pub person_id: Option<Id128>,
+    pub from_ms: i64,
+    pub until_ms: i64,
+    pub created_ms: i64,
+}
+
+/// One contact of a case: the other person's stay clipped to the overlap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRow {
+    pub device_id: Id128,
+    pub person_id: Id128,
+    pub person_name: String,
+    pub venue_id: Id128,
+    pub venue_name: String,
+    pub overlap_from_ms: i64,
+    pub overlap_until_ms: i64,
+}
+
+/// A stored exposure window; `seq` is the download cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowRow {
+    pub seq: i64,
+    pub id: Id128,
+    pub case_id: Id128,
+    pub checkin_id: Id128,
+    pub venue_id: Id128,
+    pub from_ms: i64,
+    pub until_ms: i64,
+    pub level: u8,
+    pub key_id: String,
+    pub signature: [u8; 64],
+    pub published_ms: i64,
+}
+
+/// A registered venue as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VenueRow {
+    pub id: Id128,
+    pub name: String,
+    pub category: u8,
+    pub ward: String,
+    pub address: String,
+    pub code_text: String,
+    pub registered_ms: i64,
+    pub revoked: bool,
+}
+
+/// Venue list filters; empty strings and `None` mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VenueQuery {
+    pub text: String,
+    pub category: Option<u8>,
+    pub ward: String,
+    pub include_revoked: bool,
+    pub limit: u32,
+}
+
+/// Counts for the overview; `per_day` holds only days with check-ins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OverviewCounts {
+    pub by_category: Vec<(u8, u64)>,
+    pub by_ward: Vec<(String, u64)>,
+    pub per_day: Vec<(i64, u64)>,
+    pub devices: u64,
+    pub open_cases: u64,
+}
+
+/// Which venues' scans to count: a window of UTC day numbers (both included) and the
+/// filters ('' and `None` mean any).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanWindow {
+    pub from_day: i64,
+    pub to_day: i64,
+    pub ward: String,
+    pub category: Option<u8>,
+}
+
+impl ScanWindow {
+    /// How many days the window spans.
+    pub fn days(&self) -> i64 {
+        self.to_day - self.from_day + 1
+    }
+}
+
+/// One active venue's scans in a window with its peer group (`ward`, `category`): what the
+/// compliance rule needs, and nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerCount {
+    pub venue_id: Id128,
+    pub ward: String,
+    pub category: u8,
+    pub scans: u64,
+}

@@ -1,0 +1,159 @@
+//! The SQLite schema: every migration step, in order, each applied once and recorded in
+//! `schema_migrations`.
+//!
+//! Steps are frozen text: a step never reads a constant that later code may change, so an
+//! old database upgrades through exactly the statements it would have run back then. A new
+//! column or table is a new step at the end.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::storage::error::{OrStorage, StorageError};
+
+/// Migrations, applied in order, each once (recorded in `schema_migrations`).
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "
+CREATE TABLE devices (
+    id            BLOB PRIMARY KEY,
+    public_key    BLOB NOT NULL UNIQUE,
+    registered_at INTEGER NOT NULL
+);
+CREATE TABLE records (
+    id          BLOB PRIMARY KEY,
+    device_id   BLOB NOT NULL,
+    kind        INTEGER NOT NULL,
+    body        BLOB NOT NULL,
+    signature   BLOB NOT NULL,
+    received_at INTEGER NOT NULL
+);
+CREATE TABLE checkins (
+    id          BLOB PRIMARY KEY,
+    device_id   BLOB NOT NULL,
+    person_id   BLOB NOT NULL,
+    person_name TEXT NOT NULL,
+    venue_id    BLOB,
+    venue_name  TEXT NOT NULL,
+    from_ms     INTEGER NOT NULL,
+    until_ms    INTEGER NOT NULL,
+    seq         INTEGER NOT NULL DEFAULT -1
+);
+CREATE INDEX checkins_venue_time ON checkins (venue_id, from_ms);
+CREATE INDEX checkins_device_time ON checkins (device_id, from_ms);
+CREATE TABLE checkin_updates (
+    id         BLOB PRIMARY KEY,
+    checkin_id BLOB NOT NULL,
+    seq        INTEGER NOT NULL,
+    from_ms    INTEGER NOT NULL,
+    until_ms   INTEGER NOT NULL
+);
+CREATE INDEX checkin_updates_checkin ON checkin_updates (checkin_id, seq);
+CREATE TABLE cases (
+    id         BLOB PRIMARY KEY,
+    device_id  BLOB NOT NULL,
+    person_id  BLOB,
+    from_ms    INTEGER NOT NULL,
+    until_ms   INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE exposure_windows (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           BLOB NOT NULL UNIQUE,
+    case_id      BLOB NOT NULL,
+    checkin_id   BLOB NOT NULL,
+    venue_id     BLOB NOT NULL,
+    from_ms      INTEGER NOT NULL,
+    until_ms     INTEGER NOT NULL,
+    level        INTEGER NOT NULL,
+    key_id       TEXT NOT NULL,
+    signature    BLOB NOT NULL,
+    published_at INTEGER NOT NULL,
+    UNIQUE (case_id, checkin_id)
+);
+",
+    ),
+    (2, MIGRATION_2),
+    (3, MIGRATION_3),
+];
+
+/// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
+const MIGRATION_2: &str = "
+CREATE TABLE venues (
+    id            BLOB PRIMARY KEY,
+    name          TEXT NOT NULL,
+    category      INTEGER NOT NULL,
+    ward          TEXT NOT NULL,
+    address       TEXT NOT NULL,
+    code_text     TEXT NOT NULL,
+    registered_at INTEGER NOT NULL,
+    revoked_at    INTEGER
+);
+CREATE INDEX venues_active_ward ON venues (revoked_at, ward, category);
+CREATE TABLE venue_day_scans (
+    venue_id BLOB NOT NULL,
+    day      INTEGER NOT NULL,
+    scans    INTEGER NOT NULL,
+    PRIMARY KEY (day, venue_id)
+);
+CREATE INDEX venue_day_scans_venue ON venue_day_scans (venue_id, day);
+CREATE TABLE day_scans (
+    day   INTEGER PRIMARY KEY,
+    scans INTEGER NOT NULL
+);
+INSERT INTO venue_day_scans (venue_id, day, scans)
+    SELECT venue_id, from_ms / 86400000, count(*) FROM checkins
+    WHERE venue_id IS NOT NULL AND from_ms >= 0 GROUP BY 1, 2;
+INSERT INTO day_scans (day, scans)
+    SELECT from_ms / 86400000, count(*) FROM checkins WHERE from_ms >= 0 GROUP BY 1;
+";
+
+/// Migration 3: the per-venue rolling rollup (see [`crate::storage::rollup`]); built on first use.
+const MIGRATION_3: &str = "
+CREATE TABLE venue_recent_scans (venue_id BLOB PRIMARY KEY,
+    d0 INTEGER NOT NULL DEFAULT 0, d1 INTEGER NOT NULL DEFAULT 0, d2 INTEGER NOT NULL DEFAULT 0, d3 INTEGER NOT NULL DEFAULT 0, d4 INTEGER NOT NULL DEFAULT 0, d5 INTEGER NOT NULL DEFAULT 0, d6 INTEGER NOT NULL DEFAULT 0, d7 INTEGER NOT NULL DEFAULT 0, d8 INTEGER NOT NULL DEFAULT 0, d9 INTEGER NOT NULL DEFAULT 0, d10 INTEGER NOT NULL DEFAULT 0, d11 INTEGER NOT NULL DEFAULT 0, d12 INTEGER NOT NULL DEFAULT 0, d13 INTEGER NOT NULL DEFAULT 0, d14 INTEGER NOT NULL DEFAULT 0, d15 INTEGER NOT NULL DEFAULT 0, d16 INTEGER NOT NULL DEFAULT 0, d17 INTEGER NOT NULL DEFAULT 0, d18 INTEGER NOT NULL DEFAULT 0, d19 INTEGER NOT NULL DEFAULT 0, d20 INTEGER NOT NULL DEFAULT 0 );
+CREATE TABLE scan_rollup (id INTEGER PRIMARY KEY CHECK (id = 1), day INTEGER NOT NULL);
+INSERT INTO scan_rollup (id, day) VALUES (1, -1);
+";
+
+/// Applies the pending migrations in one transaction.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
+    let tx = conn.transaction().or_storage()?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+    )
+    .or_storage()?;
+    for (version, sql) in MIGRATIONS {
+        let done: Option<i64> = tx
+            .query_row(
+                "SELECT version FROM schema_migrations WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()
+            .or_storage()?;
+        if done.is_none() {
+            tx.execute_batch(sql).or_storage()?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                params![version, chrono::Utc::now().timestamp_millis()],
+            )
+            .or_storage()?;
+        }
+    }
+    tx.commit().or_storage()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::rollup::ROLLUP_DAYS;
+
+    #[test]
+    fn migration_3_declares_every_rollup_column() {
+        for k in 0..ROLLUP_DAYS {
+            assert!(MIGRATION_3.contains(&format!(" d{k} ")), "d{k} missing");
+        }
+        assert!(!MIGRATION_3.contains(&format!(" d{ROLLUP_DAYS} ")));
+    }
+}
