@@ -16,7 +16,7 @@ use rxing::{
 };
 
 use super::gray::Gray;
-use super::{ScanResult, ScannedCode, Stage};
+use super::result::{ScanResult, ScannedCode, Stage};
 
 pub(super) fn attempt(full: Gray, try_harder: bool, result: &mut ScanResult) {
     result.attempts += 1;
