@@ -161,6 +161,35 @@ impl<'a> Frame<'a> {
         }
     }
 
+    /// The same frame limited to the upright rectangle (`x`, `y`, `width`, `height`) of the
+    /// current region (clamped to it): how a later attempt looks closer at one place
+    /// without copying the rest. Never empty.
+    pub fn sub_region(&self, x: usize, y: usize, width: usize, height: usize) -> Frame<'a> {
+        let (uw, uh) = self.upright_size();
+        let x = x.min(uw - 1);
+        let y = y.min(uh - 1);
+        let w = width.clamp(1, uw - x);
+        let h = height.clamp(1, uh - y);
+        // Upright rectangle -> region-relative sensor rectangle (inverse of luma_at).
+        let (rx, ry, rw, rh) = match self.rotation {
+            Rotation::R0 => (x, y, w, h),
+            Rotation::R90 => (y, uw - x - w, h, w),
+            Rotation::R180 => (uw - x - w, uh - y - h, w, h),
+            Rotation::R270 => (uh - y - h, x, h, w),
+        };
+        // Every value is below the region's own u32 sizes.
+        let to_u32 = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        Frame {
+            roi: Rect {
+                x: self.roi.x + to_u32(rx),
+                y: self.roi.y + to_u32(ry),
+                width: to_u32(rw),
+                height: to_u32(rh),
+            },
+            ..*self
+        }
+    }
+
     /// Luma of the upright region at (`x`, `y`), `x < upright width`, `y < upright height`.
     ///
     /// Coordinates outside are clamped to the edge, so a caller bug degrades the image

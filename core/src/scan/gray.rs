@@ -60,6 +60,32 @@ impl Gray {
         }
     }
 
+    /// The rectangle (`x`, `y`, `w`, `h`) of this image, clamped to it (never empty).
+    pub fn crop(&self, x: usize, y: usize, w: usize, h: usize) -> Gray {
+        let x = x.min(self.width - 1);
+        let y = y.min(self.height - 1);
+        let w = w.clamp(1, self.width - x);
+        let h = h.clamp(1, self.height - y);
+        let mut data = Vec::with_capacity(w * h);
+        for row in self.data.chunks_exact(self.width).skip(y).take(h) {
+            data.extend_from_slice(&row[x..x + w]);
+        }
+        Gray {
+            width: w,
+            height: h,
+            data,
+        }
+    }
+
+    /// Light and dark swapped (light-on-dark codes for decoders that read only dark on light).
+    pub fn inverted(&self) -> Gray {
+        Gray {
+            width: self.width,
+            height: self.height,
+            data: self.data.iter().map(|&p| 255 - p).collect(),
+        }
+    }
+
     /// Pixel at (x, y); callers stay in bounds, out of bounds reads as white.
     #[inline]
     pub fn get(&self, x: usize, y: usize) -> u8 {

@@ -50,6 +50,11 @@ pub struct ScanResult {
     pub budget_exhausted: bool,
     /// Decoder panics caught and contained.
     pub panics: u32,
+    /// Finder patterns seen at the working scale (the evidence pass, `finder.rs`).
+    pub finders: u32,
+    /// Rejected before any decoder ran: no two finder patterns that fit one code (camera
+    /// frames only; still images always go on to the decoders).
+    pub rejected: bool,
 }
 
 impl ScanResult {
