@@ -49,13 +49,10 @@ impl Evidence {
     pub fn pairs(&self) -> impl Iterator<Item = (&Finder, &Finder)> {
         let f = &self.finders;
         f.iter().enumerate().flat_map(move |(i, a)| {
-            f[i + 1..].iter().filter_map(move |b| {
-                let ratio = a.module.max(b.module) / a.module.min(b.module);
-                let m = (a.module + b.module) / 2.0;
-                let d = ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt() / m;
-                (a.inverted == b.inverted && ratio <= 2.0 && (8.0..=250.0).contains(&d))
-                    .then_some((a, b))
-            })
+            f[i + 1..]
+                .iter()
+                .filter(|b| fits(a, b))
+                .map(move |b| (a, b))
         })
     }
 
@@ -84,11 +81,81 @@ impl Evidence {
             .min_by(f32::total_cmp)
     }
 
-    /// The part of a `width` x `height` image that holds every plausible pair and the rest
-    /// of its code: the pairs' bounding box grown by their distance plus a quiet zone on
-    /// every side (the third finder and the far corner can be anywhere within that).
-    /// `(x, y, width, height)`, or `None` when no pair is plausible.
+    /// Three finders that make one code's corners: pairwise plausible, the corner one
+    /// (top-left in the code) at a near right angle between the two others, whose
+    /// distances from it differ by under half (perspective). The best-shaped triple.
+    pub fn triple(&self) -> Option<[Finder; 3]> {
+        let f = &self.finders;
+        let mut best: Option<(f32, [Finder; 3])> = None;
+        for (i, &c) in f.iter().enumerate() {
+            for (j, &a) in f.iter().enumerate() {
+                for &b in f.iter().skip(j + 1) {
+                    if j == i || [a, b].contains(&c) || !fits(&c, &a) || !fits(&c, &b) {
+                        continue;
+                    }
+                    let (ax, ay, bx, by) = (a.x - c.x, a.y - c.y, b.x - c.x, b.y - c.y);
+                    let (la, lb) = ((ax * ax + ay * ay).sqrt(), (bx * bx + by * by).sqrt());
+                    let cos = (ax * bx + ay * by) / (la * lb).max(1e-3);
+                    let skew = (la - lb).abs() / la.max(lb);
+                    if cos.abs() > 0.5 || skew > 0.5 {
+                        continue;
+                    }
+                    let score = cos.abs() + skew;
+                    if best.is_none_or(|(s, _)| score < s) {
+                        best = Some((score, [c, a, b]));
+                    }
+                }
+            }
+        }
+        best.map(|(_, t)| t)
+    }
+
+    /// The bounding box of a [`triple`](Self::triple)'s finder centres and the fourth
+    /// corner: inside the code, where its own dark and light levels can be read.
+    pub fn core(&self, width: usize, height: usize) -> Option<(usize, usize, usize, usize)> {
+        let [c, a, b] = self.triple()?;
+        let xs = [c.x, a.x, b.x, a.x + b.x - c.x];
+        let ys = [c.y, a.y, b.y, a.y + b.y - c.y];
+        let lo = |v: [f32; 4]| v.into_iter().fold(f32::MAX, f32::min).max(0.0) as usize;
+        let hi = |v: [f32; 4], lim: usize| {
+            (v.into_iter().fold(f32::MIN, f32::max).max(0.0) as usize).min(lim)
+        };
+        let (x0, y0, x1, y1) = (lo(xs), lo(ys), hi(xs, width), hi(ys, height));
+        (x1 > x0 && y1 > y0).then(|| (x0, y0, x1 - x0, y1 - y0))
+    }
+
+    /// The part of a `width` x `height` image that holds the code: with a [`triple`](Self::triple)
+    /// (and at most one other finder),
+    /// its four corners (the fourth completes the parallelogram) grown by the finders'
+    /// half width, the quiet zone and a margin for perspective; else every plausible
+    /// pair's bounding box grown by its distance and a quiet zone on every side (the third
+    /// finder and the far corner can be anywhere within that). `(x, y, width, height)`, or
+    /// `None` when no pair is plausible.
     pub fn region(&self, width: usize, height: usize) -> Option<(usize, usize, usize, usize)> {
+        let clamp = |v: f32, hi: usize| (v.max(0.0) as usize).min(hi);
+        let rect = |x0: f32, y0: f32, x1: f32, y1: f32| {
+            let (x0, y0) = (clamp(x0, width), clamp(y0, height));
+            let (x1, y1) = (clamp(x1.ceil(), width), clamp(y1.ceil(), height));
+            (x1 > x0 && y1 > y0).then(|| (x0, y0, x1 - x0, y1 - y0))
+        };
+        // Five finders or more can be two codes: then the region holds every pair.
+        if let Some([c, a, b]) = self.triple().filter(|_| self.finders.len() <= 4) {
+            let d = (c.x, c.y);
+            let far = (a.x + b.x - d.0, a.y + b.y - d.1);
+            let xs = [c.x, a.x, b.x, far.0];
+            let ys = [c.y, a.y, b.y, far.1];
+            let m = c.module.max(a.module).max(b.module);
+            let span = ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
+            let grow = 9.0 * m + 0.15 * span;
+            let min = |v: [f32; 4]| v.into_iter().fold(f32::MAX, f32::min);
+            let max = |v: [f32; 4]| v.into_iter().fold(f32::MIN, f32::max);
+            return rect(
+                min(xs) - grow,
+                min(ys) - grow,
+                max(xs) + grow,
+                max(ys) + grow,
+            );
+        }
         let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
         let mut any = false;
         for (a, b) in self.pairs() {
@@ -103,11 +170,16 @@ impl Evidence {
         if !any {
             return None;
         }
-        let clamp = |v: f32, hi: usize| (v.max(0.0) as usize).min(hi);
-        let (x0, y0) = (clamp(x0, width), clamp(y0, height));
-        let (x1, y1) = (clamp(x1.ceil(), width), clamp(y1.ceil(), height));
-        (x1 > x0 && y1 > y0).then(|| (x0, y0, x1 - x0, y1 - y0))
+        rect(x0, y0, x1, y1)
     }
+}
+
+/// Whether two finders can belong to one code (see [`Evidence::pairs`]).
+fn fits(a: &Finder, b: &Finder) -> bool {
+    let ratio = a.module.max(b.module) / a.module.min(b.module);
+    let m = (a.module + b.module) / 2.0;
+    let d = ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt() / m;
+    a.inverted == b.inverted && ratio <= 2.0 && (8.0..=250.0).contains(&d)
 }
 
 /// Per-block thresholds: a pixel is dark when below its block's value.

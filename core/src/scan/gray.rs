@@ -77,6 +77,32 @@ impl Gray {
         }
     }
 
+    /// Each `f` x `f` block averaged into one pixel (`f` >= 1; never empty).
+    pub fn downscaled(&self, f: usize) -> Gray {
+        let f = f.max(1);
+        if f == 1 {
+            return self.clone();
+        }
+        let (ow, oh) = ((self.width / f).max(1), (self.height / f).max(1));
+        let mut acc = vec![0u32; ow];
+        let mut data = Vec::with_capacity(ow * oh);
+        let n = (f.min(self.width) * f.min(self.height)) as u32;
+        for oy in 0..oh {
+            acc.fill(0);
+            for row in self.data.chunks_exact(self.width).skip(oy * f).take(f) {
+                for (a, block) in acc.iter_mut().zip(row.chunks(f)) {
+                    *a += block.iter().map(|&v| u32::from(v)).sum::<u32>();
+                }
+            }
+            data.extend(acc.iter().map(|&a| ((a + n / 2) / n).min(255) as u8));
+        }
+        Gray {
+            width: ow,
+            height: oh,
+            data,
+        }
+    }
+
     /// Light and dark swapped (light-on-dark codes for decoders that read only dark on light).
     pub fn inverted(&self) -> Gray {
         Gray {

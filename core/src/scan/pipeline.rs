@@ -8,10 +8,9 @@
 //! when the finders' modules are small at the working size, the same region at a finer
 //! scale.
 //!
-//! Still path: the same first, but never rejected and on the whole image when the
-//! evidence is weak, then the thorough attempts a camera loop leaves to the next frame:
-//! finer scales up to full resolution with try-harder, inverted, rqrr transposed and on a
-//! global threshold, and rxing's Java-port reader last.
+//! Still path: the same first, but never rejected, then the thorough attempts a camera
+//! loop leaves to the next frame (see [`thorough`]), bounded by the finder evidence so
+//! that a photo with nothing readable stays cheap.
 
 use std::time::Instant;
 
@@ -100,7 +99,8 @@ pub(super) fn run(frame: &Frame<'_>, opts: &ScanOptions) -> ScanResult {
         return s.result;
     }
     let (uw, uh) = frame.upright_size();
-    let scale = (uw.max(uh) / WORK_SIDE).max(1);
+    // Rounded: a 1000 px photo works at 500, not at full size.
+    let scale = ((uw.max(uh) + WORK_SIDE / 2) / WORK_SIDE).max(1);
     let small = Gray::from_frame(frame, scale);
     let ev = finder::find(&small);
     s.result.finders = u32::try_from(ev.finders.len()).unwrap_or(u32::MAX);
@@ -110,7 +110,7 @@ pub(super) fn run(frame: &Frame<'_>, opts: &ScanOptions) -> ScanResult {
     }
     fast(&mut s, &small, &ev, scale);
     if opts.still {
-        thorough(&mut s, &small, scale);
+        thorough(&mut s, &small, &ev, scale);
     }
     if s.start.elapsed() >= opts.budget {
         s.result.budget_exhausted = true;
@@ -125,15 +125,21 @@ fn fast(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
         return;
     };
     let (normal, inverted) = ev.polarities();
-    let module = ev.smallest_module();
+    let mut module = ev.smallest_module();
     // The whole copy when the region is most of it: a crop would only cost a copy.
     let crop = if w * h * 10 < small.width * small.height * 7 {
         small.crop(x, y, w, h)
     } else {
         small.clone()
     };
-    s.rxing(&crop, normal, inverted, false);
-    s.rqrr(&crop, module, normal, inverted, s.opts.still);
+    let crop = coarser(crop, &mut module);
+    let stretch = low_contrast(small, ev);
+    if stretch.is_some() {
+        s.rxing(&stretched(crop.clone(), stretch), normal, inverted, false);
+    } else {
+        s.rxing(&crop, normal, inverted, false);
+    }
+    s.rqrr(&crop, module, normal, inverted, false);
     if scale > 1 && module.is_some_and(|m| m < SMALL_MODULE) && s.go() {
         // The same region, from the frame, at half the reduction (or none).
         let finer_scale = (scale / 2).max(1);
@@ -147,31 +153,115 @@ fn fast(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     }
 }
 
-/// The still path's thorough attempts, on the whole image: rxing at every scale up to
-/// full resolution with try-harder (both polarities), rqrr in every variant, a global
-/// threshold, and rxing's Java-port reader last.
-fn thorough(s: &mut Scan<'_, '_>, small: &Gray, scale: usize) {
+/// The still path's thorough attempts, bounded so that a photo with nothing readable
+/// costs a few working-size reads, not a search of every scale: rxing with try-harder on
+/// the working copy (both polarities); then, where finder evidence is (at the working
+/// scale, or at twice its resolution when the working copy showed none), that region at
+/// a resolution where its modules are a few pixels, with every decoder; with no evidence
+/// at all, rqrr on the working copy (it finds codes the finder pass misses, such as
+/// codes on fabric) and a global threshold.
+fn thorough(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     s.rxing(small, true, true, true);
-    s.rqrr(small, None, true, true, true);
-    let mut finer_scale = scale;
-    while finer_scale > 1 && s.go() {
-        finer_scale = (finer_scale / 2).max(1);
-        let finer = Gray::from_frame(s.frame, finer_scale);
-        s.rxing(&finer, true, true, true);
-        s.rqrr(&finer, None, true, true, false);
-    }
+    let finer;
+    let (img, ev, img_scale) = if !ev.plausible() && scale > 1 && s.go() {
+        let finer_scale = (scale / 2).max(1);
+        finer = Gray::from_frame(s.frame, finer_scale);
+        (&finer, finder::find(&finer), finer_scale)
+    } else {
+        (small, ev.clone(), scale)
+    };
+    s.result.finders = s
+        .result
+        .finders
+        .max(u32::try_from(ev.finders.len()).unwrap_or(u32::MAX));
+    let Some((x, y, w, h)) = ev.region(img.width, img.height) else {
+        s.rqrr(small, None, true, true, false);
+        if s.opts.first_stage && s.go() {
+            rqrr_stage::attempt(&binarize_global(small), false, false, &mut s.result);
+        }
+        return;
+    };
+    // The region at a resolution where its smallest modules are about 3 px.
+    let module = ev.smallest_module().unwrap_or(3.0);
+    let want = ((img_scale as f32 * module / 3.0).floor() as usize).clamp(1, img_scale);
+    let region = if want == img_scale {
+        img.crop(x, y, w, h)
+    } else {
+        let sub = s
+            .frame
+            .sub_region(x * img_scale, y * img_scale, w * img_scale, h * img_scale);
+        Gray::from_frame(&sub, want)
+    };
+    let mut module = Some(module * img_scale as f32 / want as f32);
+    let (normal, inverted) = ev.polarities();
+    let region = stretched(coarser(region, &mut module), low_contrast(img, &ev));
+    s.rxing(&region, normal, inverted, true);
+    s.rqrr(&region, module, normal, inverted, true);
     if s.opts.first_stage && s.go() {
-        rqrr_stage::attempt(&binarize_global(small), false, false, &mut s.result);
+        rqrr_stage::attempt(&binarize_global(&region), false, false, &mut s.result);
     }
     #[cfg(feature = "rxing")]
     if s.opts.second_stage && s.go() {
-        let full = if scale == 1 {
-            small.clone()
-        } else {
-            Gray::from_frame(s.frame, 1)
-        };
-        rxing_stage::attempt(full, true, RxReader::Java, &mut s.result);
+        rxing_stage::attempt(region, true, RxReader::Java, &mut s.result);
     }
+}
+
+/// `img` reduced so that modules of `module` pixels become about 3 pixels: both decoders
+/// read such modules as well as larger ones, and their time grows with the pixel count
+/// (rqrr's preparation alone is most of a failed attempt on a large region).
+fn coarser(img: Gray, module: &mut Option<f32>) -> Gray {
+    let Some(m) = *module else {
+        return img;
+    };
+    let f = (m / 3.0).floor() as usize;
+    if f < 2 {
+        return img;
+    }
+    *module = Some(m / f as f32);
+    img.downscaled(f)
+}
+
+/// The 1st and 99th percentile grey levels of `img`.
+fn levels(img: &Gray) -> (u8, u8) {
+    let mut hist = [0usize; 256];
+    for &p in &img.data {
+        hist[usize::from(p)] += 1;
+    }
+    let n = img.data.len();
+    let level = |target: usize| {
+        let mut acc = 0;
+        for (v, &c) in hist.iter().enumerate() {
+            acc += c;
+            if acc > target {
+                return v as u8;
+            }
+        }
+        255
+    };
+    (level(n / 100), level(n - n / 100 - 1))
+}
+
+/// The code's own grey levels when the finders show where it is (its core, see
+/// [`Evidence::core`]) and they span fewer than 64 levels, else `None`.
+fn low_contrast(img: &Gray, ev: &Evidence) -> Option<(u8, u8)> {
+    let (x, y, w, h) = ev.core(img.width, img.height)?;
+    let (lo, hi) = levels(&img.crop(x, y, w, h));
+    (hi > lo && hi - lo < 64).then_some((lo, hi))
+}
+
+/// `img` with the grey levels `lo..=hi` stretched to the full range: rxing's binariser
+/// takes a block spanning fewer than 24 levels for flat, so a low-contrast code is blank
+/// to it.
+fn stretched(mut img: Gray, span: Option<(u8, u8)>) -> Gray {
+    let Some((lo, hi)) = span else {
+        return img;
+    };
+    let width = u32::from(hi - lo).max(1);
+    for p in &mut img.data {
+        let v = u32::from(p.saturating_sub(lo)).min(width);
+        *p = (v * 255 / width) as u8;
+    }
+    img
 }
 
 /// Mean window: larger than a finder pattern (from the finders' module size when known,
