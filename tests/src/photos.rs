@@ -103,7 +103,7 @@ pub fn code_of_version(
                 };
                 return Ok((m, payload));
             }
-            Err(QrError::DataTooLong) if len > 8 => len = len * 9 / 10,
+            Err(QrError::DataTooLong) if len > 1 => len = (len * 9 / 10).min(len - 1),
             Err(e) => return Err(e),
         }
     }

@@ -63,7 +63,10 @@ fn camera_rejects_empty_frames_and_reads_held_codes() {
     // One frame of each run of the sequence, at a small size.
     let mut seq = camera_sequence();
     seq.dedup();
-    for shot in seq.iter().chain(&[Shot::Empty, Shot::Full, Shot::Empty, Shot::Full]) {
+    for shot in seq
+        .iter()
+        .chain(&[Shot::Empty, Shot::Full, Shot::Empty, Shot::Full])
+    {
         let (luma, payload) = camera_frame(*shot, 480, 270, &mut rng).unwrap();
         let r = scan_luma(&luma, 480, 270, &camera()).unwrap();
         match shot {
@@ -82,6 +85,9 @@ fn camera_rejects_empty_frames_and_reads_held_codes() {
             Shot::MotionBlurred | Shot::Partial => {}
         }
     }
-    assert_eq!(rejected, empty, "every empty frame rejected on the finder evidence");
+    assert_eq!(
+        rejected, empty,
+        "every empty frame rejected on the finder evidence"
+    );
     assert_eq!(read, full, "every held code read");
 }

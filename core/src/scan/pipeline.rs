@@ -140,7 +140,8 @@ fn fast(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
         s.rxing(&crop, normal, inverted, false);
     }
     s.rqrr(&crop, module, normal, inverted, false);
-    if scale > 1 && module.is_some_and(|m| m < SMALL_MODULE) && s.go() {
+    // (The still path looks closer in `thorough`, at the resolution the modules need.)
+    if !s.opts.still && scale > 1 && module.is_some_and(|m| m < SMALL_MODULE) && s.go() {
         // The same region, from the frame, at half the reduction (or none).
         let finer_scale = (scale / 2).max(1);
         let sub = s
@@ -155,13 +156,16 @@ fn fast(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
 
 /// The still path's thorough attempts, bounded so that a photo with nothing readable
 /// costs a few working-size reads, not a search of every scale: rxing with try-harder on
-/// the working copy (both polarities); then, where finder evidence is (at the working
-/// scale, or at twice its resolution when the working copy showed none), that region at
-/// a resolution where its modules are a few pixels, with every decoder; with no evidence
-/// at all, rqrr on the working copy (it finds codes the finder pass misses, such as
-/// codes on fabric) and a global threshold.
+/// the working copy (the negative too unless the finders saw only dark-on-light codes);
+/// then, where finder evidence is (at the working scale, or at twice its resolution when
+/// the working copy showed none), that region at a resolution where its modules are
+/// about 3 px: rxing with try-harder, rqrr upright and transposed, rxing's Java-port
+/// reader; with no evidence at all, rqrr on the working copy in both polarities (it reads
+/// codes the finder pass misses, such as some on fabric) and on a global threshold.
 fn thorough(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
-    s.rxing(small, true, true, true);
+    // The negative too when the finders saw a light-on-dark code, or saw nothing.
+    let inverted_too = !ev.plausible() || ev.polarities().1;
+    s.rxing(small, true, inverted_too, true);
     let finer;
     let (img, ev, img_scale) = if !ev.plausible() && scale > 1 && s.go() {
         let finer_scale = (scale / 2).max(1);
@@ -197,9 +201,6 @@ fn thorough(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     let region = stretched(coarser(region, &mut module), low_contrast(img, &ev));
     s.rxing(&region, normal, inverted, true);
     s.rqrr(&region, module, normal, inverted, true);
-    if s.opts.first_stage && s.go() {
-        rqrr_stage::attempt(&binarize_global(&region), false, false, &mut s.result);
-    }
     #[cfg(feature = "rxing")]
     if s.opts.second_stage && s.go() {
         rxing_stage::attempt(region, true, RxReader::Java, &mut s.result);
