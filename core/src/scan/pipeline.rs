@@ -207,14 +207,15 @@ fn thorough(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     }
 }
 
-/// `img` reduced so that modules of `module` pixels become about 3 pixels: both decoders
-/// read such modules as well as larger ones, and their time grows with the pixel count
-/// (rqrr's preparation alone is most of a failed attempt on a large region).
+/// `img` reduced so that modules of `module` pixels become 4 to 8 pixels: both decoders
+/// read such modules as well as larger ones (rqrr misses more below 4), and their time
+/// grows with the pixel count (rqrr's preparation alone is most of a failed attempt on a
+/// large region).
 fn coarser(img: Gray, module: &mut Option<f32>) -> Gray {
     let Some(m) = *module else {
         return img;
     };
-    let f = (m / 3.0).floor() as usize;
+    let f = (m / 4.0).floor() as usize;
     if f < 2 {
         return img;
     }
