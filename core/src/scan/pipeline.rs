@@ -70,16 +70,24 @@ impl Scan<'_, '_> {
         }
     }
 
-    /// rqrr on our square-window binarisation of `img`: upright, and transposed when
-    /// `turn` (rqrr misses some 90°-turned codes), for each polarity asked.
-    fn rqrr(&mut self, img: &Gray, module: Option<f32>, normal: bool, inverted: bool, turn: bool) {
+    /// rqrr on our square-window binarisation of `img`, for each polarity asked: upright
+    /// when `turns` holds `false`, transposed when it holds `true` (rqrr misses some
+    /// 90°-turned codes).
+    fn rqrr(
+        &mut self,
+        img: &Gray,
+        module: Option<f32>,
+        normal: bool,
+        inverted: bool,
+        turns: &[bool],
+    ) {
         if !self.opts.first_stage || !self.go() {
             return;
         }
         let bin = binarize_mean(img, window_for(img, module), MEAN_OFFSET);
         for (transpose, invert) in [(false, false), (true, false), (false, true), (true, true)] {
             let wanted = if invert { inverted } else { normal };
-            if wanted && (turn || !transpose) && self.go() {
+            if wanted && turns.contains(&transpose) && self.go() {
                 rqrr_stage::attempt(&bin, transpose, invert, &mut self.result);
             }
         }
@@ -139,7 +147,7 @@ fn fast(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     } else {
         s.rxing(&crop, normal, inverted, false);
     }
-    s.rqrr(&crop, module, normal, inverted, false);
+    s.rqrr(&crop, module, normal, inverted, &[false]);
     // (The still path looks closer in `thorough`, at the resolution the modules need.)
     if !s.opts.still && scale > 1 && module.is_some_and(|m| m < SMALL_MODULE) && s.go() {
         // The same region, from the frame, at half the reduction (or none).
@@ -150,7 +158,7 @@ fn fast(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
         let finer = Gray::from_frame(&sub, finer_scale);
         let module = module.map(|m| m * scale as f32 / finer_scale as f32);
         s.rxing(&finer, normal, inverted, false);
-        s.rqrr(&finer, module, normal, inverted, false);
+        s.rqrr(&finer, module, normal, inverted, &[false]);
     }
 }
 
@@ -179,7 +187,7 @@ fn thorough(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
         .finders
         .max(u32::try_from(ev.finders.len()).unwrap_or(u32::MAX));
     let Some((x, y, w, h)) = ev.region(img.width, img.height) else {
-        s.rqrr(small, None, true, true, false);
+        s.rqrr(small, None, true, true, &[false]);
         if s.opts.first_stage && s.go() {
             rqrr_stage::attempt(&binarize_global(small), false, false, &mut s.result);
         }
@@ -200,7 +208,10 @@ fn thorough(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     let (normal, inverted) = ev.polarities();
     let region = stretched(coarser(region, &mut module), low_contrast(img, &ev));
     s.rxing(&region, normal, inverted, true);
-    s.rqrr(&region, module, normal, inverted, true);
+    // The camera path's attempts already read this region upright at this scale.
+    let same_region = std::ptr::eq(img, small) && want == img_scale;
+    let turns: &[bool] = if same_region { &[true] } else { &[false, true] };
+    s.rqrr(&region, module, normal, inverted, turns);
     #[cfg(feature = "rxing")]
     if s.opts.second_stage && s.go() {
         rxing_stage::attempt(region, true, RxReader::Java, &mut s.result);
