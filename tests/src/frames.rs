@@ -163,43 +163,54 @@ fn invert3(m: &[f64; 9]) -> [f64; 9] {
 
 /// Draws `m` into `canvas` at `p`, 3x3 supersampled so edges are anti-aliased like a lens.
 pub fn draw_code(canvas: &mut Canvas, m: &Modules, p: &Placement) {
+    draw_mapped(canvas, m, p, 3, |u, v| (u, v, 1.0));
+}
+
+/// Draws `m` into `canvas` inside `p.quad`, `n` x `n` supersampled; `bend` maps each
+/// sample's position in the code square (0..1, 0..1) to the position read from the module
+/// grid and a brightness factor (the identity and 1.0 for a flat print).
+pub fn draw_mapped(
+    canvas: &mut Canvas,
+    m: &Modules,
+    p: &Placement,
+    n: usize,
+    bend: impl Fn(f64, f64) -> (f64, f64, f32),
+) {
     let inv = invert3(&square_to_quad(&p.quad));
     let total = (m.size + 8) as f64;
-    let xs: Vec<f64> = p.quad.iter().map(|q| q.0).collect();
-    let ys: Vec<f64> = p.quad.iter().map(|q| q.1).collect();
-    let x_lo = xs.iter().cloned().fold(f64::MAX, f64::min).floor().max(0.0) as usize;
-    let x_hi = (xs.iter().cloned().fold(f64::MIN, f64::max).ceil() as usize).min(canvas.width);
-    let y_lo = ys.iter().cloned().fold(f64::MAX, f64::min).floor().max(0.0) as usize;
-    let y_hi = (ys.iter().cloned().fold(f64::MIN, f64::max).ceil() as usize).min(canvas.height);
-    for y in y_lo..y_hi {
-        for x in x_lo..x_hi {
-            let mut acc = 0.0f32;
-            let mut inside = 0;
-            for sy in 0..3 {
-                for sx in 0..3 {
-                    let fx = x as f64 + (sx as f64 + 0.5) / 3.0;
-                    let fy = y as f64 + (sy as f64 + 0.5) / 3.0;
+    let xs = p.quad.map(|q| q.0);
+    let ys = p.quad.map(|q| q.1);
+    let lo = |v: [f64; 4]| v.iter().cloned().fold(f64::MAX, f64::min).floor().max(0.0) as usize;
+    let hi = |v: [f64; 4], lim: usize| {
+        (v.iter().cloned().fold(f64::MIN, f64::max).ceil().max(0.0) as usize).min(lim)
+    };
+    let size = m.size as isize;
+    let samples = (n * n) as f32;
+    for y in lo(ys)..hi(ys, canvas.height) {
+        for x in lo(xs)..hi(xs, canvas.width) {
+            let (mut acc, mut inside) = (0.0f32, 0.0f32);
+            for sy in 0..n {
+                for sx in 0..n {
+                    let fx = x as f64 + (sx as f64 + 0.5) / n as f64;
+                    let fy = y as f64 + (sy as f64 + 0.5) / n as f64;
                     let w = inv[6] * fx + inv[7] * fy + inv[8];
                     let u = (inv[0] * fx + inv[1] * fy + inv[2]) / w;
                     let v = (inv[3] * fx + inv[4] * fy + inv[5]) / w;
                     if !(0.0..1.0).contains(&u) || !(0.0..1.0).contains(&v) {
                         continue;
                     }
-                    inside += 1;
-                    let mx = (u * total) as isize - 4;
-                    let my = (v * total) as isize - 4;
-                    let dark = mx >= 0
-                        && my >= 0
-                        && (mx as usize) < m.size
-                        && (my as usize) < m.size
-                        && m.dark[my as usize * m.size + mx as usize];
-                    acc += if dark { p.dark } else { p.light };
+                    inside += 1.0;
+                    let (u, v, light) = bend(u, v);
+                    let (mx, my) = ((u * total) as isize - 4, (v * total) as isize - 4);
+                    let dark = (0..size).contains(&mx)
+                        && (0..size).contains(&my)
+                        && m.dark[(my * size + mx) as usize];
+                    acc += if dark { p.dark } else { p.light } * light;
                 }
             }
-            if inside > 0 {
+            if inside > 0.0 {
                 let i = y * canvas.width + x;
-                let bg = canvas.px[i];
-                canvas.px[i] = (acc + bg * (9 - inside) as f32) / 9.0;
+                canvas.px[i] = (acc + canvas.px[i] * (samples - inside)) / samples;
             }
         }
     }

@@ -5,8 +5,10 @@
 pub mod crash;
 pub mod frames;
 pub mod pg;
+pub mod photos;
 pub mod proxy;
 pub mod records_vectors;
 pub mod stored_records;
 pub mod sync_fixture;
 pub mod venue_vectors;
+pub mod zxing_cpp;

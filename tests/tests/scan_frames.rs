@@ -166,7 +166,16 @@ fn a_frame_without_a_code_returns_nothing() {
     vaora_tests::frames::noise(&mut c, 30.0, &mut rng);
     let r = scan_luma(&c.to_luma(), 320, 240, &opts()).unwrap();
     assert!(r.codes.is_empty());
-    assert!(r.attempts > 0);
+    // The camera path rejects it on the finder evidence alone, before any decoder.
+    assert!(r.rejected, "{r:?}");
+    assert_eq!(r.attempts, 0);
+    // A still image is never rejected: the decoders run and find nothing.
+    let still = ScanOptions {
+        budget: std::time::Duration::from_secs(60),
+        ..ScanOptions::still_image()
+    };
+    let r = scan_luma(&c.to_luma(), 320, 240, &still).unwrap();
+    assert!(r.codes.is_empty() && !r.rejected && r.attempts > 0, "{r:?}");
 }
 
 #[test]

@@ -60,6 +60,58 @@ impl Gray {
         }
     }
 
+    /// The rectangle (`x`, `y`, `w`, `h`) of this image, clamped to it (never empty).
+    pub fn crop(&self, x: usize, y: usize, w: usize, h: usize) -> Gray {
+        let x = x.min(self.width - 1);
+        let y = y.min(self.height - 1);
+        let w = w.clamp(1, self.width - x);
+        let h = h.clamp(1, self.height - y);
+        let mut data = Vec::with_capacity(w * h);
+        for row in self.data.chunks_exact(self.width).skip(y).take(h) {
+            data.extend_from_slice(&row[x..x + w]);
+        }
+        Gray {
+            width: w,
+            height: h,
+            data,
+        }
+    }
+
+    /// Each `f` x `f` block averaged into one pixel (`f` >= 1; never empty).
+    pub fn downscaled(&self, f: usize) -> Gray {
+        let f = f.max(1);
+        if f == 1 {
+            return self.clone();
+        }
+        let (ow, oh) = ((self.width / f).max(1), (self.height / f).max(1));
+        let mut acc = vec![0u32; ow];
+        let mut data = Vec::with_capacity(ow * oh);
+        let n = (f.min(self.width) * f.min(self.height)) as u32;
+        for oy in 0..oh {
+            acc.fill(0);
+            for row in self.data.chunks_exact(self.width).skip(oy * f).take(f) {
+                for (a, block) in acc.iter_mut().zip(row.chunks(f)) {
+                    *a += block.iter().map(|&v| u32::from(v)).sum::<u32>();
+                }
+            }
+            data.extend(acc.iter().map(|&a| ((a + n / 2) / n).min(255) as u8));
+        }
+        Gray {
+            width: ow,
+            height: oh,
+            data,
+        }
+    }
+
+    /// Light and dark swapped (light-on-dark codes for decoders that read only dark on light).
+    pub fn inverted(&self) -> Gray {
+        Gray {
+            width: self.width,
+            height: self.height,
+            data: self.data.iter().map(|&p| 255 - p).collect(),
+        }
+    }
+
     /// Pixel at (x, y); callers stay in bounds, out of bounds reads as white.
     #[inline]
     pub fn get(&self, x: usize, y: usize) -> u8 {
@@ -87,29 +139,34 @@ pub fn binarize_mean(img: &Gray, window: usize, offset: u8) -> Bitmap {
     // (a 16384^2 image of 255s needs 36 bits, more than u32 holds).
     let iw = w + 1;
     let mut integral = vec![0u64; iw * (h + 1)];
-    for y in 0..h {
+    for (y, row) in img.data.chunks_exact(w).enumerate() {
+        let (above, below) = integral.split_at_mut((y + 1) * iw);
+        let above = &above[y * iw..];
+        let below = &mut below[..iw];
         let mut row_sum = 0u64;
         for x in 0..w {
-            row_sum += u64::from(img.data[y * w + x]);
-            integral[(y + 1) * iw + x + 1] = integral[y * iw + x + 1] + row_sum;
+            row_sum += u64::from(row[x]);
+            below[x + 1] = above[x + 1] + row_sum;
         }
     }
     let r = (window / 2).max(1);
+    // The window's columns for every x, once: [x0, x1) clipped to the image.
+    let cols: Vec<(usize, usize)> = (0..w)
+        .map(|x| (x.saturating_sub(r), (x + r + 1).min(w)))
+        .collect();
     let mut dark = Vec::with_capacity(w * h);
     let off = u64::from(offset);
-    for y in 0..h {
+    for (y, row) in img.data.chunks_exact(w).enumerate() {
         let y0 = y.saturating_sub(r);
         let y1 = (y + r + 1).min(h);
-        for x in 0..w {
-            let x0 = x.saturating_sub(r);
-            let x1 = (x + r + 1).min(w);
-            let count = ((x1 - x0) * (y1 - y0)) as u64;
-            let sum = integral[y1 * iw + x1] + integral[y0 * iw + x0]
-                - integral[y0 * iw + x1]
-                - integral[y1 * iw + x0];
-            let p = u64::from(img.data[y * w + x]);
-            dark.push((p + off) * count < sum);
-        }
+        let top = &integral[y0 * iw..(y0 + 1) * iw];
+        let bottom = &integral[y1 * iw..(y1 + 1) * iw];
+        let rows = (y1 - y0) as u64;
+        dark.extend(row.iter().zip(&cols).map(|(&p, &(x0, x1))| {
+            let count = (x1 - x0) as u64 * rows;
+            let sum = bottom[x1] + top[x0] - top[x1] - bottom[x0];
+            (u64::from(p) + off) * count < sum
+        }));
     }
     Bitmap {
         width: w,

@@ -7,7 +7,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::gray::Bitmap;
-use super::{ScanResult, ScannedCode, Stage};
+use super::result::{ScanResult, ScannedCode, Stage};
 
 /// Runs rqrr over `bin` (optionally transposed / inverted) and adds what it reads.
 pub(super) fn attempt(bin: &Bitmap, transpose: bool, invert: bool, result: &mut ScanResult) {
