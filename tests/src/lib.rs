@@ -4,6 +4,7 @@
 
 pub mod crash;
 pub mod frames;
+pub mod machine;
 pub mod pg;
 pub mod photos;
 pub mod proxy;

@@ -32,6 +32,7 @@ use vaora_console::backend::*;
 use vaora_console::{ConsoleConfig, token};
 use vaora_protocol::clock::FixedClock;
 use vaora_protocol::venue::{Authority, VenueCategory};
+use vaora_tests::machine::load_average;
 
 const VENUES: usize = 100_000;
 const WARDS: usize = 300;
@@ -146,12 +147,6 @@ fn stats(mut v: Vec<Duration>) -> (f64, f64) {
         ms(v[v.len() / 2]),
         ms(v[(v.len() * 95 / 100).min(v.len() - 1)]),
     )
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -27,6 +27,7 @@ use vaora_protocol::wire::{
 };
 use vaora_server::storage::{CaseRow, CheckInRow, Derived, NewRecord};
 use vaora_server::{Limits, Storage};
+use vaora_tests::machine::{cpu_seconds, load_average, proc_cpu};
 use vaora_tests::proxy::{FaultProxy, Rng};
 use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture, base_time, venue};
 
@@ -114,41 +115,6 @@ async fn upload_10k() -> Res<()> {
         bytes as f64 / pending as f64
     );
     Ok(())
-}
-
-/// utime + stime of a process in seconds, from /proc/PID/stat (Linux).
-fn proc_cpu(pid: &str) -> Option<(f64, u32)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which may hold spaces) in parentheses.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ppid: u32 = f.get(1)?.parse().ok()?;
-    let utime: f64 = f.get(11)?.parse().ok()?;
-    let stime: f64 = f.get(12)?.parse().ok()?;
-    Some(((utime + stime) / 100.0, ppid))
-}
-
-/// CPU seconds used so far by this process (the in-process server and the bench client)
-/// and by the PostgreSQL cluster's processes (children of `postmaster`, if any).
-fn cpu_seconds(postmaster: Option<u32>) -> (f64, f64) {
-    let own = proc_cpu("self").map_or(0.0, |c| c.0);
-    let Some(pm) = postmaster else {
-        return (own, 0.0);
-    };
-    let mut pg = proc_cpu(&pm.to_string()).map_or(0.0, |c| c.0);
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let Some(pid) = name.to_str() else { continue };
-            if pid.bytes().all(|b| b.is_ascii_digit())
-                && let Some((cpu, ppid)) = proc_cpu(pid)
-                && ppid == pm
-            {
-                pg += cpu;
-            }
-        }
-    }
-    (own, pg)
 }
 
 async fn postmaster_of(db: &vaora_server::Database) -> Res<Option<u32>> {
@@ -555,12 +521,6 @@ fn matching() -> Res<()> {
         p95.as_secs_f64() * 1e3
     );
     Ok(())
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 async fn run() -> Res<()> {
