@@ -16,6 +16,8 @@ let package = Package(
         .binaryTarget(name: "VaoraFFIC", path: "VaoraFFIC.xcframework"),
         .target(name: "VaoraFFI", dependencies: ["VaoraFFIC"], path: "Sources/VaoraFFI"),
         .target(name: "Vaora", dependencies: ["VaoraFFI"], path: "Sources/Vaora"),
+        // The test program also compiles the ```swift blocks of docs/getting-started-ios.md
+        // (GettingStartedTests.swift calls them): `cargo xtask swift-test` adds them.
         .executableTarget(name: "VaoraTests", dependencies: ["Vaora", "VaoraFFI"], path: "Tests/VaoraTests"),
     ]
 )

@@ -43,7 +43,8 @@ pub struct ScannedVenueCode {
     pub detail: String,
     /// The venue, when the code could be parsed (even if refused).
     pub venue: Option<VenueInfo>,
-    pub default_stay_min: Option<u16>,
+    /// How long a visit usually lasts here, in minutes (the automatic check-out).
+    pub default_stay_min: Option<i32>,
 }
 
 pub(crate) fn scanned_venue(text: &str, v: VerifiedVenue) -> ScannedVenueCode {
@@ -61,12 +62,11 @@ pub(crate) fn scanned_venue(text: &str, v: VerifiedVenue) -> ScannedVenueCode {
                     id: Some(i.venue_id.to_hex()),
                     name: i.name,
                     address: i.address,
-                    category_code: i.category.code(),
-                    category: i.category.as_str().to_owned(),
+                    category: i.category.into(),
                     issuer_key_id: Some(i.key_id.to_hex()),
                     verified: valid,
                 }),
-                Some(i.default_stay_min),
+                Some(i32::from(i.default_stay_min)),
             )
         }
         None => (None, None),

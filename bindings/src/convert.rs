@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use vaora_core::diary::{CheckIn, Person, SyncState};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::records::{CheckInMethod, VenueRef};
+use vaora_protocol::venue;
 
 use crate::error::{ErrorCode, VaoraError};
 
@@ -41,7 +42,9 @@ pub struct PersonInfo {
     pub id: String,
     pub display_name: String,
     pub relation: Option<String>,
-    pub birth_year: Option<u16>,
+    pub birth_year: Option<i32>,
+    /// The device owner: created with the diary, named `DiaryOptions.owner_name` (default
+    /// "Tôi", Vietnamese for "me"); rename with `renamePerson`. Cannot be removed.
     pub is_owner: bool,
     pub created_at: SystemTime,
 }
@@ -52,7 +55,7 @@ impl From<Person> for PersonInfo {
             id: p.id.to_hex(),
             display_name: p.display_name,
             relation: p.relation,
-            birth_year: p.birth_year,
+            birth_year: p.birth_year.map(i32::from),
             is_owner: p.is_owner,
             created_at: to_system_time(p.created_at),
         }
@@ -66,10 +69,7 @@ pub struct VenueInfo {
     pub id: Option<String>,
     pub name: String,
     pub address: String,
-    /// Category code 1..12 (docs/venue-code.md).
-    pub category_code: u8,
-    /// Category slug, e.g. `restaurant-shop`.
-    pub category: String,
+    pub category: VenueCategory,
     pub issuer_key_id: Option<String>,
     /// Whether the code's signature was verified.
     pub verified: bool,
@@ -81,10 +81,66 @@ impl From<VenueRef> for VenueInfo {
             id: v.id.map(|i| i.to_hex()),
             name: v.name,
             address: v.address,
-            category_code: v.category.code(),
-            category: v.category.as_str().to_owned(),
+            category: v.category.into(),
             issuer_key_id: v.issuer_key_id,
             verified: v.verified,
+        }
+    }
+}
+
+/// What kind of place a venue is (docs/venue-code.md; the number is its code there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum VenueCategory {
+    Office = 1,
+    School = 2,
+    Market = 3,
+    Supermarket = 4,
+    Clinic = 5,
+    Pharmacy = 6,
+    TransportStation = 7,
+    PublicVehicle = 8,
+    Factory = 9,
+    RestaurantOrShop = 10,
+    CommunityHouse = 11,
+    Other = 12,
+}
+
+impl From<venue::VenueCategory> for VenueCategory {
+    fn from(c: venue::VenueCategory) -> Self {
+        use venue::VenueCategory as V;
+        match c {
+            V::Office => Self::Office,
+            V::School => Self::School,
+            V::Market => Self::Market,
+            V::Supermarket => Self::Supermarket,
+            V::Clinic => Self::Clinic,
+            V::Pharmacy => Self::Pharmacy,
+            V::TransportStation => Self::TransportStation,
+            V::PublicVehicle => Self::PublicVehicle,
+            V::Factory => Self::Factory,
+            V::RestaurantOrShop => Self::RestaurantOrShop,
+            V::CommunityHouse => Self::CommunityHouse,
+            V::Other => Self::Other,
+        }
+    }
+}
+
+impl From<VenueCategory> for venue::VenueCategory {
+    fn from(c: VenueCategory) -> Self {
+        use venue::VenueCategory as V;
+        match c {
+            VenueCategory::Office => V::Office,
+            VenueCategory::School => V::School,
+            VenueCategory::Market => V::Market,
+            VenueCategory::Supermarket => V::Supermarket,
+            VenueCategory::Clinic => V::Clinic,
+            VenueCategory::Pharmacy => V::Pharmacy,
+            VenueCategory::TransportStation => V::TransportStation,
+            VenueCategory::PublicVehicle => V::PublicVehicle,
+            VenueCategory::Factory => V::Factory,
+            VenueCategory::RestaurantOrShop => V::RestaurantOrShop,
+            VenueCategory::CommunityHouse => V::CommunityHouse,
+            VenueCategory::Other => V::Other,
         }
     }
 }

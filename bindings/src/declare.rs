@@ -7,9 +7,10 @@ use std::time::SystemTime;
 use vaora_core::diary::{DeclareError, StoredDeclaration};
 use vaora_protocol::declare::personal_code::{CodeStatus, DeviceTrust};
 use vaora_protocol::declare::{
-    self, Answers, DeclarePolicy, PersonalCodeError, Summary, VerifiedPersonalCode,
+    self, DeclarePolicy, PersonalCodeError, Status, Summary, VerifiedPersonalCode,
 };
 
+use crate::answers::{HealthAnswers, Symptom, to_answers};
 use crate::convert::{parse_id, to_system_time};
 use crate::diary::Vaora;
 use crate::error::{ErrorCode, VaoraError};
@@ -25,6 +26,74 @@ impl From<DeclareError> for VaoraError {
     }
 }
 
+/// A declaration's overall status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DeclarationStatus {
+    /// Nothing that needs attention was declared.
+    NoRiskDeclared,
+    /// Some answer needs attention (see `triggers`).
+    NeedsAttention,
+}
+
+impl From<Status> for DeclarationStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::NoRiskDeclared => Self::NoRiskDeclared,
+            Status::NeedsAttention => Self::NeedsAttention,
+        }
+    }
+}
+
+/// One answer that calls for attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Trigger {
+    /// A named symptom.
+    Symptom {
+        symptom: Symptom,
+    },
+    /// A symptom described in free text.
+    OtherSymptom,
+    ContactConfirmed,
+    ContactSuspected,
+    ContactOutbreakArea,
+}
+
+impl From<declare::Trigger> for Trigger {
+    fn from(t: declare::Trigger) -> Self {
+        match t {
+            declare::Trigger::Symptom(s) => Self::Symptom { symptom: s.into() },
+            declare::Trigger::OtherSymptom => Self::OtherSymptom,
+            declare::Trigger::ContactConfirmed => Self::ContactConfirmed,
+            declare::Trigger::ContactSuspected => Self::ContactSuspected,
+            declare::Trigger::ContactOutbreakArea => Self::ContactOutbreakArea,
+        }
+    }
+}
+
+/// What checking a scanned personal code found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PersonalCodeStatus {
+    /// Signed by a device an authority certified, and still valid.
+    Valid,
+    /// Signed correctly by a device no trusted authority certified: show it as
+    /// unconfirmed.
+    ValidSelfSigned,
+    /// Correctly signed but past its validity: ask for a new declaration.
+    Expired,
+    /// Forged, damaged or not a personal code (`refusal` says why).
+    Refused,
+}
+
+impl From<CodeStatus> for PersonalCodeStatus {
+    fn from(s: CodeStatus) -> Self {
+        match s {
+            CodeStatus::Valid => Self::Valid,
+            CodeStatus::ValidSelfSigned => Self::ValidSelfSigned,
+            CodeStatus::Expired => Self::Expired,
+        }
+    }
+}
+
 /// A stored declaration, in one glance, with its signed personal code.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct DeclarationInfo {
@@ -35,18 +104,17 @@ pub struct DeclarationInfo {
     pub is_proxy: bool,
     pub declared_at: SystemTime,
     pub valid_until: SystemTime,
-    /// `no-risk-declared` or `needs-attention`.
-    pub status: String,
-    /// The answers that need attention (e.g. `symptoms`, `contact-confirmed`).
-    pub triggers: Vec<String>,
+    pub status: DeclarationStatus,
+    /// The answers that need attention, in a fixed order (empty when no risk).
+    pub triggers: Vec<Trigger>,
     /// The personal QR code text, signed by this device.
     pub personal_code: String,
 }
 
-fn summary_fields(s: &Summary) -> (String, Vec<String>) {
+fn summary_fields(s: &Summary) -> (DeclarationStatus, Vec<Trigger>) {
     (
-        s.status.as_str().to_owned(),
-        s.triggers.iter().map(|t| t.as_str().to_owned()).collect(),
+        s.status.into(),
+        s.triggers.iter().map(|t| (*t).into()).collect(),
     )
 }
 
@@ -70,16 +138,15 @@ fn declaration_info(stored: &StoredDeclaration, personal_code: String) -> Declar
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct PersonalCodeCheck {
     pub text: String,
-    /// `valid`, `valid-self-signed`, `expired`, or `refused`.
-    pub status: String,
+    pub status: PersonalCodeStatus,
     /// Why it was refused (`refused` only), fit to log.
     pub refusal: Option<String>,
     pub display_name: Option<String>,
-    pub birth_year: Option<u16>,
+    pub birth_year: Option<i32>,
     /// The declarant's name for a proxy declaration.
     pub declared_by: Option<String>,
     pub needs_attention: bool,
-    pub triggers: Vec<String>,
+    pub triggers: Vec<Trigger>,
     pub valid_until: Option<SystemTime>,
     /// A trusted authority certified the signing device.
     pub certified: bool,
@@ -94,16 +161,16 @@ pub(crate) fn personal_check(
             let (needs_attention, triggers) = match v.summary() {
                 Some(s) => {
                     let (status, triggers) = summary_fields(&s);
-                    (status == "needs-attention", triggers)
+                    (status == DeclarationStatus::NeedsAttention, triggers)
                 }
                 None => (true, Vec::new()),
             };
             PersonalCodeCheck {
                 text: text.to_owned(),
-                status: v.status.as_str().to_owned(),
+                status: v.status.into(),
                 refusal: None,
                 display_name: Some(v.code.display_name.clone()),
-                birth_year: v.code.birth_year,
+                birth_year: v.code.birth_year.map(i32::from),
                 declared_by: v.code.declared_by.clone(),
                 needs_attention,
                 triggers,
@@ -114,7 +181,7 @@ pub(crate) fn personal_check(
         }
         Err(e) => PersonalCodeCheck {
             text: text.to_owned(),
-            status: "refused".to_owned(),
+            status: PersonalCodeStatus::Refused,
             refusal: Some(e.to_string()),
             display_name: None,
             birth_year: None,
@@ -130,12 +197,13 @@ pub(crate) fn personal_check(
 #[uniffi::export]
 impl Vaora {
     /// Declares for a person of the household (none = the owner; anyone else is a proxy
-    /// declaration by the owner). `answers_json` follows docs/declarations.md. Returns the
-    /// stored declaration with its signed personal code.
+    /// declaration by the owner). Returns the stored declaration with its signed personal
+    /// code. A refused answer is `VaoraError.InvalidAnswer` (code `INVALID_ANSWER`), which
+    /// names the answer and the problem.
     pub fn declare(
         &self,
         person_id: Option<String>,
-        answers_json: String,
+        answers: HealthAnswers,
     ) -> Result<DeclarationInfo, VaoraError> {
         self.with_diary("declare", |d| {
             let person = match person_id {
@@ -147,8 +215,7 @@ impl Vaora {
                 .now()
                 .with_timezone(&d.clock().local_offset())
                 .date_naive();
-            let answers = Answers::from_json(&answers_json, today)
-                .map_err(|e| VaoraError::input(ErrorCode::InvalidInput, e.to_string()))?;
+            let answers = to_answers(answers, today)?;
             let stored = d.declare_for_person(&person, answers, &DeclarePolicy::default())?;
             let code = d.personal_code_for(&stored.body)?;
             Ok(declaration_info(&stored, code))
@@ -156,21 +223,21 @@ impl Vaora {
     }
 
     /// The newest declaration about a person (none = the owner), with a freshly signed
-    /// personal code; `NOT_FOUND` when there is none.
+    /// personal code; none when the person never declared.
     pub fn latest_declaration(
         &self,
         person_id: Option<String>,
-    ) -> Result<DeclarationInfo, VaoraError> {
+    ) -> Result<Option<DeclarationInfo>, VaoraError> {
         self.with_diary("latest_declaration", |d| {
             let person = match person_id {
                 Some(p) => parse_id(&p)?,
                 None => d.owner_id(),
             };
-            let stored = d
-                .latest_declaration_for(&person)?
-                .ok_or(DeclareError::NoDeclaration)?;
+            let Some(stored) = d.latest_declaration_for(&person)? else {
+                return Ok(None);
+            };
             let code = d.personal_code_for(&stored.body)?;
-            Ok(declaration_info(&stored, code))
+            Ok(Some(declaration_info(&stored, code)))
         })
     }
 
@@ -200,11 +267,13 @@ pub fn personal_code_matrix(text: String) -> Result<CodeMatrix, VaoraError> {
     })
 }
 
-/// A personal code as PNG bytes: `scale` pixels a module, `border` modules of margin.
+/// A personal code as PNG bytes: `scale` pixels a module (1..=64), `quiet_zone` modules of
+/// light margin (4 is standard), as `codePng`.
 #[uniffi::export]
-pub fn personal_code_png(text: String, scale: u32, border: u32) -> Result<Vec<u8>, VaoraError> {
+pub fn personal_code_png(text: String, scale: i32, quiet_zone: i32) -> Result<Vec<u8>, VaoraError> {
     crate::guard::contain("personal_code_png", || {
-        declare::qr::code_png(&text, scale, border)
+        let (scale, quiet_zone) = crate::render::png_style(scale, quiet_zone)?;
+        declare::qr::code_png(&text, scale, quiet_zone)
             .map_err(|e| VaoraError::input(ErrorCode::InvalidInput, e.to_string()))
     })
 }

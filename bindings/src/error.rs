@@ -12,7 +12,7 @@ use vaora_core::scan::FrameError;
 
 /// Stable error codes. The numbers are part of the contract: add, never renumber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-#[repr(u32)]
+#[repr(i32)]
 pub enum ErrorCode {
     /// The diary key does not open this diary.
     WrongKey = 101,
@@ -29,6 +29,8 @@ pub enum ErrorCode {
     TooOld = 203,
     /// Reading or writing storage failed (disk full, permissions, SQLite error).
     Storage = 204,
+    /// The diary was closed (`VaoraDiary.close()`); open it again to use it.
+    Closed = 205,
     /// A caller-supplied value was invalid (bad id, empty name, bad time range...).
     InvalidInput = 301,
     /// The named record does not exist.
@@ -37,6 +39,9 @@ pub enum ErrorCode {
     BadFrame = 303,
     /// A scanned code was refused (bad signature, expired, revoked, malformed...).
     CodeRefused = 304,
+    /// A health-declaration answer was refused; the error names the answer and the problem
+    /// (`VaoraError.InvalidAnswer`: `field`, `problem`, `travel_index`).
+    InvalidAnswer = 305,
     /// The network or the server failed; retrying later may help.
     Network = 401,
     /// The server refused the request; retrying will not help without a change.
@@ -52,15 +57,62 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// The stable number of this code.
-    pub fn number(self) -> u32 {
-        self as u32
+    pub fn number(self) -> i32 {
+        self as i32
     }
 }
 
 /// The number of an error code, for logs and support tickets.
 #[uniffi::export]
-pub fn error_code_number(code: ErrorCode) -> u32 {
+pub fn error_code_number(code: ErrorCode) -> i32 {
     code.number()
+}
+
+/// Which answer an `InvalidAnswer` error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AnswerField {
+    /// The travel list as a whole (too many entries).
+    Travel,
+    /// `travel[travel_index].place`
+    TravelPlace,
+    /// `travel[travel_index].province`
+    TravelProvince,
+    Symptoms,
+    OtherSymptom,
+    VaccineDoses,
+    LastDoseOn,
+    Phone,
+}
+
+/// What is wrong with the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AnswerProblem {
+    /// Empty or only spaces.
+    Empty,
+    /// Longer than 200 characters.
+    TooLong,
+    /// Contains control characters (line breaks, tabs…).
+    ControlCharacters,
+    /// No such province code or name.
+    UnknownProvince,
+    /// More than 50 travel entries.
+    TooMany,
+    /// A symptom listed twice.
+    Duplicate,
+    /// Outside the allowed range (vaccine doses 0..=6).
+    OutOfRange,
+    /// Required here (the date of the last dose when doses were given).
+    Missing,
+    /// Given where it makes no sense (a last-dose date without doses).
+    NotExpected,
+    /// Not a real calendar date (30 February).
+    NotARealDate,
+    /// In the future.
+    InTheFuture,
+    /// Before any vaccine existed.
+    TooEarly,
+    /// Not in the expected format (phone numbers).
+    BadFormat,
 }
 
 /// Every error the exported functions return. Each variant is one kind of trouble an app
@@ -79,6 +131,17 @@ pub enum VaoraError {
     /// Sync could not reach the server, or the server refused.
     #[error("network error {code:?}: {reason}")]
     Network { code: ErrorCode, reason: String },
+    /// A health-declaration answer was refused (code `INVALID_ANSWER`): which answer
+    /// (`field`; `travel_index` for one travel entry) and what is wrong with it
+    /// (`problem`), for showing the error next to the right question.
+    #[error("invalid answer {field:?} ({problem:?}): {reason}")]
+    InvalidAnswer {
+        code: ErrorCode,
+        reason: String,
+        field: AnswerField,
+        problem: AnswerProblem,
+        travel_index: Option<i32>,
+    },
     /// The caller cancelled the operation.
     #[error("cancelled: {reason}")]
     Cancelled { code: ErrorCode, reason: String },
@@ -95,6 +158,7 @@ impl VaoraError {
             | Self::Storage { code, .. }
             | Self::Input { code, .. }
             | Self::Network { code, .. }
+            | Self::InvalidAnswer { code, .. }
             | Self::Cancelled { code, .. }
             | Self::Internal { code, .. } => *code,
         }
@@ -118,6 +182,13 @@ impl VaoraError {
         Self::Input {
             code,
             reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn closed() -> Self {
+        Self::Storage {
+            code: ErrorCode::Closed,
+            reason: "the diary is closed".to_owned(),
         }
     }
 

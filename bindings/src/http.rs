@@ -28,14 +28,15 @@ pub struct HttpRequest {
     /// The body; empty for GET.
     pub body: Vec<u8>,
     /// How long the whole exchange may take (connect, send, read), in milliseconds.
-    pub timeout_ms: u64,
+    pub timeout_ms: i64,
 }
 
 /// A complete answer. Any status is an answer (4xx and 5xx included): only a failure to
 /// get one is an error.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct HttpResponse {
-    pub status: u16,
+    /// 100..=599.
+    pub status: i32,
     /// Response headers; names in any case (the engine compares them without case).
     /// `Retry-After` matters for retries.
     pub headers: HashMap<String, String>,
@@ -74,7 +75,7 @@ pub trait HttpTransport: Send + Sync {
     /// Sends the request and returns the complete answer, or `HttpError` when there is none.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError>;
     /// Waits `millis` milliseconds (the backoff before a retry).
-    async fn sleep(&self, millis: u64);
+    async fn sleep(&self, millis: i64);
 }
 
 /// Core's transport seam over the app's implementation.
@@ -91,11 +92,16 @@ impl CoreTransport for AppTransport {
             url: request.url,
             headers: request.headers.into_iter().collect(),
             body: request.body,
-            timeout_ms: u64::try_from(request.timeout.as_millis()).unwrap_or(u64::MAX),
+            timeout_ms: i64::try_from(request.timeout.as_millis()).unwrap_or(i64::MAX),
         };
         match self.0.send(request).await {
             Ok(resp) => Ok(core_http::HttpResponse {
-                status: resp.status,
+                status: u16::try_from(resp.status)
+                    .ok()
+                    .filter(|s| (100..=599).contains(s))
+                    .ok_or_else(|| {
+                        TransportError::Network(format!("not an HTTP status: {}", resp.status))
+                    })?,
                 headers: resp.headers.into_iter().collect(),
                 body: resp.body,
             }),
@@ -106,7 +112,7 @@ impl CoreTransport for AppTransport {
 
     async fn sleep(&self, duration: Duration) {
         self.0
-            .sleep(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+            .sleep(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX))
             .await;
     }
 }

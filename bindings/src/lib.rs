@@ -24,6 +24,8 @@
 
 uniffi::setup_scaffolding!();
 
+pub mod answers;
+pub mod changes;
 pub mod checkins;
 pub mod codes;
 pub mod convert;

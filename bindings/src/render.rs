@@ -15,9 +15,35 @@ impl From<RenderError> for VaoraError {
 /// (leave 4 modules of light around it when drawing).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct CodeMatrix {
-    pub size: u32,
-    pub version: u8,
+    /// Modules a side.
+    pub size: i32,
+    /// QR version (1..=40).
+    pub version: i32,
+    /// `size * size` bytes, row by row: 1 dark, 0 light.
     pub modules: Vec<u8>,
+}
+
+/// Checked PNG style numbers: a scale of 1..=64 pixels a module, a quiet zone of 0..=16.
+pub(crate) fn png_style(scale: i32, quiet_zone: i32) -> Result<(u32, u32), VaoraError> {
+    let scale = u32::try_from(scale)
+        .ok()
+        .filter(|s| (1..=64).contains(s))
+        .ok_or_else(|| {
+            VaoraError::input(
+                ErrorCode::InvalidInput,
+                format!("scale {scale} is not 1..=64"),
+            )
+        })?;
+    let quiet = u32::try_from(quiet_zone)
+        .ok()
+        .filter(|q| *q <= 16)
+        .ok_or_else(|| {
+            VaoraError::input(
+                ErrorCode::InvalidInput,
+                format!("quiet zone {quiet_zone} is not 0..=16"),
+            )
+        })?;
+    Ok((scale, quiet))
 }
 
 pub(crate) fn matrix(m: &QrMatrix) -> CodeMatrix {
@@ -29,8 +55,8 @@ pub(crate) fn matrix(m: &QrMatrix) -> CodeMatrix {
         }
     }
     CodeMatrix {
-        size: u32::try_from(w).unwrap_or(u32::MAX),
-        version: m.version(),
+        size: i32::try_from(w).unwrap_or(i32::MAX),
+        version: i32::from(m.version()),
         modules,
     }
 }
@@ -43,10 +69,12 @@ pub fn code_matrix(text: String) -> Result<CodeMatrix, VaoraError> {
     })
 }
 
-/// `text` as a PNG: `scale` pixels a module, `quiet_zone` modules of margin (4 is standard).
+/// `text` as a PNG: `scale` pixels a module (1..=64), `quiet_zone` modules of light margin
+/// (4 is standard).
 #[uniffi::export]
-pub fn code_png(text: String, scale: u32, quiet_zone: u32) -> Result<Vec<u8>, VaoraError> {
+pub fn code_png(text: String, scale: i32, quiet_zone: i32) -> Result<Vec<u8>, VaoraError> {
     crate::guard::contain("code_png", || {
+        let (scale, quiet_zone) = png_style(scale, quiet_zone)?;
         Ok(render::code_png(
             &text,
             Ecc::M,

@@ -32,30 +32,30 @@ pub enum FrameFormat {
 /// Row and pixel stride of one plane, in bytes.
 #[derive(Debug, Clone, Copy, uniffi::Record)]
 pub struct PlaneStrides {
-    pub row_stride: u32,
-    pub pixel_stride: u32,
+    pub row_stride: i32,
+    pub pixel_stride: i32,
 }
 
 /// A region of interest in sensor coordinates (before rotation).
 #[derive(Debug, Clone, Copy, uniffi::Record)]
 pub struct FrameRegion {
-    pub x: u32,
-    pub y: u32,
-    pub width: u32,
-    pub height: u32,
+    pub x: i32,
+    pub y: i32,
+    pub width: i32,
+    pub height: i32,
 }
 
 /// Everything about a frame except its bytes.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct FrameLayout {
-    pub width: u32,
-    pub height: u32,
+    pub width: i32,
+    pub height: i32,
     pub format: FrameFormat,
     /// One entry per plane used by `format` (1, 2 or 3).
     pub strides: Vec<PlaneStrides>,
     /// Clockwise rotation that makes the picture upright: 0, 90, 180 or 270.
     #[uniffi(default = 0)]
-    pub rotation_degrees: u32,
+    pub rotation_degrees: i32,
     #[uniffi(default = None)]
     pub region: Option<FrameRegion>,
 }
@@ -65,10 +65,14 @@ pub struct FrameLayout {
 pub struct ScanSettings {
     /// No new decoding attempt starts after this many milliseconds (camera loop: ~30).
     #[uniffi(default = 30)]
-    pub budget_ms: u32,
+    pub budget_ms: i32,
     /// Keep looking after the first code, to return every code in the frame.
     #[uniffi(default = false)]
     pub exhaustive: bool,
+    /// A still picture (a gallery photo), not a camera frame: every decoding attempt,
+    /// including the slower ones a camera loop skips (give it a budget of ~500 ms or more).
+    #[uniffi(default = false)]
+    pub still_image: bool,
 }
 
 /// One decoded code.
@@ -99,8 +103,9 @@ pub struct ScanReport {
 
 pub(crate) fn options(settings: &ScanSettings) -> ScanOptions {
     ScanOptions {
-        budget: Duration::from_millis(u64::from(settings.budget_ms)),
+        budget: Duration::from_millis(u64::try_from(settings.budget_ms).unwrap_or(0)),
         exhaustive: settings.exhaustive,
+        still: settings.still_image,
         ..ScanOptions::default()
     }
 }
@@ -114,9 +119,26 @@ fn plane<'a>(layout: &FrameLayout, index: usize, data: &'a [u8]) -> Result<Plane
     })?;
     Ok(Plane::new(
         data,
-        strides.row_stride as usize,
-        strides.pixel_stride as usize,
+        size(strides.row_stride, "row stride")? as usize,
+        size(strides.pixel_stride, "pixel stride")? as usize,
     ))
+}
+
+/// A frame dimension as core's unsigned type: negative is `BAD_FRAME`.
+fn size(value: i32, what: &str) -> Result<u32, VaoraError> {
+    u32::try_from(value).map_err(|_| {
+        VaoraError::input(
+            crate::error::ErrorCode::BadFrame,
+            format!("negative {what}: {value}"),
+        )
+    })
+}
+
+fn rotation(layout: &FrameLayout) -> Result<Rotation, VaoraError> {
+    Ok(Rotation::from_degrees(size(
+        layout.rotation_degrees,
+        "rotation",
+    )?)?)
 }
 
 /// Borrows the planes as a checked core frame.
@@ -144,16 +166,21 @@ pub(crate) fn frame<'a>(
         FrameFormat::Bgra8888 => Pixels::Bgra8888(plane(layout, 0, p0)?),
         FrameFormat::Rgba8888 => Pixels::Rgba8888(plane(layout, 0, p0)?),
     };
-    let rotation = Rotation::from_degrees(layout.rotation_degrees)?;
-    let roi = layout.region.map(|r| Rect {
-        x: r.x,
-        y: r.y,
-        width: r.width,
-        height: r.height,
-    });
+    let rotation = rotation(layout)?;
+    let roi = layout
+        .region
+        .map(|r| -> Result<Rect, VaoraError> {
+            Ok(Rect {
+                x: size(r.x, "region x")?,
+                y: size(r.y, "region y")?,
+                width: size(r.width, "region width")?,
+                height: size(r.height, "region height")?,
+            })
+        })
+        .transpose()?;
     Ok(Frame::new(
-        layout.width,
-        layout.height,
+        size(layout.width, "width")?,
+        size(layout.height, "height")?,
         pixels,
         rotation,
         roi,
@@ -212,7 +239,7 @@ impl FrameScanner {
         layout: FrameLayout,
         settings: ScanSettings,
     ) -> Result<std::sync::Arc<Self>, VaoraError> {
-        Rotation::from_degrees(layout.rotation_degrees)?;
+        rotation(&layout)?;
         let planes = match layout.format {
             FrameFormat::Luma8 | FrameFormat::Bgra8888 | FrameFormat::Rgba8888 => 1,
             FrameFormat::Nv21 | FrameFormat::Nv12 => 2,

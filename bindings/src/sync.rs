@@ -10,6 +10,8 @@ use std::time::SystemTime;
 
 use vaora_core::sync::client::{self, CancelToken, SyncError, SyncOptions, SyncProgress};
 
+use vaora_protocol::exposure::Alert;
+
 use crate::convert::to_system_time;
 use crate::diary::Vaora;
 use crate::error::{ErrorCode, VaoraError};
@@ -48,30 +50,59 @@ impl From<SyncError> for VaoraError {
     }
 }
 
-/// Where a running sync is.
-#[derive(Debug, Clone, uniffi::Enum)]
+/// Where a running sync is. Prints readably (`toString()`, `description`):
+/// `Uploading 2/5`, `Retrying (attempt 1, in 500 ms)`, `Downloading 3 windows`, `Matching`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::export(Display)]
 pub enum SyncStep {
-    Uploading { sent: u64, pending: u64 },
-    Retrying { attempt: u32, delay_ms: u64 },
-    Downloading { windows: u64 },
+    /// `sent` of `pending` records uploaded so far.
+    Uploading { sent: i64, pending: i64 },
+    /// A request failed; the next try (`attempt`, from 1) starts in `delay_ms`.
+    Retrying { attempt: i32, delay_ms: i64 },
+    /// Exposure windows received so far.
+    Downloading { windows: i64 },
+    /// Matching the windows with this diary's stays.
     Matching,
+}
+
+impl std::fmt::Display for SyncStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Uploading { sent, pending } => write!(f, "Uploading {sent}/{pending}"),
+            Self::Retrying { attempt, delay_ms } => {
+                write!(f, "Retrying (attempt {attempt}, in {delay_ms} ms)")
+            }
+            Self::Downloading { windows } => write!(f, "Downloading {windows} windows"),
+            Self::Matching => write!(f, "Matching"),
+        }
+    }
+}
+
+fn signed(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl From<SyncProgress> for SyncStep {
     fn from(p: SyncProgress) -> Self {
         match p {
-            SyncProgress::Uploading { sent, pending } => Self::Uploading { sent, pending },
-            SyncProgress::Retrying { attempt, delay } => Self::Retrying {
-                attempt,
-                delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            SyncProgress::Uploading { sent, pending } => Self::Uploading {
+                sent: signed(sent),
+                pending: signed(pending),
             },
-            SyncProgress::Downloading { windows } => Self::Downloading { windows },
+            SyncProgress::Retrying { attempt, delay } => Self::Retrying {
+                attempt: i32::try_from(attempt).unwrap_or(i32::MAX),
+                delay_ms: i64::try_from(delay.as_millis()).unwrap_or(i64::MAX),
+            },
+            SyncProgress::Downloading { windows } => Self::Downloading {
+                windows: signed(windows),
+            },
             SyncProgress::Matching => Self::Matching,
         }
     }
 }
 
-/// The app's progress sink. Called from a Rust worker thread: post to the UI thread yourself.
+/// The app's progress sink. Called on the thread that polls the sync (the layers: a
+/// background thread, never the main one): post to the UI thread yourself.
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
     fn on_progress(&self, step: SyncStep);
@@ -99,33 +130,57 @@ impl SyncCancel {
     }
 }
 
-/// An exposure alert: this person was at this venue while a published window was open.
-#[derive(Debug, Clone, uniffi::Record)]
+/// An exposure alert: this person was at this venue while a published exposure window
+/// was open. Stored in the diary by sync (`alerts()` lists them all), and reported once
+/// in the `SyncSummary` of the sync that found it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ExposureAlert {
+    /// The published window this alert comes from (with `person_id`, the alert's identity).
+    pub window_id: String,
     pub person_id: String,
     pub person_name: String,
     pub venue_id: String,
     pub venue_name: String,
     pub overlap_from: SystemTime,
     pub overlap_until: SystemTime,
-    pub level: u8,
+    /// The authority's risk level for the window (higher is more serious).
+    pub level: i32,
+}
+
+impl From<Alert> for ExposureAlert {
+    fn from(a: Alert) -> Self {
+        Self {
+            window_id: a.window_id.to_hex(),
+            person_id: a.person_id.to_hex(),
+            person_name: a.person_name,
+            venue_id: a.venue_id.to_hex(),
+            venue_name: a.venue_name,
+            overlap_from: to_system_time(a.overlap_from),
+            overlap_until: to_system_time(a.overlap_until),
+            level: i32::from(a.level),
+        }
+    }
 }
 
 /// The outbox: signed records waiting for sync, sent, and refused for good by the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct OutboxCounts {
-    pub pending: u64,
-    pub synced: u64,
-    pub rejected: u64,
+    pub pending: i64,
+    pub synced: i64,
+    pub rejected: i64,
 }
 
 /// What one sync did.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SyncSummary {
-    pub uploaded: u64,
-    pub duplicates: u64,
-    pub rejected: u32,
-    pub windows_received: u64,
+    /// Records the server stored.
+    pub uploaded: i64,
+    /// Records the server already had (a retried upload): sent before, stored once.
+    pub duplicates: i64,
+    /// Records the server refused for good.
+    pub rejected: i32,
+    pub windows_received: i64,
+    /// Alerts this sync found for the first time (already stored: see `alerts()`).
     pub new_alerts: Vec<ExposureAlert>,
 }
 
@@ -136,10 +191,18 @@ impl Vaora {
         self.with_diary("outbox_counts", |d| {
             let c = d.outbox_counts()?;
             Ok(OutboxCounts {
-                pending: c.pending,
-                synced: c.synced,
-                rejected: c.rejected,
+                pending: signed(c.pending),
+                synced: signed(c.synced),
+                rejected: signed(c.rejected),
             })
+        })
+    }
+
+    /// Every exposure alert stored so far, newest overlap first (a background sync stores
+    /// them too, so an app shows this list, not only a sync's `new_alerts`).
+    pub fn alerts(&self) -> Result<Vec<ExposureAlert>, VaoraError> {
+        self.with_diary("alerts", |d| {
+            Ok(d.alerts()?.into_iter().map(Into::into).collect())
         })
     }
 }
@@ -154,9 +217,10 @@ impl Vaora {
         server: String,
     ) -> Result<String, VaoraError> {
         let transport = AppTransport(transport);
-        let reg = client::register_via(&transport, self.shared(), &server, &SyncOptions::default())
-            .await?;
-        Ok(reg.device_id.to_hex())
+        let shared = self.shared()?;
+        let reg = client::register_via(&transport, &shared, &server, &SyncOptions::default()).await;
+        self.tell_changes();
+        Ok(reg?.device_id.to_hex())
     }
 
     /// Uploads the outbox, downloads keys and exposure windows, matches them; safe to
@@ -175,32 +239,25 @@ impl Vaora {
         };
         let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
         let progress = move |p: SyncProgress| {
+            // Between steps the diary is unlocked: tell the observer what the last step
+            // committed (outbox counts move while a long upload runs).
+            self.tell_changes();
             if let Some(l) = &listener {
                 l.on_progress(p.into());
             }
         };
         let transport = AppTransport(transport);
-        let report =
-            client::sync_via(&transport, self.shared(), &options, &progress, &token).await?;
+        let shared = self.shared()?;
+        let report = client::sync_via(&transport, &shared, &options, &progress, &token).await;
+        self.tell_changes();
+        let report = report?;
         log::info!(target: "vaora_ffi", "sync done: {} uploaded", report.uploaded);
         Ok(SyncSummary {
-            uploaded: report.uploaded,
-            duplicates: report.duplicates,
-            rejected: u32::try_from(report.rejected.len()).unwrap_or(u32::MAX),
-            windows_received: report.windows_received,
-            new_alerts: report
-                .new_alerts
-                .into_iter()
-                .map(|a| ExposureAlert {
-                    person_id: a.person_id.to_hex(),
-                    person_name: a.person_name,
-                    venue_id: a.venue_id.to_hex(),
-                    venue_name: a.venue_name,
-                    overlap_from: to_system_time(a.overlap_from),
-                    overlap_until: to_system_time(a.overlap_until),
-                    level: a.level,
-                })
-                .collect(),
+            uploaded: signed(report.uploaded),
+            duplicates: signed(report.duplicates),
+            rejected: i32::try_from(report.rejected.len()).unwrap_or(i32::MAX),
+            windows_received: signed(report.windows_received),
+            new_alerts: report.new_alerts.into_iter().map(Into::into).collect(),
         })
     }
 }

@@ -1,6 +1,7 @@
-//! `cargo xtask kotlin-test`: the Kotlin bindings and the pure-Kotlin part of the Android
-//! layer, compiled with kotlinc and run on the JVM against the host build of
-//! `libvaora_ffi.so` through JNA. No Android SDK or Gradle (Maven is unreachable here).
+//! `cargo xtask kotlin-test`: the Kotlin bindings and the Android layer, compiled with
+//! kotlinc and run on the JVM against the host build of `libvaora_ffi.so` through JNA. No
+//! Android SDK or Gradle (Maven is unreachable here): the Android adapters compile against
+//! JVM stand-ins for the SDK classes they use (`android/src/jvmStubs`).
 //!
 //! Installs what is missing: the Kotlin compiler from the npm package `kotlin-compiler`
 //! (it bundles kotlinx-coroutines), JNA from Debian's `libjna-java`, and a Java runtime.
@@ -33,19 +34,29 @@ pub fn run_kotlin_test(args: &[String]) -> Result<()> {
     ffi_build::generate(&root, &built, "kotlin", &gen_dir)?;
 
     let mut sources = ffi_build::files_with_suffix(&gen_dir, ".kt")?;
-    // The pure-Kotlin layer: app/vaora/*.kt, not its android/ subfolder (needs the SDK).
-    let layer = root.join("android/src/main/kotlin/app/vaora");
-    for entry in
-        std::fs::read_dir(&layer).with_context(|| format!("reading {}", layer.display()))?
-    {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "kt") {
-            sources.push(path);
-        }
-    }
+    // The whole layer: the pure-Kotlin app/vaora/*.kt and the Android adapters in its
+    // android/ subfolder, which compile here against JVM stand-ins for the few Android SDK
+    // and AndroidX classes they use (android/src/jvmStubs: no Android SDK on this machine).
+    sources.extend(ffi_build::files_with_suffix(
+        &root.join("android/src/main/kotlin"),
+        ".kt",
+    )?);
+    sources.extend(ffi_build::files_with_suffix(
+        &root.join("android/src/jvmStubs/kotlin"),
+        ".kt",
+    )?);
     sources.extend(ffi_build::files_with_suffix(
         &root.join("android/src/jvmTest/kotlin"),
         ".kt",
+    )?);
+    // The getting-started guide's code, compiled (and called) with the tests.
+    sources.extend(crate::snippets::extract(
+        &root.join("docs/getting-started-android.md"),
+        "kotlin",
+        &built.out_dir.join("kotlin-snippets"),
+        "GettingStarted",
+        "kt",
+        "package app.vaora.docs\n\n",
     )?);
 
     let jar = built.out_dir.join("kotlin-tests.jar");

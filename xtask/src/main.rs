@@ -13,6 +13,7 @@ mod kotlin;
 mod layers;
 mod prereqs;
 mod server;
+mod snippets;
 mod swift;
 
 use anyhow::{Result, bail};

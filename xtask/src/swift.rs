@@ -60,7 +60,19 @@ pub fn run_swift_test(args: &[String]) -> Result<()> {
         lib = lib_dir.display(),
     );
     let layer_sources = swift_sources(&root.join("ios/Sources/Vaora"))?;
-    let test_sources = swift_sources(&root.join("ios/Tests/VaoraTests"))?;
+    let mut test_sources = swift_sources(&root.join("ios/Tests/VaoraTests"))?;
+    // The getting-started guide's code, compiled (and called) with the tests.
+    for file in crate::snippets::extract(
+        &root.join("docs/getting-started-ios.md"),
+        "swift",
+        &built.out_dir.join("swift-snippets"),
+        "GettingStarted",
+        "swift",
+        "",
+    )? {
+        test_sources.push(' ');
+        test_sources.push_str(&file.to_string_lossy());
+    }
     let b = build.display();
     let script = format!(
         "set -e\n\

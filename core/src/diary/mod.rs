@@ -19,6 +19,8 @@
 //! - records: `outbox.rs` (signed records waiting for sync), `declarations.rs`
 //!   (declarations and personal codes), `staff_checkins.rs` (visitors this device recorded),
 //!   `cards.rs` (household members' ID cards), `trust.rs` (the venue-code trust store);
+//! - for apps: `changes.rs` (which areas a committed write touched: change streams),
+//!   `checkin_pages.rs` (check-in lists by cursor, not offset);
 //! - `error.rs`, `config.rs`, `time.rs`, `columns.rs`: the error type, settings, stored
 //!   time, reading typed values back.
 //!
@@ -27,6 +29,8 @@
 //! without cycles.
 
 mod cards;
+mod changes;
+mod checkin_pages;
 mod checkin_rows;
 mod checkin_updates;
 mod checkins;
@@ -53,6 +57,8 @@ mod trust;
 mod venue_checkin;
 mod write_tx;
 
+pub use changes::{ChangeTap, DiaryChanges};
+pub use checkin_pages::{CheckInCursor, CheckInPage, MAX_PAGE};
 pub use checkin_rows::{CheckIn, CheckInRequest, Page};
 pub use config::{
     DEFAULT_RETENTION_DAYS, DiaryConfig, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS,
@@ -64,7 +70,7 @@ pub use handle::Diary;
 pub use id_index::MAX_UNINDEXED;
 pub use key::DiaryKey;
 pub use outbox::{OutboxCounts, OutboxEntry, SyncState};
-pub use people::{NewPerson, Person};
+pub use people::{DEFAULT_OWNER_NAME, NewPerson, Person};
 pub use retention::PurgeCounts;
 pub use sealed::{KeySealer, SealError, sealed_key_path};
 pub use shared::SharedDiary;

@@ -36,10 +36,10 @@ public struct CameraFrame: Sendable {
     }
 
     public var layout: FrameLayout {
-        FrameLayout(width: UInt32(clamping: width), height: UInt32(clamping: height), format: format,
-                    strides: planes.map { PlaneStrides(rowStride: UInt32(clamping: $0.rowStride),
-                                                       pixelStride: UInt32(clamping: $0.pixelStride)) },
-                    rotationDegrees: UInt32(clamping: rotationDegrees), region: region)
+        FrameLayout(width: Int32(clamping: width), height: Int32(clamping: height), format: format,
+                    strides: planes.map { PlaneStrides(rowStride: Int32(clamping: $0.rowStride),
+                                                       pixelStride: Int32(clamping: $0.pixelStride)) },
+                    rotationDegrees: Int32(clamping: rotationDegrees), region: region)
     }
 
     /// Plane `i`'s bytes, or empty when the format has fewer planes.
@@ -70,7 +70,55 @@ extension FrameScanner {
 extension VaoraDiary {
     /// Scans `frame` and classifies every code (venue codes verified), off the caller's actor.
     public func scanCodes(_ frame: CameraFrame, settings: ScanSettings = ScanSettings()) async throws -> [ClassifiedCode] {
-        try await call { try $0.scanCodes(layout: frame.layout, settings: settings,
-                                          plane0: frame.plane(0), plane1: frame.plane(1), plane2: frame.plane(2)) }
+        let raw = try rawForScanning()
+        return try await offActor {
+            try raw.scanCodes(layout: frame.layout, settings: settings,
+                              plane0: frame.plane(0), plane1: frame.plane(1), plane2: frame.plane(2))
+        }
+    }
+}
+
+/// The camera loop's decoder: one `FrameScanner` reused frame after frame, made again only
+/// when the frames change shape (size, format, strides, rotation, region). What
+/// `VaoraCaptureDelegate` (AVFoundation) runs on each frame. One camera queue calls it.
+public final class CameraScanSession: @unchecked Sendable {
+    private let settings: ScanSettings
+    private var layout: FrameLayout?
+    private var scanner: FrameScanner?
+    /// How many scanners this session has made (one per frame shape seen in a row).
+    public private(set) var scannersMade = 0
+
+    public init(settings: ScanSettings = ScanSettings()) {
+        self.settings = settings
+    }
+
+    /// The texts of the codes in `frame` (empty for most frames: no code in view).
+    public func scan(_ frame: CameraFrame) throws -> [String] {
+        let shape = frame.layout
+        let current: FrameScanner
+        if let s = scanner, layout == shape {
+            current = s
+        } else {
+            current = try frame.scanner(settings)
+            scanner = current
+            layout = shape
+            scannersMade += 1
+        }
+        return try current.scan(frame).codes.compactMap { $0.text }
+    }
+}
+
+extension CameraFrame {
+    /// A still picture as 8-bit grey, one byte a pixel, row by row.
+    public static func luma(width: Int, height: Int, bytes: Data) -> CameraFrame {
+        CameraFrame(width: width, height: height, format: .luma8,
+                    planes: [CameraPlane(bytes: bytes, rowStride: width, pixelStride: 1)])
+    }
+
+    /// A still picture as RGBA, 4 bytes a pixel (what a `CGContext` with premultiplied-last
+    /// alpha draws), `bytesPerRow` apart.
+    public static func rgba(width: Int, height: Int, bytesPerRow: Int, bytes: Data) -> CameraFrame {
+        CameraFrame(width: width, height: height, format: .rgba8888,
+                    planes: [CameraPlane(bytes: bytes, rowStride: bytesPerRow, pixelStride: 4)])
     }
 }

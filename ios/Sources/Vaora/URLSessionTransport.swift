@@ -57,7 +57,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
                             headers[name] = value
                         }
                     }
-                    continuation.resume(returning: HttpResponse(status: UInt16(clamping: http.statusCode),
+                    continuation.resume(returning: HttpResponse(status: Int32(clamping: http.statusCode),
                                                                 headers: headers, body: data ?? Data()))
                 }
                 box.set(task)
@@ -68,10 +68,11 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         }
     }
 
-    public func sleep(millis: UInt64) async {
+    public func sleep(millis: Int64) async {
         // Cancelled early only when the sync itself is dropped: nothing to report then.
-        try? await Task.sleep(nanoseconds: millis.multipliedReportingOverflow(by: 1_000_000).overflow
-            ? UInt64.max : millis * 1_000_000)
+        let ms = UInt64(max(0, millis))
+        try? await Task.sleep(nanoseconds: ms.multipliedReportingOverflow(by: 1_000_000).overflow
+            ? UInt64.max : ms * 1_000_000)
     }
 }
 

@@ -31,6 +31,25 @@ final class Harness: @unchecked Sendable {
         test(name) { if let error = box.error { throw error } }
     }
 
+    /// Runs `body` on the main actor while the main thread turns its run loop (as an app's
+    /// main thread does), with a guard against hangs.
+    func testOnMainActor(_ name: String, _ body: @escaping @MainActor @Sendable () async throws -> Void) {
+        let box = ResultBox()
+        let done = Flag()
+        Task { @MainActor in
+            do { try await body() } catch { box.error = error }
+            done.set()
+        }
+        let deadline = Date(timeIntervalSinceNow: 300)
+        while !done.isSet && Date() < deadline {
+            _ = RunLoop.main.run(mode: .default, before: Date(timeIntervalSinceNow: 0.05))
+        }
+        test(name) {
+            if !done.isSet { throw AssertionFailed(description: "the main-actor test did not finish") }
+            if let error = box.error { throw error }
+        }
+    }
+
     func summary() -> Int32 {
         if !failures.isEmpty { print("failed: \(failures.joined(separator: ", "))") }
         print("\(passed) passed, \(failed) failed")
@@ -40,6 +59,13 @@ final class Harness: @unchecked Sendable {
 
 final class ResultBox: @unchecked Sendable {
     var error: Error?
+}
+
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
 
 struct AssertionFailed: Error, CustomStringConvertible {

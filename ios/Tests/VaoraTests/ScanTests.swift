@@ -25,7 +25,7 @@ struct Vectors {
     func trustedDiary(_ name: String) throws -> Vaora {
         let v = try Vaora.open(path: try freshDir(name) + "/diary.db", keyStore: XorKeyStore(pad: 0x41), options: DiaryOptions())
         let json = String(decoding: try JSONSerialization.data(withJSONObject: root["trust_keyset"] ?? [:]), as: UTF8.self)
-        try check(try v.applyKeyset(json: json, pinSelfSigned: true) >= 1, "no keys applied")
+        try check(try v.applyKeyset(json: json, trust: .pinAsRoot) >= 1, "no keys applied")
         return v
     }
 }
@@ -121,20 +121,27 @@ func scanTests() {
         let found = try await diary.scanCodes(img.nv12(), settings: ScanSettings(budgetMs: 2000))
         guard found.count == 1, case let .venue(code) = found[0] else { throw AssertionFailed(description: "found \(found)") }
         try checkEq(VenueVerification.valid, code.verification, "verification")
-        let done = try await diary.call { try $0.checkInAtVenueCode(text: code.text, people: [], acceptUnverified: false) }
+        guard case let .checkedIn(venue, done) = try await diary.checkInAtVenue(code.text) else {
+            throw AssertionFailed(description: "not checked in")
+        }
         try checkEq(code.venue?.name, done.first?.venue.name, "checked-in venue")
+        try checkEq(venue.name, done.first?.venue.name, "venue of the result")
     }
 
-    t.test("refused codes write nothing: codeRefused; bad frames: badFrame") {
+    t.test("refused codes write nothing, even confirmed; unknown keys need confirmation; bad frames: badFrame") {
         let vectors = try Vectors.load()
         let v = try vectors.trustedDiary("refused")
         for name in ["bad-signature", "key-revoked", "venue-revoked", "malformed-truncated"] {
-            let error = try expectThrows(VaoraError.self) {
-                _ = try v.checkInAtVenueCode(text: try vectors.text(name), people: [], acceptUnverified: true)
+            for confirmed in [false, true] {
+                let r = try v.checkInAtVenue(text: try vectors.text(name), people: [], acceptUnverified: confirmed)
+                guard case .refused = r else { throw AssertionFailed(description: "case \(name): \(r)") }
             }
-            try checkEq(ErrorCode.codeRefused, error.code, "case \(name)")
         }
-        try checkEq(0, try v.listCheckins(offset: 0, limit: 10).count, "nothing written")
+        guard case let .needsConfirmation(asked) = try v.checkInAtVenue(text: try vectors.text("unknown-key-id"), people: [], acceptUnverified: false) else {
+            throw AssertionFailed(description: "unknown key id not asked")
+        }
+        try checkEq(VenueVerification.unknownKeyId, asked.verification, "verification to show")
+        try checkEq(0, try v.checkinPage(personId: nil, after: nil, limit: 10).items.count, "nothing written")
         let short = CameraFrame(width: 640, height: 480, format: .luma8, planes: [CameraPlane(bytes: Data(count: 1000), rowStride: 640, pixelStride: 1)])
         try checkEq(ErrorCode.badFrame, try expectThrows(VaoraError.self) { _ = try short.scan() }.code, "short buffer")
         let turned = CameraFrame(width: 8, height: 8, format: .luma8, planes: [CameraPlane(bytes: Data(count: 64), rowStride: 8, pixelStride: 1)], rotationDegrees: 45)

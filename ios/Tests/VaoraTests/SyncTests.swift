@@ -23,7 +23,7 @@ final class StepRecorder: SyncListener, @unchecked Sendable {
         return recorded
     }
 
-    var firstUploadPending: UInt64? {
+    var firstUploadPending: Int64? {
         for step in steps { if case let .uploading(_, pending) = step { return pending } }
         return nil
     }
@@ -60,23 +60,23 @@ func expectThrowsAsync(_ body: () async throws -> Void) async throws -> VaoraErr
 final class DownTransport: HttpTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var sendCount = 0
-    private var slept: [UInt64] = []
+    private var slept: [Int64] = []
 
     func send(request: HttpRequest) async throws -> HttpResponse {
         countSend()
         throw HttpError.Network(reason: "no route to host (test)")
     }
 
-    func sleep(millis: UInt64) async {
+    func sleep(millis: Int64) async {
         record(millis)
     }
 
     // NSLock is for synchronous code only: the async methods call these.
     private func countSend() { lock.lock(); sendCount += 1; lock.unlock() }
-    private func record(_ millis: UInt64) { lock.lock(); slept.append(millis); lock.unlock() }
+    private func record(_ millis: Int64) { lock.lock(); slept.append(millis); lock.unlock() }
 
     var sends: Int { lock.lock(); defer { lock.unlock() }; return sendCount }
-    var sleeps: [UInt64] { lock.lock(); defer { lock.unlock() }; return slept }
+    var sleeps: [Int64] { lock.lock(); defer { lock.unlock() }; return slept }
 }
 
 func syncTests() {
@@ -87,8 +87,8 @@ func syncTests() {
     @Sendable func diaryWithStays(_ name: String) throws -> Vaora {
         let v = try Vaora.open(path: try freshDir(name) + "/diary.db", keyStore: XorKeyStore(pad: 0x44), options: DiaryOptions())
         let member = try v.addMember(member: NewMember(displayName: "Trần Văn Bình", relation: "son", birthYear: 2012))
-        _ = try v.checkInManual(request: ManualCheckIn(people: [try v.owner().id, member.id], venueName: "Nhà sách Phương Nam",
-                                                       venueAddress: "Quận 3", categoryCode: 5,
+        _ = try v.checkInManual(request: ManualCheckIn(venueName: "Nhà sách Phương Nam", people: [try v.owner().id, member.id],
+                                                       venueAddress: "Quận 3", category: .restaurantOrShop,
                                                        at: Date().addingTimeInterval(-3600)))
         _ = try v.checkOut(checkinId: nil, at: nil)
         return v
@@ -250,7 +250,7 @@ func syncTests() {
         let path = try diaryWithStays("sync-cancel-task").path() // released here: one connection
         let diary = try await VaoraDiary.open(path: path, keyStore: XorKeyStore(pad: 0x44))
         _ = try await diary.registerDevice(server: server)
-        let pending = try diary.raw.outboxCounts().pending
+        let pending = try await diary.outboxCounts().pending
         let arrived = DispatchSemaphore(value: 0)
         let abandoned = DispatchSemaphore(value: 0)
         let hole = try LoopbackStub.blackholeNoticingClose({ _ in arrived.signal() }, onClosed: { abandoned.signal() })
@@ -272,7 +272,7 @@ func syncTests() {
             throw AssertionFailed(description: "expected a VaoraError, got \(outcome)")
         }
         try checkEq(ErrorCode.cancelled, vaoraError.code, "code")
-        try checkEq(pending, try diary.raw.outboxCounts().pending, "pending kept")
+        try checkEq(pending, try await diary.outboxCounts().pending, "pending kept")
         let done = try await diary.sync()
         try checkEq(pending, done.uploaded, "uploaded after the cancelled task")
         try checkEq(0, done.duplicates, "duplicates after the cancelled task")

@@ -38,13 +38,13 @@ func vectorTests() {
                 let subject = d["subject"] as? [String: Any] ?? [:]
                 person = try diary.addMember(member: NewMember(displayName: subject["name"] as? String ?? "", relation: "member", birthYear: nil)).id
             }
-            let made = try diary.declare(personId: person, answersJson: try json(d["answers"] ?? [:]))
+            let made = try diary.declare(personId: person, answers: try answersFromJson(d["answers"] as? [String: Any] ?? [:]))
             // "no-risk-declared", or "needs-attention: a, b, c".
             let summary = c["summary"] as? String ?? ""
             let parts = summary.components(separatedBy: ": ")
             let triggers = parts.count > 1 ? parts[1].components(separatedBy: ", ") : []
-            try checkEq(parts[0], made.status, "\(c["name"] ?? ""): status")
-            try checkEq(triggers, made.triggers, "\(c["name"] ?? ""): triggers")
+            try checkEq(parts[0], statusName(made.status), "\(c["name"] ?? ""): status")
+            try checkEq(triggers, made.triggers.map(triggerName), "\(c["name"] ?? ""): triggers")
             try checkEq(person != nil, made.isProxy, "\(c["name"] ?? ""): proxy")
         }
     }
@@ -61,11 +61,11 @@ func vectorTests() {
                 "vaccine_doses": 0,
             ]
             if c["code"] is NSNull {
-                let error = try expectThrows(VaoraError.self) { _ = try diary.declare(personId: nil, answersJson: try json(answers)) }
-                try checkEq(ErrorCode.invalidInput, error.code, "province \(input.debugDescription)")
+                let error = try expectThrows(VaoraError.self) { _ = try diary.declare(personId: nil, answers: try answersFromJson(answers)) }
+                try checkEq(ErrorCode.invalidAnswer, error.code, "province \(input.debugDescription)")
                 refused += 1
             } else {
-                _ = try diary.declare(personId: nil, answersJson: try json(answers))
+                _ = try diary.declare(personId: nil, answers: try answersFromJson(answers))
             }
         }
         try check(refused >= 5, "only \(refused) refusals checked")
@@ -85,7 +85,7 @@ func vectorTests() {
             let got = try diary.verifyPersonalCode(text: c["text"] as? String ?? "")
             let expected = c["expected"] as? String ?? ""
             let wantRefused = !accepted.contains(expected) && expected != "bad-certificate"
-            try checkEq(wantRefused, got.status == "refused", "\(c["name"] ?? ""): \(got.status)")
+            try checkEq(wantRefused, got.status == .refused, "\(c["name"] ?? ""): \(got.status)")
         }
     }
 

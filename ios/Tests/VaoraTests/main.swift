@@ -8,6 +8,8 @@ scanTests()
 declareTests()
 vectorTests()
 syncTests()
+layerTests()
+gettingStartedTests()
 if ProcessInfo.processInfo.environment["VAORA_BENCH"] == "1" {
     do { try bench() } catch { print("bench failed: \(error)"); exit(1) }
 }

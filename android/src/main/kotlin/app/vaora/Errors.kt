@@ -1,10 +1,6 @@
-// Idiomatic helpers over the generated error types (package app.vaora.ffi).
-// Pure Kotlin: compiled and tested on the JVM by `cargo xtask kotlin-test`.
+// Idiomatic helpers over the generated error types (same package). Pure Kotlin: compiled and
+// tested on the JVM by `cargo xtask kotlin-test`.
 package app.vaora
-
-import app.vaora.ffi.ErrorCode
-import app.vaora.ffi.VaoraException
-import app.vaora.ffi.errorCodeNumber
 
 /** The stable code of any Vaora exception, whatever its kind. */
 val VaoraException.code: ErrorCode
@@ -13,6 +9,7 @@ val VaoraException.code: ErrorCode
         is VaoraException.Storage -> code
         is VaoraException.Input -> code
         is VaoraException.Network -> code
+        is VaoraException.InvalidAnswer -> code
         is VaoraException.Cancelled -> code
         is VaoraException.Internal -> code
     }
@@ -24,10 +21,11 @@ val VaoraException.reason: String
         is VaoraException.Storage -> reason
         is VaoraException.Input -> reason
         is VaoraException.Network -> reason
+        is VaoraException.InvalidAnswer -> reason
         is VaoraException.Cancelled -> reason
         is VaoraException.Internal -> reason
     }
 
 /** The stable number of an error code (docs/bindings.md), for logs and support tickets. */
 val ErrorCode.number: Int
-    get() = errorCodeNumber(this).toInt()
+    get() = errorCodeNumber(this)

@@ -4,15 +4,6 @@
 // (android/ImageFrames.kt) only fills these from an Image. Tested on the JVM.
 package app.vaora
 
-import app.vaora.ffi.ClassifiedCode
-import app.vaora.ffi.FrameFormat
-import app.vaora.ffi.FrameLayout
-import app.vaora.ffi.FrameRegion
-import app.vaora.ffi.FrameScanner
-import app.vaora.ffi.PlaneStrides
-import app.vaora.ffi.ScanReport
-import app.vaora.ffi.ScanSettings
-import app.vaora.ffi.scanFrame
 import java.nio.ByteBuffer
 
 /** One plane: a direct buffer plus its strides in bytes. */
@@ -32,11 +23,11 @@ class CameraFrame(
     val region: FrameRegion? = null,
 ) {
     fun layout() = FrameLayout(
-        width = width.toUInt(),
-        height = height.toUInt(),
+        width = width,
+        height = height,
         format = format,
-        strides = planes.map { PlaneStrides(it.rowStride.toUInt(), it.pixelStride.toUInt()) },
-        rotationDegrees = rotationDegrees.toUInt(),
+        strides = planes.map { PlaneStrides(it.rowStride, it.pixelStride) },
+        rotationDegrees = rotationDegrees,
         region = region,
     )
 
@@ -66,8 +57,61 @@ class CameraFrame(
 /** Decodes [frame], which must have the layout this scanner was made for. */
 fun FrameScanner.scan(frame: CameraFrame): ScanReport = scan(frame.plane(0), frame.plane(1), frame.plane(2))
 
-/** Scans [frame] and classifies every code, venue codes verified against the diary's trust store. */
-suspend fun VaoraDiary.scanCodes(
-    frame: CameraFrame,
-    settings: ScanSettings = ScanSettings(),
-): List<ClassifiedCode> = call { it.scanCodes(frame.layout(), settings, frame.plane(0), frame.plane(1), frame.plane(2)) }
+/**
+ * The camera loop's decoder: one [FrameScanner] reused frame after frame, made again only
+ * when the frames change shape (size, format, strides, rotation, region: a rotated device,
+ * a new resolution). What `VaoraAnalyzer` (CameraX) runs on each frame; call [close] when
+ * the camera stops. Not thread-safe: one camera thread calls it.
+ */
+class CameraScanSession(private val settings: ScanSettings = ScanSettings()) : AutoCloseable {
+    private var layout: FrameLayout? = null
+    private var scanner: FrameScanner? = null
+
+    /** How many scanners this session has made (one per frame shape seen in a row). */
+    var scannersMade: Int = 0
+        private set
+
+    /** The texts of the codes in [frame] (empty for most frames: no code in view). */
+    fun scan(frame: CameraFrame): List<String> {
+        val shape = frame.layout()
+        val current = scanner?.takeIf { layout == shape } ?: run {
+            scanner?.close()
+            frame.scanner(settings).also {
+                scanner = it
+                layout = shape
+                scannersMade++
+            }
+        }
+        return current.scan(frame).codes.mapNotNull { it.text }
+    }
+
+    override fun close() {
+        scanner?.close()
+        scanner = null
+        layout = null
+    }
+}
+
+/**
+ * A still picture (a gallery photo, a screenshot) as 8-bit grey, one byte a pixel, row by
+ * row: what `Bitmap.toCameraFrame()` makes on Android. Copies once into a direct buffer.
+ */
+fun lumaFrame(width: Int, height: Int, luma: ByteArray): CameraFrame {
+    require(luma.size >= width * height) { "need ${width * height} bytes, got ${luma.size}" }
+    return CameraFrame(width, height, FrameFormat.LUMA8, listOf(CameraPlane(CameraFrame.direct(luma), width, 1)))
+}
+
+/**
+ * A still picture from ARGB ints (`Bitmap.getPixels`, `BufferedImage.getRGB`) as an RGBA
+ * frame. Copies once into a direct buffer.
+ */
+fun argbFrame(width: Int, height: Int, argb: IntArray): CameraFrame {
+    require(argb.size >= width * height) { "need ${width * height} pixels, got ${argb.size}" }
+    val buf = ByteBuffer.allocateDirect(width * height * 4)
+    for (i in 0 until width * height) {
+        val p = argb[i]
+        buf.put((p shr 16).toByte()).put((p shr 8).toByte()).put(p.toByte()).put((p ushr 24).toByte())
+    }
+    buf.flip()
+    return CameraFrame(width, height, FrameFormat.RGBA8888, listOf(CameraPlane(buf, width * 4, 4)))
+}

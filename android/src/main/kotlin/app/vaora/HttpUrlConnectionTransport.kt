@@ -5,12 +5,9 @@
 // JVM in `cargo xtask kotlin-test` and on Android.
 package app.vaora
 
-import app.vaora.ffi.HttpException
-import app.vaora.ffi.HttpRequest
-import app.vaora.ffi.HttpResponse
-import app.vaora.ffi.HttpTransport
 import java.io.IOException
 import java.net.HttpURLConnection
+import java.net.SocketTimeoutException
 import java.net.URI
 import java.net.URL
 import kotlinx.coroutines.CancellationException
@@ -34,13 +31,13 @@ class HttpUrlConnectionTransport(
 ) : HttpTransport {
     override suspend fun send(request: HttpRequest): HttpResponse {
         val url = parseUrl(request.url)
-        val timeoutMs = request.timeoutMs.toLong().coerceIn(1L, Int.MAX_VALUE.toLong())
+        val timeoutMs = request.timeoutMs.coerceIn(1L, Int.MAX_VALUE.toLong())
         return withTimeoutOrNull(timeoutMs) { exchange(url, request, timeoutMs.toInt()) }
-            ?: throw HttpException.Network("no answer from ${url.host} within $timeoutMs ms")
+            ?: throw noAnswer(url, timeoutMs)
     }
 
-    override suspend fun sleep(millis: ULong) {
-        delay(millis.toLong().coerceAtLeast(0L))
+    override suspend fun sleep(millis: Long) {
+        delay(millis.coerceAtLeast(0L))
     }
 
     private fun parseUrl(text: String): URL {
@@ -68,7 +65,7 @@ class HttpUrlConnectionTransport(
                 conn.disconnect()
                 throw e
             }
-            outcome.getOrElse { throw toHttpException(it, url) }
+            outcome.getOrElse { throw toHttpException(it, url, timeoutMs) }
         }
 
     private fun blockingExchange(conn: HttpURLConnection, request: HttpRequest, timeoutMs: Int): HttpResponse {
@@ -91,11 +88,15 @@ class HttpUrlConnectionTransport(
         // 4xx/5xx bodies come from the error stream (the input stream throws for them).
         val stream = if (status >= 400) conn.errorStream else conn.inputStream
         val body = stream?.use { it.readBytes() } ?: ByteArray(0)
-        return HttpResponse(status.toUShort(), headers, body)
+        return HttpResponse(status, headers, body)
     }
 
-    private fun toHttpException(e: Throwable, url: URL): HttpException = when (e) {
+    /** The one wording of a timeout, whichever clock saw it first (the socket's or the coroutine's). */
+    private fun noAnswer(url: URL, timeoutMs: Long) = HttpException.Network("no answer from ${url.host} within $timeoutMs ms")
+
+    private fun toHttpException(e: Throwable, url: URL, timeoutMs: Int): HttpException = when (e) {
         is HttpException -> e
+        is SocketTimeoutException -> noAnswer(url, timeoutMs.toLong())
         // Unreachable, refused, reset, timed out, TLS failures: all worth a retry.
         is IOException -> HttpException.Network("${url.host}: ${e.javaClass.simpleName}: ${e.message}")
         is SecurityException -> HttpException.Network("no network permission: ${e.message}")

@@ -2,10 +2,6 @@
 // stdout in the JVM tests). Pure Kotlin.
 package app.vaora
 
-import app.vaora.ffi.LogLevel
-import app.vaora.ffi.Logger
-import app.vaora.ffi.clearLogger
-import app.vaora.ffi.setLogger
 
 /** A [Logger] that hands every line to [sink]. Called from Rust threads: [sink] must be thread-safe. */
 class LambdaLogger(private val sink: (LogLevel, String, String) -> Unit) : Logger {

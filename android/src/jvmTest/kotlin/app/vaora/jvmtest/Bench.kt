@@ -4,11 +4,11 @@
 // asserts nothing about time.
 package app.vaora.jvmtest
 
-import app.vaora.ffi.ScanReport
-import app.vaora.ffi.ScanSettings
+import app.vaora.ScanReport
+import app.vaora.ScanSettings
 import app.vaora.scan
-import app.vaora.ffi.testHookExportedScanTimings
-import app.vaora.ffi.testHookNativeScanTimings
+import app.vaora.testHookExportedScanTimings
+import app.vaora.testHookNativeScanTimings
 
 object Bench {
     private fun median(xs: List<Long>) = xs.sorted()[xs.size / 2]
@@ -18,7 +18,7 @@ object Bench {
         val text = ScanTests.caseText("valid")
         val img = Luma(1280, 720).apply { drawCode(text, 5, 500, 150) }
         val frame = FrameMaker.luma(img)
-        val settings = ScanSettings(budgetMs = 1000u)
+        val settings = ScanSettings(budgetMs = 1000)
         val n = 200
         // Warm-up: until the JIT has compiled the call path (the generated converters,
         // JNA's structure code) and stopped recompiling it, which takes a few hundred calls;

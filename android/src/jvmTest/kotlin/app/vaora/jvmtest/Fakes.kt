@@ -1,8 +1,8 @@
 // Test doubles for the foreign traits.
 package app.vaora.jvmtest
 
-import app.vaora.ffi.KeyStore
-import app.vaora.ffi.KeyStoreException
+import app.vaora.KeyStore
+import app.vaora.KeyStoreException
 import java.util.concurrent.atomic.AtomicInteger
 
 /**

@@ -16,6 +16,9 @@ fun main() {
     DeclareTests.run()
     VectorTests.run()
     SyncTests.run()
+    LayerTests.run()
+    AndroidAdapterTests.run()
+    GettingStartedTests.run()
     if (System.getenv("VAORA_BENCH") == "1") Bench.run()
     exitProcess(Harness.summary())
 }

@@ -5,16 +5,18 @@ package app.vaora.jvmtest
 import app.vaora.CameraFrame
 import app.vaora.CameraPlane
 import app.vaora.code
-import app.vaora.ffi.ClassifiedCode
-import app.vaora.ffi.DiaryOptions
-import app.vaora.ffi.ErrorCode
-import app.vaora.ffi.FrameFormat
-import app.vaora.ffi.ScanSettings
+import app.vaora.ClassifiedCode
+import app.vaora.DiaryOptions
+import app.vaora.ErrorCode
+import app.vaora.FrameFormat
+import app.vaora.ScanSettings
 import app.vaora.scan
-import app.vaora.ffi.Vaora
-import app.vaora.ffi.VaoraException
-import app.vaora.ffi.VenueVerification
-import app.vaora.ffi.codeMatrix
+import app.vaora.Vaora
+import app.vaora.VaoraException
+import app.vaora.KeySetTrust
+import app.vaora.VenueCheckIn
+import app.vaora.VenueVerification
+import app.vaora.codeMatrix
 import java.io.File
 
 /** A grey picture of a code: [scale] px a module, 4 modules of quiet zone, placed at (left, top). */
@@ -23,7 +25,7 @@ class Luma(val width: Int, val height: Int) {
 
     fun drawCode(text: String, scale: Int, left: Int, top: Int) {
         val m = codeMatrix(text)
-        val size = m.size.toInt()
+        val size = m.size
         val quiet = 4 * scale
         for (y in 0 until (size * scale + 2 * quiet)) for (x in 0 until (size * scale + 2 * quiet)) {
             val mx = (x - quiet) / scale
@@ -97,8 +99,8 @@ object ScanTests {
 
     fun trustedDiary(name: String): Vaora {
         val v = Vaora.open(File(freshDir(name), "diary.db").path, XorKeyStore(0x41), DiaryOptions())
-        val keys = v.applyKeyset(toJson(vectors["trust_keyset"]), true)
-        check(keys >= 1u) { "no keys applied" }
+        val keys = v.applyKeyset(toJson(vectors["trust_keyset"]), KeySetTrust.PIN_AS_ROOT)
+        check(keys >= 1) { "no keys applied" }
         return v
     }
 
@@ -144,12 +146,12 @@ object ScanTests {
                 "turned" to FrameMaker.turned(img),
             )
             for ((name, frame) in frames) {
-                val report = frame.scan(ScanSettings(budgetMs = 2000u))
+                val report = frame.scan(ScanSettings(budgetMs = 2000))
                 checkEq(listOf(text), report.codes.mapNotNull { it.text }, "frame $name")
             }
             // A camera session: one scanner per layout, reused frame after frame.
             for ((name, frame) in frames) {
-                frame.scanner(ScanSettings(budgetMs = 2000u)).use { scanner ->
+                frame.scanner(ScanSettings(budgetMs = 2000)).use { scanner ->
                     repeat(2) { i ->
                         checkEq(listOf(text), scanner.scan(frame).codes.mapNotNull { it.text }, "scanner $name, frame $i")
                     }
@@ -163,22 +165,31 @@ object ScanTests {
             trustedDiary("scancheckin").use { v ->
                 val text = caseText("valid")
                 val frame = FrameMaker.nv21(Luma(1280, 720).apply { drawCode(text, 6, 300, 60) })
-                val found = v.scanCodes(frame.layout(), ScanSettings(budgetMs = 2000u), frame.plane(0), frame.plane(1), frame.plane(2))
+                val found = v.scanCodes(frame.layout(), ScanSettings(budgetMs = 2000), frame.plane(0), frame.plane(1), frame.plane(2))
                 val venue = (found.single() as? ClassifiedCode.Venue)?.code ?: throw AssertionFailed("not a venue: $found")
                 checkEq(VenueVerification.VALID, venue.verification, "verification")
-                val done = v.checkInAtVenueCode(venue.text, emptyList(), false)
+                val result = v.checkInAtVenue(venue.text, emptyList(), false)
+                val done = (result as? VenueCheckIn.CheckedIn)?.checkins ?: throw AssertionFailed("not checked in: $result")
                 checkEq(venue.venue?.name, done.single().venue.name, "checked-in venue")
                 check(done.single().venue.verified) { "venue not marked verified" }
             }
         }
 
-        Harness.test("refused codes write nothing: CODE_REFUSED; unknown text classified as unknown") {
+        Harness.test("refused codes write nothing, even confirmed; unknown keys need confirmation; unknown text is unknown") {
             trustedDiary("refused").use { v ->
                 for (name in listOf("bad-signature", "key-revoked", "venue-revoked", "malformed-truncated")) {
-                    val e = expectThrows<VaoraException.Input> { v.checkInAtVenueCode(caseText(name), emptyList(), true) }
-                    checkEq(ErrorCode.CODE_REFUSED, e.code, "case $name")
+                    for (confirmed in listOf(false, true)) {
+                        val r = v.checkInAtVenue(caseText(name), emptyList(), confirmed)
+                        check(r is VenueCheckIn.Refused) { "case $name (confirmed $confirmed): $r" }
+                    }
                 }
-                checkEq(0, v.listCheckins(0u, 10u).size, "nothing written")
+                val unknown = v.checkInAtVenue(caseText("unknown-key-id"), emptyList(), false)
+                val asked = (unknown as? VenueCheckIn.NeedsConfirmation)?.code ?: throw AssertionFailed("unknown key: $unknown")
+                checkEq(VenueVerification.UNKNOWN_KEY_ID, asked.verification, "verification to show")
+                checkEq(0, v.checkinPage(null, null, 10).items.size, "nothing written")
+                val confirmed = v.checkInAtVenue(caseText("unknown-key-id"), emptyList(), true)
+                val stored = (confirmed as? VenueCheckIn.CheckedIn)?.checkins?.single() ?: throw AssertionFailed("$confirmed")
+                check(!stored.venue.verified) { "a confirmed unknown-key venue is stored unverified" }
                 val other = v.classifyText("https://example.org/menu")
                 check(other is ClassifiedCode.Unknown) { "classified as $other" }
             }

@@ -8,19 +8,20 @@ package app.vaora.jvmtest
 
 import app.vaora.HttpUrlConnectionTransport
 import app.vaora.code
-import app.vaora.ffi.DiaryOptions
-import app.vaora.ffi.ErrorCode
-import app.vaora.ffi.HttpException
-import app.vaora.ffi.HttpRequest
-import app.vaora.ffi.HttpResponse
-import app.vaora.ffi.HttpTransport
-import app.vaora.ffi.ManualCheckIn
-import app.vaora.ffi.NewMember
-import app.vaora.ffi.SyncCancel
-import app.vaora.ffi.SyncListener
-import app.vaora.ffi.SyncStep
-import app.vaora.ffi.Vaora
-import app.vaora.ffi.VaoraException
+import app.vaora.DiaryOptions
+import app.vaora.ErrorCode
+import app.vaora.HttpException
+import app.vaora.HttpRequest
+import app.vaora.HttpResponse
+import app.vaora.HttpTransport
+import app.vaora.ManualCheckIn
+import app.vaora.NewMember
+import app.vaora.SyncCancel
+import app.vaora.SyncListener
+import app.vaora.SyncStep
+import app.vaora.Vaora
+import app.vaora.VaoraException
+import app.vaora.VenueCategory
 import java.io.File
 import java.util.Collections
 import java.util.concurrent.CountDownLatch
@@ -45,12 +46,12 @@ class StepRecorder : SyncListener {
 /** A transport whose every request fails as a network error; its sleeps return at once. */
 class DownTransport : HttpTransport {
     val sends = AtomicInteger()
-    val sleeps: MutableList<ULong> = Collections.synchronizedList(mutableListOf())
+    val sleeps: MutableList<Long> = Collections.synchronizedList(mutableListOf())
     override suspend fun send(request: HttpRequest): HttpResponse {
         sends.incrementAndGet()
         throw HttpException.Network("no route to host (test)")
     }
-    override suspend fun sleep(millis: ULong) {
+    override suspend fun sleep(millis: Long) {
         sleeps += millis
     }
 }
@@ -62,10 +63,10 @@ object SyncTests {
     /** A fresh diary with the owner and a member checked in together, then checked out. */
     private fun diaryWithStays(name: String): Vaora {
         val v = Vaora.open(File(freshDir(name), "diary.db").path, XorKeyStore(0x44), DiaryOptions())
-        val member = v.addMember(NewMember("Trần Văn Bình", "son", 2012u.toUShort()))
+        val member = v.addMember(NewMember("Trần Văn Bình", "son", 2012))
         // An hour ago: a check-out "now" in the same millisecond as the check-in is refused.
         val at = java.time.Instant.now().minusSeconds(3600)
-        v.checkInManual(ManualCheckIn(listOf(v.owner().id, member.id), "Nhà sách Phương Nam", "Quận 3", 5u.toUByte(), at))
+        v.checkInManual(ManualCheckIn("Nhà sách Phương Nam", listOf(v.owner().id, member.id), "Quận 3", VenueCategory.RESTAURANT_OR_SHOP, at))
         v.checkOut(null, null)
         return v
     }
@@ -74,33 +75,33 @@ object SyncTests {
         Harness.test("sync: register, upload every pending record; a second sync uploads nothing") {
             diaryWithStays("sync-basic").use { v ->
                 val before = v.outboxCounts()
-                check(before.pending >= 2uL) { "two check-ins should wait in the outbox, got $before" }
-                checkEq(0uL, before.synced, "synced before the first sync")
+                check(before.pending >= 2L) { "two check-ins should wait in the outbox, got $before" }
+                checkEq(0L, before.synced, "synced before the first sync")
                 val deviceId = runBlocking { v.registerDevice(http, server()) }
                 check(deviceId.matches(Regex("[0-9a-f]{32}"))) { "device id $deviceId" }
 
                 val steps = StepRecorder()
                 val first = runBlocking { v.sync(http, null, steps, null) }
                 checkEq(before.pending, first.uploaded, "uploaded on the first sync")
-                checkEq(0uL, first.duplicates, "duplicates on the first sync")
-                checkEq(0u, first.rejected, "rejected on the first sync")
+                checkEq(0L, first.duplicates, "duplicates on the first sync")
+                checkEq(0, first.rejected, "rejected on the first sync")
                 checkEq(before.pending, steps.uploads().firstOrNull()?.pending, "pending in the first progress step")
                 check(steps.steps.any { it is SyncStep.Matching }) { "no Matching step in ${steps.steps}" }
                 val after = v.outboxCounts()
-                checkEq(0uL, after.pending, "pending after sync")
+                checkEq(0L, after.pending, "pending after sync")
                 checkEq(before.pending, after.synced, "synced after sync")
 
                 val second = runBlocking { v.sync(http, null, null, null) }
-                checkEq(0uL, second.uploaded, "uploaded on the second sync")
-                checkEq(0uL, second.duplicates, "duplicates on the second sync")
+                checkEq(0L, second.uploaded, "uploaded on the second sync")
+                checkEq(0L, second.duplicates, "duplicates on the second sync")
 
                 // A new stay later on: exactly its records go up.
-                v.checkInManual(ManualCheckIn(emptyList(), "Cà phê Trung Nguyên"))
+                v.checkInManual(ManualCheckIn("Cà phê Trung Nguyên"))
                 val fresh = v.outboxCounts().pending
-                check(fresh >= 1uL) { "the new check-in is pending" }
+                check(fresh >= 1L) { "the new check-in is pending" }
                 val third = runBlocking { v.sync(http, server(), null, null) }
                 checkEq(fresh, third.uploaded, "uploaded on the third sync")
-                checkEq(0uL, v.outboxCounts().pending, "pending after the third sync")
+                checkEq(0L, v.outboxCounts().pending, "pending after the third sync")
             }
         }
 
@@ -126,7 +127,7 @@ object SyncTests {
                 checkEq(pending, v.outboxCounts().pending, "pending kept while offline")
                 val back = runBlocking { v.sync(http, null, null, null) }
                 checkEq(pending, back.uploaded, "uploaded once back online")
-                checkEq(0uL, back.duplicates, "duplicates once back online")
+                checkEq(0L, back.duplicates, "duplicates once back online")
             }
         }
 
@@ -163,13 +164,13 @@ object SyncTests {
 
         Harness.test("HttpUrlConnectionTransport: a 4xx is an answer with its body; a silent server times out") {
             val missing = runBlocking {
-                http.send(HttpRequest("GET", server() + "/v1/no-such-route", emptyMap(), ByteArray(0), 10_000uL))
+                http.send(HttpRequest("GET", server() + "/v1/no-such-route", emptyMap(), ByteArray(0), 10_000L))
             }
-            check(missing.status.toInt() in 400..499) { "status ${missing.status}" }
+            check(missing.status in 400..499) { "status ${missing.status}" }
             LoopbackStub.blackhole { }.use { hole ->
                 val e = expectThrows<HttpException.Network> {
                     runBlocking {
-                        http.send(HttpRequest("POST", hole.url + "/v1/records", mapOf("Content-Type" to "application/cbor"), byteArrayOf(1, 2, 3), 300uL))
+                        http.send(HttpRequest("POST", hole.url + "/v1/records", mapOf("Content-Type" to "application/cbor"), byteArrayOf(1, 2, 3), 300L))
                     }
                 }
                 check(e.reason.contains("within 300 ms")) { "reason ${e.reason}" }
@@ -207,7 +208,7 @@ object SyncTests {
                 checkEq(pending, v.outboxCounts().pending, "pending kept")
                 val done = runBlocking { v.sync(http, null, null, null) }
                 checkEq(pending, done.uploaded, "uploaded after the cancelled sync")
-                checkEq(0uL, done.duplicates, "duplicates after the cancelled sync")
+                checkEq(0L, done.duplicates, "duplicates after the cancelled sync")
             }
         }
 
@@ -225,9 +226,9 @@ object SyncTests {
                 check(statuses[0].startsWith("HTTP/1.1 200")) { "the server did not accept the upload: ${statuses[0]}" }
                 checkEq(pending, v.outboxCounts().pending, "still pending on the phone")
                 val retry = runBlocking { v.sync(http, null, null, null) }
-                checkEq(0uL, retry.uploaded, "uploaded again (would be a duplicate row)")
+                checkEq(0L, retry.uploaded, "uploaded again (would be a duplicate row)")
                 checkEq(pending, retry.duplicates, "recognised as already stored")
-                checkEq(0uL, v.outboxCounts().pending, "pending after the retry")
+                checkEq(0L, v.outboxCounts().pending, "pending after the retry")
                 checkEq(pending, v.outboxCounts().synced, "synced after the retry")
             }
         }
@@ -255,7 +256,7 @@ object SyncTests {
                 checkEq(pending, v.outboxCounts().pending, "pending kept")
                 val done = runBlocking { v.sync(http, null, null, null) }
                 checkEq(pending, done.uploaded, "uploaded after the cancelled coroutine")
-                checkEq(0uL, done.duplicates, "duplicates after the cancelled coroutine")
+                checkEq(0L, done.duplicates, "duplicates after the cancelled coroutine")
             }
         }
     }

@@ -6,10 +6,15 @@
 // parsed card fields) are checked by the Rust tests only.
 package app.vaora.jvmtest
 
-import app.vaora.ffi.ClassifiedCode
-import app.vaora.ffi.ErrorCode
-import app.vaora.ffi.NewMember
-import app.vaora.ffi.VaoraException
+import app.vaora.ClassifiedCode
+import app.vaora.ErrorCode
+import app.vaora.NewMember
+import app.vaora.AnswerField
+import app.vaora.HealthAnswers
+import app.vaora.PersonalCodeStatus
+import app.vaora.Travel
+import app.vaora.VaoraException
+import app.vaora.code
 import java.io.File
 
 object VectorTests {
@@ -36,13 +41,14 @@ object VectorTests {
                         val subject = d["subject"] as Map<String, Any?>
                         diary.addMember(NewMember(subject["name"] as String, "member", null)).id
                     }
-                    val made = diary.declare(person, toJson(d["answers"]))
+                    @Suppress("UNCHECKED_CAST")
+                    val made = diary.declare(person, answersFromJson(d["answers"] as Map<String, Any?>))
                     // "no-risk-declared", or "needs-attention: a, b, c".
                     val summary = case["summary"] as String
                     val status = summary.substringBefore(": ")
                     val triggers = if (summary.contains(": ")) summary.substringAfter(": ").split(", ") else emptyList()
-                    checkEq(status, made.status, "${case["name"]}: status")
-                    checkEq(triggers, made.triggers, "${case["name"]}: triggers")
+                    checkEq(status, made.status.name.lowercase().replace('_', '-'), "${case["name"]}: status")
+                    checkEq(triggers, made.triggers.map(::triggerName), "${case["name"]}: triggers")
                     checkEq(person != null, made.isProxy, "${case["name"]}: proxy")
                 }
             }
@@ -54,14 +60,14 @@ object VectorTests {
                 var refused = 0
                 for (case in list(v["provinces"])) {
                     val input = case["input"] as String
-                    val answers = """{"travel": [{"place": "Chợ", "province": ${toJson(input)}}], "symptoms": [],
-                        "contact_confirmed": false, "contact_suspected": false, "contact_outbreak_area": false,
-                        "vaccine_doses": 0}"""
+                    val answers = HealthAnswers(travel = listOf(Travel("Chợ", input)))
                     if (case["code"] != null) {
                         diary.declare(null, answers)
                     } else {
-                        val e = expectThrows<VaoraException.Input> { diary.declare(null, answers) }
-                        checkEq(ErrorCode.INVALID_INPUT, e.code, "province ${toJson(input)}")
+                        val e = expectThrows<VaoraException.InvalidAnswer> { diary.declare(null, answers) }
+                        checkEq(ErrorCode.INVALID_ANSWER, e.code, "province ${toJson(input)}")
+                        checkEq(AnswerField.TRAVEL_PROVINCE, e.field, "field")
+                        checkEq(0, e.travelIndex, "travel entry")
                         refused++
                     }
                 }
@@ -81,7 +87,7 @@ object VectorTests {
                     val got = diary.verifyPersonalCode(case["text"] as String)
                     val expected = case["expected"] as String
                     val wantRefused = expected !in accepted && expected != "bad-certificate"
-                    checkEq(wantRefused, got.status == "refused", "${case["name"]}: ${got.status}")
+                    checkEq(wantRefused, got.status == PersonalCodeStatus.REFUSED, "${case["name"]}: ${got.status}")
                 }
             }
         }

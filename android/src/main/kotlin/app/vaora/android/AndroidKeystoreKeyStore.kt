@@ -1,4 +1,5 @@
-// NOT BUILT HERE: needs the Android SDK (android.security.keystore). Kept small on purpose.
+// Needs the Android SDK (android.security.keystore). Here it compiles against the JVM stand-ins
+// of android/src/jvmStubs (type-checked only: the JVM has no AndroidKeyStore).
 //
 // The Android KeyStore: an AES-256-GCM key that never leaves the Keystore (hardware-backed
 // where the device has it) wraps the diary key. Sealed form: 12-byte IV || ciphertext+tag.
@@ -10,8 +11,8 @@ package app.vaora.android
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyPermanentlyInvalidatedException
 import android.security.keystore.KeyProperties
-import app.vaora.ffi.KeyStore
-import app.vaora.ffi.KeyStoreException
+import app.vaora.KeyStore
+import app.vaora.KeyStoreException
 import java.security.GeneralSecurityException
 import java.security.KeyStore as JavaKeyStore
 import javax.crypto.AEADBadTagException

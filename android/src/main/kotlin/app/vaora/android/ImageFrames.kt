@@ -1,4 +1,5 @@
-// NOT BUILT HERE: needs the Android SDK (android.media.Image).
+// Needs the Android SDK (android.media.Image). Here it compiles against the JVM stand-ins
+// of android/src/jvmStubs and runs on the JVM in AndroidAdapterTests.
 //
 // android.media.Image (ImageReader, or CameraX ImageProxy.image) in YUV_420_888 to a
 // CameraFrame: the three plane buffers are direct ByteBuffers and are handed to Rust as
@@ -10,7 +11,7 @@ import android.graphics.ImageFormat
 import android.media.Image
 import app.vaora.CameraFrame
 import app.vaora.CameraPlane
-import app.vaora.ffi.FrameFormat
+import app.vaora.FrameFormat
 
 /** [rotationDegrees]: ImageInfo.rotationDegrees (CameraX) or the sensor orientation. */
 fun Image.toCameraFrame(rotationDegrees: Int): CameraFrame {
