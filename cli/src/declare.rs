@@ -9,12 +9,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use vaora_core::desk::StaffDesk;
+use vaora_core::desk::{DeskSettings, StaffDesk};
 use vaora_core::diary::Diary;
 use vaora_protocol::cards::{CardProfile, cccd};
 use vaora_protocol::codes::Classified;
 use vaora_protocol::declare::{
-    Answers, CodeStatus, DeclarePolicy, DeclaredFor, DeviceTrust, PersonalCode, StaffPolicy,
+    Answers, CodeStatus, DeclarePolicy, DeclaredFor, DeviceTrust, PersonalCode,
     VerifiedPersonalCode, VisitorSource, qr,
 };
 use vaora_protocol::ids::Id128;
@@ -258,10 +258,11 @@ pub fn print_classified(c: &Classified) -> anyhow::Result<()> {
 
 pub fn staff_checkin(global: &GlobalOpts, args: StaffCheckinArgs) -> anyhow::Result<()> {
     let diary = global.open_diary()?;
-    let policy = StaffPolicy {
+    let settings = DeskSettings {
         require_certified: args.require_certified,
+        ..DeskSettings::default()
     };
-    let desk = StaffDesk::open(&diary, &args.venue_code, policy)?;
+    let desk = StaffDesk::open(&diary, &args.venue_code, settings)?;
     let body = desk.record(&diary, &args.scanned)?.body;
     let how = match &body.source {
         VisitorSource::PersonalCode {

@@ -172,7 +172,9 @@ fn proxy_round_trip_from_card_to_staff_check_in() {
         },
     )
     .unwrap();
-    let record = staff.save_staff_checkin(&body).unwrap();
+    let record = staff
+        .save_staff_checkin(&body, chrono::Duration::hours(1))
+        .unwrap();
     assert_eq!(record.kind, RecordKind::StaffCheckIn);
     assert_eq!(record.device_key, staff.identity().public_key());
     let back = StaffCheckInBody::from_record(&record).unwrap();
@@ -231,7 +233,9 @@ fn staff_check_in_from_id_card_keeps_only_the_hash() {
         venue,
         now,
     );
-    let record = staff.save_staff_checkin(&body).unwrap();
+    let record = staff
+        .save_staff_checkin(&body, chrono::Duration::hours(1))
+        .unwrap();
     let back = StaffCheckInBody::from_record(&record).unwrap();
     assert_eq!(back.birth_year, Some(1948));
     // The card number appears nowhere in the signed record.

@@ -74,5 +74,6 @@ pub use people::{DEFAULT_OWNER_NAME, NewPerson, Person};
 pub use retention::PurgeCounts;
 pub use sealed::{KeySealer, SealError, sealed_key_path};
 pub use shared::SharedDiary;
+pub use staff_checkins::StaffVisit;
 pub use trust::TrustError;
 pub use venue_checkin::{ScannedVenue, Unverified, VenueCheckInError};

@@ -68,6 +68,24 @@ impl BhytError {
             Self::TooManyFields => "too-many-fields",
         }
     }
+
+    /// The field at fault, named as in `docs/id-cards.md` (`None` when the code's shape is
+    /// wrong rather than one field), so a staff desk can say what to look at on the card.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::MissingTerminator | Self::WrongFieldCount(_) | Self::TooManyFields => None,
+            Self::BadCardNumber => Some("card_number"),
+            Self::BadHex(f)
+            | Self::NotUtf8(f)
+            | Self::EmptyField(f)
+            | Self::TooLong(f)
+            | Self::ControlCharacters(f)
+            | Self::BadDate(f)
+            | Self::FutureDate(f) => Some(f),
+            Self::BadGender => Some("gender"),
+            Self::ValidityReversed => Some("valid_to"),
+        }
+    }
 }
 
 /// A parsed, validated BHYT code. It holds the card number: do not store it as is.

@@ -159,6 +159,25 @@ impl CccdError {
             Self::FutureDate(_) => "future-date",
         }
     }
+
+    /// The field at fault, named as in `docs/id-cards.md` (`None` when the code's shape is
+    /// wrong rather than one field), so a staff desk can say what to look at on the card.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::WrongFieldCount(_) => None,
+            Self::BadIdNumber | Self::UnknownProvince(_) => Some("id_number"),
+            Self::GenderCenturyMismatch => Some("gender"),
+            Self::BirthYearMismatch => Some("date_of_birth"),
+            Self::BadOldIdNumber => Some("old_id_number"),
+            Self::EmptyField(f)
+            | Self::TooLong(f)
+            | Self::ControlCharacters(f)
+            | Self::BadDate(f)
+            | Self::FutureDate(f) => Some(f),
+            Self::BadGender => Some("gender"),
+            Self::IssuedBeforeBirth => Some("issue_date"),
+        }
+    }
 }
 
 /// A parsed, validated CCCD code. It holds the card number: do not store it as is.

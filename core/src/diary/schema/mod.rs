@@ -45,7 +45,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::error::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub(crate) const VERSION: u32 = 10;
+pub(crate) const VERSION: u32 = 11;
 
 /// How many check-ins may begin in the same millisecond (`place` = ms × this + n).
 pub(crate) const PLACES_PER_MS: i64 = 1024;
@@ -162,9 +162,10 @@ CREATE TABLE staff_checkins (
     checked_in_at INTEGER NOT NULL,
     device_key    BLOB NOT NULL,
     body          BLOB NOT NULL,
-    signature     BLOB NOT NULL
+    signature     BLOB NOT NULL, venue_id BLOB, visitor_key BLOB, auto_out_at INTEGER, checked_out_at INTEGER, out_reason INTEGER
 ) STRICT;
 CREATE INDEX staff_checkins_by_time ON staff_checkins (checked_in_at);
+CREATE INDEX staff_checkins_open ON staff_checkins (visitor_key) WHERE checked_out_at IS NULL;
 
 CREATE TABLE person_cards (
     person_id   BLOB PRIMARY KEY REFERENCES people (id),

@@ -50,9 +50,11 @@ pub(crate) const AGING: &[Aging] = &[
         parent: "declarations",
         parent_key: "id",
     },
+    // A staff check-in's record and its check-out update both name the visit as their
+    // subject.
     Aging::With {
         table: "outbox",
-        key: "record_id",
+        key: "subject_id",
         parent: "staff_checkins",
         parent_key: "id",
     },

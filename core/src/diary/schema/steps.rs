@@ -305,6 +305,20 @@ CREATE INDEX sync_windows_by_end ON sync_windows (until_ms);
 CREATE INDEX sync_alerts_by_start ON sync_alerts (overlap_from);
 ";
 
+/// Version 10 → 11: the staff desk keeps each visit's stay. `venue_id` and `visitor_key`
+/// (the personal code's declaration id, or the card's keyed hash) find a visitor who is
+/// still inside; `auto_out_at` is when the venue's default stay closes the visit, and
+/// `checked_out_at` / `out_reason` (an `UpdateReason` code) when and how it closed. Visits
+/// recorded before this step have none of them and are listed as closed at an unknown time.
+const V10_TO_V11: &str = "
+ALTER TABLE staff_checkins ADD COLUMN venue_id BLOB;
+ALTER TABLE staff_checkins ADD COLUMN visitor_key BLOB;
+ALTER TABLE staff_checkins ADD COLUMN auto_out_at INTEGER;
+ALTER TABLE staff_checkins ADD COLUMN checked_out_at INTEGER;
+ALTER TABLE staff_checkins ADD COLUMN out_reason INTEGER;
+CREATE INDEX staff_checkins_open ON staff_checkins (visitor_key) WHERE checked_out_at IS NULL;
+";
+
 /// Applies the step from `version` to `version + 1`; `false` when there is none.
 pub(super) fn apply(conn: &Connection, version: u32) -> Result<bool, DiaryError> {
     match version {
@@ -340,6 +354,7 @@ pub(super) fn apply(conn: &Connection, version: u32) -> Result<bool, DiaryError>
             }
         }
         9 => conn.execute_batch(V9_TO_V10)?,
+        10 => conn.execute_batch(V10_TO_V11)?,
         _ => return Ok(false),
     }
     Ok(true)
