@@ -13,7 +13,8 @@
 //! - [`logging`]: the `Logger` foreign trait that forwards the `log` crate to the platform;
 //! - [`http`]: the `HttpTransport` foreign trait: sync speaks HTTP through the platform's
 //!   stack (no HTTP library, TLS or async runtime inside this library);
-//! - [`diary`]: the `Vaora` object, an open diary, and everything done through it.
+//! - [`diary`]: the `Vaora` object, an open diary, and everything done through it;
+//! - [`desk`]: the staff desk (`StaffDesk`), opened through a diary at one venue.
 //!
 //! Bindings are generated in library mode from the built library
 //! (`cargo xtask kotlin-test`, `cargo xtask swift-test`, `docs/bindings.md`).
@@ -25,11 +26,13 @@
 uniffi::setup_scaffolding!();
 
 pub mod answers;
+pub mod cards;
 pub mod changes;
 pub mod checkins;
 pub mod codes;
 pub mod convert;
 pub mod declare;
+pub mod desk;
 pub mod diary;
 pub mod error;
 pub mod guard;

@@ -102,6 +102,12 @@ public final class VaoraDiary: @unchecked Sendable {
     public func addMember(_ displayName: String, relation: String? = nil, birthYear: Int32? = nil) async throws -> PersonInfo {
         try await call { try $0.addMember(member: NewMember(displayName: displayName, relation: relation, birthYear: birthYear)) }
     }
+    /// Adds the holder of a scanned CCCD or BHYT card (its decoded text) as a household
+    /// member: name and birth year from the card; only a keyed hash of the number is kept.
+    /// An invalid card throws `VaoraError.Input` (`.invalidInput`) and stores nothing.
+    public func addMemberFromCard(_ cardText: String, relation: String? = nil) async throws -> PersonInfo {
+        try await call { try $0.addMemberFromCard(cardText: cardText, relation: relation) }
+    }
     /// Renames anyone, the owner included.
     public func renamePerson(_ personId: String, to newName: String) async throws {
         try await call { try $0.renamePerson(personId: personId, newName: newName) }
@@ -215,6 +221,17 @@ public final class VaoraDiary: @unchecked Sendable {
         } onCancel: {
             cancel.cancel()
         }
+    }
+
+    // MARK: the staff desk
+
+    /// Opens a staff desk at the venue of `venueCode` (the poster's decoded text), which
+    /// must verify against the trust store: unknown, expired or revoked venues throw
+    /// `VaoraError.Input` with `.codeRefused`. See `VaoraStaffDesk`.
+    public func openStaffDesk(_ venueCode: String, settings: DeskSettings = DeskSettings()) async throws -> VaoraStaffDesk {
+        let state = self.state
+        let desk = try await call { try $0.openStaffDesk(venueCode: venueCode, settings: settings) }
+        return VaoraStaffDesk(raw: desk, checkOpen: { try state.checkOpen() })
     }
 
     /// Records waiting for sync, sent, and refused.

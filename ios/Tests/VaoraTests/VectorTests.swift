@@ -8,7 +8,7 @@ import Foundation
 import Vaora
 import VaoraFFI
 
-private func loadVectors(_ name: String) throws -> [String: Any] {
+func loadVectors(_ name: String) throws -> [String: Any] {
     let url = URL(fileURLWithPath: try env("VAORA_VECTORS")).appendingPathComponent(name)
     guard let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
         throw AssertionFailed(description: "\(name) is not an object")
@@ -16,7 +16,7 @@ private func loadVectors(_ name: String) throws -> [String: Any] {
     return root
 }
 
-private func objects(_ value: Any?) -> [[String: Any]] { value as? [[String: Any]] ?? [] }
+func objects(_ value: Any?) -> [[String: Any]] { value as? [[String: Any]] ?? [] }
 
 private func json(_ value: Any) throws -> String {
     String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self)

@@ -145,6 +145,15 @@ class VaoraDiary private constructor(
     suspend fun addMember(displayName: String, relation: String? = null, birthYear: Int? = null): PersonInfo =
         call { it.addMember(NewMember(displayName, relation, birthYear)) }
 
+    /**
+     * Adds the holder of a scanned CCCD or BHYT card (its decoded text) as a household
+     * member: name and birth year from the card; only a keyed hash of the card number is
+     * kept. An invalid card throws [VaoraException.Input] ([ErrorCode.INVALID_INPUT]) and
+     * stores nothing.
+     */
+    suspend fun addMemberFromCard(cardText: String, relation: String? = null): PersonInfo =
+        call { it.addMemberFromCard(cardText, relation) }
+
     /** Renames anyone, the owner included. */
     suspend fun renamePerson(personId: String, newName: String) = call { it.renamePerson(personId, newName) }
 
@@ -229,6 +238,16 @@ class VaoraDiary private constructor(
     /** Scans [frame] and classifies every code in it (venue codes verified). */
     suspend fun scanCodes(frame: CameraFrame, settings: ScanSettings = ScanSettings()): List<ClassifiedCode> =
         call { it.scanCodes(frame.layout(), settings, frame.plane(0), frame.plane(1), frame.plane(2)) }
+
+    // ---- the staff desk ----
+
+    /**
+     * Opens a staff desk at the venue of [venueCode] (the poster's decoded text), which
+     * must verify against the trust store: unknown, expired or revoked venues throw
+     * [VaoraException.Input] with [ErrorCode.CODE_REFUSED]. See [VaoraStaffDesk].
+     */
+    suspend fun openStaffDesk(venueCode: String, settings: DeskSettings = DeskSettings()): VaoraStaffDesk =
+        call { VaoraStaffDesk(it.openStaffDesk(venueCode, settings), io, ::checkOpen) }
 
     // ---- sync and alerts ----
 

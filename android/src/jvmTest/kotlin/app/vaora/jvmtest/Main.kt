@@ -14,6 +14,7 @@ fun main() {
     DiaryTests.run()
     ScanTests.run()
     DeclareTests.run()
+    DeskTests.run()
     VectorTests.run()
     SyncTests.run()
     LayerTests.run()

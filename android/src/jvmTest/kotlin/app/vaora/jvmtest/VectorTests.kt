@@ -19,7 +19,7 @@ import java.io.File
 
 object VectorTests {
     @Suppress("UNCHECKED_CAST")
-    private fun load(name: String): Map<String, Any?> =
+    fun load(name: String): Map<String, Any?> =
         MiniJson.parse(File(env("VAORA_VECTORS"), name).readText()) as Map<String, Any?>
 
     @Suppress("UNCHECKED_CAST")
