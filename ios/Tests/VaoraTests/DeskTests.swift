@@ -61,6 +61,28 @@ func deskTests() {
         try checkEq(1, try staff.outboxCounts().pending, "only the accepted visit is queued")
     }
 
+    t.test("staff desk: every invalid card of the shared vectors is refused with its check and field") {
+        let vectors = try Vectors.load()
+        let staff = try vectors.trustedDiary("desk-vectors")
+        let desk = try staff.openStaffDesk(venueCode: try vectors.text("valid"), settings: DeskSettings())
+        let v = try loadVectors("id-cards.json")
+        var refused = 0
+        for c in objects(v["cccd"]) + objects(v["bhyt"]) {
+            let expected = c["expected"] as? [String: Any] ?? [:]
+            // Texts without a card's shape are not cards at all (classified unknown).
+            guard let error = expected["error"] as? String, c["classified_as"] as? String != "unknown" else { continue }
+            let name = c["name"] as? String ?? ""
+            guard case let .invalidCard(field, check, _)? = try desk.scan(text: c["text"] as? String ?? "")?.verdict else {
+                throw AssertionFailed(description: "\(name): not an invalid card")
+            }
+            try checkEq(error, check, "\(name): check")
+            try checkEq(expected["field"] as? String, field, "\(name): field")
+            refused += 1
+        }
+        try check(refused >= 40, "only \(refused) invalid cards")
+        try checkEq(0, try staff.outboxCounts().pending, "nothing stored")
+    }
+
     t.testOnMainActor("staff desk on the main actor: visitors leave by check-out; a visit ends once; unknown venues refused") {
         let vectors = try Vectors.load()
         let staff = try await VaoraDiary.open(path: try freshDir("desk-leave-layer") + "/diary.db", keyStore: XorKeyStore(pad: 0x41))

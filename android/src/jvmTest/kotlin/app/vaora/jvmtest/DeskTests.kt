@@ -74,6 +74,32 @@ object DeskTests {
             }
         }
 
+        Harness.test("staff desk: every invalid card of the shared vectors is refused with its check and field") {
+            runBlocking {
+                DeclareTests.trusted("desk-vectors").use { staff ->
+                    val desk = staff.openStaffDesk(ScanTests.caseText("valid"))
+                    val v = VectorTests.load("id-cards.json")
+                    @Suppress("UNCHECKED_CAST")
+                    val cases = (v["cccd"] as List<Map<String, Any?>>) + (v["bhyt"] as List<Map<String, Any?>>)
+                    var refused = 0
+                    for (case in cases) {
+                        @Suppress("UNCHECKED_CAST")
+                        val expected = case["expected"] as Map<String, Any?>
+                        // Texts without a card's shape are not cards at all (classified unknown).
+                        if (expected["error"] == null || case["classified_as"] == "unknown") continue
+                        val got = desk.scan(case["text"] as String)?.verdict as? DeskVerdict.InvalidCard
+                            ?: throw AssertionFailed("${case["name"]}: not an invalid card")
+                        checkEq(expected["error"], got.code, "${case["name"]}: check")
+                        checkEq(expected["field"], got.field, "${case["name"]}: field")
+                        refused++
+                    }
+                    check(refused >= 40) { "only $refused invalid cards" }
+                    checkEq(0L, staff.outboxCounts().pending, "nothing stored")
+                    desk.close()
+                }
+            }
+        }
+
         Harness.test("staff desk: visitors leave by check-out; a visit ends once; unknown venues are refused") {
             runBlocking {
                 DeclareTests.trusted("desk-leave").use { staff ->
