@@ -30,6 +30,7 @@ pub mod checkins;
 pub mod codes;
 pub mod convert;
 pub mod declare;
+pub mod desk;
 pub mod diary;
 pub mod error;
 pub mod guard;

@@ -183,6 +183,16 @@ public final class VaoraDiary: @unchecked Sendable {
     /// What a decoded text is.
     public func classify(_ text: String) async throws -> ClassifiedCode { try await call { try $0.classifyText(text: text) } }
 
+    // MARK: staff desk
+
+    /// Opens a staff desk at the venue whose poster code is `venueCode`: it must verify now
+    /// against the trust store (`.codeRefused` otherwise). Staff then `record` each visitor's
+    /// personal code or ID-card QR. `requireCertified`: refuse personal codes from devices
+    /// no trusted authority certified.
+    public func openStaffDesk(_ venueCode: String, requireCertified: Bool = false) async throws -> VaoraStaffDesk {
+        VaoraStaffDesk(raw: try await call { try $0.openStaffDesk(venueCode: venueCode, requireCertified: requireCertified) })
+    }
+
     // MARK: sync and alerts
 
     /// Registers this device with `server` (once, before the first sync); returns its id.

@@ -152,6 +152,36 @@ func layerTests() {
         try checkEq([text], try frame.scan(ScanSettings(budgetMs: 2000, stillImage: true)).codes.compactMap { $0.text }, "RGBA still")
     }
 
+    t.testAsync("staff desk: opens only at a verified venue, records grandma's personal code, refuses what is not a visitor's") {
+        let vectors = try Vectors.load()
+        let keySet = String(decoding: try JSONSerialization.data(withJSONObject: vectors.root["trust_keyset"] ?? [:]), as: UTF8.self)
+        let venueCode = try vectors.text("valid")
+        let family = try await openLayer("desk-family")
+        let grandma = try await family.addMember("Bà Hoa", relation: "grandmother", birthYear: 1950)
+        let code = try await family.declare(HealthAnswers(), for: grandma.id).personalCode
+        await family.close()
+        let staff = try await VaoraDiary.open(path: try freshDir("desk-staff") + "/diary.db", keyStore: XorKeyStore(pad: 0x33))
+        let untrusted = try await expectThrowsAsync { _ = try await staff.openStaffDesk(venueCode) }
+        try checkEq(ErrorCode.codeRefused, untrusted.code, "a venue the diary cannot vouch for")
+        try await staff.installRootKeySet(keySet)
+        let desk = try await staff.openStaffDesk(venueCode)
+        let before = try await staff.outboxCounts().pending
+        let visit = try await desk.record(code)
+        try checkEq("Bà Hoa", visit.displayName, "visitor")
+        try checkEq(1950, visit.birthYear, "birth year")
+        guard case let .personalCode(certified, _) = visit.document, !certified else {
+            throw AssertionFailed(description: "document \(visit.document)")
+        }
+        try checkEq(desk.venue.name, visit.venue.name, "venue")
+        try checkEq(before + 1, try await staff.outboxCounts().pending, "queued for sync")
+        let notVisitor = try await expectThrowsAsync { _ = try await desk.record(venueCode) }
+        try checkEq(ErrorCode.codeRefused, notVisitor.code, "a venue code is not a visitor's")
+        let strict = try await staff.openStaffDesk(venueCode, requireCertified: true)
+        let uncertified = try await expectThrowsAsync { _ = try await strict.record(code) }
+        try checkEq(ErrorCode.codeRefused, uncertified.code, "an uncertified device under requireCertified")
+        await staff.close()
+    }
+
     t.test("progress steps print readably") {
         try checkEq("Matching", "\(SyncStep.matching)", "Matching")
         try checkEq("Uploading 2/5", "\(SyncStep.uploading(sent: 2, pending: 5))", "Uploading")

@@ -230,6 +230,17 @@ class VaoraDiary private constructor(
     suspend fun scanCodes(frame: CameraFrame, settings: ScanSettings = ScanSettings()): List<ClassifiedCode> =
         call { it.scanCodes(frame.layout(), settings, frame.plane(0), frame.plane(1), frame.plane(2)) }
 
+    // ---- staff desk ----
+
+    /**
+     * Opens a staff desk at the venue whose poster code is [venueCode]: it must verify now
+     * against the trust store ([ErrorCode.CODE_REFUSED] otherwise). Staff then
+     * [VaoraStaffDesk.record] each visitor's personal code or ID-card QR. [requireCertified]:
+     * refuse personal codes from devices no trusted authority certified.
+     */
+    suspend fun openStaffDesk(venueCode: String, requireCertified: Boolean = false): VaoraStaffDesk =
+        VaoraStaffDesk(call { it.openStaffDesk(venueCode, requireCertified) }, io)
+
     // ---- sync and alerts ----
 
     /** Registers this device with [server] (once, before the first [sync]); returns its id. */

@@ -23,6 +23,7 @@ import app.vaora.VaoraDiary
 import app.vaora.VaoraException
 import app.vaora.VaoraLog
 import app.vaora.VenueCheckIn
+import app.vaora.VisitorDocument
 import app.vaora.alertsFlow
 import app.vaora.argbFrame
 import app.vaora.checkinsFlow
@@ -181,6 +182,40 @@ object LayerTests {
                     check(v.applyKeySet(keySet) >= 1) { "a set signed by the installed root" }
                     val verified = v.verifyVenueCode(ScanTests.caseText("valid"))
                     checkEq(true, verified.venue?.verified, "a venue code verifies against it")
+                }
+            }
+        }
+
+        Harness.test("staff desk: opens only at a verified venue, records grandma's personal code, refuses what is not a visitor's") {
+            val keySet = toJson(ScanTests.vectors["trust_keyset"])
+            val venueCode = ScanTests.caseText("valid")
+            runBlocking {
+                // A family's phone makes grandma's personal code (a proxy declaration).
+                val code = DiaryTests.open("desk-family").use { f ->
+                    val grandma = f.addMember("Bà Hoa", "grandmother", 1950)
+                    f.declare(ALL_CLEAR, grandma.id).personalCode
+                }
+                DiaryTests.open("desk-staff", XorKeyStore(0x33)).use { staff ->
+                    val untrusted = expectThrows<VaoraException> { runBlocking { staff.openStaffDesk(venueCode) } }
+                    checkEq(ErrorCode.CODE_REFUSED, untrusted.code, "a venue the diary cannot vouch for")
+                    staff.installRootKeySet(keySet)
+                    staff.openStaffDesk(venueCode).use { desk ->
+                        val before = staff.outboxCounts().pending
+                        val visit = desk.record(code)
+                        checkEq("Bà Hoa", visit.displayName, "visitor")
+                        checkEq(1950, visit.birthYear, "birth year")
+                        val doc = visit.document
+                        check(doc is VisitorDocument.PersonalCode && !doc.certified) { "document $doc" }
+                        checkEq(desk.venue.name, visit.venue.name, "venue")
+                        checkEq(before + 1, staff.outboxCounts().pending, "queued for sync")
+                        val notVisitor = expectThrows<VaoraException> { runBlocking { desk.record(venueCode) } }
+                        checkEq(ErrorCode.CODE_REFUSED, notVisitor.code, "a venue code is not a visitor's")
+                        checkEq(before + 1, staff.outboxCounts().pending, "a refusal stores nothing")
+                    }
+                    staff.openStaffDesk(venueCode, requireCertified = true).use { strict ->
+                        val e = expectThrows<VaoraException> { runBlocking { strict.record(code) } }
+                        checkEq(ErrorCode.CODE_REFUSED, e.code, "an uncertified device under requireCertified")
+                    }
                 }
             }
         }
