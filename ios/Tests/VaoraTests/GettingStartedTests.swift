@@ -23,6 +23,12 @@ func gettingStartedTests() {
         let alerts = try await syncNow(diary, server: try env("VAORA_SERVER_URL"), registered: false)
         try checkEq(0, alerts.count, "no alerts")
         try checkEq(0, try await diary.outboxCounts().pending, "everything sent")
+        let desk = try await diary.openStaffDesk(try vectors.text("valid"))
+        let card = "001048009876||Nguyễn Văn Đường|09051948|Nam|Phố Huế, Hà Nội|20052021"
+        try checkEq("Welcome, Nguyễn Văn Đường (1948)", try await atTheDoor(desk, scannedText: card), "accepted")
+        try checkEq(nil, try await atTheDoor(desk, scannedText: card), "held up: answered once")
+        try checkEq("Card refused: check date_of_birth",
+                    try await atTheDoor(desk, scannedText: card.replacingOccurrences(of: "09051948", with: "31021948")), "invalid")
         await diary.close()
     }
 }

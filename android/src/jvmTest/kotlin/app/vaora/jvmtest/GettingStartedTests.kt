@@ -2,6 +2,7 @@
 // compiled into package app.vaora.docs by `cargo xtask kotlin-test`).
 package app.vaora.jvmtest
 
+import app.vaora.docs.atTheDoor
 import app.vaora.docs.checkIn
 import app.vaora.docs.declareFor
 import app.vaora.docs.openDiary
@@ -27,6 +28,12 @@ object GettingStartedTests {
                     val alerts = syncNow(diary, env("VAORA_SERVER_URL"), registered = false)
                     checkEq(0, alerts.size, "no alerts on a fresh server")
                     checkEq(0L, diary.outboxCounts().pending, "everything sent")
+                    diary.openStaffDesk(ScanTests.caseText("valid")).use { desk ->
+                        val card = "001048009876||Nguyễn Văn Đường|09051948|Nam|Phố Huế, Hà Nội|20052021"
+                        checkEq("Welcome, Nguyễn Văn Đường (1948)", atTheDoor(desk, card), "accepted")
+                        checkEq(null, atTheDoor(desk, card), "held up: answered once")
+                        checkEq("Card refused: check date_of_birth", atTheDoor(desk, card.replace("09051948", "31021948")), "invalid")
+                    }
                 }
             }
         }
