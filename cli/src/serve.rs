@@ -17,6 +17,10 @@ pub struct ServeArgs {
     /// Directory with the authority key (`authority.json`, as `vaora authority init --out DIR` writes it); a fresh key is made there when missing.
     #[arg(long, default_value = "vaora-authority")]
     pub authority: PathBuf,
+    /// Days personal data is kept (records, exposure windows, cases); older data is purged
+    /// in the background.
+    #[arg(long, default_value_t = vaora_server::DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub retention_days: i64,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -30,7 +34,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             listen: args.listen,
             database,
             authority_dir: args.authority,
-            limits: Limits::default(),
+            limits: Limits {
+                retention_ms: args.retention_days * 86_400_000,
+                ..Limits::default()
+            },
         })
         .await?;
         // The contract: one line with the address, printed once the server accepts.

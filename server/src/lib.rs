@@ -18,6 +18,7 @@ mod devices;
 mod exposures;
 mod ingest;
 mod overview;
+mod retention_keeper;
 mod rollup_keeper;
 mod venues;
 // What the roles share, and the storage layer under them.
@@ -29,6 +30,6 @@ mod state;
 pub mod storage;
 
 pub use authority::{AuthorityKey, AuthorityKeyError};
-pub use limits::Limits;
+pub use limits::{DEFAULT_RETENTION_DAYS, Limits};
 pub use serve::{Database, RunningServer, ServeError, ServerConfig, app, start};
 pub use storage::{PgStore, SqliteStore, Storage, StorageError};

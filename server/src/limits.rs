@@ -1,7 +1,10 @@
 //! The server's abuse limits: how large a request, a batch and a record may be, how often a
 //! device may call, and which check-in times are believable.
 
-/// Abuse limits.
+/// Days personal data is kept by default (`DESIGN.md`, privacy by retention).
+pub const DEFAULT_RETENTION_DAYS: i64 = 21;
+
+/// Abuse limits and the retention window.
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Largest request body in bytes.
@@ -20,6 +23,9 @@ pub struct Limits {
     pub max_age_ms: i64,
     /// Longest stay accepted.
     pub max_stay_ms: i64,
+    /// How long personal data is kept (records by the time they are about, exposure
+    /// windows and cases by their end): the background purge deletes what is older.
+    pub retention_ms: i64,
 }
 
 impl Default for Limits {
@@ -33,6 +39,7 @@ impl Default for Limits {
             max_future_ms: 10 * 60 * 1000,
             max_age_ms: 60 * 24 * 60 * 60 * 1000,
             max_stay_ms: 24 * 60 * 60 * 1000,
+            retention_ms: DEFAULT_RETENTION_DAYS * 24 * 60 * 60 * 1000,
         }
     }
 }

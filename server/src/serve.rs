@@ -11,9 +11,9 @@ use crate::api::{self, ApiState};
 use crate::authority::{AuthorityKey, AuthorityKeyError};
 use crate::console::ServerConsole;
 use crate::limits::Limits;
-use crate::rollup_keeper;
 use crate::state::ServerState;
 use crate::storage::{PgStore, SqliteStore, Storage, StorageError};
+use crate::{retention_keeper, rollup_keeper};
 
 /// Where the server keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +119,8 @@ pub fn app<S: Storage>(
     });
     // The compliance page's rollup is re-based in the background, never by a request.
     rollup_keeper::spawn(&server);
+    // Nothing personal is kept past the retention window: purged in the background.
+    retention_keeper::spawn(&server);
     let console = vaora_console::router(
         Arc::new(ServerConsole::new(server.clone())),
         vaora_console::ConsoleConfig {

@@ -76,17 +76,10 @@ pub async fn login<B: ConsoleBackend>(
         *res.status_mut() = status;
         Ok(res)
     };
-    if let Some(wait) = state.throttle.blocked_for(ip, now) {
-        return refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Đăng nhập sai quá nhiều lần, thử lại sau {wait} giây · too many failed sign-ins; try again in {wait} s"
-            ),
-        );
-    }
     match token::verify(&form.token, &state.config.authority_keys, now) {
         Ok(claims) => {
-            state.throttle.succeeded(ip);
+            // Others' failures at this address are kept: an operator signing in does not
+            // free a guesser behind the same proxy.
             let Some(id) = state.sessions.create(now, claims.expires_at) else {
                 return Err(PageError::Template("session store unavailable".into()));
             };
@@ -105,6 +98,16 @@ pub async fn login<B: ConsoleBackend>(
             Ok(res)
         }
         Err(err) => {
+            // The token is checked first: a valid one is never held back because others
+            // failed from the same address (a proxy's, an office's NAT).
+            if let Some(wait) = state.throttle.blocked_for(ip, now) {
+                return refuse(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "Đăng nhập sai quá nhiều lần, thử lại sau {wait} giây · too many failed sign-ins; try again in {wait} s"
+                    ),
+                );
+            }
             state.throttle.failed(ip, now);
             log::warn!("console: refused sign-in: {err}");
             tokio::time::sleep(FAILURE_DELAY).await;

@@ -1,0 +1,99 @@
+//! Trust no device, attack 5 in part (`docs/sync-protocol.md`, threat model): floods of
+//! what a registered device uploads. With the server's default limits, declaration and
+//! staff check-in bodies are decoded and checked (no 4 KiB of anything is stored), and an
+//! upload whose array head announces more records than allowed is refused before it is
+//! read. On SQLite and PostgreSQL.
+
+// Test code: failing loudly is the point.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{Duration, Utc};
+use vaora_protocol::declare::{Answers, DeclarationBody, DeclarePolicy, DeclaredFor, PersonRef};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::RecordKind;
+use vaora_protocol::wire::{ErrorBody, RecordStatus};
+use vaora_tests::adversary::{RawDevice, garbage_body};
+use vaora_tests::sync_fixture::{Backend, ServerFixture};
+
+fn error_code(body: &[u8]) -> String {
+    serde_json::from_slice::<ErrorBody>(body).unwrap().error
+}
+
+async fn bodies(url: &str) {
+    let device = RawDevice::register(url).await.unwrap();
+    let now = Utc::now();
+    // 4 KiB of anything behind a record id, signed as a declaration and as a staff
+    // check-in: refused, never stored.
+    let junk: Vec<_> = [RecordKind::Declaration, RecordKind::StaffCheckIn]
+        .iter()
+        .map(|k| device.sign(*k, garbage_body(Id128::random().unwrap(), 4096)))
+        .collect();
+    let answers = device.upload(&junk).await.unwrap();
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a, RecordStatus::Rejected(_))),
+        "undecodable bodies were stored: {answers:?}"
+    );
+    // A declaration that decodes but breaks the spec's rules (a name of control
+    // characters, a validity of a year) is refused too; a proper one is stored.
+    let person = |name: &str| PersonRef {
+        id: Id128::random().unwrap(),
+        name: name.into(),
+        birth_year: Some(1950),
+    };
+    let good = DeclarationBody::new(
+        Id128::random().unwrap(),
+        person("Phạm Văn Đức"),
+        DeclaredFor::Myself,
+        Answers::all_clear(),
+        now,
+        now.date_naive(),
+        &DeclarePolicy::default(),
+    )
+    .unwrap();
+    let mut bad_name = good.clone();
+    bad_name.id = Id128::random().unwrap();
+    bad_name.subject.name = "\u{7}\u{7}\u{7}".into();
+    let mut forever = good.clone();
+    forever.id = Id128::random().unwrap();
+    forever.valid_until = now + Duration::days(365);
+    let records: Vec<_> = [&good, &bad_name, &forever]
+        .iter()
+        .map(|b| device.sign(RecordKind::Declaration, b.encode()))
+        .collect();
+    let answers = device.upload(&records).await.unwrap();
+    assert_eq!(answers[0], RecordStatus::Accepted);
+    assert!(
+        matches!(answers[1], RecordStatus::Rejected(_)),
+        "{answers:?}"
+    );
+    assert!(
+        matches!(answers[2], RecordStatus::Rejected(_)),
+        "{answers:?}"
+    );
+
+    // An array head announcing a million records (and nothing after it): 413 before any
+    // record is read.
+    let (status, body) = device
+        .upload_bytes(vec![0x9a, 0x00, 0x0f, 0x42, 0x40])
+        .await
+        .unwrap();
+    assert_eq!((status, error_code(&body)), (413, "batch_too_large".into()));
+}
+
+async fn floods(backend: Backend) {
+    let server = ServerFixture::start(backend).await.unwrap();
+    let url = server.url();
+    bodies(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn floods_are_bounded_sqlite() {
+    floods(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn floods_are_bounded_postgres() {
+    floods(Backend::Postgres).await;
+}
