@@ -17,6 +17,10 @@ pub struct Limits {
     pub rate_burst: f64,
     /// Requests per second a device may sustain.
     pub rate_per_second: f64,
+    /// Registrations an address may burst.
+    pub register_burst: f64,
+    /// Registrations per second an address may sustain.
+    pub register_per_second: f64,
     /// How far in the future a check-in may start (clock drift of phones).
     pub max_future_ms: i64,
     /// How old a check-in may be (retention window plus upload delay).
@@ -36,6 +40,8 @@ impl Default for Limits {
             max_record_bytes: 4096,
             rate_burst: 60.0,
             rate_per_second: 20.0,
+            register_burst: 20.0,
+            register_per_second: 0.5,
             max_future_ms: 10 * 60 * 1000,
             max_age_ms: 60 * 24 * 60 * 60 * 1000,
             max_stay_ms: 24 * 60 * 60 * 1000,

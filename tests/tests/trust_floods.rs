@@ -1,22 +1,59 @@
-//! Trust no device, attack 5 in part (`docs/sync-protocol.md`, threat model): floods of
-//! what a registered device uploads. With the server's default limits, declaration and
-//! staff check-in bodies are decoded and checked (no 4 KiB of anything is stored), and an
-//! upload whose array head announces more records than allowed is refused before it is
-//! read. On SQLite and PostgreSQL.
+//! Trust no device, attack 5 in part (`docs/sync-protocol.md`, threat model): floods.
+//! With the server's default limits: registrations from one address are limited (others
+//! go on), declaration and staff check-in bodies are decoded and checked (no 4 KiB of
+//! anything is stored), and an upload whose array head announces more records than
+//! allowed is refused before it is read. On SQLite and PostgreSQL.
 
 // Test code: failing loudly is the point.
 #![allow(clippy::unwrap_used)]
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use chrono::{Duration, Utc};
 use vaora_protocol::declare::{Answers, DeclarationBody, DeclarePolicy, DeclaredFor, PersonRef};
+use vaora_protocol::identity::DeviceIdentity;
 use vaora_protocol::ids::Id128;
 use vaora_protocol::records::RecordKind;
 use vaora_protocol::wire::{ErrorBody, RecordStatus};
-use vaora_tests::adversary::{RawDevice, garbage_body};
+use vaora_tests::adversary::{RawDevice, garbage_body, register_request};
 use vaora_tests::sync_fixture::{Backend, ServerFixture};
 
 fn error_code(body: &[u8]) -> String {
     serde_json::from_slice::<ErrorBody>(body).unwrap().error
+}
+
+/// Registers a fresh key from the local address `from`: the status.
+async fn register_from(url: &str, from: IpAddr) -> u16 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .local_address(from)
+        .build()
+        .unwrap();
+    let identity = DeviceIdentity::generate().unwrap();
+    http.post(format!("{url}/v1/devices"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(serde_json::to_vec(&register_request(&identity)).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn registrations(url: &str) {
+    let here = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1));
+    let mut statuses = Vec::new();
+    for _ in 0..60 {
+        statuses.push(register_from(url, here).await);
+    }
+    assert_eq!(statuses[0], 201);
+    assert!(
+        statuses.contains(&429),
+        "60 registrations in a row from one address were all served: {statuses:?}"
+    );
+    // Another address is not held back by that one.
+    let elsewhere = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    assert_eq!(register_from(url, elsewhere).await, 201);
 }
 
 async fn bodies(url: &str) {
@@ -86,6 +123,7 @@ async fn floods(backend: Backend) {
     let server = ServerFixture::start(backend).await.unwrap();
     let url = server.url();
     bodies(&url).await;
+    registrations(&url).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

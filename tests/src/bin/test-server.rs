@@ -28,6 +28,8 @@ async fn run() -> Result<(), String> {
         limits: Limits {
             rate_burst: 1e9,
             rate_per_second: 1e9,
+            register_burst: 1e9,
+            register_per_second: 1e9,
             ..Limits::default()
         },
     })
