@@ -31,5 +31,5 @@ pub mod storage;
 
 pub use authority::{AuthorityKey, AuthorityKeyError};
 pub use limits::{DEFAULT_RETENTION_DAYS, Limits};
-pub use serve::{Database, RunningServer, ServeError, ServerConfig, app, start};
+pub use serve::{ConsoleSettings, Database, RunningServer, ServeError, ServerConfig, app, start};
 pub use storage::{PgStore, SqliteStore, Storage, StorageError};

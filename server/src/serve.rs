@@ -63,6 +63,19 @@ pub struct ServerConfig {
     /// Directory with `authority.json` (as `vaora authority init --out DIR` writes it); created with a fresh key when missing.
     pub authority_dir: PathBuf,
     pub limits: Limits,
+    /// How the console is reached (behind TLS, through which proxies).
+    pub console: ConsoleSettings,
+}
+
+/// How the console is reached in a deployment. The default (plain HTTP on loopback, no
+/// proxy) is for development and tests; a real deployment is behind TLS.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleSettings {
+    /// The console is reached over HTTPS: `Secure` cookies and `Strict-Transport-Security`.
+    pub https: bool,
+    /// Addresses of the reverse proxies in front of the server, whose `X-Forwarded-For`
+    /// names the client (the sign-in throttle counts by it).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// A server running on a tokio runtime; dropping the handle does not stop it, `shutdown` does.
@@ -126,7 +139,8 @@ pub fn app<S: Storage>(
         vaora_console::ConsoleConfig {
             authority_keys: vec![public_key],
             clock: Arc::new(vaora_protocol::clock::SystemClock::default()),
-            secure_cookies: false,
+            secure_cookies: config.console.https,
+            trusted_proxies: config.console.trusted_proxies.clone(),
         },
     );
     Ok(api::router(Arc::new(ApiState::new(server))).nest("/console", console))

@@ -84,6 +84,7 @@ impl ServerFixture {
         let server = vaora_server::start(ServerConfig {
             listen: listen.to_owned(),
             database: self.database.clone(),
+            console: Default::default(),
             authority_dir: self.authority_dir.clone(),
             limits: self.limits.clone(),
         })

@@ -26,10 +26,36 @@ struct LoginPage {
     error: Option<String>,
 }
 
-fn client_ip(ext: &axum::http::Extensions) -> IpAddr {
-    ext.get::<ConnectInfo<SocketAddr>>()
+/// The client's address: the TCP peer, or, when the peer is a trusted proxy, the
+/// right-most `X-Forwarded-For` address that is not one (the left of it is the client's
+/// to write, so it is never believed).
+pub(crate) fn client_ip(
+    ext: &axum::http::Extensions,
+    headers: &HeaderMap,
+    trusted: &[IpAddr],
+) -> IpAddr {
+    let peer = ext
+        .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in forwarded.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 pub async fn login_form<B: ConsoleBackend>(
@@ -60,7 +86,11 @@ pub async fn login<B: ConsoleBackend>(
     lang: PageLang,
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
-    let ip = client_ip(req.extensions());
+    let ip = client_ip(
+        req.extensions(),
+        req.headers(),
+        &state.config.trusted_proxies,
+    );
     let Form(form) = <Form<LoginForm> as axum::extract::FromRequest<_>>::from_request(req, &state)
         .await
         .map_err(|_| PageError::BadInput("missing field: token".into()))?;

@@ -24,6 +24,7 @@ async fn run() -> Result<(), String> {
     let server = vaora_server::start(ServerConfig {
         listen: "127.0.0.1:0".into(),
         database,
+        console: Default::default(),
         authority_dir: arg("--authority")?.into(),
         limits: Limits {
             rate_burst: 1e9,
