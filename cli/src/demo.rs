@@ -153,6 +153,7 @@ fn start_server(d: &mut Demo) -> anyhow::Result<Vec<String>> {
         listen: "127.0.0.1:0".into(),
         database: Database::Sqlite(d.dir.path().join("server.db")),
         console: Default::default(),
+        attestation: Default::default(),
         authority_dir: d.authority_dir.clone(),
         limits: Limits::default(),
     }))?;

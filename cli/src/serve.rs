@@ -41,6 +41,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let server = vaora_server::start(ServerConfig {
             listen: args.listen,
             database,
+            attestation: Default::default(),
             authority_dir: args.authority,
             console: vaora_server::ConsoleSettings {
                 https: args

@@ -22,6 +22,7 @@ mod retention_keeper;
 mod rollup_keeper;
 mod venues;
 // What the roles share, and the storage layer under them.
+mod attestation;
 mod authority;
 mod batch_verify;
 mod limits;
@@ -29,6 +30,7 @@ mod serve;
 mod state;
 pub mod storage;
 
+pub use attestation::{AttestationPolicy, AttestationVerifier};
 pub use authority::{AuthorityKey, AuthorityKeyError};
 pub use limits::{DEFAULT_RETENTION_DAYS, Limits};
 pub use serve::{ConsoleSettings, Database, RunningServer, ServeError, ServerConfig, app, start};

@@ -65,6 +65,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// How the console is reached (behind TLS, through which proxies).
     pub console: ConsoleSettings,
+    /// Platform attestation at registration (off by default).
+    pub attestation: crate::attestation::AttestationPolicy,
 }
 
 /// How the console is reached in a deployment. The default (plain HTTP on loopback, no
@@ -129,6 +131,7 @@ pub fn app<S: Storage>(
         authority,
         issuer: VenueIssuer::new(issuer_key.into_inner()),
         limits: config.limits.clone(),
+        attestation: config.attestation.clone(),
     });
     // The compliance page's rollup is re-based in the background, never by a request.
     rollup_keeper::spawn(&server);

@@ -85,6 +85,7 @@ impl ServerFixture {
             listen: listen.to_owned(),
             database: self.database.clone(),
             console: Default::default(),
+            attestation: Default::default(),
             authority_dir: self.authority_dir.clone(),
             limits: self.limits.clone(),
         })

@@ -14,7 +14,7 @@ use vaora_protocol::declare::{Answers, DeclarationBody, DeclarePolicy, DeclaredF
 use vaora_protocol::identity::DeviceIdentity;
 use vaora_protocol::ids::Id128;
 use vaora_protocol::records::RecordKind;
-use vaora_protocol::wire::{ErrorBody, RecordStatus};
+use vaora_protocol::wire::{self, ErrorBody, RecordStatus};
 use vaora_tests::adversary::{RawDevice, garbage_body, register_request};
 use vaora_tests::sync_fixture::{Backend, ServerFixture};
 
@@ -134,4 +134,71 @@ async fn floods_are_bounded_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn floods_are_bounded_postgres() {
     floods(Backend::Postgres).await;
+}
+
+/// A stand-in for Play Integrity / App Attest: accepts a verdict whose token is the hex of
+/// the challenge it was asked for (a real verifier checks the platform's signature and the
+/// nonce inside the verdict).
+struct FakeVerifier;
+
+impl vaora_server::AttestationVerifier for FakeVerifier {
+    fn verify(&self, attestation: &wire::Attestation, challenge: &[u8; 32]) -> Result<(), String> {
+        if attestation.platform == "play-integrity" && attestation.token == hex::encode(challenge) {
+            Ok(())
+        } else {
+            Err("the verdict does not verify".into())
+        }
+    }
+}
+
+async fn register_with(url: &str, request: &wire::RegisterRequest) -> (u16, String) {
+    let resp = vaora_tests::adversary::http()
+        .post(format!("{url}/v1/devices"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(serde_json::to_vec(request).unwrap())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.unwrap();
+    let code = serde_json::from_slice::<ErrorBody>(&body).map_or(String::new(), |e| e.error);
+    (status, code)
+}
+
+/// The attestation seam: off by default (every other test registers without one); when a
+/// verifier is configured, a registration without a verdict, or with one for another key,
+/// is refused, and one whose verdict is bound to its key is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_can_require_platform_attestation() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = vaora_server::start(vaora_server::ServerConfig {
+        listen: "127.0.0.1:0".into(),
+        database: vaora_server::Database::Sqlite(dir.path().join("server.db")),
+        console: Default::default(),
+        attestation: vaora_server::AttestationPolicy::required(std::sync::Arc::new(FakeVerifier)),
+        authority_dir: dir.path().join("authority"),
+        limits: vaora_server::Limits::default(),
+    })
+    .await
+    .unwrap();
+    let url = format!("http://{}", server.addr);
+    let identity = DeviceIdentity::generate().unwrap();
+    let mut request = register_request(&identity);
+    assert_eq!(
+        register_with(&url, &request).await,
+        (403, "attestation_refused".into())
+    );
+    let other = DeviceIdentity::generate().unwrap();
+    let verdict = |key: &[u8; 32]| wire::Attestation {
+        platform: "play-integrity".into(),
+        token: hex::encode(wire::RegisterRequest::attestation_challenge(key)),
+    };
+    request.attestation = Some(verdict(&other.public_key()));
+    assert_eq!(
+        register_with(&url, &request).await,
+        (403, "attestation_refused".into())
+    );
+    request.attestation = Some(verdict(&identity.public_key()));
+    assert_eq!(register_with(&url, &request).await.0, 201);
+    server.shutdown().await;
 }

@@ -38,7 +38,8 @@ pub(crate) async fn register<S: Storage>(
     let bytes = read_body(body, 4096).await?;
     let req: RegisterRequest = parse_json(&bytes)?;
     let server = &state.server;
-    let done = devices::register(&server.store, &server.authority, &req).await?;
+    let done =
+        devices::register(&server.store, &server.authority, &server.attestation, &req).await?;
     let status = if done.new {
         StatusCode::CREATED
     } else {

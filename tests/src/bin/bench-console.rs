@@ -505,6 +505,7 @@ mod postgres {
             listen: "127.0.0.1:0".into(),
             database: Database::Postgres(url.clone()),
             console: Default::default(),
+            attestation: Default::default(),
             authority_dir: authority_dir.clone(),
             limits: Limits::default(),
         };

@@ -25,6 +25,7 @@ async fn run() -> Result<(), String> {
         listen: "127.0.0.1:0".into(),
         database,
         console: Default::default(),
+        attestation: Default::default(),
         authority_dir: arg("--authority")?.into(),
         limits: Limits {
             rate_burst: 1e9,
