@@ -23,7 +23,8 @@ use vaora_protocol::clock::{Clock, FixedClock};
 use vaora_protocol::declare::{self, Answers, DeclarePolicy, PersonalCode};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::render::poster::poster_png;
-use vaora_protocol::venue::{Authority, NewVenue, SignerPolicy, VenueCategory, VenueIssuer};
+use vaora_protocol::venue::{Authority, SignerPolicy, VenueCode};
+use vaora_protocol::wire::VenueRequest;
 use vaora_server::{AuthorityKey, Database, Limits, RunningServer, ServerConfig};
 
 /// Local wall-clock time (UTC+7), hours and minutes: the story happens today.
@@ -151,6 +152,8 @@ fn start_server(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     let server = d.rt.block_on(vaora_server::start(ServerConfig {
         listen: "127.0.0.1:0".into(),
         database: Database::Sqlite(d.dir.path().join("server.db")),
+        console: Default::default(),
+        attestation: Default::default(),
         authority_dir: d.authority_dir.clone(),
         limits: Limits::default(),
     }))?;
@@ -163,16 +166,17 @@ fn start_server(d: &mut Demo) -> anyhow::Result<Vec<String>> {
 }
 
 fn register_venue(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    let authority = Authority::load_dir(&d.authority_dir)?;
-    let code = VenueIssuer::new(authority).issue(NewVenue {
-        venue_id: None,
+    // Registered with the server (the authority's API), so the venue is in its registry:
+    // tracing and the console name venues from the registry, never from check-ins.
+    let authority = d.authority()?;
+    let resp = d.rt.block_on(authority.register_venue(&VenueRequest {
         name: VENUE.into(),
         address: "Pasteur, Quận 1".into(),
-        category: VenueCategory::RestaurantOrShop,
-        default_stay_min: 60,
-        valid_from: d.now - Duration::days(1),
-        valid_until: d.now + Duration::days(30),
-    })?;
+        ward: "Phường Bến Nghé".into(),
+        category: Some("restaurant-shop".into()),
+        stay_minutes: Some(60),
+    }))?;
+    let code = VenueCode::parse(&resp.code)?;
     let png = poster_png(&code.poster(""))?;
     let path = d.dir.path().join("poster.png");
     std::fs::write(&path, &png)?;

@@ -17,6 +17,18 @@ pub struct ServeArgs {
     /// Directory with the authority key (`authority.json`, as `vaora authority init --out DIR` writes it); a fresh key is made there when missing.
     #[arg(long, default_value = "vaora-authority")]
     pub authority: PathBuf,
+    /// Days personal data is kept (records, exposure windows, cases); older data is purged
+    /// in the background.
+    #[arg(long, default_value_t = vaora_server::DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub retention_days: i64,
+    /// The console's public URL: `https://…` (behind the TLS proxy a deployment needs)
+    /// turns on `Secure` cookies and `Strict-Transport-Security`.
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// Address of a reverse proxy in front of the server whose `X-Forwarded-For` names the
+    /// client (repeat for several); without it the TCP peer is the client.
+    #[arg(long = "trusted-proxy")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -29,8 +41,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let server = vaora_server::start(ServerConfig {
             listen: args.listen,
             database,
+            attestation: Default::default(),
             authority_dir: args.authority,
-            limits: Limits::default(),
+            console: vaora_server::ConsoleSettings {
+                https: args
+                    .public_url
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("https://")),
+                trusted_proxies: args.trusted_proxies,
+            },
+            limits: Limits {
+                retention_ms: args.retention_days * 86_400_000,
+                ..Limits::default()
+            },
         })
         .await?;
         // The contract: one line with the address, printed once the server accepts.

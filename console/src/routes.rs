@@ -49,6 +49,9 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>, config: ConsoleConfig) -> Rout
         .route("/cases/{id}/contacts.csv", get(pages::cases::csv::<B>))
         .route("/cases/{id}/publish", post(pages::cases::publish::<B>))
         .route("/static/console.css", get(security::stylesheet))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.secure_cookies,
+            security::headers,
+        ))
         .with_state(state)
 }

@@ -4,7 +4,7 @@
 //! from the console's own stylesheet; SVG charts are inline markup with presentation
 //! attributes, which the policy does not govern. Pages are never framed or cached.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -14,10 +14,19 @@ pub const CSP: &str = "default-src 'self'; script-src 'none'; style-src 'self'; 
 
 const CSS: &str = include_str!("../static/console.css");
 
-/// Adds the security headers to a response.
-pub async fn headers(req: Request, next: Next) -> Response {
+/// `Strict-Transport-Security` of a console reached over HTTPS: a year, subdomains too.
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// Adds the security headers to a response (`Strict-Transport-Security` when `https`).
+pub async fn headers(State(https): State<bool>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),

@@ -79,10 +79,19 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 struct Failures {
     count: u32,
     blocked_until: DateTime<Utc>,
+    last: DateTime<Utc>,
 }
 
+/// An address's failures are forgotten this long after its last one.
+pub const FORGET_AFTER_SECS: i64 = 3600;
+/// Most addresses the throttle keeps; past it the longest-quiet one is forgotten.
+pub const MAX_TRACKED: usize = 10_000;
+
 /// Counts failed sign-ins per client address; past [`FREE_FAILURES`] each further failure
-/// doubles the wait before the next attempt is even looked at.
+/// doubles the wait before the next failed attempt is answered. Entries age out
+/// ([`FORGET_AFTER_SECS`]) and the map holds at most [`MAX_TRACKED`] addresses. A valid
+/// token is never held back by it (the sign-in page checks the token first): behind a
+/// proxy or a NAT, one guesser must not lock every operator out.
 #[derive(Debug, Default)]
 pub struct LoginThrottle {
     map: Mutex<HashMap<IpAddr, Failures>>,
@@ -98,10 +107,20 @@ impl LoginThrottle {
 
     pub fn failed(&self, ip: IpAddr, now: DateTime<Utc>) {
         if let Ok(mut map) = self.map.lock() {
+            let forget = Duration::seconds(FORGET_AFTER_SECS);
+            map.retain(|_, f| f.last + forget > now || f.blocked_until > now);
+            if map.len() >= MAX_TRACKED && !map.contains_key(&ip) {
+                let quietest = map.iter().min_by_key(|(_, f)| f.last).map(|(k, _)| *k);
+                if let Some(k) = quietest {
+                    map.remove(&k);
+                }
+            }
             let f = map.entry(ip).or_insert(Failures {
                 count: 0,
                 blocked_until: now,
+                last: now,
             });
+            f.last = now;
             f.count = f.count.saturating_add(1);
             if f.count > FREE_FAILURES {
                 let exp = (f.count - FREE_FAILURES - 1).min(16);
@@ -109,6 +128,11 @@ impl LoginThrottle {
                 f.blocked_until = now + Duration::seconds(secs);
             }
         }
+    }
+
+    /// How many addresses the throttle remembers.
+    pub fn tracked(&self) -> usize {
+        self.map.lock().map_or(0, |m| m.len())
     }
 
     pub fn succeeded(&self, ip: IpAddr) {
@@ -121,6 +145,19 @@ impl LoginThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn throttle_entries_age_out() {
+        let t = LoginThrottle::default();
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        for i in 0..20u8 {
+            t.failed(IpAddr::from([10, 0, 0, i]), now);
+        }
+        assert_eq!(t.tracked(), 20);
+        let later = now + Duration::seconds(FORGET_AFTER_SECS + 1);
+        t.failed(IpAddr::from([10, 0, 1, 0]), later);
+        assert_eq!(t.tracked(), 1);
+    }
 
     #[test]
     fn sessions_expire_and_are_removed() {

@@ -18,8 +18,14 @@ pub struct ConsoleConfig {
     pub authority_keys: Vec<VerifyingKey>,
     /// Source of "now" for token and session expiry and the charts' days.
     pub clock: Arc<dyn Clock>,
-    /// Add `Secure` to cookies; set when the console is reached over HTTPS.
+    /// Add `Secure` to cookies and send `Strict-Transport-Security`; set when the console
+    /// is reached over HTTPS (a public `https://` URL, usually behind a reverse proxy).
     pub secure_cookies: bool,
+    /// Addresses of the reverse proxies in front of the console: for a request from one of
+    /// them, the client is the right-most `X-Forwarded-For` address that is not a trusted
+    /// proxy (what the sign-in throttle counts by). Empty: the TCP peer is the client and
+    /// `X-Forwarded-For` is ignored (anyone can send it).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for ConsoleConfig {
@@ -27,6 +33,7 @@ impl std::fmt::Debug for ConsoleConfig {
         f.debug_struct("ConsoleConfig")
             .field("authority_keys", &self.authority_keys.len())
             .field("secure_cookies", &self.secure_cookies)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }

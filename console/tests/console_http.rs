@@ -22,12 +22,20 @@ use support::memory::MemoryBackend;
 use support::*;
 
 fn app() -> (axum::Router, Arc<MemoryBackend>) {
+    app_with(true, Vec::new())
+}
+
+fn app_with(
+    secure_cookies: bool,
+    trusted_proxies: Vec<std::net::IpAddr>,
+) -> (axum::Router, Arc<MemoryBackend>) {
     let backend = Arc::new(MemoryBackend::new(authority_key(), now()));
     seed(&backend);
     let config = ConsoleConfig {
         authority_keys: vec![authority_public()],
         clock: Arc::new(FixedClock::new(now())),
-        secure_cookies: true,
+        secure_cookies,
+        trusted_proxies,
     };
     let router =
         axum::Router::new().nest("/console", vaora_console::router(backend.clone(), config));
@@ -179,14 +187,28 @@ async fn repeated_failed_sign_ins_from_one_address_are_slowed_down() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
-    // Now even the right token waits: the address is blocked for a while.
+    // Now a further guess waits: the address is blocked for a while.
+    let res = app
+        .clone()
+        .oneshot(from_ip(login_request("vaora-ct1.AAAA"), ip))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(body_text(res).await.contains("too many failed sign-ins"));
+    // The right token is never held back by others' failures at the same address (a
+    // reverse proxy's, an office's NAT), and signing in does not free the guesser.
     let res = app
         .clone()
         .oneshot(from_ip(login_request(&valid_token()), ip))
         .await
         .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = app
+        .clone()
+        .oneshot(from_ip(login_request("vaora-ct1.AAAA"), ip))
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(body_text(res).await.contains("too many failed sign-ins"));
     // Another address is not affected.
     let res = app
         .clone()
@@ -194,6 +216,85 @@ async fn repeated_failed_sign_ins_from_one_address_are_slowed_down() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+/// Behind TLS: `Secure` cookies and HSTS; on plain HTTP (development) neither.
+#[tokio::test]
+async fn https_deployments_send_hsts_and_secure_cookies() {
+    let (https, _) = app_with(true, Vec::new());
+    let res = send(&https, login_request(&valid_token())).await;
+    assert!(
+        res.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("; Secure")
+    );
+    assert_eq!(
+        res.headers()[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=31536000; includeSubDomains"
+    );
+    let (plain, _) = app_with(false, Vec::new());
+    let res = send(&plain, login_request(&valid_token())).await;
+    assert!(
+        !res.headers()
+            .contains_key(header::STRICT_TRANSPORT_SECURITY)
+    );
+    assert!(
+        !res.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
+}
+
+/// Behind a trusted reverse proxy the throttle counts the client `X-Forwarded-For` names
+/// (right-most untrusted hop), so one guesser does not block everyone behind the proxy;
+/// from an untrusted peer the header is ignored.
+#[tokio::test]
+async fn the_throttle_counts_clients_behind_a_trusted_proxy() {
+    let proxy = [10, 0, 0, 1];
+    let (app, _) = app_with(true, vec![std::net::IpAddr::from(proxy)]);
+    let via = |token: &str, forwarded: &str, peer: [u8; 4]| {
+        let mut req = login_request(token);
+        req.headers_mut()
+            .insert("x-forwarded-for", forwarded.parse().unwrap());
+        from_ip(req, peer)
+    };
+    // The guesser forges a left-most hop; the proxy appends the real address.
+    for _ in 0..=FREE_FAILURES + 1 {
+        let _ = app
+            .clone()
+            .oneshot(via("vaora-ct1.AAAA", "1.2.3.4, 203.0.113.9", proxy))
+            .await
+            .unwrap();
+    }
+    let res = app
+        .clone()
+        .oneshot(via("vaora-ct1.AAAA", "203.0.113.9", proxy))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy, with a wrong token: not blocked.
+    let res = app
+        .clone()
+        .oneshot(via("vaora-ct1.AAAA", "198.51.100.7", proxy))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // An untrusted peer cannot pick its address with the header.
+    for _ in 0..=FREE_FAILURES + 1 {
+        let _ = app
+            .clone()
+            .oneshot(via("vaora-ct1.AAAA", "198.51.100.8", [192, 0, 2, 1]))
+            .await
+            .unwrap();
+    }
+    let res = app
+        .clone()
+        .oneshot(via("vaora-ct1.AAAA", "198.51.100.9", [192, 0, 2, 1]))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]

@@ -70,9 +70,11 @@ fn vectors() -> Value {
     let two = wire::encode_upload(&[record.clone(), record.clone()]);
     let per_record = two.len() - upload.len();
     let framing = per_record - record.body.len() - 64;
-    // GET /v1/keys as the server answers it: JSON, signed over the hex text of the key
-    // ids and keys, the raw venue ids and issued_at in milliseconds.
+    // GET /v1/keys as the server answers it: JSON, signed under its own domain over the
+    // sequence, the hex text of the key ids and keys, the raw venue ids and issued_at in
+    // milliseconds.
     let mut keys = KeySet {
+        sequence: 2,
         keys: vec![wire::AuthorityPublicKey {
             key_id: venue_authority.key_id().to_string(),
             public_key: hex::encode(venue_authority.public_key()),
@@ -257,8 +259,9 @@ fn upload_sizes_are_the_documented_ones() {
 }
 
 /// `/v1/keys`: the stored JSON verifies against the registration's authority key, its
-/// signing input is the documented layout (hex text for keys, raw venue ids, issued_at in
-/// milliseconds), and it is not the venue key set's layout although the domain is the same.
+/// signing input is the documented layout (its own domain, the sequence, hex text for
+/// keys, raw venue ids, issued_at in milliseconds), and no venue key-set document's
+/// signature can be taken for it, nor the reverse (different domains).
 #[test]
 fn keys_response_signs_the_documented_bytes() {
     let v = stored();
@@ -274,12 +277,14 @@ fn keys_response_signs_the_documented_bytes() {
         v["keys_response"]["issued_at"].as_str().unwrap(),
         "2026-03-10T05:00:01.234Z"
     );
-    let mut by_hand = b"vaora-keyset-v1\0".to_vec();
+    assert_eq!(v["keys_response"]["sequence"], 2);
+    let mut by_hand = b"vaora-keys-v1\0".to_vec();
     let str_field = |out: &mut Vec<u8>, s: &str| {
         out.extend((s.len() as u32).to_be_bytes());
         out.extend(s.as_bytes());
     };
     let j = &v["keys_response"];
+    by_hand.extend(2i64.to_be_bytes());
     by_hand.extend((j["keys"].as_array().unwrap().len() as u32).to_be_bytes());
     for k in j["keys"].as_array().unwrap() {
         str_field(&mut by_hand, k["key_id"].as_str().unwrap());
@@ -296,9 +301,16 @@ fn keys_response_signs_the_documented_bytes() {
     by_hand.extend(1_773_118_801_234i64.to_be_bytes());
     str_field(&mut by_hand, j["signed_by"].as_str().unwrap());
     assert_eq!(by_hand, input);
-    // After the shared domain, the venue key set starts with u32 32 (the length of the
-    // signer's key); this one with the number of keys.
-    assert_eq!(&input[16..20], &[0, 0, 0, 1]);
+    // The venue module's key-set documents sign under another domain.
+    assert_ne!(
+        wire::KEYS_DOMAIN,
+        vaora_protocol::venue::keyset::KEYSET_DOMAIN
+    );
+    assert!(!input.starts_with(vaora_protocol::venue::keyset::KEYSET_DOMAIN));
+    // A sequence changed after signing breaks the signature.
+    let mut older = keys.clone();
+    older.sequence = 1;
+    assert!(older.verify(&pinned).is_err());
 }
 
 /// The exposure window as JSON verifies with the key its `key_id` names.

@@ -8,7 +8,7 @@ use vaora_protocol::ids::Id128;
 use vaora_protocol::wire::{ExposureWindow, from_millis};
 
 use crate::authority::AuthorityKey;
-use crate::storage::{CaseRow, CheckInRow, ContactRow, Storage, StorageError, WindowRow};
+use crate::storage::{CaseRow, ContactRow, StayRow, Storage, StorageError, VenueStatus, WindowRow};
 
 /// Default exposure level of a window built from a confirmed case's stay.
 const CASE_LEVEL: u8 = 2;
@@ -28,13 +28,16 @@ pub(crate) enum CaseError {
     Storage(#[from] StorageError),
 }
 
-fn random_id() -> Result<Id128, CaseError> {
+pub(crate) fn random_id() -> Result<Id128, CaseError> {
     Id128::random().map_err(|e| CaseError::Random(e.to_string()))
 }
 
-/// Marks a case: a registered device, optionally one person on it, over `from_ms..until_ms`.
+/// Marks case `id`: a registered device, optionally one person on it, over
+/// `from_ms..until_ms`. When a case with that id exists (a replayed request), that case is
+/// answered and nothing is stored.
 pub(crate) async fn open<S: Storage>(
     store: &S,
+    id: Id128,
     device_id: Id128,
     person_id: Option<Id128>,
     from_ms: i64,
@@ -47,15 +50,18 @@ pub(crate) async fn open<S: Storage>(
         return Err(CaseError::UnknownDevice);
     }
     let case = CaseRow {
-        id: random_id()?,
+        id,
         device_id,
         person_id,
         from_ms,
         until_ms,
         created_ms: Utc::now().timestamp_millis(),
     };
-    store.create_case(case.clone()).await?;
-    Ok(case)
+    if store.create_case(case.clone()).await? {
+        Ok(case)
+    } else {
+        find(store, id).await
+    }
 }
 
 pub(crate) async fn find<S: Storage>(store: &S, id: Id128) -> Result<CaseRow, CaseError> {
@@ -66,7 +72,7 @@ pub(crate) async fn find<S: Storage>(store: &S, id: Id128) -> Result<CaseRow, Ca
 pub(crate) async fn stays<S: Storage>(
     store: &S,
     case: &CaseRow,
-) -> Result<Vec<CheckInRow>, CaseError> {
+) -> Result<Vec<StayRow>, CaseError> {
     Ok(store.case_stays(case).await?)
 }
 
@@ -91,7 +97,7 @@ pub(crate) async fn publish<S: Storage>(
     let now = Utc::now().timestamp_millis();
     let mut windows = Vec::new();
     for s in stays {
-        let Some(venue_id) = s.venue_id else { continue };
+        let venue_id = s.venue_id;
         let wid = random_id()?;
         let (from, until) = (from_millis(s.from_ms), from_millis(s.until_ms));
         let sig = authority.sign(&ExposureWindow::signing_input(
@@ -121,11 +127,12 @@ pub(crate) async fn newest<S: Storage>(
     Ok(store.case_rows().await?)
 }
 
-/// Published windows (of one case, or all), newest first, with the venue's name.
+/// Published windows (of one case, or all), newest first, with the venue's registry name
+/// and status.
 pub(crate) async fn published<S: Storage>(
     store: &S,
     case_id: Option<Id128>,
-) -> Result<Vec<(WindowRow, String)>, CaseError> {
+) -> Result<Vec<(WindowRow, String, VenueStatus)>, CaseError> {
     Ok(store.published_windows(case_id).await?)
 }
 
@@ -138,7 +145,7 @@ pub(crate) async fn with_first_publication<S: Storage>(
     let first = published(store, Some(id))
         .await?
         .iter()
-        .map(|(w, _)| w.published_ms)
+        .map(|(w, _, _)| w.published_ms)
         .min();
     Ok((case, first))
 }

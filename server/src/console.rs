@@ -22,7 +22,8 @@ use crate::compliance;
 use crate::overview;
 use crate::state::ServerState;
 use crate::storage::{
-    CaseRow, ScanWindow, Storage, StorageError, VenueQuery, VenueRow, WindowRow, day_number,
+    CaseRow, ScanWindow, Storage, StorageError, VenueQuery, VenueRow, VenueStatus, WindowRow,
+    day_number,
 };
 use crate::venues::{self, DEFAULT_STAY_MIN, Registration, VenueError};
 
@@ -108,11 +109,22 @@ fn case_summary(c: &CaseRow, published: Option<i64>) -> CaseSummary {
     }
 }
 
-fn published_window((w, venue_name): (WindowRow, String)) -> PublishedWindow {
+/// A venue's name as tracers see it: the registry's, marked when the venue was revoked;
+/// a venue id the registry does not know is said to be unknown (whatever name a device
+/// put in its check-in is never shown).
+fn shown_venue(name: String, status: VenueStatus) -> String {
+    match status {
+        VenueStatus::Registered => name,
+        VenueStatus::Revoked => format!("{name} (revoked)"),
+        VenueStatus::Unknown => "(unknown venue)".to_owned(),
+    }
+}
+
+fn published_window((w, venue_name, status): (WindowRow, String, VenueStatus)) -> PublishedWindow {
     PublishedWindow {
         case_id: w.case_id.to_hex(),
         venue_id: w.venue_id.to_hex(),
-        venue_name,
+        venue_name: shown_venue(venue_name, status),
         from: time(w.from_ms),
         until: time(w.until_ms),
         level: w.level,
@@ -182,9 +194,10 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
             category: v.category,
             stay_minutes: DEFAULT_STAY_MIN,
         };
-        let registered = venues::register(&self.server.store, &self.server.issuer, registration)
-            .await
-            .map_err(venue_error)?;
+        let registered =
+            venues::register(&self.server.store, &self.server.issuer, None, registration)
+                .await
+                .map_err(venue_error)?;
         detail(registered.row)
     }
 
@@ -255,6 +268,7 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
             .transpose()?;
         let row = cases::open(
             &self.server.store,
+            cases::random_id().map_err(case_error)?,
             device_id,
             person_id,
             case.from.timestamp_millis(),
@@ -284,13 +298,11 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
             case: case_summary(&case, published),
             visits: stays
                 .into_iter()
-                .filter_map(|s| {
-                    Some(CaseVisit {
-                        venue_id: s.venue_id?.to_hex(),
-                        venue_name: s.venue_name,
-                        from: time(s.from_ms),
-                        until: time(s.until_ms),
-                    })
+                .map(|s| CaseVisit {
+                    venue_id: s.venue_id.to_hex(),
+                    venue_name: shown_venue(s.venue_name, s.venue_status),
+                    from: time(s.from_ms),
+                    until: time(s.until_ms),
                 })
                 .collect(),
             contacts: contacts
@@ -299,7 +311,7 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
                     device_id: c.device_id.to_hex(),
                     person: Some(c.person_id.to_hex()),
                     venue_id: c.venue_id.to_hex(),
-                    venue_name: c.venue_name,
+                    venue_name: shown_venue(c.venue_name, c.venue_status),
                     overlap_from: time(c.overlap_from_ms),
                     overlap_until: time(c.overlap_until_ms),
                 })

@@ -8,6 +8,7 @@ use vaora_protocol::declare::DeviceCertificate;
 use vaora_protocol::ids::Id128;
 use vaora_protocol::wire::{MAX_CLOCK_SKEW_MS, RegisterRequest};
 
+use crate::attestation::AttestationPolicy;
 use crate::authority::AuthorityKey;
 use crate::storage::{DeviceRow, Storage, StorageError};
 
@@ -22,6 +23,9 @@ pub(crate) enum DeviceError {
     BadProof(String),
     #[error("weak or invalid device key")]
     BadKey,
+    /// A platform attestation is required and was missing or refused.
+    #[error("{0}")]
+    Attestation(String),
     #[error("{0}")]
     Random(String),
     #[error(transparent)]
@@ -40,6 +44,7 @@ pub(crate) struct Registered {
 pub(crate) async fn register<S: Storage>(
     store: &S,
     authority: &AuthorityKey,
+    attestation: &AttestationPolicy,
     request: &RegisterRequest,
 ) -> Result<Registered, DeviceError> {
     let key = request
@@ -51,6 +56,9 @@ pub(crate) async fn register<S: Storage>(
     {
         return Err(DeviceError::BadKey);
     }
+    attestation
+        .check(request, &key)
+        .map_err(DeviceError::Attestation)?;
     let fresh_id = Id128::random().map_err(|e| DeviceError::Random(e.to_string()))?;
     let now = Utc::now();
     let device = store

@@ -13,13 +13,17 @@ use crate::storage::{Storage, StorageError, WindowRow};
 const DEFAULT_PAGE: i64 = 1000;
 const MAX_PAGE: i64 = 5000;
 
-/// The signed key set: the authority's key and the venues revoked in the console.
+/// The signed key set: the authority's key and the venues revoked in the console. Its
+/// `sequence` counts the revocations it carries: revocations are never withdrawn, so the
+/// count only grows and a phone can refuse a list older than the one it applied.
 pub(crate) async fn keyset<S: Storage>(
     store: &S,
     authority: &AuthorityKey,
 ) -> Result<KeySet, StorageError> {
     let revoked_venues: Vec<Id128> = store.revoked_venue_ids().await?;
+    let sequence = u64::try_from(revoked_venues.len()).unwrap_or(u64::MAX);
     let mut ks = KeySet {
+        sequence,
         keys: vec![authority.published()],
         revoked_keys: Vec::new(),
         revoked_venues,

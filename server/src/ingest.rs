@@ -8,11 +8,11 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use ed25519_dalek::{Signature, VerifyingKey};
-use vaora_protocol::exposure::DEFAULT_STAY_MS;
 use vaora_protocol::ids::Id128;
-use vaora_protocol::records::{CheckInBody, CheckInUpdateBody, RecordKind, SignedRecord};
+use vaora_protocol::records::SignedRecord;
+use vaora_protocol::wire::received::{self, ReceiveRules, Received};
 use vaora_protocol::wire::{self, RecordStatus};
 
 use crate::limits::Limits;
@@ -27,7 +27,7 @@ pub(crate) enum IngestError {
     #[error("{0}")]
     Malformed(String),
     #[error("at most {max} records per upload, got {got}")]
-    TooMany { max: usize, got: usize },
+    TooMany { max: usize, got: u64 },
     /// The checking task stopped.
     #[error("{0}")]
     Internal(String),
@@ -44,14 +44,11 @@ pub(crate) async fn upload<S: Storage>(
     device: DeviceRow,
     bytes: &[u8],
 ) -> Result<Vec<RecordStatus>, IngestError> {
-    let items = wire::decode_upload(bytes, usize::MAX)
-        .map_err(|e| IngestError::Malformed(e.to_string()))?;
-    if items.len() > limits.max_batch {
-        return Err(IngestError::TooMany {
-            max: limits.max_batch,
-            got: items.len(),
-        });
-    }
+    // The batch size is read from the array's head, before any record is decoded.
+    let items = wire::decode_upload(bytes, limits.max_batch).map_err(|e| match e {
+        wire::WireError::TooManyRecords { max, got } => IngestError::TooMany { max, got },
+        e => IngestError::Malformed(e.to_string()),
+    })?;
     let limits = limits.clone();
     let (mut statuses, to_store, repeats) =
         tokio::task::spawn_blocking(move || check_batch(&limits, &device, items))
@@ -90,67 +87,46 @@ pub(crate) async fn upload<S: Storage>(
     Ok(statuses)
 }
 
-/// The per-record checks short of the signature: kind, size, shape, sane times.
+/// The per-record checks short of the signature, as the spec orders them
+/// ([`received::receive`]): size, id, the body read into its kind's type, texts and
+/// believable times. Declarations and staff check-ins are stored only when they decode.
 fn precheck(
     limits: &Limits,
     now_ms: i64,
     device: &DeviceRow,
     record: &SignedRecord,
-) -> Result<(Id128, Derived), String> {
-    if record.body.len() > limits.max_record_bytes {
-        return Err(format!(
-            "record body larger than {} bytes",
-            limits.max_record_bytes
-        ));
-    }
-    let id = record.id().map_err(|e| e.to_string())?;
-    // A stay's times (an open stay lasts the default stay), if they are believable.
-    let stay = |checked_in_at: DateTime<Utc>,
-                checked_out_at: Option<DateTime<Utc>>|
-     -> Result<(i64, i64), String> {
-        let from = checked_in_at.timestamp_millis();
-        let until = checked_out_at.map_or(from + DEFAULT_STAY_MS, |t| t.timestamp_millis());
-        if from > now_ms + limits.max_future_ms {
-            return Err("check-in time is in the future".into());
-        }
-        if from < now_ms - limits.max_age_ms {
-            return Err("check-in time is older than the retention window".into());
-        }
-        if until < from || until - from > limits.max_stay_ms {
-            return Err("check-out is before check-in or the stay is too long".into());
-        }
-        Ok((from, until))
+) -> Result<(Id128, i64, Derived), String> {
+    let rules = ReceiveRules {
+        max_record_bytes: limits.max_record_bytes,
+        max_future_ms: limits.max_future_ms,
+        max_age_ms: limits.max_age_ms,
+        max_stay_ms: limits.max_stay_ms,
     };
-    let derived = match record.kind {
-        RecordKind::CheckIn => {
-            let c = CheckInBody::decode(&record.body).map_err(|e| e.to_string())?;
-            let (from_ms, until_ms) = stay(c.checked_in_at, c.checked_out_at)?;
-            Derived::CheckIn(CheckInRow {
-                id,
-                device_id: device.id,
-                person_id: c.person_id,
-                person_name: c.person_name,
-                venue_id: c.venue.id,
-                venue_name: c.venue.name,
-                from_ms,
-                until_ms,
-            })
-        }
-        RecordKind::CheckInUpdate => {
-            let u = CheckInUpdateBody::decode(&record.body).map_err(|e| e.to_string())?;
-            let (from_ms, until_ms) = stay(u.checked_in_at, u.checked_out_at)?;
-            Derived::Update(UpdateRow {
-                id,
-                checkin_id: u.checkin_id,
-                sequence: i64::from(u.sequence),
-                from_ms,
-                until_ms,
-            })
-        }
+    let received = received::receive(record.kind, &record.body, now_ms, &rules)?;
+    let id = received.id();
+    let at_ms = received.at_ms();
+    let derived = match received {
+        Received::CheckIn(c, stay) => Derived::CheckIn(CheckInRow {
+            id,
+            device_id: device.id,
+            person_id: c.person_id,
+            person_name: c.person_name,
+            venue_id: c.venue.id,
+            venue_name: c.venue.name,
+            from_ms: stay.from_ms,
+            until_ms: stay.until_ms,
+        }),
+        Received::Update(u, stay) => Derived::Update(UpdateRow {
+            id,
+            checkin_id: u.checkin_id,
+            sequence: i64::from(u.sequence),
+            from_ms: stay.from_ms,
+            until_ms: stay.until_ms,
+        }),
         // Declarations and staff check-ins are stored as signed evidence only.
-        RecordKind::Declaration | RecordKind::StaffCheckIn => Derived::Nothing,
+        Received::Declaration(_) | Received::StaffCheckIn(..) => Derived::Nothing,
     };
-    Ok((id, derived))
+    Ok((id, at_ms, derived))
 }
 
 /// Verifies many signatures at once; on a failed batch, one by one (strictly) to find the
@@ -197,7 +173,7 @@ type CheckedBatch = (
 fn check_batch(limits: &Limits, device: &DeviceRow, items: Vec<wire::UploadItem>) -> CheckedBatch {
     let now_ms = Utc::now().timestamp_millis();
     let mut statuses: Vec<Option<RecordStatus>> = vec![None; items.len()];
-    let mut candidates: Vec<(usize, SignedRecord, Id128, Derived)> = Vec::new();
+    let mut candidates: Vec<(usize, SignedRecord, Id128, i64, Derived)> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let record = match wire::item_to_record(item, &device.public_key) {
             Ok(r) => r,
@@ -207,7 +183,7 @@ fn check_batch(limits: &Limits, device: &DeviceRow, items: Vec<wire::UploadItem>
             }
         };
         match precheck(limits, now_ms, device, &record) {
-            Ok((id, derived)) => candidates.push((i, record, id, derived)),
+            Ok((id, at_ms, derived)) => candidates.push((i, record, id, at_ms, derived)),
             Err(reason) => statuses[i] = Some(RecordStatus::Rejected(reason)),
         }
     }
@@ -217,7 +193,7 @@ fn check_batch(limits: &Limits, device: &DeviceRow, items: Vec<wire::UploadItem>
     let mut first_by_id: HashMap<Id128, usize> = HashMap::new();
     // (later index, index in to_store of the first with the same id)
     let mut repeats: Vec<(usize, usize)> = Vec::new();
-    for ((i, record, id, derived), ok) in candidates.into_iter().zip(valid) {
+    for ((i, record, id, at_ms, derived), ok) in candidates.into_iter().zip(valid) {
         if !ok {
             statuses[i] = Some(RecordStatus::Rejected(
                 "the record signature does not match its content".into(),
@@ -245,6 +221,7 @@ fn check_batch(limits: &Limits, device: &DeviceRow, items: Vec<wire::UploadItem>
                 body: record.body,
                 signature: record.signature,
                 received_ms: now_ms,
+                at_ms,
                 derived,
             },
         ));

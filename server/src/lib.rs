@@ -18,9 +18,11 @@ mod devices;
 mod exposures;
 mod ingest;
 mod overview;
+mod retention_keeper;
 mod rollup_keeper;
 mod venues;
 // What the roles share, and the storage layer under them.
+mod attestation;
 mod authority;
 mod batch_verify;
 mod limits;
@@ -28,7 +30,8 @@ mod serve;
 mod state;
 pub mod storage;
 
+pub use attestation::{AttestationPolicy, AttestationVerifier};
 pub use authority::{AuthorityKey, AuthorityKeyError};
-pub use limits::Limits;
-pub use serve::{Database, RunningServer, ServeError, ServerConfig, app, start};
+pub use limits::{DEFAULT_RETENTION_DAYS, Limits};
+pub use serve::{ConsoleSettings, Database, RunningServer, ServeError, ServerConfig, app, start};
 pub use storage::{PgStore, SqliteStore, Storage, StorageError};

@@ -1,7 +1,10 @@
 //! The server's abuse limits: how large a request, a batch and a record may be, how often a
 //! device may call, and which check-in times are believable.
 
-/// Abuse limits.
+/// Days personal data is kept by default (`DESIGN.md`, privacy by retention).
+pub const DEFAULT_RETENTION_DAYS: i64 = 21;
+
+/// Abuse limits and the retention window.
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Largest request body in bytes.
@@ -14,12 +17,19 @@ pub struct Limits {
     pub rate_burst: f64,
     /// Requests per second a device may sustain.
     pub rate_per_second: f64,
+    /// Registrations an address may burst.
+    pub register_burst: f64,
+    /// Registrations per second an address may sustain.
+    pub register_per_second: f64,
     /// How far in the future a check-in may start (clock drift of phones).
     pub max_future_ms: i64,
     /// How old a check-in may be (retention window plus upload delay).
     pub max_age_ms: i64,
     /// Longest stay accepted.
     pub max_stay_ms: i64,
+    /// How long personal data is kept (records by the time they are about, exposure
+    /// windows and cases by their end): the background purge deletes what is older.
+    pub retention_ms: i64,
 }
 
 impl Default for Limits {
@@ -30,9 +40,12 @@ impl Default for Limits {
             max_record_bytes: 4096,
             rate_burst: 60.0,
             rate_per_second: 20.0,
+            register_burst: 20.0,
+            register_per_second: 0.5,
             max_future_ms: 10 * 60 * 1000,
             max_age_ms: 60 * 24 * 60 * 60 * 1000,
             max_stay_ms: 24 * 60 * 60 * 1000,
+            retention_ms: DEFAULT_RETENTION_DAYS * 24 * 60 * 60 * 1000,
         }
     }
 }

@@ -11,9 +11,9 @@ use crate::api::{self, ApiState};
 use crate::authority::{AuthorityKey, AuthorityKeyError};
 use crate::console::ServerConsole;
 use crate::limits::Limits;
-use crate::rollup_keeper;
 use crate::state::ServerState;
 use crate::storage::{PgStore, SqliteStore, Storage, StorageError};
+use crate::{retention_keeper, rollup_keeper};
 
 /// Where the server keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,21 @@ pub struct ServerConfig {
     /// Directory with `authority.json` (as `vaora authority init --out DIR` writes it); created with a fresh key when missing.
     pub authority_dir: PathBuf,
     pub limits: Limits,
+    /// How the console is reached (behind TLS, through which proxies).
+    pub console: ConsoleSettings,
+    /// Platform attestation at registration (off by default).
+    pub attestation: crate::attestation::AttestationPolicy,
+}
+
+/// How the console is reached in a deployment. The default (plain HTTP on loopback, no
+/// proxy) is for development and tests; a real deployment is behind TLS.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleSettings {
+    /// The console is reached over HTTPS: `Secure` cookies and `Strict-Transport-Security`.
+    pub https: bool,
+    /// Addresses of the reverse proxies in front of the server, whose `X-Forwarded-For`
+    /// names the client (the sign-in throttle counts by it).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// A server running on a tokio runtime; dropping the handle does not stop it, `shutdown` does.
@@ -116,15 +131,19 @@ pub fn app<S: Storage>(
         authority,
         issuer: VenueIssuer::new(issuer_key.into_inner()),
         limits: config.limits.clone(),
+        attestation: config.attestation.clone(),
     });
     // The compliance page's rollup is re-based in the background, never by a request.
     rollup_keeper::spawn(&server);
+    // Nothing personal is kept past the retention window: purged in the background.
+    retention_keeper::spawn(&server);
     let console = vaora_console::router(
         Arc::new(ServerConsole::new(server.clone())),
         vaora_console::ConsoleConfig {
             authority_keys: vec![public_key],
             clock: Arc::new(vaora_protocol::clock::SystemClock::default()),
-            secure_cookies: false,
+            secure_cookies: config.console.https,
+            trusted_proxies: config.console.trusted_proxies.clone(),
         },
     );
     Ok(api::router(Arc::new(ApiState::new(server))).nest("/console", console))

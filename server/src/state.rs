@@ -4,6 +4,7 @@
 
 use vaora_protocol::venue::VenueIssuer;
 
+use crate::attestation::AttestationPolicy;
 use crate::authority::AuthorityKey;
 use crate::limits::Limits;
 
@@ -13,4 +14,5 @@ pub(crate) struct ServerState<S> {
     pub authority: AuthorityKey,
     pub issuer: VenueIssuer,
     pub limits: Limits,
+    pub attestation: AttestationPolicy,
 }

@@ -52,10 +52,13 @@ pub(crate) struct Registered {
     pub valid_until: DateTime<Utc>,
 }
 
-/// Issues the venue's code with `issuer` and stores the venue in the registry.
+/// Issues the venue's code with `issuer` and stores the venue in the registry, under `id`
+/// when given (else a random one). When a venue with that id is registered already (a
+/// replayed request), that venue is answered as registered and nothing changes.
 pub(crate) async fn register<S: Storage>(
     store: &S,
     issuer: &VenueIssuer,
+    id: Option<Id128>,
     reg: Registration,
 ) -> Result<Registered, VenueError> {
     let name = reg.name.trim().to_owned();
@@ -68,7 +71,7 @@ pub(crate) async fn register<S: Storage>(
     let key_end = DateTime::from_timestamp(issuer.authority().valid_until(), 0).unwrap_or(now);
     let code = issuer
         .issue(venue::NewVenue {
-            venue_id: None,
+            venue_id: id,
             name: name.clone(),
             address: address.clone(),
             category: reg.category,
@@ -91,11 +94,21 @@ pub(crate) async fn register<S: Storage>(
         registered_ms: now.timestamp_millis(),
         revoked: false,
     };
-    store.insert_venue(row.clone()).await?;
+    if store.insert_venue(row.clone()).await? {
+        return Ok(Registered {
+            row,
+            valid_from: day(code.info.valid_from_day),
+            valid_until: day(code.info.valid_until_day),
+        });
+    }
+    let stored = find(store, row.id).await?;
+    let info = venue::VenueCode::parse(&stored.code_text)
+        .map_err(|e| VenueError::Invalid(format!("stored venue code: {e}")))?
+        .info;
     Ok(Registered {
-        row,
-        valid_from: day(code.info.valid_from_day),
-        valid_until: day(code.info.valid_until_day),
+        row: stored,
+        valid_from: day(info.valid_from_day),
+        valid_until: day(info.valid_until_day),
     })
 }
 

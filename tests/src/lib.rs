@@ -2,6 +2,8 @@
 //! for sync: a throwaway PostgreSQL cluster ([`pg`]), a TCP fault-injection proxy
 //! ([`proxy`]) and sync fixtures ([`sync_fixture`]).
 
+pub mod adversary;
+pub mod console_client;
 pub mod crash;
 pub mod frames;
 pub mod machine;

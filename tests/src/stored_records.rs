@@ -16,6 +16,7 @@ pub fn stored_checkin(venue: Option<Id128>, from_ms: i64) -> Result<NewRecord, I
         body: [id.as_bytes().as_slice(), b"check-in"].concat(),
         signature: [1; 64],
         received_ms: from_ms,
+        at_ms: from_ms,
         derived: Derived::CheckIn(CheckInRow {
             id,
             device_id: device,

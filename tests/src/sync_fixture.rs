@@ -17,6 +17,24 @@ use vaora_server::{AuthorityKey, Database, Limits, RunningServer, ServerConfig, 
 
 use crate::pg::PgCluster;
 
+/// Runs `$body` with `$s` bound to a second connection to the fixture's database.
+macro_rules! on_store {
+    ($db:expr, |$s:ident| $body:expr) => {
+        match $db {
+            Database::Sqlite(path) => {
+                let $s = vaora_server::SqliteStore::open(path).map_err(|e| e.to_string())?;
+                $body.map_err(|e| e.to_string())
+            }
+            Database::Postgres(url) => {
+                let $s = vaora_server::PgStore::connect(url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                $body.map_err(|e| e.to_string())
+            }
+        }
+    };
+}
+
 /// Which database the server runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -66,6 +84,8 @@ impl ServerFixture {
         let server = vaora_server::start(ServerConfig {
             listen: listen.to_owned(),
             database: self.database.clone(),
+            console: Default::default(),
+            attestation: Default::default(),
             authority_dir: self.authority_dir.clone(),
             limits: self.limits.clone(),
         })
@@ -105,21 +125,68 @@ impl ServerFixture {
             .map_err(|e| e.to_string())
     }
 
+    /// Registers a venue with the server (the authority's API) and returns it as a phone
+    /// that verified its code records it: tracing and the console name venues from the
+    /// registry, never from check-ins.
+    pub async fn register_venue(&self, name: &str) -> Result<VenueRef, String> {
+        let resp = self
+            .authority()?
+            .register_venue(&vaora_protocol::wire::VenueRequest {
+                name: name.into(),
+                address: "12 Nguyễn Huệ, Quận 1".into(),
+                ward: "Phường Bến Nghé".into(),
+                category: Some("restaurant-shop".into()),
+                stay_minutes: None,
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(VenueRef {
+            id: Some(resp.venue_id),
+            ..venue(name).map_err(|e| e.to_string())?
+        })
+    }
+
     /// How many records the database holds (through a second connection).
     pub async fn record_count(&self) -> Result<u64, String> {
-        match &self.database {
-            Database::Sqlite(path) => vaora_server::SqliteStore::open(path)
-                .map_err(|e| e.to_string())?
-                .record_count()
-                .await
-                .map_err(|e| e.to_string()),
-            Database::Postgres(url) => vaora_server::PgStore::connect(url)
-                .await
-                .map_err(|e| e.to_string())?
-                .record_count()
-                .await
-                .map_err(|e| e.to_string()),
-        }
+        on_store!(&self.database, |s| s.record_count().await)
+    }
+
+    /// Revokes a venue in the registry, as the console's revoke button does (through a
+    /// second connection).
+    pub async fn revoke_venue(&self, id: Id128) -> Result<bool, String> {
+        let now = Utc::now().timestamp_millis();
+        on_store!(&self.database, |s| s.revoke_venue_row(id, now).await)
+    }
+
+    /// Every case (newest first), through a second connection.
+    pub async fn cases(&self) -> Result<Vec<vaora_server::storage::CaseRow>, String> {
+        let rows = on_store!(&self.database, |s| s.case_rows().await)?;
+        Ok(rows.into_iter().map(|(c, _)| c).collect())
+    }
+
+    /// Registered venues whose name or address contains `text` (revoked ones too).
+    pub async fn venues_named(
+        &self,
+        text: &str,
+    ) -> Result<Vec<vaora_server::storage::VenueRow>, String> {
+        let q = vaora_server::storage::VenueQuery {
+            text: text.to_owned(),
+            include_revoked: true,
+            limit: 200,
+            ..Default::default()
+        };
+        on_store!(&self.database, |s| s.search_venue_rows(q).await)
+    }
+
+    /// The overview's counts for days `from_day..=to_day`, through a second connection.
+    pub async fn overview_counts(
+        &self,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<vaora_server::storage::OverviewCounts, String> {
+        on_store!(&self.database, |s| s
+            .overview_counts(from_day, to_day)
+            .await)
     }
 }
 

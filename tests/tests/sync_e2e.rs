@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use chrono::Duration;
 use vaora_core::sync::client::{self, CancelToken, SyncError, SyncOptions};
-use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture, base_time, venue};
+use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture, base_time};
 
 fn options(url: &str) -> SyncOptions {
     SyncOptions {
@@ -28,8 +28,8 @@ async fn story(backend: Backend) {
     let url = server.url();
     let t0 = base_time();
     let now = t0 + Duration::hours(3);
-    let pho = venue("Phở Hòa").unwrap();
-    let market = venue("Chợ Bến Thành").unwrap();
+    let pho = server.register_venue("Phở Hòa").await.unwrap();
+    let market = server.register_venue("Chợ Bến Thành").await.unwrap();
 
     // Phone A: the future case (owner) and a grandmother, at the phở shop 12:00–13:00.
     let a = Phone::new(now).unwrap();

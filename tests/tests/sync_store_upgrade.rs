@@ -26,6 +26,7 @@ fn update(checkin: &NewRecord, sequence: i64, from_ms: i64, until_ms: i64) -> Ne
         body: [id.as_bytes().as_slice(), b"update"].concat(),
         signature: [3; 64],
         received_ms: NOON,
+        at_ms: NOON,
         derived: Derived::Update(UpdateRow {
             id,
             checkin_id: checkin.id,
@@ -173,6 +174,18 @@ async fn migration_5_upgrades_an_existing_database() {
     let Derived::Update(u) = &late.derived else {
         unreachable!()
     };
+    // Stored as the server stored it: its record and its row (migration 6 takes the
+    // update's device from its record).
+    sqlx::query("INSERT INTO records (id, device_id, kind, body, signature, received_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(late.id.as_bytes().to_vec())
+        .bind(late.device_id.as_bytes().to_vec())
+        .bind(i16::from(late.kind))
+        .bind(&late.body)
+        .bind(late.signature.to_vec())
+        .bind(late.received_ms)
+        .execute(&pool)
+        .await
+        .unwrap();
     sqlx::query("INSERT INTO checkin_updates (id, checkin_id, seq, from_ms, until_ms) VALUES ($1, $2, $3, $4, $5)")
         .bind(u.id.as_bytes().to_vec())
         .bind(u.checkin_id.as_bytes().to_vec())
@@ -189,7 +202,7 @@ async fn migration_5_upgrades_an_existing_database() {
         .fetch_all(store.pool())
         .await
         .unwrap();
-    assert_eq!(applied, vec![1, 2, 3, 4, 5]);
+    assert_eq!(applied, vec![1, 2, 3, 4, 5, 6]);
     let kind: String = sqlx::query_scalar(
         "SELECT table_type::text FROM information_schema.tables WHERE table_name = 'checkins'",
     )
@@ -197,7 +210,7 @@ async fn migration_5_upgrades_an_existing_database() {
     .await
     .unwrap();
     assert_eq!(kind, "VIEW");
-    assert_eq!(store.record_count().await.unwrap(), 2);
+    assert_eq!(store.record_count().await.unwrap(), 3);
     // The stays moved with their records: the tracing query still finds the contact.
     assert_eq!(stay(&store, &case_stay).await, vec![(NOON, NOON + HOUR)]);
     let contacts = store.trace(&case_of(&case_stay)).await.unwrap();
@@ -225,7 +238,7 @@ async fn migration_5_upgrades_an_existing_database() {
         stay(&store, &waiting).await,
         vec![(NOON - 24 * HOUR, NOON - 22 * HOUR)]
     );
-    assert_eq!(store.record_count().await.unwrap(), 3);
+    assert_eq!(store.record_count().await.unwrap(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -144,6 +144,7 @@ async fn venues(backend: Backend) {
     let reg = RegisterRequest {
         public_key: hex::encode(pk),
         proof: hex::encode(identity.sign_bytes(&RegisterRequest::proof_input(&pk))),
+        attestation: None,
     };
     let _ = rustls::crypto::ring::default_provider().install_default();
     let answer = reqwest::Client::new()

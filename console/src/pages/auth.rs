@@ -26,10 +26,36 @@ struct LoginPage {
     error: Option<String>,
 }
 
-fn client_ip(ext: &axum::http::Extensions) -> IpAddr {
-    ext.get::<ConnectInfo<SocketAddr>>()
+/// The client's address: the TCP peer, or, when the peer is a trusted proxy, the
+/// right-most `X-Forwarded-For` address that is not one (the left of it is the client's
+/// to write, so it is never believed).
+pub(crate) fn client_ip(
+    ext: &axum::http::Extensions,
+    headers: &HeaderMap,
+    trusted: &[IpAddr],
+) -> IpAddr {
+    let peer = ext
+        .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in forwarded.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 pub async fn login_form<B: ConsoleBackend>(
@@ -60,7 +86,11 @@ pub async fn login<B: ConsoleBackend>(
     lang: PageLang,
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
-    let ip = client_ip(req.extensions());
+    let ip = client_ip(
+        req.extensions(),
+        req.headers(),
+        &state.config.trusted_proxies,
+    );
     let Form(form) = <Form<LoginForm> as axum::extract::FromRequest<_>>::from_request(req, &state)
         .await
         .map_err(|_| PageError::BadInput("missing field: token".into()))?;
@@ -76,17 +106,10 @@ pub async fn login<B: ConsoleBackend>(
         *res.status_mut() = status;
         Ok(res)
     };
-    if let Some(wait) = state.throttle.blocked_for(ip, now) {
-        return refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Đăng nhập sai quá nhiều lần, thử lại sau {wait} giây · too many failed sign-ins; try again in {wait} s"
-            ),
-        );
-    }
     match token::verify(&form.token, &state.config.authority_keys, now) {
         Ok(claims) => {
-            state.throttle.succeeded(ip);
+            // Others' failures at this address are kept: an operator signing in does not
+            // free a guesser behind the same proxy.
             let Some(id) = state.sessions.create(now, claims.expires_at) else {
                 return Err(PageError::Template("session store unavailable".into()));
             };
@@ -105,6 +128,16 @@ pub async fn login<B: ConsoleBackend>(
             Ok(res)
         }
         Err(err) => {
+            // The token is checked first: a valid one is never held back because others
+            // failed from the same address (a proxy's, an office's NAT).
+            if let Some(wait) = state.throttle.blocked_for(ip, now) {
+                return refuse(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "Đăng nhập sai quá nhiều lần, thử lại sau {wait} giây · too many failed sign-ins; try again in {wait} s"
+                    ),
+                );
+            }
             state.throttle.failed(ip, now);
             log::warn!("console: refused sign-in: {err}");
             tokio::time::sleep(FAILURE_DELAY).await;

@@ -103,7 +103,8 @@ pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
 }
 
 /// Writes rows as CSV (RFC 4180 quoting by the `csv` crate). Cells that a spreadsheet
-/// would run as a formula get a leading apostrophe.
+/// would run as a formula get a leading apostrophe: those starting with `=`, `+`, `-`,
+/// `@`, and with a tab or carriage return (which spreadsheets skip before a formula).
 pub fn write_csv(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, PageError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| PageError::Template(e.to_string());
@@ -112,7 +113,7 @@ pub fn write_csv(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, PageE
         let safe: Vec<String> = r
             .iter()
             .map(|c| {
-                if c.starts_with(['=', '+', '-', '@']) {
+                if c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
                     format!("'{c}")
                 } else {
                     c.clone()
@@ -123,4 +124,27 @@ pub fn write_csv(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, PageE
     }
     w.into_inner()
         .map_err(|e| PageError::Template(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_that_could_run_as_formulas_are_neutralised() {
+        let rows = vec![vec![
+            "=1+1".to_owned(),
+            "\t=2+2".to_owned(),
+            "\r=3+3".to_owned(),
+            "@SUM(A1)".to_owned(),
+            "Phở Hòa".to_owned(),
+        ]];
+        let out = String::from_utf8(write_csv(&["a", "b", "c", "d", "e"], &rows).unwrap()).unwrap();
+        let line = out.lines().nth(1).unwrap_or_default();
+        assert!(line.starts_with("'=1+1,"), "{out:?}");
+        assert!(out.contains(",'\t=2+2,"), "{out:?}");
+        assert!(out.contains("\"'\r=3+3\""), "{out:?}");
+        assert!(out.contains("'@SUM(A1)"), "{out:?}");
+        assert!(out.contains(",Phở Hòa"), "{out:?}");
+    }
 }

@@ -111,6 +111,7 @@ pub async fn serve() -> Served {
         authority_keys: vec![authority_public()],
         clock: Arc::new(FixedClock::new(now())),
         secure_cookies: false,
+        trusted_proxies: Vec::new(),
     };
     let app = axum::Router::new().nest("/console", vaora_console::router(backend.clone(), config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -134,6 +134,24 @@ impl Diary {
         Ok(applied)
     }
 
+    /// Adds revoked keys and venues to the trust store (the caller's transaction, if
+    /// any): from then on every verification refuses them. Revocations are never
+    /// withdrawn.
+    pub fn add_revocations(&self, keys: &[KeyId], venues: &[Id128]) -> Result<(), DiaryError> {
+        let conn = self.conn();
+        let mut key =
+            conn.prepare_cached("INSERT OR IGNORE INTO trust_revoked_keys (key_id) VALUES (?1)")?;
+        for k in keys {
+            key.execute([k.0.as_slice()])?;
+        }
+        let mut venue = conn
+            .prepare_cached("INSERT OR IGNORE INTO trust_revoked_venues (venue_id) VALUES (?1)")?;
+        for v in venues {
+            venue.execute([v.as_bytes().as_slice()])?;
+        }
+        Ok(())
+    }
+
     /// Verifies a scanned venue-code text against this diary's trust store, now.
     pub fn verify_venue_code(&self, text: &str) -> Result<VerifiedVenue, DiaryError> {
         Ok(self.trust_store()?.verify_text(text, self.clock().now()))

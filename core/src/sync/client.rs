@@ -71,6 +71,7 @@ pub async fn register_via(
         RegisterRequest {
             public_key: hex::encode(pk),
             proof: hex::encode(d.identity().sign_bytes(&RegisterRequest::proof_input(&pk))),
+            attestation: None,
         }
     };
     let body = serde_json::to_vec(&request).map_err(|e| SyncError::Protocol(e.to_string()))?;
@@ -217,9 +218,8 @@ pub async fn sync_via(
     keyset
         .verify(&reg.authority_key)
         .map_err(|e| SyncError::Protocol(e.to_string()))?;
-    diary.lock().save_keyset(
-        &serde_json::to_string(&keyset).map_err(|e| SyncError::Protocol(e.to_string()))?,
-    )?;
+    // Its revocations reach the trust store every verification on the phone reads.
+    diary.lock().apply_keys_list(&keyset)?;
 
     // 3. Exposure windows since the cursor, page by page.
     loop {
@@ -502,6 +502,7 @@ mod tests {
         let request = RegisterRequest {
             public_key: hex::encode(pk),
             proof: String::new(),
+            attestation: None,
         };
         let good = DeviceCertificate::issue_by(
             &authority,

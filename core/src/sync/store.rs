@@ -14,7 +14,8 @@ use vaora_protocol::declare::DeviceCertificate;
 use crate::diary::{DeclareError, Diary, DiaryError};
 use vaora_protocol::exposure::{Alert, LocalStay};
 use vaora_protocol::ids::Id128;
-use vaora_protocol::wire::{AuthorityPublicKey, ExposureWindow, from_millis};
+use vaora_protocol::venue::KeyId;
+use vaora_protocol::wire::{AuthorityPublicKey, ExposureWindow, KeySet, from_millis};
 
 /// This device's registration with a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +101,33 @@ impl Diary {
     /// Keeps the last verified key set (JSON) for the venue-code trust store.
     pub fn save_keyset(&self, json: &str) -> Result<(), DiaryError> {
         self.sync_set("keyset", json)
+    }
+
+    /// Applies the revocations of a verified `GET /v1/keys` list to the trust store
+    /// (`docs/sync-protocol.md`, "Trust store updates"), and keeps the list and its
+    /// sequence, in one transaction. A list older than the last one applied (a lower
+    /// sequence) changes nothing: `false`. Revocations are only ever added.
+    pub fn apply_keys_list(&self, list: &KeySet) -> Result<bool, DiaryError> {
+        let last: Option<u64> = self.sync_get("keys_sequence")?.and_then(|v| v.parse().ok());
+        if last.is_some_and(|l| list.sequence < l) {
+            log::warn!(
+                "sync: key list {} is older than the one applied ({last:?}); ignored",
+                list.sequence
+            );
+            return Ok(false);
+        }
+        let keys: Vec<KeyId> = list
+            .revoked_keys
+            .iter()
+            .map(|k| k.parse::<KeyId>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| DiaryError::Corrupt(format!("key list: {e}")))?;
+        let tx = self.conn().unchecked_transaction()?;
+        self.add_revocations(&keys, &list.revoked_venues)?;
+        self.sync_set("keyset", &serde_json::to_string(list).map_err(json_err)?)?;
+        self.sync_set("keys_sequence", &list.sequence.to_string())?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// The last verified key set (JSON), if any.

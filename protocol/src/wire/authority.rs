@@ -26,6 +26,18 @@ pub struct CaseResponse {
     pub checkins: u64,
 }
 
+/// What the server's venue registry says of a venue id a check-in named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VenueStatus {
+    /// Registered and not revoked.
+    Registered,
+    /// Registered, then revoked.
+    Revoked,
+    /// Not in the registry (issued elsewhere, or an id a device made up).
+    Unknown,
+}
+
 /// One person whose stay overlapped a case's at the same venue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
@@ -33,7 +45,10 @@ pub struct Contact {
     pub person_id: Id128,
     pub person_name: String,
     pub venue_id: Id128,
+    /// The venue's name in the registry ("" for an unknown venue): never the name a
+    /// device put in its check-in.
     pub venue_name: String,
+    pub venue_status: VenueStatus,
     pub overlap_from: DateTime<Utc>,
     pub overlap_until: DateTime<Utc>,
 }

@@ -11,8 +11,9 @@ pub const REGISTER_DOMAIN: &[u8] = b"vaora-register-v1\0";
 pub const REQUEST_DOMAIN: &[u8] = b"vaora-request-v1\0";
 /// Domain separation for authority-signed exposure windows.
 pub const EXPOSURE_DOMAIN: &[u8] = b"vaora-exposure-v1\0";
-/// Domain separation for the authority-signed key set.
-pub const KEYSET_DOMAIN: &[u8] = b"vaora-keyset-v1\0";
+/// Domain separation for the authority-signed key list of `GET /v1/keys` (its own: the
+/// venue module's key-set documents sign under `vaora-keyset-v1`).
+pub const KEYS_DOMAIN: &[u8] = b"vaora-keys-v1\0";
 
 /// Authorization scheme of requests signed by a registered device.
 pub const DEVICE_SCHEME: &str = "Vaora-Device";
@@ -36,6 +37,8 @@ pub enum WireError {
     BadSignature(&'static str),
     #[error("bad authorization header: {0}")]
     BadAuthorization(&'static str),
+    #[error("at most {max} records per upload, got {got}")]
+    TooManyRecords { max: usize, got: u64 },
 }
 
 /// Hex of a fixed-size byte array, checked.

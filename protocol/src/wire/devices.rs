@@ -16,11 +16,36 @@ pub struct RegisterRequest {
     pub public_key: String,
     /// Signature over `"vaora-register-v1" 0x00 public_key`, 128 hex digits.
     pub proof: String,
+    /// The platform's verdict on the app, when the server asks for one (off by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<Attestation>,
 }
+
+/// A platform attestation of the registering app (Play Integrity on Android, App Attest
+/// on iOS), requested with [`RegisterRequest::attestation_challenge`] as its nonce so the
+/// verdict is bound to the key being registered. The server hands it to its verifier as
+/// is; the reference server has none unless configured (`docs/sync-protocol.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attestation {
+    /// `play-integrity` or `app-attest`.
+    pub platform: String,
+    /// The platform's token (Play Integrity) or attestation object (App Attest), as the
+    /// platform hands it over (base64 text).
+    pub token: String,
+}
+
+/// Domain separation for the attestation challenge.
+pub const ATTEST_DOMAIN: &[u8] = b"vaora-attest-v1\0";
 
 impl RegisterRequest {
     pub fn proof_input(public_key: &[u8; 32]) -> Vec<u8> {
         [REGISTER_DOMAIN, public_key.as_slice()].concat()
+    }
+
+    /// The nonce a platform attestation for this key must carry:
+    /// SHA-256 of `"vaora-attest-v1" 0x00 public_key`.
+    pub fn attestation_challenge(public_key: &[u8; 32]) -> [u8; 32] {
+        Sha256::digest([ATTEST_DOMAIN, public_key.as_slice()].concat()).into()
     }
 
     /// Checks the proof of possession and returns the public key.

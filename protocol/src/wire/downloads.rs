@@ -4,18 +4,21 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::common::{EXPOSURE_DOMAIN, KEYSET_DOMAIN, WireError, hex_array, millis, verify_with};
+use super::common::{EXPOSURE_DOMAIN, KEYS_DOMAIN, WireError, hex_array, millis, verify_with};
 use super::devices::AuthorityPublicKey;
 use crate::canonical::Writer;
 use crate::ids::Id128;
 
 /// `GET /v1/keys`: the authority keys and what is revoked, signed by the current key.
 ///
-/// Not the venue module's key-set document ([`crate::venue::KeySet`]), though both sign
-/// under [`KEYSET_DOMAIN`]: this one signs key ids and keys as their hex text
-/// ([`KeySet::signing_input`]), that one as raw bytes behind the signer's key.
+/// Not the venue module's key-set document ([`crate::venue::KeySet`]): this list signs
+/// under its own domain, [`KEYS_DOMAIN`] (`vaora-keys-v1`), key ids and keys as their hex
+/// text ([`KeySet::signing_input`]). `sequence` only grows: it counts the revocations the
+/// list carries (revocations are never withdrawn), so a phone refuses a list older than
+/// the last it applied (`docs/sync-protocol.md`, "Trust store updates").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySet {
+    pub sequence: u64,
     pub keys: Vec<AuthorityPublicKey>,
     pub revoked_keys: Vec<String>,
     pub revoked_venues: Vec<Id128>,
@@ -25,12 +28,13 @@ pub struct KeySet {
 }
 
 impl KeySet {
-    /// `"vaora-keyset-v1" 0x00`, then `u32(#keys) {str(key_id) str(public_key)}*
+    /// `"vaora-keys-v1" 0x00`, then `i64(sequence) u32(#keys) {str(key_id) str(public_key)}*
     /// u32(#revoked_keys) {str(key_id)}* u32(#revoked_venues) {id}* time(issued_at)
     /// str(signed_by)`: key ids and keys are signed as the hex text the JSON carries,
     /// venue ids as 16 raw bytes, `issued_at` as Unix milliseconds.
     pub fn signing_input(&self) -> Vec<u8> {
         let mut w = Writer::new();
+        w.i64(i64::try_from(self.sequence).unwrap_or(i64::MAX));
         w.u32(u32::try_from(self.keys.len()).unwrap_or(u32::MAX));
         for k in &self.keys {
             w.str(&k.key_id).str(&k.public_key);
@@ -44,7 +48,7 @@ impl KeySet {
             w.id(v);
         }
         w.time(&self.issued_at).str(&self.signed_by);
-        [KEYSET_DOMAIN, &w.finish()].concat()
+        [KEYS_DOMAIN, &w.finish()].concat()
     }
 
     /// Checks the signature with the key named in `signed_by`, which must be one of

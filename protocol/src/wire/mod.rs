@@ -11,23 +11,27 @@
 //! windows), `authority.rs` (cases, tracing, publishing, venues).
 
 mod authority;
+mod cbor_upload;
 mod common;
 mod devices;
 mod downloads;
+pub mod received;
 #[cfg(test)]
 mod tests;
 mod upload;
 
 pub use authority::{
-    CaseRequest, CaseResponse, Contact, PublishResponse, TraceResponse, VenueRequest, VenueResponse,
+    CaseRequest, CaseResponse, Contact, PublishResponse, TraceResponse, VenueRequest,
+    VenueResponse, VenueStatus,
 };
 pub use common::{
-    AUTHORITY_SCHEME, CBOR_CONTENT_TYPE, DEVICE_SCHEME, EXPOSURE_DOMAIN, ErrorBody, KEYSET_DOMAIN,
+    AUTHORITY_SCHEME, CBOR_CONTENT_TYPE, DEVICE_SCHEME, EXPOSURE_DOMAIN, ErrorBody, KEYS_DOMAIN,
     MAX_CLOCK_SKEW_MS, REGISTER_DOMAIN, REQUEST_DOMAIN, WireError, from_millis, hex_array,
     key_id_of,
 };
 pub use devices::{
-    AuthorityPublicKey, RegisterRequest, RegisterResponse, RequestAuth, request_signing_input,
+    ATTEST_DOMAIN, Attestation, AuthorityPublicKey, RegisterRequest, RegisterResponse, RequestAuth,
+    request_signing_input,
 };
 pub use downloads::{ExposurePage, ExposureWindow, KeySet};
 pub use upload::{

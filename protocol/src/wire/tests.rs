@@ -55,12 +55,74 @@ fn registration_proof() {
     let req = RegisterRequest {
         public_key: hex::encode(pk),
         proof: hex::encode(id.sign_bytes(&RegisterRequest::proof_input(&pk))),
+        attestation: None,
     };
     assert_eq!(req.verify().unwrap(), pk);
     let other = DeviceIdentity::generate().unwrap();
     let forged = RegisterRequest {
         public_key: hex::encode(pk),
         proof: hex::encode(other.sign_bytes(&RegisterRequest::proof_input(&pk))),
+        attestation: None,
     };
     assert!(forged.verify().is_err());
+}
+
+#[test]
+fn the_upload_head_is_read_before_any_record() {
+    // An array announcing 2^32 - 1 records, and nothing after it: refused from the head.
+    assert_eq!(
+        decode_upload(&[0x9a, 0xff, 0xff, 0xff, 0xff], 1000),
+        Err(WireError::TooManyRecords {
+            max: 1000,
+            got: u64::from(u32::MAX)
+        })
+    );
+    assert!(matches!(
+        decode_upload(
+            &[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+            1000
+        ),
+        Err(WireError::TooManyRecords { .. })
+    ));
+    // Within the limit but cut short: malformed, not a huge allocation.
+    assert!(matches!(
+        decode_upload(&[0x99, 0x03, 0xe8], 1000),
+        Err(WireError::Cbor(_))
+    ));
+}
+
+#[test]
+fn only_the_specified_shape_is_read() {
+    let id = DeviceIdentity::generate().unwrap();
+    let rec = id.sign_record(RecordKind::CheckIn, vec![7u8; 30]);
+    let good = encode_upload(std::slice::from_ref(&rec));
+    // Heads in a longer form than needed are still that shape.
+    let mut long = vec![0x98, 0x01, 0x98, 0x03, 0x18, 0x01, 0x59, 0x00, 0x1e];
+    long.extend(&rec.body);
+    long.extend([0x5a, 0, 0, 0, 0x40]);
+    long.extend(rec.signature);
+    assert_eq!(decode_upload(&long, 10), decode_upload(&good, 10));
+    let refused = |bytes: Vec<u8>| decode_upload(&bytes, 10).is_err();
+    // Trailing bytes, an indefinite-length array, a tag, a map, a negative kind, a kind
+    // over 255, a text body, a fourth field.
+    assert!(refused([good.clone(), vec![0]].concat()));
+    assert!(refused(
+        [vec![0x9f], good[1..].to_vec(), vec![0xff]].concat()
+    ));
+    assert!(refused([vec![0xc0], good.clone()].concat()));
+    assert!(refused(vec![0xa0]));
+    assert!(refused(
+        [vec![0x81, 0x83, 0x20], good[3..].to_vec()].concat()
+    ));
+    assert!(refused(
+        [vec![0x81, 0x83, 0x19, 0x01, 0x00], good[3..].to_vec()].concat()
+    ));
+    let mut text = good.clone();
+    text[3] = 0x78;
+    assert!(refused(text));
+    let mut four = good.clone();
+    four[1] = 0x84;
+    four.push(0);
+    assert!(refused(four));
+    assert_eq!(decode_upload(&[0x80], 10), Ok(Vec::new()));
 }

@@ -3,6 +3,7 @@
 
 use ciborium::Value;
 
+use super::cbor_upload::Refusal;
 use super::common::WireError;
 use crate::records::{RecordKind, SignedRecord};
 
@@ -41,41 +42,27 @@ pub struct UploadItem {
     pub signature: Vec<u8>,
 }
 
-/// Decodes a batch; fails on any shape error (the whole request is refused then).
+/// Decodes a batch of at most `max_items` records; fails on any shape error (the whole
+/// request is refused then). The array head is read first: a batch announcing more than
+/// `max_items` records is [`WireError::TooManyRecords`] before any record is read. Only
+/// the shape the spec allows is read (`cbor_upload.rs`): definite lengths, no tags, no
+/// bytes after the array.
 pub fn decode_upload(bytes: &[u8], max_items: usize) -> Result<Vec<UploadItem>, WireError> {
-    let value = from_cbor(bytes)?;
-    let Value::Array(items) = value else {
-        return Err(WireError::Shape("upload must be an array"));
-    };
-    if items.len() > max_items {
-        return Err(WireError::Shape("too many records in one batch"));
+    match super::cbor_upload::read(bytes, max_items) {
+        Ok(items) => Ok(items
+            .into_iter()
+            .map(|(kind, body, signature)| UploadItem {
+                kind,
+                body,
+                signature,
+            })
+            .collect()),
+        Err(Refusal::TooMany(got)) => Err(WireError::TooManyRecords {
+            max: max_items,
+            got,
+        }),
+        Err(Refusal::Wire(e)) => Err(e),
     }
-    items
-        .into_iter()
-        .map(|item| {
-            let Value::Array(fields) = item else {
-                return Err(WireError::Shape("record must be [kind, body, signature]"));
-            };
-            let mut it = fields.into_iter();
-            match (it.next(), it.next(), it.next(), it.next()) {
-                (
-                    Some(Value::Integer(k)),
-                    Some(Value::Bytes(body)),
-                    Some(Value::Bytes(sig)),
-                    None,
-                ) => {
-                    let kind = u8::try_from(i128::from(k))
-                        .map_err(|_| WireError::Shape("record kind out of range"))?;
-                    Ok(UploadItem {
-                        kind,
-                        body,
-                        signature: sig,
-                    })
-                }
-                _ => Err(WireError::Shape("record must be [kind, body, signature]")),
-            }
-        })
-        .collect()
 }
 
 /// Encodes the answer: CBOR array in request order, `0` accepted, `1` duplicate,

@@ -10,8 +10,11 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use chrono::Utc;
+use sha2::{Digest, Sha256};
 use vaora_protocol::ids::Id128;
-use vaora_protocol::wire::{AUTHORITY_SCHEME, DEVICE_SCHEME, MAX_CLOCK_SKEW_MS, RequestAuth};
+use vaora_protocol::wire::{
+    AUTHORITY_SCHEME, DEVICE_SCHEME, MAX_CLOCK_SKEW_MS, RequestAuth, request_signing_input,
+};
 
 use super::body::read_body;
 use super::context::ApiState;
@@ -43,8 +46,12 @@ fn parse_auth(headers: &HeaderMap) -> Result<RequestAuth, ApiError> {
     RequestAuth::parse(value).map_err(|e| unauthorized("unauthorized", &e.to_string()))
 }
 
+/// The timestamp is within the clock skew of server time. `ts_ms` is the sender's number
+/// (any `i64`, checked before any signature): compared by `abs_diff`, never by arithmetic
+/// that could overflow.
 fn check_fresh(auth: &RequestAuth) -> Result<(), ApiError> {
-    if (Utc::now().timestamp_millis() - auth.ts_ms).abs() > MAX_CLOCK_SKEW_MS {
+    let skew = Utc::now().timestamp_millis().abs_diff(auth.ts_ms);
+    if skew > MAX_CLOCK_SKEW_MS.unsigned_abs() {
         return Err(unauthorized(
             "stale_request",
             "request timestamp too far from server time",
@@ -81,10 +88,11 @@ async fn device<S: Storage>(
     }
     let no_device = || unauthorized("unknown_device", "no such device");
     let id: Id128 = auth.principal.parse().map_err(|_| no_device())?;
+    // Cheap checks first: a stale request never reaches the database.
+    check_fresh(&auth)?;
     let device = devices::find(&state.server.store, id)
         .await?
         .ok_or_else(no_device)?;
-    check_fresh(&auth)?;
     verify(&auth, &device.public_key, method, uri, body)?;
     if let Err(wait) = state.take_token(device.id) {
         return Err(ApiError::new(
@@ -97,14 +105,14 @@ async fn device<S: Storage>(
     Ok(device)
 }
 
-/// A request signed by the authority, or an error answer.
+/// A request signed by the authority: its id ([`request_id`]), or an error answer.
 fn authority<S>(
     state: &ApiState<S>,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(), ApiError> {
+) -> Result<Id128, ApiError> {
     let auth = parse_auth(headers)?;
     if auth.scheme == DEVICE_SCHEME {
         return Err(wrong_credential("an authority"));
@@ -114,7 +122,26 @@ fn authority<S>(
         return Err(unauthorized("unauthorized", "unknown authority key"));
     }
     check_fresh(&auth)?;
-    verify(&auth, &key.public_key(), method, uri, body)
+    verify(&auth, &key.public_key(), method, uri, body)?;
+    Ok(request_id(&auth, method, uri, body))
+}
+
+/// The id of a signed request: the first 16 bytes of SHA-256 over
+/// `"vaora-request-id-v1" 0x00`, the principal and the signed input (method, path,
+/// timestamp, body digest). The same request sent again (a replay of the captured bytes)
+/// has the same id; a new request, if only by its timestamp, has another. Authority writes
+/// use it as the id of what they create, so a replay creates nothing new.
+fn request_id(auth: &RequestAuth, method: &Method, uri: &Uri, body: &[u8]) -> Id128 {
+    let input = request_signing_input(method.as_str(), path_and_query(uri), auth.ts_ms, body);
+    let digest = Sha256::new()
+        .chain_update(b"vaora-request-id-v1\0")
+        .chain_update(auth.principal.as_bytes())
+        .chain_update([0u8])
+        .chain_update(&input)
+        .finalize();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest[..16]);
+    Id128::from_bytes(id)
 }
 
 type Shared<S> = Arc<ApiState<S>>;
@@ -157,12 +184,16 @@ impl<S: Storage> FromRequestParts<Shared<S>> for AuthorityCall {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared<S>) -> Result<Self, ApiError> {
-        authority(state, &parts.method, &parts.uri, &parts.headers, b"").map(|()| Self)
+        authority(state, &parts.method, &parts.uri, &parts.headers, b"").map(|_| Self)
     }
 }
 
-/// A request with a body of at most `LIMIT` bytes that the authority signed: the body.
-pub(crate) struct AuthorityRequest<const LIMIT: usize>(pub Bytes);
+/// A request with a body of at most `LIMIT` bytes that the authority signed: the body and
+/// the request's id (the same for a replay of it, [`request_id`]).
+pub(crate) struct AuthorityRequest<const LIMIT: usize> {
+    pub body: Bytes,
+    pub id: Id128,
+}
 
 impl<S: Storage, const LIMIT: usize> FromRequest<Shared<S>> for AuthorityRequest<LIMIT> {
     type Rejection = ApiError;
@@ -170,7 +201,7 @@ impl<S: Storage, const LIMIT: usize> FromRequest<Shared<S>> for AuthorityRequest
     async fn from_request(req: Request, state: &Shared<S>) -> Result<Self, ApiError> {
         let (parts, body) = req.into_parts();
         let body = read_body(body, LIMIT).await?;
-        authority(state, &parts.method, &parts.uri, &parts.headers, &body)?;
-        Ok(Self(body))
+        let id = authority(state, &parts.method, &parts.uri, &parts.headers, &body)?;
+        Ok(Self { body, id })
     }
 }

@@ -7,14 +7,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use vaora_protocol::ids::Id128;
 use vaora_protocol::wire::{
-    CaseRequest, CaseResponse, Contact, PublishResponse, TraceResponse, from_millis,
+    self, CaseRequest, CaseResponse, Contact, PublishResponse, TraceResponse, from_millis,
 };
 
 use super::auth::{AuthorityCall, AuthorityRequest};
 use super::body::{ApiResult, json, parse_json};
 use super::context::ApiState;
 use super::error::ApiError;
-use crate::storage::Storage;
+use crate::storage::{Storage, VenueStatus};
 use crate::{cases, exposures};
 
 fn case_id(text: &str) -> Result<Id128, ApiError> {
@@ -25,12 +25,14 @@ fn case_id(text: &str) -> Result<Id128, ApiError> {
 /// `POST /v1/authority/cases`.
 pub(crate) async fn create<S: Storage>(
     State(state): State<Arc<ApiState<S>>>,
-    AuthorityRequest(body): AuthorityRequest<4096>,
+    AuthorityRequest { body, id }: AuthorityRequest<4096>,
 ) -> ApiResult {
     let req: CaseRequest = parse_json(&body)?;
     let store = &state.server.store;
+    // The case's id is the request's: a replay of this request names the same case.
     let case = cases::open(
         store,
+        id,
         req.device_id,
         req.person_id,
         req.from.timestamp_millis(),
@@ -68,6 +70,11 @@ pub(crate) async fn trace<S: Storage>(
                     person_name: c.person_name,
                     venue_id: c.venue_id,
                     venue_name: c.venue_name,
+                    venue_status: match c.venue_status {
+                        VenueStatus::Registered => wire::VenueStatus::Registered,
+                        VenueStatus::Revoked => wire::VenueStatus::Revoked,
+                        VenueStatus::Unknown => wire::VenueStatus::Unknown,
+                    },
                     overlap_from: from_millis(c.overlap_from_ms),
                     overlap_until: from_millis(c.overlap_until_ms),
                 })

@@ -1,6 +1,9 @@
-//! What the API's handlers share: the server's state and each device's request budget.
+//! What the API's handlers share: the server's state and the request budgets (token
+//! buckets) of devices and of registering addresses.
 
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -8,35 +11,116 @@ use vaora_protocol::ids::Id128;
 
 use crate::state::ServerState;
 
+/// Past this many buckets, buckets that would be full again are dropped (a missing bucket
+/// is a full one), so the map holds only keys seen within the last `burst / rate` seconds.
+const PRUNE_AT: usize = 1024;
+
+/// Token buckets by key.
+pub(crate) struct Buckets<K> {
+    map: Mutex<HashMap<K, (f64, Instant)>>,
+}
+
+impl<K: Eq + Hash + Copy> Buckets<K> {
+    pub(crate) fn new() -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token from `key`'s bucket (`burst` at most, refilled at `rate` per second);
+    /// `Err(seconds)` to wait when it is empty.
+    pub(crate) fn take(&self, key: K, burst: f64, rate: f64, now: Instant) -> Result<(), u64> {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= PRUNE_AT && !map.contains_key(&key) {
+            let refill = if rate > 0.0 {
+                burst / rate
+            } else {
+                f64::INFINITY
+            };
+            map.retain(|_, (_, last)| now.saturating_duration_since(*last).as_secs_f64() < refill);
+        }
+        let (tokens, last) = map.entry(key).or_insert((burst, now));
+        *tokens = (*tokens + now.saturating_duration_since(*last).as_secs_f64() * rate).min(burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = if rate > 0.0 {
+                ((1.0 - *tokens) / rate).ceil()
+            } else {
+                3600.0
+            };
+            Err((wait as u64).max(1))
+        }
+    }
+
+    /// How many keys have a bucket.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.map.lock().map_or(0, |m| m.len())
+    }
+}
+
 /// Shared state of the API.
 pub(crate) struct ApiState<S> {
     pub server: Arc<ServerState<S>>,
-    buckets: Mutex<HashMap<Id128, (f64, Instant)>>,
+    devices: Buckets<Id128>,
+    registrations: Buckets<IpAddr>,
 }
 
 impl<S> ApiState<S> {
     pub(crate) fn new(server: Arc<ServerState<S>>) -> Self {
         Self {
             server,
-            buckets: Mutex::new(HashMap::new()),
+            devices: Buckets::new(),
+            registrations: Buckets::new(),
         }
     }
 
     /// Token bucket per device; `Err(seconds)` to wait when empty.
     pub(crate) fn take_token(&self, device: Id128) -> Result<(), u64> {
         let limits = &self.server.limits;
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let (tokens, last) = buckets.entry(device).or_insert((limits.rate_burst, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * limits.rate_per_second)
-            .min(limits.rate_burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            let wait = ((1.0 - *tokens) / limits.rate_per_second).ceil();
-            Err((wait as u64).max(1))
+        self.devices.take(
+            device,
+            limits.rate_burst,
+            limits.rate_per_second,
+            Instant::now(),
+        )
+    }
+
+    /// Token bucket per registering address; `Err(seconds)` to wait when empty.
+    pub(crate) fn take_registration(&self, from: IpAddr) -> Result<(), u64> {
+        let limits = &self.server.limits;
+        self.registrations.take(
+            from,
+            limits.register_burst,
+            limits.register_per_second,
+            Instant::now(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn buckets_refill_and_idle_ones_are_dropped() {
+        let b: Buckets<u32> = Buckets::new();
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(b.take(1, 3.0, 1.0, t0).is_ok());
         }
+        assert_eq!(b.take(1, 3.0, 1.0, t0), Err(1));
+        assert!(b.take(1, 3.0, 1.0, t0 + Duration::from_secs(1)).is_ok());
+        // A flood of keys: the map never holds more than the keys of the last few seconds.
+        for k in 0..(PRUNE_AT as u32 * 3) {
+            let at = t0 + Duration::from_secs(u64::from(k / 256) * 10);
+            assert!(b.take(k + 10, 3.0, 1.0, at).is_ok());
+        }
+        assert!(b.len() <= PRUNE_AT, "{}", b.len());
     }
 }

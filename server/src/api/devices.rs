@@ -2,24 +2,44 @@
 
 use std::sync::Arc;
 
+use std::net::SocketAddr;
+
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::StatusCode;
 use vaora_protocol::wire::{RegisterRequest, RegisterResponse};
 
 use super::body::{ApiResult, json, parse_json, read_body};
 use super::context::ApiState;
+use super::error::ApiError;
 use crate::devices;
 use crate::storage::Storage;
 
 pub(crate) async fn register<S: Storage>(
     State(state): State<Arc<ApiState<S>>>,
-    body: Body,
+    req: Request,
 ) -> ApiResult {
+    // Registration is open: each address has a budget, checked before anything is read.
+    let from = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(from) = from
+        && let Err(wait) = state.take_registration(from)
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many registrations from this address",
+        )
+        .retry_after(wait));
+    }
+    let body: Body = req.into_body();
     let bytes = read_body(body, 4096).await?;
     let req: RegisterRequest = parse_json(&bytes)?;
     let server = &state.server;
-    let done = devices::register(&server.store, &server.authority, &req).await?;
+    let done =
+        devices::register(&server.store, &server.authority, &server.attestation, &req).await?;
     let status = if done.new {
         StatusCode::CREATED
     } else {

@@ -78,6 +78,9 @@ impl From<DeviceError> for ApiError {
         match e {
             DeviceError::BadProof(_) => Self::bad_request("bad_proof", e.to_string()),
             DeviceError::BadKey => Self::bad_request("bad_key", e.to_string()),
+            DeviceError::Attestation(_) => {
+                Self::new(StatusCode::FORBIDDEN, "attestation_refused", e.to_string())
+            }
             DeviceError::Random(_) => Self::internal("random", e.to_string()),
             DeviceError::Storage(s) => s.into(),
         }

@@ -21,7 +21,7 @@ const MAX_VENUE_BODY: usize = 8 * 1024;
 
 pub(crate) async fn register<S: Storage>(
     State(state): State<Arc<ApiState<S>>>,
-    AuthorityRequest(body): AuthorityRequest<MAX_VENUE_BODY>,
+    AuthorityRequest { body, id }: AuthorityRequest<MAX_VENUE_BODY>,
 ) -> ApiResult {
     let req: VenueRequest = parse_json(&body)?;
     let category = match req.category.as_deref() {
@@ -31,9 +31,11 @@ pub(crate) async fn register<S: Storage>(
             .map_err(|e| VenueError::Invalid(e.to_string()))?,
     };
     let server = &state.server;
+    // The venue's id is the request's: a replay of this request names the same venue.
     let registered = venues::register(
         &server.store,
         &server.issuer,
+        Some(id),
         Registration {
             name: req.name,
             address: req.address,

@@ -13,10 +13,11 @@ use std::future::Future;
 use vaora_protocol::ids::Id128;
 
 use super::engine::Engine;
+pub use super::queries::retention::Purged;
 use super::queries::{cases, counts, devices, overview, venues, windows};
 use super::{
-    CaseRow, CheckInRow, ContactRow, DeviceRow, InsertOutcome, NewRecord, OverviewCounts,
-    PeerCount, ScanWindow, StorageError, VenueQuery, VenueRow, WindowRow,
+    CaseRow, ContactRow, DeviceRow, InsertOutcome, NewRecord, OverviewCounts, PeerCount,
+    ScanWindow, StayRow, StorageError, VenueQuery, VenueRow, VenueStatus, WindowRow,
 };
 
 /// Everything the server needs from a database.
@@ -31,8 +32,24 @@ pub trait Storage: Engine + Sized {
         records: Vec<NewRecord>,
     ) -> impl Future<Output = Result<Vec<InsertOutcome>, StorageError>> + Send;
 
-    /// Adds a venue to the registry (and, on PostgreSQL, its rollup row).
-    fn insert_venue(&self, v: VenueRow) -> impl Future<Output = Result<(), StorageError>> + Send;
+    /// Adds a venue to the registry (and, on PostgreSQL, its rollup row); `false` when a
+    /// venue with its id is registered already (nothing changes then).
+    fn insert_venue(&self, v: VenueRow) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Stores windows; one per (case, check-in): returns only the ones new now. Their
+    /// `seq` (the download cursor) commits in the order it is handed out, so a phone that
+    /// has seen a window has seen every window before it (PostgreSQL: publications take
+    /// turns under a lock; SQLite has one writer).
+    fn insert_windows(
+        &self,
+        windows: Vec<WindowRow>,
+    ) -> impl Future<Output = Result<Vec<WindowRow>, StorageError>> + Send;
+
+    /// Deletes everything personal older than `cutoff_ms` (see `queries/retention.rs`).
+    fn purge_before(
+        &self,
+        cutoff_ms: i64,
+    ) -> impl Future<Output = Result<Purged, StorageError>> + Send;
 
     /// Marks a venue revoked (once); `false` when there is no such venue.
     fn revoke_venue_row(
@@ -93,7 +110,11 @@ pub trait Storage: Engine + Sized {
         devices::record_count(self)
     }
 
-    fn create_case(&self, case: CaseRow) -> impl Future<Output = Result<(), StorageError>> + Send {
+    /// Stores a case; `false` when a case with its id exists already (a replay).
+    fn create_case(
+        &self,
+        case: CaseRow,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send {
         cases::create(self, case)
     }
 
@@ -115,7 +136,7 @@ pub trait Storage: Engine + Sized {
     fn case_stays(
         &self,
         case: &CaseRow,
-    ) -> impl Future<Output = Result<Vec<CheckInRow>, StorageError>> + Send {
+    ) -> impl Future<Output = Result<Vec<StayRow>, StorageError>> + Send {
         cases::stays(self, case)
     }
 
@@ -127,14 +148,6 @@ pub trait Storage: Engine + Sized {
         cases::trace(self, case)
     }
 
-    /// Stores windows; one per (case, check-in): returns only the ones new now.
-    fn insert_windows(
-        &self,
-        windows: Vec<WindowRow>,
-    ) -> impl Future<Output = Result<Vec<WindowRow>, StorageError>> + Send {
-        windows::insert(self, windows)
-    }
-
     fn windows_since(
         &self,
         cursor: i64,
@@ -143,11 +156,14 @@ pub trait Storage: Engine + Sized {
         windows::since(self, cursor, limit)
     }
 
-    /// Published windows (of one case, or all), newest first, with the venue's name.
+    /// Published windows (of one case, or all), newest first, with the venue's registry
+    /// name and status.
+    #[allow(clippy::type_complexity)] // a row and two columns of the registry
     fn published_windows(
         &self,
         case_id: Option<Id128>,
-    ) -> impl Future<Output = Result<Vec<(WindowRow, String)>, StorageError>> + Send {
+    ) -> impl Future<Output = Result<Vec<(WindowRow, String, VenueStatus)>, StorageError>> + Send
+    {
         windows::published(self, case_id)
     }
 

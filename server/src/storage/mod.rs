@@ -28,12 +28,13 @@ pub(crate) mod rollup;
 mod rows;
 pub mod sqlite;
 
-pub use contract::Storage;
+pub use contract::{Purged, Storage};
 pub use error::{Backend, StorageError};
 pub use postgres::PgStore;
 pub(crate) use rows::ms_to_next_day;
 pub use rows::{
     CaseRow, CheckInRow, ContactRow, Derived, DeviceRow, InsertOutcome, NewRecord, OverviewCounts,
-    PeerCount, ScanWindow, UpdateRow, VenueQuery, VenueRow, WindowRow, day_number, day_of_ms,
+    PeerCount, ScanWindow, StayRow, UpdateRow, VenueQuery, VenueRow, VenueStatus, WindowRow,
+    day_number, day_of_ms,
 };
 pub use sqlite::SqliteStore;

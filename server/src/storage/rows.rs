@@ -61,7 +61,9 @@ pub enum Derived {
     Nothing,
 }
 
-/// A verified record ready to store.
+/// A verified record ready to store. Its identity is `(device_id, id)`: a record id is
+/// the device's own idempotency key, and another device's record with the same id is
+/// another record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRecord {
     pub id: Id128,
@@ -70,6 +72,9 @@ pub struct NewRecord {
     pub body: Vec<u8>,
     pub signature: [u8; 64],
     pub received_ms: i64,
+    /// The time the record is about (a stay's start, a declaration's time): what
+    /// retention ages it by.
+    pub at_ms: i64,
     pub derived: Derived,
 }
 
@@ -77,10 +82,46 @@ pub struct NewRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InsertOutcome {
     Inserted,
-    /// Same id, same device, kind and body: already stored.
+    /// Same device and id, same kind and body: already stored.
     Duplicate,
-    /// Same id, different content: refused.
+    /// Same device and id, different content: refused.
     Conflict,
+}
+
+/// What the venue registry says of a venue id a check-in names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VenueStatus {
+    /// Registered and not revoked.
+    Registered,
+    /// Registered, then revoked.
+    Revoked,
+    /// Not in the registry (a code issued elsewhere, or an id a device made up).
+    Unknown,
+}
+
+impl VenueStatus {
+    /// The status column the shared statements compute (0 unknown, 1 registered, 2 revoked).
+    pub(crate) fn from_code(code: i64) -> Self {
+        match code {
+            1 => Self::Registered,
+            2 => Self::Revoked,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// One of a case's own stays, with its venue as the registry knows it (never the name the
+/// device put in its check-in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StayRow {
+    pub id: Id128,
+    pub person_id: Id128,
+    pub venue_id: Id128,
+    /// The registry's name ('' for an unknown venue).
+    pub venue_name: String,
+    pub venue_status: VenueStatus,
+    pub from_ms: i64,
+    pub until_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,14 +134,17 @@ pub struct CaseRow {
     pub created_ms: i64,
 }
 
-/// One contact of a case: the other person's stay clipped to the overlap.
+/// One contact of a case: the other person's stay clipped to the overlap, at a venue as
+/// the registry knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactRow {
     pub device_id: Id128,
     pub person_id: Id128,
     pub person_name: String,
     pub venue_id: Id128,
+    /// The registry's name ('' for an unknown venue).
     pub venue_name: String,
+    pub venue_status: VenueStatus,
     pub overlap_from_ms: i64,
     pub overlap_until_ms: i64,
 }

@@ -176,6 +176,7 @@ async fn main() -> anyhow::Result<()> {
         authority_keys: vec![token::verifying_key(&authority.public_key())?],
         clock: Arc::new(FixedClock::new(now)),
         secure_cookies: false,
+        trusted_proxies: Vec::new(),
     };
     let app = axum::Router::new().nest(
         "/console",
@@ -503,6 +504,8 @@ mod postgres {
         let config = ServerConfig {
             listen: "127.0.0.1:0".into(),
             database: Database::Postgres(url.clone()),
+            console: Default::default(),
+            attestation: Default::default(),
             authority_dir: authority_dir.clone(),
             limits: Limits::default(),
         };

@@ -175,6 +175,7 @@ async fn ingest(backend: Backend, n: usize, rounds: usize) -> Res<()> {
     let req = RegisterRequest {
         public_key: hex::encode(pk),
         proof: hex::encode(identity.sign_bytes(&RegisterRequest::proof_input(&pk))),
+        attestation: None,
     };
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
@@ -390,6 +391,7 @@ async fn tracing(backend: Backend, n: usize) -> Res<()> {
             body: id.as_bytes().to_vec(),
             signature: [0u8; 64],
             received_ms: from,
+            at_ms: from,
             derived: Derived::CheckIn(CheckInRow {
                 id,
                 device_id: case_device,

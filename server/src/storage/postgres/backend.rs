@@ -7,12 +7,19 @@ use vaora_protocol::ids::Id128;
 use super::connection::PgStore;
 use super::engine::fetch;
 use super::{ingest, rollup};
-use crate::storage::contract::Storage;
+use crate::storage::contract::{Purged, Storage};
 use crate::storage::engine::{Arg, Query};
 use crate::storage::error::{OrStorage, StorageError};
 use crate::storage::queries::counts::{Counts, PEERS, VENUES, filters};
-use crate::storage::queries::venues;
-use crate::storage::rows::{InsertOutcome, NewRecord, PeerCount, ScanWindow, VenueRow};
+use crate::storage::queries::{retention, venues, windows};
+use crate::storage::rows::{InsertOutcome, NewRecord, PeerCount, ScanWindow, VenueRow, WindowRow};
+
+/// Publications take turns: a transaction that stores windows holds this lock (released
+/// at its commit) before its first `seq` is drawn, so sequence numbers become visible in
+/// the order they are handed out, across connections and server processes. Without it a
+/// later window could commit first; a phone polling in between would move its cursor past
+/// the earlier one and never download it.
+const PUBLICATION_LOCK: &str = "SELECT 0 FROM (SELECT pg_advisory_xact_lock(7331002)) l";
 
 impl PgStore {
     /// Counts of the window: `on_rollup` inside a rollup reader when the rollup covers the
@@ -40,10 +47,19 @@ impl Storage for PgStore {
         ingest::insert_records(self.pool(), &records).await
     }
 
-    async fn insert_venue(&self, venue: VenueRow) -> Result<(), StorageError> {
-        // The venue and its rollup row in one statement.
+    async fn insert_venue(&self, venue: VenueRow) -> Result<bool, StorageError> {
+        // The venue and its rollup row in one statement; a row back when it is new.
         let q = Query::new(rollup::REGISTER.as_str(), venues::insert_args(&venue));
-        fetch(self.pool(), q, |_| Ok(())).await.map(|_| ())
+        Ok(!fetch(self.pool(), q, |_| Ok(())).await?.is_empty())
+    }
+
+    async fn insert_windows(&self, w: Vec<WindowRow>) -> Result<Vec<WindowRow>, StorageError> {
+        windows::insert(self, w, vec![Query::new(PUBLICATION_LOCK, Vec::new())]).await
+    }
+
+    async fn purge_before(&self, cutoff_ms: i64) -> Result<Purged, StorageError> {
+        // Stays live in their records here (`checkins` is a view).
+        retention::purge(self, cutoff_ms, false).await
     }
 
     async fn revoke_venue_row(&self, id: Id128, now_ms: i64) -> Result<bool, StorageError> {

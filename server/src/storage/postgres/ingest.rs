@@ -1,7 +1,8 @@
 //! PostgreSQL ingest: a batch goes in with one `UNNEST` statement (records with their
 //! check-in stays, the daily aggregates and the rollup together: a round trip per batch,
 //! not per record), plus one statement for check-in updates. Each check-in is one
-//! `records` row (migration 5), read as the `checkins` view.
+//! `records` row (migration 5), read as the `checkins` view. Records and updates are keyed
+//! by `(device_id, id)` (migration 6); only check-ins at registered, active venues count.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -20,31 +21,44 @@ fn v(id: &Id128) -> Vec<u8> {
 
 /// The batch insert: every new record in one row of `records` (a check-in with its stay),
 /// the daily aggregates and the per-venue rollup counting exactly the check-ins inserted
-/// now, all in one statement; it returns the ids it inserted (the others were stored before).
+/// now at registered, active venues (`counted`), all in one statement; it returns the
+/// keys it inserted (the others were stored before).
 static INSERT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH ins AS (
-     INSERT INTO records (id, device_id, kind, body, signature, received_at,
+     INSERT INTO records (id, device_id, kind, body, signature, received_at, at_ms,
                           person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq)
      SELECT u.*, CASE WHEN u.from_ms IS NOT NULL THEN -1 END
      FROM UNNEST($1::bytea[], $2::bytea[], $3::smallint[], $4::bytea[], $5::bytea[], $6::bigint[],
-                 $7::bytea[], $8::text[], $9::bytea[], $10::text[], $11::bigint[], $12::bigint[])
-          AS u(id, device_id, kind, body, signature, received_at,
+                 $13::bigint[], $7::bytea[], $8::text[], $9::bytea[], $10::text[], $11::bigint[],
+                 $12::bigint[])
+          AS u(id, device_id, kind, body, signature, received_at, at_ms,
                person_id, person_name, venue_id, venue_name, from_ms, until_ms)
-     ON CONFLICT (id) DO NOTHING
-     RETURNING id, venue_id, from_ms, floor(from_ms::numeric / 86400000)::bigint AS day),
+     ON CONFLICT (device_id, id) DO NOTHING
+     RETURNING device_id, id, venue_id, from_ms, floor(from_ms::numeric / 86400000)::bigint AS day),
+ counted AS (
+     SELECT i.venue_id, i.day FROM ins i
+     JOIN venues v ON v.id = i.venue_id AND v.revoked_at IS NULL
+     WHERE i.from_ms IS NOT NULL),
  per_day AS (
-     INSERT INTO day_scans (day, scans) SELECT day, count(*) FROM ins WHERE from_ms IS NOT NULL GROUP BY day
+     INSERT INTO day_scans (day, scans) SELECT day, count(*) FROM counted GROUP BY day
      ON CONFLICT (day) DO UPDATE SET scans = day_scans.scans + EXCLUDED.scans),
  recent AS ({}),
  per_venue_day AS (
      INSERT INTO venue_day_scans (venue_id, day, scans)
-     SELECT venue_id, day, count(*) FROM ins WHERE venue_id IS NOT NULL AND from_ms IS NOT NULL GROUP BY venue_id, day
+     SELECT venue_id, day, count(*) FROM counted GROUP BY venue_id, day
      ON CONFLICT (day, venue_id) DO UPDATE SET scans = venue_day_scans.scans + EXCLUDED.scans)
- SELECT id FROM ins",
+ SELECT device_id, id FROM ins",
         rollup::INGEST.as_str()
     )
 });
+
+/// A record's key, `(device_id, id)`, as bytes.
+type Key = (Vec<u8>, Vec<u8>);
+
+fn key(r: &NewRecord) -> Key {
+    (v(&r.device_id), v(&r.id))
+}
 
 /// Stores a batch in one transaction; outcomes in input order.
 pub(super) async fn insert_records(
@@ -59,7 +73,7 @@ pub(super) async fn insert_records(
             _ => None,
         })
         .collect();
-    let inserted: Vec<Vec<u8>> = sqlx::query_scalar(sqlx::AssertSqlSafe(INSERT.as_str()))
+    let inserted: Vec<Key> = sqlx::query_as(sqlx::AssertSqlSafe(INSERT.as_str()))
         .bind(records.iter().map(|r| v(&r.id)).collect::<Vec<_>>())
         .bind(records.iter().map(|r| v(&r.device_id)).collect::<Vec<_>>())
         .bind(
@@ -117,28 +131,29 @@ pub(super) async fn insert_records(
                 .map(|c| c.map(|c| c.until_ms))
                 .collect::<Vec<_>>(),
         )
+        .bind(records.iter().map(|r| r.at_ms).collect::<Vec<_>>())
         .fetch_all(&mut *tx)
         .await
         .or_storage()?;
-    let inserted: HashSet<Vec<u8>> = inserted.into_iter().collect();
+    let inserted: HashSet<Key> = inserted.into_iter().collect();
     let existing = stored_before(&mut tx, records, &inserted).await?;
     let mut outcomes = Vec::with_capacity(records.len());
     let mut new_checkins = Vec::new();
     let mut updates = Vec::new();
     for r in records {
-        let id = v(&r.id);
-        if inserted.contains(&id) {
+        let k = key(r);
+        if inserted.contains(&k) {
             match &r.derived {
-                Derived::CheckIn(_) => new_checkins.push(id),
-                Derived::Update(u) => updates.push(u),
+                Derived::CheckIn(_) => new_checkins.push(k),
+                Derived::Update(u) => updates.push((r.device_id, u)),
                 Derived::Nothing => {}
             }
             outcomes.push(InsertOutcome::Inserted);
         } else {
-            let (device, kind, body) = existing
-                .get(&id)
+            let (kind, body) = existing
+                .get(&k)
                 .ok_or_else(|| StorageError::Corrupt("a conflicting record vanished".into()))?;
-            let same = device == &v(&r.device_id) && *kind == i16::from(r.kind) && body == &r.body;
+            let same = *kind == i16::from(r.kind) && body == &r.body;
             outcomes.push(if same {
                 InsertOutcome::Duplicate
             } else {
@@ -151,71 +166,86 @@ pub(super) async fn insert_records(
     Ok(outcomes)
 }
 
-/// What is stored under the ids of a batch that were not inserted now: (device, kind, body).
+/// What is stored under the keys of a batch that were not inserted now: (kind, body).
 async fn stored_before(
     tx: &mut Transaction<'_, Postgres>,
     records: &[NewRecord],
-    inserted: &HashSet<Vec<u8>>,
-) -> Result<HashMap<Vec<u8>, (Vec<u8>, i16, Vec<u8>)>, StorageError> {
-    let others: Vec<Vec<u8>> = records
+    inserted: &HashSet<Key>,
+) -> Result<HashMap<Key, (i16, Vec<u8>)>, StorageError> {
+    let others: Vec<Key> = records
         .iter()
-        .map(|r| v(&r.id))
-        .filter(|id| !inserted.contains(id))
+        .map(key)
+        .filter(|k| !inserted.contains(k))
         .collect();
     let mut existing = HashMap::new();
     if others.is_empty() {
         return Ok(existing);
     }
-    let rows = sqlx::query("SELECT id, device_id, kind, body FROM records WHERE id = ANY($1)")
-        .bind(&others)
-        .fetch_all(&mut **tx)
-        .await
-        .or_storage()?;
+    let (devices, ids): (Vec<Vec<u8>>, Vec<Vec<u8>>) = others.into_iter().unzip();
+    let rows = sqlx::query(
+        "SELECT device_id, id, kind, body FROM records
+         WHERE (device_id, id) IN (SELECT * FROM UNNEST($1::bytea[], $2::bytea[]))",
+    )
+    .bind(&devices)
+    .bind(&ids)
+    .fetch_all(&mut **tx)
+    .await
+    .or_storage()?;
     for r in rows {
         let read = || -> Result<_, sqlx::Error> {
-            Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            Ok((
+                (r.try_get(0)?, r.try_get(1)?),
+                (r.try_get(2)?, r.try_get(3)?),
+            ))
         };
-        let (id, stored) = read().or_storage()?;
-        existing.insert(id, stored);
+        let (k, stored) = read().or_storage()?;
+        existing.insert(k, stored);
     }
     Ok(existing)
 }
 
 /// Stores the check-in updates of a batch (new ones only) and moves each affected stay to
-/// its highest-sequence update: the updates stored now and the ones that arrived before
-/// the check-ins stored now. Two statements per batch, whatever its size.
+/// its highest-sequence update of the same device: the updates stored now and the ones
+/// that arrived before the check-ins stored now. Two statements per batch, whatever its
+/// size.
 async fn apply_updates(
     tx: &mut Transaction<'_, Postgres>,
-    updates: &[&UpdateRow],
-    new_checkins: Vec<Vec<u8>>,
+    updates: &[(Id128, &UpdateRow)],
+    new_checkins: Vec<Key>,
 ) -> Result<(), StorageError> {
     if !updates.is_empty() {
         sqlx::query(
-            "INSERT INTO checkin_updates (id, checkin_id, seq, from_ms, until_ms)
-             SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bigint[])
-             ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO checkin_updates (device_id, id, checkin_id, seq, from_ms, until_ms)
+             SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::bytea[], $4::bigint[], $5::bigint[], $6::bigint[])
+             ON CONFLICT (device_id, id) DO NOTHING",
         )
-        .bind(updates.iter().map(|u| v(&u.id)).collect::<Vec<_>>())
-        .bind(updates.iter().map(|u| v(&u.checkin_id)).collect::<Vec<_>>())
-        .bind(updates.iter().map(|u| u.sequence).collect::<Vec<_>>())
-        .bind(updates.iter().map(|u| u.from_ms).collect::<Vec<_>>())
-        .bind(updates.iter().map(|u| u.until_ms).collect::<Vec<_>>())
+        .bind(updates.iter().map(|(d, _)| v(d)).collect::<Vec<_>>())
+        .bind(updates.iter().map(|(_, u)| v(&u.id)).collect::<Vec<_>>())
+        .bind(updates.iter().map(|(_, u)| v(&u.checkin_id)).collect::<Vec<_>>())
+        .bind(updates.iter().map(|(_, u)| u.sequence).collect::<Vec<_>>())
+        .bind(updates.iter().map(|(_, u)| u.from_ms).collect::<Vec<_>>())
+        .bind(updates.iter().map(|(_, u)| u.until_ms).collect::<Vec<_>>())
         .execute(&mut **tx)
         .await
         .or_storage()?;
     }
     let mut affected = new_checkins;
-    affected.extend(updates.iter().map(|u| v(&u.checkin_id)));
+    affected.extend(updates.iter().map(|(d, u)| (v(d), v(&u.checkin_id))));
     if affected.is_empty() {
         return Ok(());
     }
+    let (devices, ids): (Vec<Vec<u8>>, Vec<Vec<u8>>) = affected.into_iter().unzip();
     sqlx::query(
         "UPDATE records r SET from_ms = u.from_ms, until_ms = u.until_ms, seq = u.seq
-         FROM (SELECT DISTINCT ON (checkin_id) checkin_id, seq, from_ms, until_ms FROM checkin_updates
-               WHERE checkin_id = ANY($1) ORDER BY checkin_id, seq DESC) u
-         WHERE r.id = u.checkin_id AND r.from_ms IS NOT NULL AND r.seq < u.seq",
+         FROM (SELECT DISTINCT ON (device_id, checkin_id) device_id, checkin_id, seq, from_ms, until_ms
+               FROM checkin_updates
+               WHERE (device_id, checkin_id) IN (SELECT * FROM UNNEST($1::bytea[], $2::bytea[]))
+               ORDER BY device_id, checkin_id, seq DESC) u
+         WHERE r.device_id = u.device_id AND r.id = u.checkin_id
+           AND r.from_ms IS NOT NULL AND r.seq < u.seq",
     )
-    .bind(affected)
+    .bind(devices)
+    .bind(ids)
     .execute(&mut **tx)
     .await
     .or_storage()?;

@@ -76,7 +76,8 @@ static SHIFT_BACK: LazyLock<String> = LazyLock::new(|| {
 
 /// Registration: the shared venue insert (`$1..=$7`, [`venues::INSERT`]) and the venue's
 /// rollup row in one statement, the row counted from `venue_day_scans` like [`FILL`]
-/// (zeros for a new venue, unless check-ins named it before it was registered).
+/// (zeros for a new venue); one row back when the venue is new, none when its id was
+/// registered before.
 pub(super) static REGISTER: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH v AS ({insert} RETURNING id, ward, category)
@@ -85,7 +86,8 @@ pub(super) static REGISTER: LazyLock<String> = LazyLock::new(|| {
          FROM v CROSS JOIN (SELECT day FROM scan_rollup WHERE id = 1) s
          LEFT JOIN venue_day_scans a
                 ON a.venue_id = v.id AND a.day BETWEEN s.day - {last} AND s.day
-         GROUP BY v.id, v.ward, v.category",
+         GROUP BY v.id, v.ward, v.category
+         RETURNING venue_id",
         insert = venues::INSERT,
         cols = columns(""),
         sums =
@@ -105,9 +107,10 @@ pub(super) static REVOKE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Ingest: a CTE body adding the rows of CTE `ins (venue_id, day)` to the rollup rows of
-/// their venues, grouped per venue (one update per distinct venue of the batch). Venues
-/// without a row (revoked, or never registered) are left out: they are on no list. The
+/// Ingest: a CTE body adding the rows of CTE `counted (venue_id, day)` (the check-ins
+/// stored now at registered, active venues) to the rollup rows of their venues, grouped
+/// per venue (one update per distinct venue of the batch). Venues without a row (revoked,
+/// or never registered) are left out: they are on no list. The
 /// rollup's day is read by primary key so the planner expects one row (a plain join with
 /// the never-analysed one-row table was estimated at thousands of rows, enough to trigger
 /// JIT compilation).
@@ -119,7 +122,7 @@ pub(super) static INGEST: LazyLock<String> = LazyLock::new(|| {
     format!(
         "UPDATE venue_recent_scans r SET {sets}
          FROM (SELECT i.venue_id{counts}
-               FROM ins i, (SELECT day FROM scan_rollup WHERE id = 1) s
+               FROM counted i, (SELECT day FROM scan_rollup WHERE id = 1) s
                WHERE i.venue_id IS NOT NULL AND i.day BETWEEN s.day - {last} AND s.day
                GROUP BY i.venue_id) x
          WHERE r.venue_id = x.venue_id",

@@ -76,6 +76,7 @@ CREATE TABLE exposure_windows (
     (3, MIGRATION_3),
     (4, MIGRATION_4),
     (5, MIGRATION_5),
+    (6, MIGRATION_6),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -200,6 +201,32 @@ CREATE INDEX records_stay_device_time ON records (device_id, from_ms) WHERE from
 CREATE VIEW checkins AS
     SELECT id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq
     FROM records WHERE from_ms IS NOT NULL;
+";
+
+/// Migration 6 (issue 18, "trust no device"): a record is identified by its device and
+/// its id, `(device_id, id)`: the primary key of `records` (which holds the check-ins'
+/// stays) and of `checkin_updates` (which gains `device_id`, copied from each update's
+/// record), so no device's upload can block, replace or shadow another's, and an update
+/// moves only a check-in of its own device. `records` gains `at_ms`, the time a record is
+/// about (retention ages records by it): the stay's start for check-ins and updates, the
+/// receiving time for older declarations and staff check-ins (their bodies were not read
+/// when they were stored).
+const MIGRATION_6: &str = "
+ALTER TABLE records ADD COLUMN at_ms BIGINT;
+UPDATE records r SET at_ms = coalesce(r.from_ms,
+    (SELECT u.from_ms FROM checkin_updates u WHERE u.id = r.id), r.received_at);
+ALTER TABLE records ALTER COLUMN at_ms SET NOT NULL;
+ALTER TABLE records DROP CONSTRAINT records_pkey;
+ALTER TABLE records ADD PRIMARY KEY (device_id, id);
+CREATE INDEX records_at ON records (at_ms);
+ALTER TABLE checkin_updates ADD COLUMN device_id BYTEA;
+UPDATE checkin_updates u SET device_id = r.device_id FROM records r WHERE r.id = u.id;
+DELETE FROM checkin_updates WHERE device_id IS NULL;
+ALTER TABLE checkin_updates ALTER COLUMN device_id SET NOT NULL;
+ALTER TABLE checkin_updates DROP CONSTRAINT checkin_updates_pkey;
+ALTER TABLE checkin_updates ADD PRIMARY KEY (device_id, id);
+DROP INDEX checkin_updates_checkin;
+CREATE INDEX checkin_updates_checkin ON checkin_updates (device_id, checkin_id, seq);
 ";
 
 /// Applies the pending migrations in one transaction, under an advisory lock.

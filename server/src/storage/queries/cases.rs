@@ -1,5 +1,7 @@
 //! Cases and tracing: a case's own stays inside its period, and everyone else whose stay
-//! overlapped one of them at the same venue ([`crate::storage::overlap`] for both).
+//! overlapped one of them at the same venue ([`crate::storage::overlap`] for both). Venue
+//! names and their status come from the registry, never from what a device put in its
+//! check-in (`VENUE` below).
 
 use std::sync::LazyLock;
 
@@ -8,10 +10,21 @@ use vaora_protocol::ids::Id128;
 use crate::storage::engine::{Arg, Engine, Query, ReadRow, Row, first, id, opt_id};
 use crate::storage::error::StorageError;
 use crate::storage::overlap::{Span, overlaps, shared_from, shared_until};
-use crate::storage::rows::{CaseRow, CheckInRow, ContactRow};
+use crate::storage::rows::{CaseRow, ContactRow, StayRow, VenueStatus};
 
+/// A check-in's venue (table alias `v`, left-joined on the check-in's venue id) as the
+/// registry knows it: its name ('' when unknown) and its status (0 unknown, 1 registered,
+/// 2 revoked; [`VenueStatus::from_code`]).
+macro_rules! registry_venue {
+    () => {
+        "coalesce(v.name, ''), CASE WHEN v.id IS NULL THEN 0 WHEN v.revoked_at IS NULL THEN 1 ELSE 2 END"
+    };
+}
+pub(crate) use registry_venue;
+
+/// Marks a case once: the same id again (a replayed request) stores nothing.
 const CREATE: &str = "INSERT INTO cases (id, device_id, person_id, from_ms, until_ms, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6)";
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING";
 const BY_ID: &str =
     "SELECT device_id, person_id, from_ms, until_ms, created_at FROM cases WHERE id = $1";
 const NEWEST: &str = "SELECT c.id, c.device_id, c.person_id, c.from_ms, c.until_ms, c.created_at,
@@ -28,14 +41,16 @@ const PERIOD: Span<'static> = Span {
 /// person (NULL: every person on the device), the period.
 static STAYS: LazyLock<String> = LazyLock::new(|| {
     let stay = Span {
-        from: "from_ms",
-        until: "until_ms",
+        from: "k.from_ms",
+        until: "k.until_ms",
     };
     format!(
-        "SELECT id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms
-         FROM checkins WHERE device_id = $1 AND ($2 IS NULL OR person_id = $2)
-           AND venue_id IS NOT NULL AND {}
-         ORDER BY from_ms",
+        "SELECT k.id, k.person_id, k.venue_id, {}, k.from_ms, k.until_ms
+         FROM checkins k LEFT JOIN venues v ON v.id = k.venue_id
+         WHERE k.device_id = $1 AND ($2 IS NULL OR k.person_id = $2)
+           AND k.venue_id IS NOT NULL AND {}
+         ORDER BY k.from_ms",
+        registry_venue!(),
         overlaps(stay, PERIOD)
     )
 });
@@ -54,14 +69,16 @@ static TRACE: LazyLock<String> = LazyLock::new(|| {
         },
     );
     format!(
-        "SELECT c.device_id, c.person_id, c.person_name, c.venue_id, c.venue_name,
+        "SELECT c.device_id, c.person_id, c.person_name, c.venue_id, {},
                 {} AS o_from, {} AS o_until
          FROM checkins k
          JOIN checkins c ON c.venue_id = k.venue_id AND {}
+         LEFT JOIN venues v ON v.id = c.venue_id
          WHERE k.device_id = $1 AND ($2 IS NULL OR k.person_id = $2)
            AND k.venue_id IS NOT NULL AND {}
            AND NOT (c.device_id = k.device_id AND ($2 IS NULL OR c.person_id = $2))
          ORDER BY o_from, c.person_id",
+        registry_venue!(),
         shared_from(other, case),
         shared_until(other, case),
         overlaps(other, case),
@@ -89,20 +106,22 @@ fn subject(case: &CaseRow) -> Vec<Arg> {
     ]
 }
 
-pub(crate) async fn create<E: Engine>(db: &E, case: CaseRow) -> Result<(), StorageError> {
-    db.execute(Query::new(
-        CREATE,
-        vec![
-            Arg::id(&case.id),
-            Arg::id(&case.device_id),
-            Arg::opt_id(case.person_id.as_ref()),
-            Arg::Int(case.from_ms),
-            Arg::Int(case.until_ms),
-            Arg::Int(case.created_ms),
-        ],
-    ))
-    .await?;
-    Ok(())
+/// Stores a case; `false` when a case with its id was stored before (a replay).
+pub(crate) async fn create<E: Engine>(db: &E, case: CaseRow) -> Result<bool, StorageError> {
+    let n = db
+        .execute(Query::new(
+            CREATE,
+            vec![
+                Arg::id(&case.id),
+                Arg::id(&case.device_id),
+                Arg::opt_id(case.person_id.as_ref()),
+                Arg::Int(case.from_ms),
+                Arg::Int(case.until_ms),
+                Arg::Int(case.created_ms),
+            ],
+        ))
+        .await?;
+    Ok(n == 1)
 }
 
 pub(crate) async fn case<E: Engine>(
@@ -144,23 +163,19 @@ pub(crate) async fn newest<E: Engine>(db: &E) -> Result<Vec<(CaseRow, Option<i64
     db.rows(Query::new(NEWEST, Vec::new()), read).await
 }
 
-fn stay(r: &dyn Row) -> Result<CheckInRow, StorageError> {
-    Ok(CheckInRow {
+fn stay(r: &dyn Row) -> Result<StayRow, StorageError> {
+    Ok(StayRow {
         id: id(r, 0)?,
-        device_id: id(r, 1)?,
-        person_id: id(r, 2)?,
-        person_name: r.text(3)?,
-        venue_id: opt_id(r, 4)?,
-        venue_name: r.text(5)?,
-        from_ms: r.int(6)?,
-        until_ms: r.int(7)?,
+        person_id: id(r, 1)?,
+        venue_id: id(r, 2)?,
+        venue_name: r.text(3)?,
+        venue_status: VenueStatus::from_code(r.int(4)?),
+        from_ms: r.int(5)?,
+        until_ms: r.int(6)?,
     })
 }
 
-pub(crate) async fn stays<E: Engine>(
-    db: &E,
-    case: &CaseRow,
-) -> Result<Vec<CheckInRow>, StorageError> {
+pub(crate) async fn stays<E: Engine>(db: &E, case: &CaseRow) -> Result<Vec<StayRow>, StorageError> {
     db.rows(Query::new(STAYS.as_str(), subject(case)), stay)
         .await
 }
@@ -172,8 +187,9 @@ fn contact(r: &dyn Row) -> Result<ContactRow, StorageError> {
         person_name: r.text(2)?,
         venue_id: id(r, 3)?,
         venue_name: r.text(4)?,
-        overlap_from_ms: r.int(5)?,
-        overlap_until_ms: r.int(6)?,
+        venue_status: VenueStatus::from_code(r.int(5)?),
+        overlap_from_ms: r.int(6)?,
+        overlap_until_ms: r.int(7)?,
     })
 }
 

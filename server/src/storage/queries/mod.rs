@@ -6,6 +6,7 @@ pub(crate) mod cases;
 pub(crate) mod counts;
 pub(crate) mod devices;
 pub(crate) mod overview;
+pub(crate) mod retention;
 pub(crate) mod venues;
 pub(crate) mod windows;
 
@@ -23,6 +24,7 @@ mod tests {
         all.extend(super::venues::statements());
         all.extend(super::counts::statements());
         all.extend(super::overview::statements().iter().map(|s| s.to_string()));
+        all.extend(super::retention::statements().iter().map(|s| s.to_string()));
         for sql in &all {
             check_shared(sql).unwrap();
         }

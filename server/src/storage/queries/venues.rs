@@ -24,11 +24,12 @@ macro_rules! list_columns {
 }
 pub(crate) use list_columns;
 
-/// Parameters `$1..=$7` as [`insert_args`] binds them. PostgreSQL runs it inside the
+/// Parameters `$1..=$7` as [`insert_args`] binds them; a venue whose id is registered
+/// already (a replayed registration) is left as it is. PostgreSQL runs it inside the
 /// statement that also writes the venue's rollup row.
 pub(crate) const INSERT: &str =
     "INSERT INTO venues (id, name, category, ward, address, code_text, registered_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING";
 
 /// Marks venue `$1` revoked at `$2` (once); returns a row when the venue exists.
 /// PostgreSQL runs it inside the statement that also drops the venue's rollup row.

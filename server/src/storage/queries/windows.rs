@@ -5,7 +5,8 @@ use vaora_protocol::ids::Id128;
 
 use crate::storage::engine::{Arg, Engine, Query, Row, code, id, sig_from};
 use crate::storage::error::StorageError;
-use crate::storage::rows::WindowRow;
+use crate::storage::queries::cases::registry_venue;
+use crate::storage::rows::{VenueStatus, WindowRow};
 
 /// One per (case, check-in): a window stored before is left as it is and not returned.
 const INSERT: &str = "INSERT INTO exposure_windows
@@ -15,14 +16,15 @@ const SINCE: &str =
     "SELECT w.seq, w.id, w.case_id, w.checkin_id, w.venue_id, w.from_ms, w.until_ms,
             w.level, w.key_id, w.signature, w.published_at
      FROM exposure_windows w WHERE w.seq > $1 ORDER BY w.seq LIMIT $2";
-/// With the venue's registered name, else the name the case's check-in carried.
-const PUBLISHED: &str =
+/// With the venue as the registry knows it (never a name a device put in a check-in).
+const PUBLISHED: &str = concat!(
     "SELECT w.seq, w.id, w.case_id, w.checkin_id, w.venue_id, w.from_ms, w.until_ms,
-            w.level, w.key_id, w.signature, w.published_at,
-            coalesce(v.name, (SELECT k.venue_name FROM checkins k WHERE k.id = w.checkin_id), '')
-     FROM exposure_windows w LEFT JOIN venues v ON v.id = w.venue_id
+            w.level, w.key_id, w.signature, w.published_at, ",
+    registry_venue!(),
+    " FROM exposure_windows w LEFT JOIN venues v ON v.id = w.venue_id
      WHERE ($1 IS NULL OR w.case_id = $1)
-     ORDER BY w.seq DESC LIMIT 1000";
+     ORDER BY w.seq DESC LIMIT 1000"
+);
 
 #[cfg(test)]
 pub(super) fn statements() -> [&'static str; 3] {
@@ -45,15 +47,18 @@ fn window(r: &dyn Row) -> Result<WindowRow, StorageError> {
     })
 }
 
-/// Stores windows in one transaction; returns only the ones new now, with their `seq`.
+/// Stores windows in one transaction, after the statements of `first` (PostgreSQL's
+/// publication lock); returns only the windows new now, with their `seq`.
 pub(crate) async fn insert<E: Engine>(
     db: &E,
     windows: Vec<WindowRow>,
+    first: Vec<Query>,
 ) -> Result<Vec<WindowRow>, StorageError> {
     if windows.is_empty() {
         return Ok(Vec::new());
     }
-    let inserts = windows
+    let skip = first.len();
+    let inserts: Vec<Query> = windows
         .iter()
         .map(|w| {
             let args = vec![
@@ -71,10 +76,12 @@ pub(crate) async fn insert<E: Engine>(
             Query::new(INSERT, args)
         })
         .collect();
-    let seqs = db.batch(inserts, |r| r.int(0)).await?;
+    let seqs = db
+        .batch(first.into_iter().chain(inserts).collect(), |r| r.int(0))
+        .await?;
     Ok(windows
         .into_iter()
-        .zip(seqs)
+        .zip(seqs.into_iter().skip(skip))
         .filter_map(|(w, seq)| {
             Some(WindowRow {
                 seq: *seq.first()?,
@@ -96,14 +103,15 @@ pub(crate) async fn since<E: Engine>(
     .await
 }
 
-/// Published windows (of one case, or all), newest first, with the venue's name.
+/// Published windows (of one case, or all), newest first, with the venue's registry name
+/// and status.
 pub(crate) async fn published<E: Engine>(
     db: &E,
     case_id: Option<Id128>,
-) -> Result<Vec<(WindowRow, String)>, StorageError> {
+) -> Result<Vec<(WindowRow, String, VenueStatus)>, StorageError> {
     db.rows(
         Query::new(PUBLISHED, vec![Arg::opt_id(case_id.as_ref())]),
-        |r| Ok((window(r)?, r.text(11)?)),
+        |r| Ok((window(r)?, r.text(11)?, VenueStatus::from_code(r.int(12)?))),
     )
     .await
 }

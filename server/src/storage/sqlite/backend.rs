@@ -6,12 +6,12 @@ use vaora_protocol::ids::Id128;
 use super::connection::SqliteStore;
 use super::engine::{execute, query_rows};
 use super::{ingest, rollup};
-use crate::storage::contract::Storage;
+use crate::storage::contract::{Purged, Storage};
 use crate::storage::engine::Arg;
 use crate::storage::error::{OrStorage, StorageError};
 use crate::storage::queries::counts::{Counts, PEERS, VENUES};
-use crate::storage::queries::venues;
-use crate::storage::rows::{InsertOutcome, NewRecord, PeerCount, ScanWindow, VenueRow};
+use crate::storage::queries::{retention, venues, windows};
+use crate::storage::rows::{InsertOutcome, NewRecord, PeerCount, ScanWindow, VenueRow, WindowRow};
 
 impl SqliteStore {
     /// Counts of the window, from the rollup when it covers the window, else summed; the
@@ -49,9 +49,21 @@ impl Storage for SqliteStore {
         .await
     }
 
-    async fn insert_venue(&self, v: VenueRow) -> Result<(), StorageError> {
-        self.run(move |conn| execute(conn, venues::INSERT, &venues::insert_args(&v)).map(|_| ()))
-            .await
+    async fn insert_venue(&self, v: VenueRow) -> Result<bool, StorageError> {
+        self.run(move |conn| {
+            execute(conn, venues::INSERT, &venues::insert_args(&v)).map(|n| n == 1)
+        })
+        .await
+    }
+
+    async fn insert_windows(&self, w: Vec<WindowRow>) -> Result<Vec<WindowRow>, StorageError> {
+        // One connection, one writer: sequence numbers commit in order.
+        windows::insert(self, w, Vec::new()).await
+    }
+
+    async fn purge_before(&self, cutoff_ms: i64) -> Result<Purged, StorageError> {
+        // Stays are a table of their own here.
+        retention::purge(self, cutoff_ms, true).await
     }
 
     async fn revoke_venue_row(&self, id: Id128, now_ms: i64) -> Result<bool, StorageError> {

@@ -1,6 +1,7 @@
 //! SQLite ingest: a batch of verified records in one transaction, each statement prepared
 //! once per connection (cached) and run per row; the daily aggregates and the rollup are
-//! then bumped once per distinct key for the check-ins stored now, not once per record.
+//! then bumped once per distinct key for the check-ins stored now at registered, active
+//! venues, not once per record. Records, stays and updates are keyed by `(device_id, id)`.
 
 use std::collections::BTreeMap;
 
@@ -21,30 +22,30 @@ pub(super) fn insert_batch(
     let mut fresh: Vec<&CheckInRow> = Vec::new();
     let mut insert = tx
         .prepare_cached(
-            "INSERT INTO records (id, device_id, kind, body, signature, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO NOTHING",
+            "INSERT INTO records (device_id, id, kind, body, signature, received_at, at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(device_id, id) DO NOTHING",
         )
         .or_storage()?;
     let mut stored = tx
-        .prepare_cached("SELECT device_id, kind, body FROM records WHERE id = ?1")
+        .prepare_cached("SELECT kind, body FROM records WHERE device_id = ?1 AND id = ?2")
         .or_storage()?;
     for r in records {
         let n = insert
             .execute(params![
-                b(&r.id),
                 b(&r.device_id),
+                b(&r.id),
                 i64::from(r.kind),
                 r.body,
                 r.signature.as_slice(),
-                r.received_ms
+                r.received_ms,
+                r.at_ms
             ])
             .or_storage()?;
         if n == 0 {
             let same = stored
-                .query_row([b(&r.id)], |row| {
-                    Ok(row.get_ref(0)?.as_blob()? == b(&r.device_id)
-                        && row.get::<_, i64>(1)? == i64::from(r.kind)
-                        && row.get_ref(2)?.as_blob()? == r.body.as_slice())
+                .query_row([b(&r.device_id), b(&r.id)], |row| {
+                    Ok(row.get::<_, i64>(0)? == i64::from(r.kind)
+                        && row.get_ref(1)?.as_blob()? == r.body.as_slice())
                 })
                 .or_storage()?;
             out.push(if same {
@@ -60,7 +61,7 @@ pub(super) fn insert_batch(
                     fresh.push(c);
                 }
             }
-            Derived::Update(u) => apply_update(tx, u)?,
+            Derived::Update(u) => apply_update(tx, &r.device_id, u)?,
             Derived::Nothing => {}
         }
         out.push(InsertOutcome::Inserted);
@@ -69,16 +70,16 @@ pub(super) fn insert_batch(
     Ok(out)
 }
 
-/// Moves check-in `?1`'s stay to `?2..?3` when `?4` is a higher update sequence.
-const MOVE_STAY: &str =
-    "UPDATE checkins SET from_ms = ?2, until_ms = ?3, seq = ?4 WHERE id = ?1 AND seq < ?4";
+/// Moves check-in `?1` of device `?5` to `?2..?3` when `?4` is a higher update sequence.
+const MOVE_STAY: &str = "UPDATE checkins SET from_ms = ?2, until_ms = ?3, seq = ?4
+     WHERE device_id = ?5 AND id = ?1 AND seq < ?4";
 
 /// Stores a check-in's stay; true when the row is new (and so counts in the aggregates).
 fn insert_checkin(tx: &Transaction<'_>, c: &CheckInRow) -> Result<bool, StorageError> {
     let inserted = tx
         .prepare_cached(
             "INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(device_id, id) DO NOTHING",
         )
         .and_then(|mut stmt| {
             stmt.execute(params![
@@ -93,56 +94,91 @@ fn insert_checkin(tx: &Transaction<'_>, c: &CheckInRow) -> Result<bool, StorageE
             ])
         })
         .or_storage()?;
-    // Updates that arrived before their check-in.
+    // Updates of the same device that arrived before their check-in.
     let latest: Option<(i64, i64, i64)> = tx
         .prepare_cached(
-            "SELECT seq, from_ms, until_ms FROM checkin_updates WHERE checkin_id = ?1 ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, from_ms, until_ms FROM checkin_updates
+             WHERE device_id = ?1 AND checkin_id = ?2 ORDER BY seq DESC LIMIT 1",
         )
         .and_then(|mut stmt| {
-            stmt.query_row([b(&c.id)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()
+            stmt.query_row([b(&c.device_id), b(&c.id)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
         })
         .or_storage()?;
     if let Some((seq, from, until)) = latest {
         tx.prepare_cached(MOVE_STAY)
-            .and_then(|mut stmt| stmt.execute(params![b(&c.id), from, until, seq]))
+            .and_then(|mut stmt| stmt.execute(params![b(&c.id), from, until, seq, b(&c.device_id)]))
             .or_storage()?;
     }
     Ok(inserted == 1)
 }
 
-fn apply_update(tx: &Transaction<'_>, u: &UpdateRow) -> Result<(), StorageError> {
+/// Stores an update of `device`'s check-in and moves that check-in (of that device only).
+fn apply_update(tx: &Transaction<'_>, device: &Id128, u: &UpdateRow) -> Result<(), StorageError> {
     tx.prepare_cached(
-        "INSERT INTO checkin_updates (id, checkin_id, seq, from_ms, until_ms) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(id) DO NOTHING",
+        "INSERT INTO checkin_updates (device_id, id, checkin_id, seq, from_ms, until_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(device_id, id) DO NOTHING",
     )
     .and_then(|mut stmt| {
-        stmt.execute(params![b(&u.id), b(&u.checkin_id), u.sequence, u.from_ms, u.until_ms])
+        stmt.execute(params![
+            b(device),
+            b(&u.id),
+            b(&u.checkin_id),
+            u.sequence,
+            u.from_ms,
+            u.until_ms
+        ])
     })
     .or_storage()?;
     tx.prepare_cached(MOVE_STAY)
         .and_then(|mut stmt| {
-            stmt.execute(params![b(&u.checkin_id), u.from_ms, u.until_ms, u.sequence])
+            stmt.execute(params![
+                b(&u.checkin_id),
+                u.from_ms,
+                u.until_ms,
+                u.sequence,
+                b(device)
+            ])
         })
         .or_storage()?;
     Ok(())
 }
 
-/// Counts the check-ins stored now in the daily aggregates and the rollup (same
-/// transaction): grouped by day and by venue and day first, so a batch costs one upsert
-/// per distinct key (a few hundred per 1,000 records) and one read of the rollup's day.
+/// Counts the check-ins stored now at registered, active venues in the daily aggregates
+/// and the rollup (same transaction): a device may name any venue id, and only the
+/// registry decides which are counted. Grouped by day and by venue and day first, so a
+/// batch costs one registry lookup per distinct venue, one upsert per distinct key (a few
+/// hundred per 1,000 records) and one read of the rollup's day.
 fn count_scans(tx: &Transaction<'_>, fresh: &[&CheckInRow]) -> Result<(), StorageError> {
     if fresh.is_empty() {
         return Ok(());
     }
+    let mut active: BTreeMap<Id128, bool> = BTreeMap::new();
+    let mut registered = tx
+        .prepare_cached("SELECT 1 FROM venues WHERE id = ?1 AND revoked_at IS NULL")
+        .or_storage()?;
     let mut per_day: BTreeMap<i64, i64> = BTreeMap::new();
     let mut per_venue_day: BTreeMap<(Id128, i64), i64> = BTreeMap::new();
     for c in fresh {
-        let day = day_of_ms(c.from_ms);
-        *per_day.entry(day).or_default() += 1;
-        if let Some(v) = c.venue_id {
+        let Some(v) = c.venue_id else { continue };
+        let counted = match active.get(&v) {
+            Some(known) => *known,
+            None => {
+                let known = registered.exists([b(&v)]).or_storage()?;
+                active.insert(v, known);
+                known
+            }
+        };
+        if counted {
+            let day = day_of_ms(c.from_ms);
+            *per_day.entry(day).or_default() += 1;
             *per_venue_day.entry((v, day)).or_default() += 1;
         }
+    }
+    if per_day.is_empty() {
+        return Ok(());
     }
     let mut days = tx
         .prepare_cached(
@@ -152,9 +188,6 @@ fn count_scans(tx: &Transaction<'_>, fresh: &[&CheckInRow]) -> Result<(), Storag
         .or_storage()?;
     for (day, n) in &per_day {
         days.execute([day, n]).or_storage()?;
-    }
-    if per_venue_day.is_empty() {
-        return Ok(());
     }
     let mut venue_days = tx
         .prepare_cached(

@@ -74,6 +74,7 @@ CREATE TABLE exposure_windows (
     ),
     (2, MIGRATION_2),
     (3, MIGRATION_3),
+    (4, MIGRATION_4),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -113,6 +114,69 @@ CREATE TABLE venue_recent_scans (venue_id BLOB PRIMARY KEY,
     d0 INTEGER NOT NULL DEFAULT 0, d1 INTEGER NOT NULL DEFAULT 0, d2 INTEGER NOT NULL DEFAULT 0, d3 INTEGER NOT NULL DEFAULT 0, d4 INTEGER NOT NULL DEFAULT 0, d5 INTEGER NOT NULL DEFAULT 0, d6 INTEGER NOT NULL DEFAULT 0, d7 INTEGER NOT NULL DEFAULT 0, d8 INTEGER NOT NULL DEFAULT 0, d9 INTEGER NOT NULL DEFAULT 0, d10 INTEGER NOT NULL DEFAULT 0, d11 INTEGER NOT NULL DEFAULT 0, d12 INTEGER NOT NULL DEFAULT 0, d13 INTEGER NOT NULL DEFAULT 0, d14 INTEGER NOT NULL DEFAULT 0, d15 INTEGER NOT NULL DEFAULT 0, d16 INTEGER NOT NULL DEFAULT 0, d17 INTEGER NOT NULL DEFAULT 0, d18 INTEGER NOT NULL DEFAULT 0, d19 INTEGER NOT NULL DEFAULT 0, d20 INTEGER NOT NULL DEFAULT 0 );
 CREATE TABLE scan_rollup (id INTEGER PRIMARY KEY CHECK (id = 1), day INTEGER NOT NULL);
 INSERT INTO scan_rollup (id, day) VALUES (1, -1);
+";
+
+/// Migration 4 (issue 18, "trust no device"): a record is identified by its device and
+/// its id, `(device_id, id)`, in `records`, `checkins` and `checkin_updates` (which gains
+/// `device_id`, copied from each update's record), so no device's upload can block,
+/// replace or shadow another's, and an update moves only a check-in of its own device.
+/// `records` gains `at_ms`, the time a record is about (retention ages records by it):
+/// the stay's start for check-ins and updates, the receiving time for older declarations
+/// and staff check-ins (their bodies were not read when they were stored). SQLite cannot
+/// change a primary key in place: each table is copied into its new shape.
+const MIGRATION_4: &str = "
+CREATE TABLE records_scoped (
+    device_id   BLOB NOT NULL,
+    id          BLOB NOT NULL,
+    kind        INTEGER NOT NULL,
+    body        BLOB NOT NULL,
+    signature   BLOB NOT NULL,
+    received_at INTEGER NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    PRIMARY KEY (device_id, id)
+);
+INSERT INTO records_scoped (device_id, id, kind, body, signature, received_at, at_ms)
+    SELECT r.device_id, r.id, r.kind, r.body, r.signature, r.received_at,
+           coalesce((SELECT c.from_ms FROM checkins c WHERE c.id = r.id),
+                    (SELECT u.from_ms FROM checkin_updates u WHERE u.id = r.id),
+                    r.received_at)
+    FROM records r;
+CREATE TABLE checkins_scoped (
+    device_id   BLOB NOT NULL,
+    id          BLOB NOT NULL,
+    person_id   BLOB NOT NULL,
+    person_name TEXT NOT NULL,
+    venue_id    BLOB,
+    venue_name  TEXT NOT NULL,
+    from_ms     INTEGER NOT NULL,
+    until_ms    INTEGER NOT NULL,
+    seq         INTEGER NOT NULL DEFAULT -1,
+    PRIMARY KEY (device_id, id)
+);
+INSERT INTO checkins_scoped (device_id, id, person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq)
+    SELECT device_id, id, person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq FROM checkins;
+CREATE TABLE checkin_updates_scoped (
+    device_id  BLOB NOT NULL,
+    id         BLOB NOT NULL,
+    checkin_id BLOB NOT NULL,
+    seq        INTEGER NOT NULL,
+    from_ms    INTEGER NOT NULL,
+    until_ms   INTEGER NOT NULL,
+    PRIMARY KEY (device_id, id)
+);
+INSERT INTO checkin_updates_scoped (device_id, id, checkin_id, seq, from_ms, until_ms)
+    SELECT r.device_id, u.id, u.checkin_id, u.seq, u.from_ms, u.until_ms
+    FROM checkin_updates u JOIN records r ON r.id = u.id;
+DROP TABLE records;
+DROP TABLE checkins;
+DROP TABLE checkin_updates;
+ALTER TABLE records_scoped RENAME TO records;
+ALTER TABLE checkins_scoped RENAME TO checkins;
+ALTER TABLE checkin_updates_scoped RENAME TO checkin_updates;
+CREATE INDEX records_at ON records (at_ms);
+CREATE INDEX checkins_venue_time ON checkins (venue_id, from_ms);
+CREATE INDEX checkins_device_time ON checkins (device_id, from_ms);
+CREATE INDEX checkin_updates_checkin ON checkin_updates (device_id, checkin_id, seq);
 ";
 
 /// Applies the pending migrations in one transaction.
