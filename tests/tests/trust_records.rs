@@ -11,11 +11,11 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, Utc};
-use vaora_core::desk::StaffDesk;
+use vaora_core::desk::{DeskSettings, StaffDesk};
 use vaora_core::sync::client::{self, CancelToken, SyncOptions, SyncReport};
 use vaora_protocol::cards::profile::CardKind;
 use vaora_protocol::declare::{
-    Answers, DeclarationBody, DeclarePolicy, DeclaredFor, PersonRef, StaffCheckInBody, StaffPolicy,
+    Answers, DeclarationBody, DeclarePolicy, DeclaredFor, PersonRef, StaffCheckInBody,
     VisitorSource,
 };
 use vaora_protocol::ids::Id128;
@@ -162,7 +162,7 @@ async fn squatting(backend: Backend) {
     };
     {
         let d = phone.lock();
-        let desk = StaffDesk::open(&d, &code, StaffPolicy::default()).unwrap();
+        let desk = StaffDesk::open(&d, &code, DeskSettings::default()).unwrap();
         desk.record(&d, &personal_code).unwrap();
     }
     let kinds = [

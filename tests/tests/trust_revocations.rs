@@ -9,11 +9,10 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use chrono::Utc;
-use vaora_core::desk::{DeskError, StaffDesk};
+use vaora_core::desk::{DeskError, DeskSettings, StaffDesk};
 use vaora_core::diary::{Unverified, VenueCheckInError};
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
 use vaora_protocol::codes::{Classified, classify};
-use vaora_protocol::declare::StaffPolicy;
 use vaora_protocol::venue::{SignerPolicy, Verification};
 use vaora_protocol::wire::{VenueRequest, VenueResponse};
 use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture};
@@ -91,7 +90,7 @@ async fn revoked_venues_are_refused(backend: Backend) {
     }
     assert!(phone.lock().open_checkins().unwrap().is_empty());
     // The staff desk cannot be opened at the revoked venue.
-    match StaffDesk::open(&phone.lock(), &market.code, StaffPolicy::default()) {
+    match StaffDesk::open(&phone.lock(), &market.code, DeskSettings::default()) {
         Err(DeskError::Venue(VenueCheckInError::Refused(v))) => {
             assert_eq!(v, Verification::VenueRevoked);
         }
@@ -114,7 +113,7 @@ async fn revoked_venues_are_refused(backend: Backend) {
         .scanned_venue(&school.code, Unverified::Refuse)
         .unwrap();
     assert_eq!(scanned.verification, Verification::Valid);
-    assert!(StaffDesk::open(&phone.lock(), &school.code, StaffPolicy::default()).is_ok());
+    assert!(StaffDesk::open(&phone.lock(), &school.code, DeskSettings::default()).is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
