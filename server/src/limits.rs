@@ -21,6 +21,12 @@ pub struct Limits {
     pub register_burst: f64,
     /// Registrations per second an address may sustain.
     pub register_per_second: f64,
+    /// Registrations the whole server may burst, all addresses together: a flood from
+    /// many addresses (a botnet, an IPv6 prefix) cannot make it sign certificates and
+    /// store devices without bound.
+    pub register_all_burst: f64,
+    /// Registrations per second the whole server sustains.
+    pub register_all_per_second: f64,
     /// How far in the future a check-in may start (clock drift of phones).
     pub max_future_ms: i64,
     /// How old a check-in may be (retention window plus upload delay).
@@ -42,6 +48,10 @@ impl Default for Limits {
             rate_per_second: 20.0,
             register_burst: 20.0,
             register_per_second: 0.5,
+            // A city's phones register over days, not seconds: 200 a second is ~17
+            // million a day.
+            register_all_burst: 2000.0,
+            register_all_per_second: 200.0,
             max_future_ms: 10 * 60 * 1000,
             max_age_ms: 60 * 24 * 60 * 60 * 1000,
             max_stay_ms: 24 * 60 * 60 * 1000,

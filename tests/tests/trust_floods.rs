@@ -202,3 +202,38 @@ async fn registration_can_require_platform_attestation() {
     assert_eq!(register_with(&url, &request).await.0, 201);
     server.shutdown().await;
 }
+
+/// Many addresses at once (a botnet, an IPv6 prefix): each stays within its own budget,
+/// yet the server's budget for everyone together bounds how many registrations it serves.
+async fn registrations_from_many_addresses(backend: Backend) {
+    let server = ServerFixture::start_with(
+        backend,
+        vaora_server::Limits {
+            register_all_burst: 5.0,
+            register_all_per_second: 0.001,
+            ..vaora_server::Limits::default()
+        },
+    )
+    .await
+    .unwrap();
+    let url = server.url();
+    let mut statuses = Vec::new();
+    for last in 1..=12u8 {
+        statuses.push(register_from(&url, IpAddr::V4(Ipv4Addr::new(127, 0, 1, last))).await);
+    }
+    assert_eq!(&statuses[..5], &[201; 5], "{statuses:?}");
+    assert!(
+        statuses[5..].iter().all(|s| *s == 429),
+        "registrations past the server's budget were served: {statuses:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registrations_overall_are_bounded_sqlite() {
+    registrations_from_many_addresses(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registrations_overall_are_bounded_postgres() {
+    registrations_from_many_addresses(Backend::Postgres).await;
+}

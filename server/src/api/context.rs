@@ -67,6 +67,7 @@ pub(crate) struct ApiState<S> {
     pub server: Arc<ServerState<S>>,
     devices: Buckets<Id128>,
     registrations: Buckets<IpAddr>,
+    all_registrations: Buckets<()>,
 }
 
 impl<S> ApiState<S> {
@@ -75,6 +76,7 @@ impl<S> ApiState<S> {
             server,
             devices: Buckets::new(),
             registrations: Buckets::new(),
+            all_registrations: Buckets::new(),
         }
     }
 
@@ -85,6 +87,18 @@ impl<S> ApiState<S> {
             device,
             limits.rate_burst,
             limits.rate_per_second,
+            Instant::now(),
+        )
+    }
+
+    /// One token bucket for every registration, whatever its address; `Err(seconds)` to
+    /// wait when empty.
+    pub(crate) fn take_any_registration(&self) -> Result<(), u64> {
+        let limits = &self.server.limits;
+        self.all_registrations.take(
+            (),
+            limits.register_all_burst,
+            limits.register_all_per_second,
             Instant::now(),
         )
     }

@@ -34,6 +34,15 @@ pub(crate) async fn register<S: Storage>(
         )
         .retry_after(wait));
     }
+    // Then the server's budget for everyone together (many addresses at once).
+    if let Err(wait) = state.take_any_registration() {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many registrations right now",
+        )
+        .retry_after(wait));
+    }
     let body: Body = req.into_body();
     let bytes = read_body(body, 4096).await?;
     let req: RegisterRequest = parse_json(&bytes)?;
