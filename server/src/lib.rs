@@ -17,6 +17,7 @@ pub mod compliance;
 mod devices;
 mod exposures;
 mod ingest;
+mod keeper;
 mod overview;
 mod retention_keeper;
 mod rollup_keeper;

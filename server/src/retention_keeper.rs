@@ -12,31 +12,24 @@ use crate::storage::Storage;
 /// How often the purge runs after the first one.
 const PURGE_TICK: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-/// Starts the purge task. It holds only a weak reference between rounds: it ends once the
-/// state is dropped. `None` outside a tokio runtime.
+/// Starts the purge task (see [`crate::keeper`]). `None` outside a tokio runtime.
 pub(crate) fn spawn<S: Storage>(
     state: &Arc<ServerState<S>>,
 ) -> Option<tokio::task::JoinHandle<()>> {
-    let runtime = tokio::runtime::Handle::try_current().ok()?;
-    let weak = Arc::downgrade(state);
-    Some(runtime.spawn(async move {
-        loop {
-            let Some(state) = weak.upgrade() else { return };
-            let cutoff = Utc::now()
-                .timestamp_millis()
-                .saturating_sub(state.limits.retention_ms.max(0));
-            match state.store.purge_before(cutoff).await {
-                Ok(p) if p.records + p.windows + p.cases > 0 => log::info!(
-                    "retention: purged {} records, {} windows, {} cases",
-                    p.records,
-                    p.windows,
-                    p.cases
-                ),
-                Ok(_) => {}
-                Err(e) => log::warn!("retention purge failed (will retry): {e}"),
-            }
-            drop(state);
-            tokio::time::sleep(PURGE_TICK).await;
+    crate::keeper::spawn(state, |state| async move {
+        let cutoff = Utc::now()
+            .timestamp_millis()
+            .saturating_sub(state.limits.retention_ms.max(0));
+        match state.store.purge_before(cutoff).await {
+            Ok(p) if p.records + p.windows + p.cases > 0 => log::info!(
+                "retention: purged {} records, {} windows, {} cases",
+                p.records,
+                p.windows,
+                p.cases
+            ),
+            Ok(_) => {}
+            Err(e) => log::warn!("retention purge failed (will retry): {e}"),
         }
-    }))
+        PURGE_TICK
+    })
 }

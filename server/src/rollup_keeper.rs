@@ -17,30 +17,23 @@ const KEEPER_TICK: std::time::Duration = std::time::Duration::from_secs(60);
 /// moved the rollup to a new day they are served from the daily aggregates (same results,
 /// slower), so no request waits for the ~10 s re-base at 100,000 venues.
 ///
-/// The task holds only a weak reference between rounds: it ends once the state is
-/// dropped. `None` outside a tokio runtime.
+/// See [`crate::keeper`]. `None` outside a tokio runtime.
 pub(crate) fn spawn<S: Storage>(
     state: &Arc<ServerState<S>>,
 ) -> Option<tokio::task::JoinHandle<()>> {
-    let runtime = tokio::runtime::Handle::try_current().ok()?;
-    let weak = Arc::downgrade(state);
-    Some(runtime.spawn(async move {
-        loop {
-            let Some(state) = weak.upgrade() else { return };
-            let now = Utc::now();
-            match state
-                .store
-                .rebase_scan_rollup(day_of_ms(now.timestamp_millis()))
-                .await
-            {
-                Ok(true) => log::info!("scan rollup moved to {}", now.date_naive()),
-                Ok(false) => {}
-                Err(e) => log::warn!("scan rollup re-base failed (will retry): {e}"),
-            }
-            drop(state);
-            let to_midnight = ms_to_next_day(now.timestamp_millis()) + 1_000;
-            let wait = std::time::Duration::from_millis(u64::try_from(to_midnight).unwrap_or(0));
-            tokio::time::sleep(wait.min(KEEPER_TICK)).await;
+    crate::keeper::spawn(state, |state| async move {
+        let now = Utc::now();
+        match state
+            .store
+            .rebase_scan_rollup(day_of_ms(now.timestamp_millis()))
+            .await
+        {
+            Ok(true) => log::info!("scan rollup moved to {}", now.date_naive()),
+            Ok(false) => {}
+            Err(e) => log::warn!("scan rollup re-base failed (will retry): {e}"),
         }
-    }))
+        let to_midnight = ms_to_next_day(now.timestamp_millis()) + 1_000;
+        let wait = std::time::Duration::from_millis(u64::try_from(to_midnight).unwrap_or(0));
+        wait.min(KEEPER_TICK)
+    })
 }

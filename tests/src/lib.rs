@@ -3,6 +3,7 @@
 //! ([`proxy`]) and sync fixtures ([`sync_fixture`]).
 
 pub mod adversary;
+pub mod async_main;
 pub mod console_client;
 pub mod crash;
 pub mod frames;

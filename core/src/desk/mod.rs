@@ -129,35 +129,6 @@ pub struct DeskVisit {
     pub state: VisitState,
 }
 
-/// The visitor (who, and how identified) a recorded body names.
-fn body_visitor(body: &StaffCheckInBody) -> Visitor {
-    use vaora_protocol::cards::CardKind;
-    use vaora_protocol::declare::VisitorSource;
-    let identified_by = match &body.source {
-        VisitorSource::PersonalCode {
-            certified,
-            trigger_mask,
-            valid_until,
-            ..
-        } => IdentifiedBy::PersonalCode {
-            certified: *certified,
-            // The declarant's name is not in the signed visit; only that it was a proxy.
-            declared_by: None,
-            trigger_mask: *trigger_mask,
-            valid_until: *valid_until,
-        },
-        VisitorSource::IdCard { kind, .. } => match kind {
-            CardKind::Cccd => IdentifiedBy::Cccd,
-            CardKind::Bhyt => IdentifiedBy::Bhyt,
-        },
-    };
-    Visitor {
-        display_name: body.checkin.person_name.clone(),
-        birth_year: body.birth_year,
-        identified_by,
-    }
-}
-
 fn desk_visit(v: StaffVisit, now: DateTime<Utc>) -> DeskVisit {
     let state = match (v.checked_out_at, v.out_reason) {
         (Some(_), Some(vaora_protocol::records::UpdateReason::CheckOut)) => VisitState::CheckedOut,
@@ -167,7 +138,7 @@ fn desk_visit(v: StaffVisit, now: DateTime<Utc>) -> DeskVisit {
     };
     DeskVisit {
         checkin_id: v.body.checkin.id,
-        visitor: body_visitor(&v.body),
+        visitor: verdict::body_visitor(&v.body),
         checked_in_at: v.body.checkin.checked_in_at,
         until: v.checked_out_at.or(v.auto_out_at),
         state,
@@ -322,16 +293,8 @@ impl StaffDesk {
     /// first, with their state now. Visits whose default stay is over are ended first.
     pub fn visitors_today(&self, diary: &Diary) -> Result<Vec<DeskVisit>, DeskError> {
         diary.close_due_staff_visits()?;
-        let clock = diary.clock();
-        let now = clock.now();
-        let offset = clock.local_offset();
-        let today = now.with_timezone(&offset).date_naive();
-        let start = today
-            .and_time(chrono::NaiveTime::MIN)
-            .and_local_timezone(offset)
-            .single()
-            .map_or(now, |t| t.with_timezone(&Utc));
-        let visits = diary.staff_visits_since(start, self.venue.id.as_ref())?;
+        let now = diary.clock().now();
+        let visits = diary.staff_visits_today(self.venue.id.as_ref())?;
         Ok(visits.into_iter().map(|v| desk_visit(v, now)).collect())
     }
 }

@@ -41,8 +41,8 @@ impl RecentScans {
         repeated
     }
 
-    /// Forgets a text so that the next sighting is answered (after a refusal staff act
-    /// on, e.g. switching a setting).
+    /// Forgets every text, so that the next sighting of any is answered (after staff
+    /// change a setting).
     pub(super) fn forget_all(&mut self) {
         self.seen.clear();
     }

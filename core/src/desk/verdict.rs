@@ -4,9 +4,10 @@
 //! diary itself is an error.
 
 use chrono::{DateTime, Utc};
-use vaora_protocol::cards::{BhytError, CardProfile, CccdError};
+use vaora_protocol::cards::{BhytError, CardKind, CardProfile, CccdError};
 use vaora_protocol::declare::{
-    CertificateError, CodeStatus, PersonalCodeError, StaffError, VerifiedPersonalCode,
+    CertificateError, CodeStatus, PersonalCodeError, StaffCheckInBody, StaffError,
+    VerifiedPersonalCode, VisitorSource,
 };
 use vaora_protocol::ids::Id128;
 
@@ -158,5 +159,32 @@ pub(super) fn bhyt_refused(e: &BhytError) -> Verdict {
         field: e.field().map(str::to_owned),
         code: e.code().to_owned(),
         reason: e.to_string(),
+    }
+}
+
+/// The visitor (who, and how identified) a recorded body names.
+pub(super) fn body_visitor(body: &StaffCheckInBody) -> Visitor {
+    let identified_by = match &body.source {
+        VisitorSource::PersonalCode {
+            certified,
+            trigger_mask,
+            valid_until,
+            ..
+        } => IdentifiedBy::PersonalCode {
+            certified: *certified,
+            // The declarant's name is not in the signed visit; only that it was a proxy.
+            declared_by: None,
+            trigger_mask: *trigger_mask,
+            valid_until: *valid_until,
+        },
+        VisitorSource::IdCard { kind, .. } => match kind {
+            CardKind::Cccd => IdentifiedBy::Cccd,
+            CardKind::Bhyt => IdentifiedBy::Bhyt,
+        },
+    };
+    Visitor {
+        display_name: body.checkin.person_name.clone(),
+        birth_year: body.birth_year,
+        identified_by,
     }
 }

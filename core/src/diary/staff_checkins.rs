@@ -17,7 +17,7 @@ use super::declarations::{corrupt, record_from_row};
 use super::error::DiaryError;
 use super::handle::Diary;
 use super::outbox::enqueue;
-use super::time::{from_ms, to_ms};
+use super::time::{from_ms, local_day_start, to_ms};
 
 /// A visit the desk recorded, with its stay as the diary knows it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,13 +252,15 @@ impl Diary {
         Ok(closed)
     }
 
-    /// The visits recorded at or after `since` (at the venue `venue_id`, or at every venue
-    /// when `None`), newest first, with their stays.
-    pub fn staff_visits_since(
+    /// The visits recorded since the start of today (the local day of the diary's clock)
+    /// at the venue `venue_id` (every venue when `None`), newest first, with their stays.
+    pub fn staff_visits_today(
         &self,
-        since: DateTime<Utc>,
         venue_id: Option<&Id128>,
     ) -> Result<Vec<StaffVisit>, DiaryError> {
+        let now = self.clock().now();
+        let offset = self.clock().local_offset();
+        let since = local_day_start(now.with_timezone(&offset).date_naive(), offset);
         let sql = format!(
             "SELECT {VISIT_COLUMNS} WHERE checked_in_at >= ?1 AND (?2 IS NULL OR venue_id = ?2)
              ORDER BY checked_in_at DESC, id"

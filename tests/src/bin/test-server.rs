@@ -50,22 +50,5 @@ async fn run() -> Result<(), String> {
 }
 
 fn main() -> std::process::ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("test-server: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("test-server: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    vaora_tests::async_main::run("test-server", run())
 }
