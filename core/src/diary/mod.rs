@@ -7,7 +7,7 @@
 //!
 //! - whole file: `handle.rs` (the open diary, checkpoints, closing), `shared.rs` (one
 //!   diary used from several threads), `open.rs` (opening
-//!   safely), `key.rs` (the raw key and key files), `sealed.rs` (the key sealed by the
+//!   safely; `cipher_start.rs` waits out SQLCipher's start-up on a process's first open), `key.rs` (the raw key and key files), `sealed.rs` (the key sealed by the
 //!   platform's key store), `lifecycle.rs` (key loss and key change),
 //!   `retention.rs` (purging what is past the window), `schema/` (tables, upgrades, and
 //!   which tables hold personal data);
@@ -34,6 +34,7 @@ mod checkin_pages;
 mod checkin_rows;
 mod checkin_updates;
 mod checkins;
+mod cipher_start;
 mod columns;
 mod config;
 mod declarations;

@@ -38,6 +38,7 @@ impl Diary {
     ) -> Result<Self, DiaryError> {
         validate_days(config.retention_days)?;
         check_file_shape(path)?;
+        super::cipher_start::wait_until_ready();
         let conn = Connection::open_with_flags(path, open_flags())?;
         // SQLCipher would print HMAC failures to stderr; the typed error says it instead.
         conn.pragma_update(None, "cipher_log_level", "NONE")?;
