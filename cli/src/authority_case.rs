@@ -60,7 +60,8 @@ pub enum CaseCmd {
         #[arg(long)]
         to: DateTime<Utc>,
     },
-    /// List contacts: one line per contact (device, person, venue, overlap start and end).
+    /// List contacts: one line per contact (device, person, venue, overlap start and end;
+    /// a visit staff recorded ends with how and the birth year, e.g. "(staff: CCCD, born 1948)").
     Trace {
         #[command(flatten)]
         conn: AuthorityConn,
@@ -153,12 +154,13 @@ pub fn run(cmd: CaseCmd) -> anyhow::Result<()> {
             let resp = rt.block_on(c.trace(case)).context("tracing")?;
             for k in &resp.contacts {
                 println!(
-                    "{} {} {} {} {}",
+                    "{} {} {} {} {}{}",
                     k.device_id,
                     k.person_name,
                     k.venue_name,
                     k.overlap_from.to_rfc3339(),
-                    k.overlap_until.to_rfc3339()
+                    k.overlap_until.to_rfc3339(),
+                    staff_note(k)
                 );
             }
         }
@@ -179,4 +181,21 @@ pub fn run(cmd: CaseCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What a trace line adds for a visit staff recorded (the person may have no phone):
+/// " (staff: CCCD, born 1948)"; nothing for a phone's own check-in, so those lines are
+/// as before.
+fn staff_note(k: &vaora_protocol::wire::Contact) -> String {
+    use vaora_protocol::wire::IdentifiedBy;
+    let how = match k.identified_by {
+        IdentifiedBy::Phone => return String::new(),
+        IdentifiedBy::StaffPersonalCode => "personal code",
+        IdentifiedBy::StaffCccd => "CCCD",
+        IdentifiedBy::StaffBhyt => "BHYT",
+    };
+    match k.birth_year {
+        Some(y) => format!(" (staff: {how}, born {y})"),
+        None => format!(" (staff: {how})"),
+    }
 }

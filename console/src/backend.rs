@@ -12,8 +12,9 @@ use chrono::NaiveDate;
 
 pub use crate::compliance::{Finding, Flagged, Inspection};
 pub use crate::model::{
-    CaseSubject, CaseSummary, CaseVisit, Contact, NewCase, NewVenue, Overview, PosterFormat,
-    PublishedWindow, ScanCountQuery, Trace, VenueDetail, VenueFilter, VenueScanCount, VenueSummary,
+    CaseSubject, CaseSummary, CaseVisit, Contact, IdentifiedBy, NewCase, NewVenue, Overview,
+    PosterFormat, PublishedWindow, ScanCountQuery, Trace, VenueDetail, VenueFilter, VenueScanCount,
+    VenueSummary,
 };
 
 /// Why the backend could not answer. The console shows `NotFound` and `Invalid` to the

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use vaora_protocol::venue::VenueCategory;
+pub use vaora_protocol::wire::IdentifiedBy;
 
 /// A registered venue as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,8 +124,17 @@ pub struct CaseVisit {
 /// Someone whose check-in overlapped one of the case's, as the tracing query reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
+    /// The device that recorded the stay: the person's own, or (recorded by staff) the
+    /// staff device.
     pub device_id: String,
     pub person: Option<String>,
+    /// Own phone (alerts reach it), or venue staff from a personal code or a card: then
+    /// the person may have no phone, and `name` and `birth_year` are how a tracer finds
+    /// them.
+    pub identified_by: IdentifiedBy,
+    /// The name staff read (only for visits staff recorded).
+    pub name: Option<String>,
+    pub birth_year: Option<u16>,
     pub venue_id: String,
     pub venue_name: String,
     pub overlap_from: DateTime<Utc>,

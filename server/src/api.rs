@@ -22,6 +22,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 
+pub(crate) use cases::identified_by;
 pub(crate) use context::ApiState;
 pub(crate) use error::ApiError;
 

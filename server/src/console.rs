@@ -310,6 +310,9 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
                 .map(|c| Contact {
                     device_id: c.device_id.to_hex(),
                     person: Some(c.person_id.to_hex()),
+                    identified_by: crate::api::identified_by(c.recorded_by),
+                    name: c.recorded_by.by_staff().then_some(c.person_name),
+                    birth_year: c.birth_year,
                     venue_id: c.venue_id.to_hex(),
                     venue_name: shown_venue(c.venue_name, c.venue_status),
                     overlap_from: time(c.overlap_from_ms),

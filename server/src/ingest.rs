@@ -10,14 +10,17 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use ed25519_dalek::{Signature, VerifyingKey};
+use vaora_protocol::cards::profile::CardKind;
+use vaora_protocol::declare::{StaffCheckInBody, VisitorSource};
 use vaora_protocol::ids::Id128;
-use vaora_protocol::records::SignedRecord;
-use vaora_protocol::wire::received::{self, ReceiveRules, Received};
+use vaora_protocol::records::{CheckInBody, SignedRecord};
+use vaora_protocol::wire::received::{self, ReceiveRules, Received, Stay};
 use vaora_protocol::wire::{self, RecordStatus};
 
 use crate::limits::Limits;
 use crate::storage::{
-    CheckInRow, Derived, DeviceRow, InsertOutcome, NewRecord, Storage, StorageError, UpdateRow,
+    CheckInRow, CodeRef, Derived, DeviceRow, InsertOutcome, NewRecord, RecordedBy, Storage,
+    StorageError, UpdateRow,
 };
 
 /// Why an upload was refused as a whole.
@@ -89,7 +92,8 @@ pub(crate) async fn upload<S: Storage>(
 
 /// The per-record checks short of the signature, as the spec orders them
 /// ([`received::receive`]): size, id, the body read into its kind's type, texts and
-/// believable times. Declarations and staff check-ins are stored only when they decode.
+/// believable times. A staff check-in's visit is a stay like a check-in's (under the staff
+/// device); a declaration keeps whom it is about.
 fn precheck(
     limits: &Limits,
     now_ms: i64,
@@ -106,16 +110,7 @@ fn precheck(
     let id = received.id();
     let at_ms = received.at_ms();
     let derived = match received {
-        Received::CheckIn(c, stay) => Derived::CheckIn(CheckInRow {
-            id,
-            device_id: device.id,
-            person_id: c.person_id,
-            person_name: c.person_name,
-            venue_id: c.venue.id,
-            venue_name: c.venue.name,
-            from_ms: stay.from_ms,
-            until_ms: stay.until_ms,
-        }),
+        Received::CheckIn(c, stay) => Derived::CheckIn(own_stay(device, c, stay)),
         Received::Update(u, stay) => Derived::Update(UpdateRow {
             id,
             checkin_id: u.checkin_id,
@@ -123,10 +118,59 @@ fn precheck(
             from_ms: stay.from_ms,
             until_ms: stay.until_ms,
         }),
-        // Declarations and staff check-ins are stored as signed evidence only.
-        Received::Declaration(_) | Received::StaffCheckIn(..) => Derived::Nothing,
+        Received::Declaration(d) => Derived::Declaration {
+            person_id: d.subject.id,
+        },
+        // A visit staff recorded is a stay under the staff device, marked as such.
+        Received::StaffCheckIn(s, stay) => Derived::CheckIn(staff_stay(device, s, stay)),
     };
     Ok((id, at_ms, derived))
+}
+
+/// The stay of a visit staff recorded: the visitor under a per-visit person id, how they
+/// were identified, and (from a personal code) which device's declaration it was.
+fn staff_stay(device: &DeviceRow, s: StaffCheckInBody, stay: Stay) -> CheckInRow {
+    let (recorded_by, code) = match s.source {
+        VisitorSource::PersonalCode {
+            declaration_id,
+            device_key,
+            ..
+        } => (
+            RecordedBy::StaffFromPersonalCode,
+            Some(CodeRef {
+                device_key,
+                declaration_id,
+            }),
+        ),
+        VisitorSource::IdCard {
+            kind: CardKind::Cccd,
+            ..
+        } => (RecordedBy::StaffFromCccd, None),
+        VisitorSource::IdCard {
+            kind: CardKind::Bhyt,
+            ..
+        } => (RecordedBy::StaffFromBhyt, None),
+    };
+    CheckInRow {
+        recorded_by,
+        birth_year: s.birth_year,
+        code,
+        ..own_stay(device, s.checkin, stay)
+    }
+}
+
+/// The stay of a check-in `device` made, as tracing reads it.
+fn own_stay(device: &DeviceRow, c: CheckInBody, stay: Stay) -> CheckInRow {
+    CheckInRow::own(
+        c.id,
+        device.id,
+        c.person_id,
+        c.person_name,
+        c.venue.id,
+        c.venue.name,
+        stay.from_ms,
+        stay.until_ms,
+    )
 }
 
 /// Verifies many signatures at once; on a failed batch, one by one (strictly) to find the

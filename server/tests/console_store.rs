@@ -47,16 +47,16 @@ fn checkin(device: Id128, venue: Option<Id128>, from_ms: i64) -> NewRecord {
         signature: [0; 64],
         received_ms: from_ms,
         at_ms: from_ms,
-        derived: Derived::CheckIn(CheckInRow {
+        derived: Derived::CheckIn(CheckInRow::own(
             id,
-            device_id: device,
-            person_id: Id128::random().unwrap(),
-            person_name: String::new(),
-            venue_id: venue,
-            venue_name: "x".into(),
+            device,
+            Id128::random().unwrap(),
+            String::new(),
+            venue,
+            "x".into(),
             from_ms,
-            until_ms: from_ms + 3_600_000,
-        }),
+            from_ms + 3_600_000,
+        )),
     }
 }
 

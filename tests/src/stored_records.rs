@@ -17,15 +17,15 @@ pub fn stored_checkin(venue: Option<Id128>, from_ms: i64) -> Result<NewRecord, I
         signature: [1; 64],
         received_ms: from_ms,
         at_ms: from_ms,
-        derived: Derived::CheckIn(CheckInRow {
+        derived: Derived::CheckIn(CheckInRow::own(
             id,
-            device_id: device,
-            person_id: Id128::random()?,
-            person_name: "Lê Thị Hoa".into(),
-            venue_id: venue,
-            venue_name: "Chợ Bến Thành".into(),
+            device,
+            Id128::random()?,
+            "Lê Thị Hoa".into(),
+            venue,
+            "Chợ Bến Thành".into(),
             from_ms,
-            until_ms: from_ms + 3_600_000,
-        }),
+            from_ms + 3_600_000,
+        )),
     })
 }

@@ -129,6 +129,12 @@ impl ServerFixture {
     /// that verified its code records it: tracing and the console name venues from the
     /// registry, never from check-ins.
     pub async fn register_venue(&self, name: &str) -> Result<VenueRef, String> {
+        Ok(self.register_venue_with_code(name).await?.0)
+    }
+
+    /// [`ServerFixture::register_venue`], with the signed code the poster prints (what a
+    /// staff desk opens with).
+    pub async fn register_venue_with_code(&self, name: &str) -> Result<(VenueRef, String), String> {
         let resp = self
             .authority()?
             .register_venue(&vaora_protocol::wire::VenueRequest {
@@ -136,14 +142,15 @@ impl ServerFixture {
                 address: "12 Nguyễn Huệ, Quận 1".into(),
                 ward: "Phường Bến Nghé".into(),
                 category: Some("restaurant-shop".into()),
-                stay_minutes: None,
+                stay_minutes: Some(60),
             })
             .await
             .map_err(|e| e.to_string())?;
-        Ok(VenueRef {
+        let v = VenueRef {
             id: Some(resp.venue_id),
             ..venue(name).map_err(|e| e.to_string())?
-        })
+        };
+        Ok((v, resp.code))
     }
 
     /// How many records the database holds (through a second connection).
@@ -176,6 +183,15 @@ impl ServerFixture {
             ..Default::default()
         };
         on_store!(&self.database, |s| s.search_venue_rows(q).await)
+    }
+
+    /// Scans per active venue in `window` (the compliance page's numbers), through a
+    /// second connection.
+    pub async fn venue_scan_counts(
+        &self,
+        window: vaora_server::storage::ScanWindow,
+    ) -> Result<Vec<(vaora_server::storage::VenueRow, u64)>, String> {
+        on_store!(&self.database, |s| s.venue_scan_counts(&window).await)
     }
 
     /// The overview's counts for days `from_day..=to_day`, through a second connection.

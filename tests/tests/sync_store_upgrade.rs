@@ -202,7 +202,7 @@ async fn migration_5_upgrades_an_existing_database() {
         .fetch_all(store.pool())
         .await
         .unwrap();
-    assert_eq!(applied, vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(applied, vec![1, 2, 3, 4, 5, 6, 7]);
     let kind: String = sqlx::query_scalar(
         "SELECT table_type::text FROM information_schema.tables WHERE table_name = 'checkins'",
     )
@@ -218,6 +218,11 @@ async fn migration_5_upgrades_an_existing_database() {
     assert_eq!(contacts[0].device_id, contact.device_id);
     assert_eq!(contacts[0].overlap_from_ms, NOON + HOUR / 2);
     assert_eq!(contacts[0].overlap_until_ms, NOON + HOUR);
+    // Migration 7: stays from before it read as the phones' own check-ins.
+    assert_eq!(
+        contacts[0].recorded_by,
+        vaora_server::storage::RecordedBy::OwnPhone
+    );
     // Old records are duplicates when re-sent, conflicts when altered.
     let mut altered = contact.clone();
     altered.body.push(b'!');

@@ -19,9 +19,9 @@ use vaora_protocol::declare::{
     VisitorSource,
 };
 use vaora_protocol::ids::Id128;
-use vaora_protocol::records::{CheckInMethod, RecordKind, SignedRecord, VenueRef};
+use vaora_protocol::records::{CheckInMethod, RecordKind, SignedRecord};
 use vaora_protocol::venue::SignerPolicy;
-use vaora_protocol::wire::{RecordStatus, VenueRequest};
+use vaora_protocol::wire::RecordStatus;
 use vaora_tests::adversary::{RawDevice, checkin_body, update_body};
 use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture, all_records, base_time, venue};
 
@@ -36,27 +36,6 @@ async fn sync(phone: &Phone, url: &str) -> SyncReport {
     client::sync(&phone.diary, &options(url), &|_| {}, &CancelToken::new())
         .await
         .unwrap()
-}
-
-/// A venue the server registered, as a phone that verified its code records it.
-async fn registered_venue(server: &ServerFixture, name: &str) -> (VenueRef, String) {
-    let resp = server
-        .authority()
-        .unwrap()
-        .register_venue(&VenueRequest {
-            name: name.into(),
-            address: "12 Nguyễn Huệ".into(),
-            ward: "Phường Bến Nghé".into(),
-            category: Some("restaurant-shop".into()),
-            stay_minutes: Some(60),
-        })
-        .await
-        .unwrap();
-    let v = VenueRef {
-        id: Some(resp.venue_id),
-        ..venue(name).unwrap()
-    };
-    (v, resp.code)
 }
 
 fn record_of(phone: &Phone, kind: RecordKind) -> SignedRecord {
@@ -131,7 +110,7 @@ async fn squatting(backend: Backend) {
     let url = server.url();
     let now = Utc::now();
     let t0 = base_time();
-    let (pho, code) = registered_venue(&server, "Phở Hòa").await;
+    let (pho, code) = server.register_venue_with_code("Phở Hòa").await.unwrap();
 
     // The honest phone: a check-in and its check-out (an update), a declaration, and (as
     // venue staff) a visitor recorded from that declaration's personal code. All offline.
@@ -223,11 +202,17 @@ async fn squatting(backend: Backend) {
         )
         .await
         .unwrap();
-    assert_eq!(case.checkins, 1);
+    // Its stays: its own check-in, and the visit its desk recorded from its own owner's
+    // personal code (issue 17: a device's case finds the staff visits of its codes).
+    assert_eq!(case.checkins, 2);
     let published = client.publish(case.case_id).await.unwrap();
-    assert_eq!(published.windows.len(), 1);
-    let w = &published.windows[0];
-    assert_eq!(Some(w.venue_id), pho.id);
+    assert_eq!(published.windows.len(), 2);
+    assert!(published.windows.iter().all(|w| Some(w.venue_id) == pho.id));
+    let w = published
+        .windows
+        .iter()
+        .find(|w| w.from_ms() == t0.timestamp_millis())
+        .unwrap();
     assert_eq!(w.from_ms(), t0.timestamp_millis());
     assert_eq!(
         w.until_ms(),
@@ -250,8 +235,11 @@ async fn cross_device_updates(backend: Backend) {
     let url = server.url();
     let now = Utc::now();
     let t0 = base_time();
-    let (pho, _) = registered_venue(&server, "Phở Hòa").await;
-    let (market, _) = registered_venue(&server, "Chợ Bến Thành").await;
+    let (pho, _) = server.register_venue_with_code("Phở Hòa").await.unwrap();
+    let (market, _) = server
+        .register_venue_with_code("Chợ Bến Thành")
+        .await
+        .unwrap();
     let m = Duration::minutes;
 
     // A (the future case) at the phở shop 12:00–12:30; B, a contact, 12:10–12:20.

@@ -12,8 +12,11 @@ use super::{
     Authed, CsrfForm, Layout, PageError, SignedForm, WithCsrf, csv_response, html, local_time,
     parse_local_time,
 };
-use crate::backend::{CaseSubject, CaseSummary, ConsoleBackend, NewCase, PublishedWindow};
+use crate::backend::{
+    CaseSubject, CaseSummary, ConsoleBackend, Contact, IdentifiedBy, NewCase, PublishedWindow,
+};
 use crate::chart::{TIMELINE_LABEL_W, TIMELINE_ROW_H, TIMELINE_W, TimeScale, TimelineRow};
+use crate::i18n::Texts;
 use crate::state::{BASE, Console};
 
 pub struct CaseRow {
@@ -136,6 +139,10 @@ pub async fn mark<B: ConsoleBackend>(
 pub struct ContactRow {
     pub device_id: String,
     pub person: Option<String>,
+    /// How the person was identified, in the page's language.
+    pub identified_by: &'static str,
+    /// Name and birth year for a visit staff recorded (the tracer's way to find them).
+    pub who: String,
     pub venue_name: String,
     pub from: String,
     pub until: String,
@@ -245,6 +252,8 @@ pub async fn detail<B: ConsoleBackend>(
             .map(|c| ContactRow {
                 device_id: c.device_id.clone(),
                 person: c.person.clone(),
+                identified_by: identified_by(authed.lang.lang.texts(), c.identified_by),
+                who: who(authed.lang.lang.texts(), c),
                 venue_name: c.venue_name.clone(),
                 from: local_time(clock, c.overlap_from),
                 until: local_time(clock, c.overlap_until),
@@ -280,6 +289,9 @@ pub async fn csv<B: ConsoleBackend>(
                 c.overlap_from.to_rfc3339(),
                 c.overlap_until.to_rfc3339(),
                 (c.overlap_until - c.overlap_from).num_minutes().to_string(),
+                identified_by_code(c.identified_by).to_owned(),
+                c.name.unwrap_or_default(),
+                c.birth_year.map(|y| y.to_string()).unwrap_or_default(),
             ]
         })
         .collect();
@@ -292,6 +304,9 @@ pub async fn csv<B: ConsoleBackend>(
             "overlap_from",
             "overlap_until",
             "overlap_minutes",
+            "identified_by",
+            "name",
+            "birth_year",
         ],
         &rows,
     )?;
@@ -307,4 +322,34 @@ pub async fn publish<B: ConsoleBackend>(
     let windows = state.backend.publish(&id).await?;
     log::info!("console: published {} exposure windows", windows.len());
     Ok(Redirect::to(&format!("{BASE}/cases/{id}")).into_response())
+}
+
+/// How a contact was identified, in the page's language.
+fn identified_by(t: &Texts, by: IdentifiedBy) -> &'static str {
+    match by {
+        IdentifiedBy::Phone => t.by_phone,
+        IdentifiedBy::StaffPersonalCode => t.by_staff_code,
+        IdentifiedBy::StaffCccd => t.by_staff_cccd,
+        IdentifiedBy::StaffBhyt => t.by_staff_bhyt,
+    }
+}
+
+/// The CSV's `identified_by` column: the API's names.
+fn identified_by_code(by: IdentifiedBy) -> &'static str {
+    match by {
+        IdentifiedBy::Phone => "phone",
+        IdentifiedBy::StaffPersonalCode => "staff_personal_code",
+        IdentifiedBy::StaffCccd => "staff_cccd",
+        IdentifiedBy::StaffBhyt => "staff_bhyt",
+    }
+}
+
+/// "Name, born 1948" for a visit staff recorded; empty for a phone's own check-in.
+fn who(t: &Texts, c: &Contact) -> String {
+    match (&c.name, c.birth_year) {
+        (Some(n), Some(y)) => format!("{n}, {} {y}", t.born),
+        (Some(n), None) => n.clone(),
+        (None, Some(y)) => format!("{} {y}", t.born),
+        (None, None) => String::new(),
+    }
 }

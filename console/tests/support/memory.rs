@@ -149,6 +149,9 @@ impl MemoryBackend {
                     contacts.push(Contact {
                         device_id: c.device_id.clone(),
                         person: c.person.clone(),
+                        identified_by: IdentifiedBy::Phone,
+                        name: None,
+                        birth_year: None,
                         venue_id: c.venue_id.clone(),
                         venue_name: name(&c.venue_id),
                         overlap_from: c.from.max(v.from),

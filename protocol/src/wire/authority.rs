@@ -38,12 +38,43 @@ pub enum VenueStatus {
     Unknown,
 }
 
+/// How a contact was identified at the venue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifiedBy {
+    /// Their own phone checked them in (alerts reach that phone).
+    #[default]
+    Phone,
+    /// Venue staff scanned their personal code.
+    StaffPersonalCode,
+    /// Venue staff scanned their citizen ID card.
+    StaffCccd,
+    /// Venue staff scanned their health insurance card.
+    StaffBhyt,
+}
+
+impl IdentifiedBy {
+    /// Staff recorded the visit: the contact's `device_id` is the staff device, and the
+    /// person may have no phone to alert (a tracer calls them).
+    pub fn by_staff(self) -> bool {
+        self != Self::Phone
+    }
+}
+
 /// One person whose stay overlapped a case's at the same venue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
+    /// The device that recorded the stay: the person's own phone, or (when staff
+    /// recorded the visit) the staff device.
     pub device_id: Id128,
     pub person_id: Id128,
     pub person_name: String,
+    /// Absent in answers from servers before issue 17: `phone`.
+    #[serde(default)]
+    pub identified_by: IdentifiedBy,
+    /// The birth year staff read from a card or a personal code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_year: Option<u16>,
     pub venue_id: Id128,
     /// The venue's name in the registry ("" for an unknown venue): never the name a
     /// device put in its check-in.

@@ -21,7 +21,7 @@ mod tests;
 mod upload;
 
 pub use authority::{
-    CaseRequest, CaseResponse, Contact, PublishResponse, TraceResponse, VenueRequest,
+    CaseRequest, CaseResponse, Contact, IdentifiedBy, PublishResponse, TraceResponse, VenueRequest,
     VenueResponse, VenueStatus,
 };
 pub use common::{

@@ -14,7 +14,7 @@ use super::auth::{AuthorityCall, AuthorityRequest};
 use super::body::{ApiResult, json, parse_json};
 use super::context::ApiState;
 use super::error::ApiError;
-use crate::storage::{Storage, VenueStatus};
+use crate::storage::{RecordedBy, Storage, VenueStatus};
 use crate::{cases, exposures};
 
 fn case_id(text: &str) -> Result<Id128, ApiError> {
@@ -68,6 +68,8 @@ pub(crate) async fn trace<S: Storage>(
                     device_id: c.device_id,
                     person_id: c.person_id,
                     person_name: c.person_name,
+                    identified_by: identified_by(c.recorded_by),
+                    birth_year: c.birth_year,
                     venue_id: c.venue_id,
                     venue_name: c.venue_name,
                     venue_status: match c.venue_status {
@@ -100,4 +102,14 @@ pub(crate) async fn publish<S: Storage>(
             windows: fresh.iter().map(exposures::window).collect(),
         },
     )
+}
+
+/// How a contact's stay was recorded, as the API says it.
+pub(crate) fn identified_by(r: RecordedBy) -> wire::IdentifiedBy {
+    match r {
+        RecordedBy::OwnPhone => wire::IdentifiedBy::Phone,
+        RecordedBy::StaffFromPersonalCode => wire::IdentifiedBy::StaffPersonalCode,
+        RecordedBy::StaffFromCccd => wire::IdentifiedBy::StaffCccd,
+        RecordedBy::StaffFromBhyt => wire::IdentifiedBy::StaffBhyt,
+    }
 }

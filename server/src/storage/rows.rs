@@ -30,6 +30,45 @@ pub struct DeviceRow {
     pub public_key: [u8; 32],
 }
 
+/// How the person of a stay was identified (column `recorded_by`): by their own phone
+/// (a check-in), or by venue staff from what they showed at the door (a staff check-in,
+/// stored under the staff device).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordedBy {
+    OwnPhone,
+    /// Staff scanned the person's personal code (their own or a proxy declaration's).
+    StaffFromPersonalCode,
+    StaffFromCccd,
+    StaffFromBhyt,
+}
+
+impl RecordedBy {
+    /// The stored code (0 own phone, 1 personal code, 2 CCCD, 3 BHYT).
+    pub fn code(self) -> u8 {
+        match self {
+            Self::OwnPhone => 0,
+            Self::StaffFromPersonalCode => 1,
+            Self::StaffFromCccd => 2,
+            Self::StaffFromBhyt => 3,
+        }
+    }
+
+    /// The inverse of [`RecordedBy::code`]; an unknown code reads as the own phone.
+    pub fn from_code(code: i64) -> Self {
+        match code {
+            1 => Self::StaffFromPersonalCode,
+            2 => Self::StaffFromCccd,
+            3 => Self::StaffFromBhyt,
+            _ => Self::OwnPhone,
+        }
+    }
+
+    /// Staff recorded the visit (the stay's device is the staff's, not the person's).
+    pub fn by_staff(self) -> bool {
+        self != Self::OwnPhone
+    }
+}
+
 /// A check-in's stay as the tracing query needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckInRow {
@@ -41,6 +80,51 @@ pub struct CheckInRow {
     pub venue_name: String,
     pub from_ms: i64,
     pub until_ms: i64,
+    /// Own check-in, or a visit staff recorded (then `device_id` is the staff device and
+    /// `person_id` a per-visit id).
+    pub recorded_by: RecordedBy,
+    /// The visitor's birth year, when staff read one (a card, a personal code).
+    pub birth_year: Option<u16>,
+    /// A visit from a personal code: the key of the device that made the code and the
+    /// declaration's id, so a case for that device (and person) finds the visit.
+    pub code: Option<CodeRef>,
+}
+
+impl CheckInRow {
+    /// A stay checked in by the person's own phone.
+    #[allow(clippy::too_many_arguments)] // the columns of a stay, in their order
+    pub fn own(
+        id: Id128,
+        device_id: Id128,
+        person_id: Id128,
+        person_name: String,
+        venue_id: Option<Id128>,
+        venue_name: String,
+        from_ms: i64,
+        until_ms: i64,
+    ) -> Self {
+        Self {
+            id,
+            device_id,
+            person_id,
+            person_name,
+            venue_id,
+            venue_name,
+            from_ms,
+            until_ms,
+            recorded_by: RecordedBy::OwnPhone,
+            birth_year: None,
+            code: None,
+        }
+    }
+}
+
+/// The personal code a staff-recorded visit was made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeRef {
+    /// The public key of the device whose declaration made the code.
+    pub device_key: [u8; 32],
+    pub declaration_id: Id128,
 }
 
 /// New times for a stored (or not yet arrived) check-in.
@@ -56,8 +140,14 @@ pub struct UpdateRow {
 /// What a verified record adds besides itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Derived {
+    /// A stay: a check-in, or a visit staff recorded.
     CheckIn(CheckInRow),
     Update(UpdateRow),
+    /// A declaration: whom it is about (the person id on the declaring device), so a
+    /// proxy person's case finds the visits staff recorded from its personal code.
+    Declaration {
+        person_id: Id128,
+    },
     Nothing,
 }
 
@@ -122,6 +212,8 @@ pub struct StayRow {
     pub venue_status: VenueStatus,
     pub from_ms: i64,
     pub until_ms: i64,
+    /// The person's own check-in, or a visit staff recorded from their code.
+    pub recorded_by: RecordedBy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,9 +230,12 @@ pub struct CaseRow {
 /// the registry knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactRow {
+    /// The device that recorded the stay: the person's own, or the staff's.
     pub device_id: Id128,
     pub person_id: Id128,
     pub person_name: String,
+    pub recorded_by: RecordedBy,
+    pub birth_year: Option<u16>,
     pub venue_id: Id128,
     /// The registry's name ('' for an unknown venue).
     pub venue_name: String,

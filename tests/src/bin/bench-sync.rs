@@ -392,16 +392,16 @@ async fn tracing(backend: Backend, n: usize) -> Res<()> {
             signature: [0u8; 64],
             received_ms: from,
             at_ms: from,
-            derived: Derived::CheckIn(CheckInRow {
+            derived: Derived::CheckIn(CheckInRow::own(
                 id,
-                device_id: case_device,
-                person_id: case_device,
-                person_name: "Phạm Văn Dũng".into(),
-                venue_id: Some(*venue),
-                venue_name: "Chợ".into(),
-                from_ms: from,
-                until_ms: from + 60 * 60 * 1000,
-            }),
+                case_device,
+                case_device,
+                "Phạm Văn Dũng".into(),
+                Some(*venue),
+                "Chợ".into(),
+                from,
+                from + 60 * 60 * 1000,
+            )),
         });
     }
     let stays = case_rows.len();

@@ -1,8 +1,9 @@
 //! PostgreSQL ingest: a batch goes in with one `UNNEST` statement (records with their
 //! check-in stays, the daily aggregates and the rollup together: a round trip per batch,
 //! not per record), plus one statement for check-in updates. Each check-in is one
-//! `records` row (migration 5), read as the `checkins` view. Records and updates are keyed
-//! by `(device_id, id)` (migration 6); only check-ins at registered, active venues count.
+//! `records` row (migration 5), read as the `checkins` view; a staff check-in's stay too,
+//! and a declaration's record keeps whom it is about (migration 7). Records and updates are
+//! keyed by `(device_id, id)` (migration 6); only stays at registered, active venues count.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -27,13 +28,15 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH ins AS (
      INSERT INTO records (id, device_id, kind, body, signature, received_at, at_ms,
-                          person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq)
+                          person_id, person_name, venue_id, venue_name, from_ms, until_ms,
+                          recorded_by, birth_year, code_device_key, code_declaration_id, seq)
      SELECT u.*, CASE WHEN u.from_ms IS NOT NULL THEN -1 END
      FROM UNNEST($1::bytea[], $2::bytea[], $3::smallint[], $4::bytea[], $5::bytea[], $6::bigint[],
                  $13::bigint[], $7::bytea[], $8::text[], $9::bytea[], $10::text[], $11::bigint[],
-                 $12::bigint[])
+                 $12::bigint[], $14::smallint[], $15::integer[], $16::bytea[], $17::bytea[])
           AS u(id, device_id, kind, body, signature, received_at, at_ms,
-               person_id, person_name, venue_id, venue_name, from_ms, until_ms)
+               person_id, person_name, venue_id, venue_name, from_ms, until_ms,
+               recorded_by, birth_year, code_device_key, code_declaration_id)
      ON CONFLICT (device_id, id) DO NOTHING
      RETURNING device_id, id, venue_id, from_ms, floor(from_ms::numeric / 86400000)::bigint AS day),
  counted AS (
@@ -96,9 +99,13 @@ pub(super) async fn insert_records(
         )
         .bind(records.iter().map(|r| r.received_ms).collect::<Vec<_>>())
         .bind(
-            stays
+            records
                 .iter()
-                .map(|c| c.map(|c| v(&c.person_id)))
+                .map(|r| match &r.derived {
+                    Derived::CheckIn(c) => Some(v(&c.person_id)),
+                    Derived::Declaration { person_id } => Some(v(person_id)),
+                    _ => None,
+                })
                 .collect::<Vec<_>>(),
         )
         .bind(
@@ -132,6 +139,30 @@ pub(super) async fn insert_records(
                 .collect::<Vec<_>>(),
         )
         .bind(records.iter().map(|r| r.at_ms).collect::<Vec<_>>())
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.map_or(0, |c| i16::from(c.recorded_by.code())))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.and_then(|c| c.birth_year.map(i32::from)))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.and_then(|c| c.code.map(|k| k.device_key.to_vec())))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.and_then(|c| c.code.map(|k| v(&k.declaration_id))))
+                .collect::<Vec<_>>(),
+        )
         .fetch_all(&mut *tx)
         .await
         .or_storage()?;
@@ -146,7 +177,7 @@ pub(super) async fn insert_records(
             match &r.derived {
                 Derived::CheckIn(_) => new_checkins.push(k),
                 Derived::Update(u) => updates.push((r.device_id, u)),
-                Derived::Nothing => {}
+                Derived::Declaration { .. } | Derived::Nothing => {}
             }
             outcomes.push(InsertOutcome::Inserted);
         } else {

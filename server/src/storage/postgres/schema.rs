@@ -77,6 +77,7 @@ CREATE TABLE exposure_windows (
     (4, MIGRATION_4),
     (5, MIGRATION_5),
     (6, MIGRATION_6),
+    (7, MIGRATION_7),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -227,6 +228,32 @@ ALTER TABLE checkin_updates DROP CONSTRAINT checkin_updates_pkey;
 ALTER TABLE checkin_updates ADD PRIMARY KEY (device_id, id);
 DROP INDEX checkin_updates_checkin;
 CREATE INDEX checkin_updates_checkin ON checkin_updates (device_id, checkin_id, seq);
+";
+
+/// Migration 7 (issue 17, "no one left out"): visits recorded by venue staff are stays
+/// too. A staff check-in's record carries its stay like a check-in's, under the staff
+/// device, marked with how the visitor was identified (`recorded_by`: 0 own phone, 1
+/// personal code, 2 CCCD, 3 BHYT) and their birth year; one from a personal code keeps
+/// the code's device key and declaration id. A declaration's record keeps whom it is
+/// about (`person_id`, read as the `declared_people` view), so a case for a device (and
+/// a person on it) also finds the visits staff recorded from that person's code. The
+/// `checkins` view gains the new columns at its end. Staff check-ins stored before this
+/// step stay evidence only.
+const MIGRATION_7: &str = "
+ALTER TABLE records
+    ADD COLUMN recorded_by         SMALLINT NOT NULL DEFAULT 0,
+    ADD COLUMN birth_year          INTEGER,
+    ADD COLUMN code_device_key     BYTEA,
+    ADD COLUMN code_declaration_id BYTEA;
+CREATE OR REPLACE VIEW checkins AS
+    SELECT id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq,
+           recorded_by, birth_year, code_device_key, code_declaration_id
+    FROM records WHERE from_ms IS NOT NULL;
+CREATE INDEX records_code ON records (code_device_key, code_declaration_id)
+    WHERE code_device_key IS NOT NULL;
+CREATE INDEX records_declared_person ON records (device_id, person_id) WHERE kind = 3;
+CREATE VIEW declared_people AS
+    SELECT device_id, id, person_id FROM records WHERE kind = 3 AND person_id IS NOT NULL;
 ";
 
 /// Applies the pending migrations in one transaction, under an advisory lock.

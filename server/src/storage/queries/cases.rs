@@ -1,5 +1,6 @@
-//! Cases and tracing: a case's own stays inside its period, and everyone else whose stay
-//! overlapped one of them at the same venue ([`crate::storage::overlap`] for both). Venue
+//! Cases and tracing: a case's own stays inside its period (its device's check-ins, and the
+//! visits staff recorded from the personal codes that device made), and everyone else whose
+//! stay overlapped one of them at the same venue, visitors staff recorded included ([`crate::storage::overlap`] for both). Venue
 //! names and their status come from the registry, never from what a device put in its
 //! check-in (`VENUE` below).
 
@@ -10,7 +11,7 @@ use vaora_protocol::ids::Id128;
 use crate::storage::engine::{Arg, Engine, Query, ReadRow, Row, first, id, opt_id};
 use crate::storage::error::StorageError;
 use crate::storage::overlap::{Span, overlaps, shared_from, shared_until};
-use crate::storage::rows::{CaseRow, ContactRow, StayRow, VenueStatus};
+use crate::storage::rows::{CaseRow, ContactRow, RecordedBy, StayRow, VenueStatus};
 
 /// A check-in's venue (table alias `v`, left-joined on the check-in's venue id) as the
 /// registry knows it: its name ('' when unknown) and its status (0 unknown, 1 registered,
@@ -37,26 +38,42 @@ const PERIOD: Span<'static> = Span {
     until: "$4",
 };
 
-/// The case's own stays at known venues inside its period. Parameters: `$1` device, `$2`
-/// person (NULL: every person on the device), the period.
+/// Whether the stay aliased `a` is the case subject's (`$1` device, `$2` person or NULL
+/// for everyone on it): the device's own check-ins (of that person), or a visit staff
+/// recorded from a personal code the device made (for that person's declaration). NULL
+/// when unknown; a `WHERE` reads that as no, a `NOT` must coalesce it.
+fn is_subject(a: &str) -> String {
+    format!(
+        "(({a}.device_id = $1 AND {a}.recorded_by = 0 AND ($2 IS NULL OR {a}.person_id = $2))
+          OR ({a}.code_device_key = (SELECT dv.public_key FROM devices dv WHERE dv.id = $1)
+              AND ($2 IS NULL OR {a}.code_declaration_id IN
+                   (SELECT dp.id FROM declared_people dp
+                    WHERE dp.device_id = $1 AND dp.person_id = $2))))"
+    )
+}
+
+/// The case's own stays at known venues inside its period, the ones staff recorded from
+/// the subject's personal codes included. Parameters: `$1` device, `$2` person (NULL:
+/// every person on the device), the period.
 static STAYS: LazyLock<String> = LazyLock::new(|| {
     let stay = Span {
         from: "k.from_ms",
         until: "k.until_ms",
     };
     format!(
-        "SELECT k.id, k.person_id, k.venue_id, {}, k.from_ms, k.until_ms
+        "SELECT k.id, k.person_id, k.venue_id, {}, k.from_ms, k.until_ms, k.recorded_by
          FROM checkins k LEFT JOIN venues v ON v.id = k.venue_id
-         WHERE k.device_id = $1 AND ($2 IS NULL OR k.person_id = $2)
-           AND k.venue_id IS NOT NULL AND {}
+         WHERE {} AND k.venue_id IS NOT NULL AND {}
          ORDER BY k.from_ms",
         registry_venue!(),
+        is_subject("k"),
         overlaps(stay, PERIOD)
     )
 });
 
 /// Everyone else whose stay overlapped one of the case's stays (`k`) at the same venue,
-/// clipped to the shared time. Parameters as [`STAYS`].
+/// clipped to the shared time: people with phones and visitors staff recorded alike.
+/// Parameters as [`STAYS`].
 static TRACE: LazyLock<String> = LazyLock::new(|| {
     let (case, other) = (
         Span {
@@ -70,19 +87,20 @@ static TRACE: LazyLock<String> = LazyLock::new(|| {
     );
     format!(
         "SELECT c.device_id, c.person_id, c.person_name, c.venue_id, {},
-                {} AS o_from, {} AS o_until
+                {} AS o_from, {} AS o_until, c.recorded_by, c.birth_year
          FROM checkins k
          JOIN checkins c ON c.venue_id = k.venue_id AND {}
          LEFT JOIN venues v ON v.id = c.venue_id
-         WHERE k.device_id = $1 AND ($2 IS NULL OR k.person_id = $2)
-           AND k.venue_id IS NOT NULL AND {}
-           AND NOT (c.device_id = k.device_id AND ($2 IS NULL OR c.person_id = $2))
+         WHERE {} AND k.venue_id IS NOT NULL AND {}
+           AND NOT coalesce({}, FALSE)
          ORDER BY o_from, c.person_id",
         registry_venue!(),
         shared_from(other, case),
         shared_until(other, case),
         overlaps(other, case),
+        is_subject("k"),
         overlaps(case, PERIOD),
+        is_subject("c"),
     )
 });
 
@@ -172,6 +190,7 @@ fn stay(r: &dyn Row) -> Result<StayRow, StorageError> {
         venue_status: VenueStatus::from_code(r.int(4)?),
         from_ms: r.int(5)?,
         until_ms: r.int(6)?,
+        recorded_by: RecordedBy::from_code(r.int(7)?),
     })
 }
 
@@ -190,6 +209,8 @@ fn contact(r: &dyn Row) -> Result<ContactRow, StorageError> {
         venue_status: VenueStatus::from_code(r.int(5)?),
         overlap_from_ms: r.int(6)?,
         overlap_until_ms: r.int(7)?,
+        recorded_by: RecordedBy::from_code(r.int(8)?),
+        birth_year: r.opt_int(9)?.and_then(|y| u16::try_from(y).ok()),
     })
 }
 

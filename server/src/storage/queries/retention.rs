@@ -1,7 +1,8 @@
 //! Retention: everything personal older than the retention window is deleted — records
 //! (check-ins, updates, declarations, staff check-ins) by the time they are about
 //! (`records.at_ms`, migration 4 on SQLite, 6 on PostgreSQL), check-in updates and (on
-//! SQLite, where it is a table of its own) the check-ins' stays with their records,
+//! SQLite, where they are tables of their own) the stays and declared people derived
+//! from the records with their records,
 //! exposure windows whose stay ended and cases whose period ended before the cutoff.
 //!
 //! In chunks of at most [`CHUNK`] records (a few thousand rows per statement), oldest
@@ -22,18 +23,22 @@ const CHUNK_END: &str =
 /// Updates whose records are below `$1`.
 const UPDATES: &str = "DELETE FROM checkin_updates WHERE (device_id, id) IN
      (SELECT device_id, id FROM records WHERE at_ms < $1 AND kind = 2)";
-/// The stays of check-ins whose records are below `$1` (SQLite's `checkins` table;
-/// PostgreSQL's `checkins` is a view of `records`).
+/// The stays of check-ins and staff check-ins whose records are below `$1` (SQLite's
+/// `checkins` table; PostgreSQL's `checkins` is a view of `records`).
 pub(crate) const STAYS: &str = "DELETE FROM checkins WHERE (device_id, id) IN
-     (SELECT device_id, id FROM records WHERE at_ms < $1 AND kind = 1)";
+     (SELECT device_id, id FROM records WHERE at_ms < $1 AND kind IN (1, 4))";
+/// Whom the declarations below `$1` were about (SQLite's `declared_people` table; on
+/// PostgreSQL a view of `records`).
+const DECLARED: &str = "DELETE FROM declared_people WHERE (device_id, id) IN
+     (SELECT device_id, id FROM records WHERE at_ms < $1 AND kind = 3)";
 const RECORDS: &str = "DELETE FROM records WHERE at_ms < $1";
 const WINDOWS: &str = "DELETE FROM exposure_windows WHERE until_ms < $1";
 const CASES: &str = "DELETE FROM cases WHERE until_ms < $1 AND created_at < $1";
 
 #[cfg(test)]
-pub(super) fn statements() -> [&'static str; 7] {
+pub(super) fn statements() -> [&'static str; 8] {
     [
-        CHUNK_END, UPDATES, STAYS, RECORDS, WINDOWS, CASES, "SELECT 1",
+        CHUNK_END, UPDATES, STAYS, DECLARED, RECORDS, WINDOWS, CASES, "SELECT 1",
     ]
 }
 
@@ -46,7 +51,8 @@ pub struct Purged {
 }
 
 /// Deletes what is older than `cutoff_ms`, chunk by chunk; `stays` says whether the
-/// backend keeps check-in stays in a table of their own ([`STAYS`]).
+/// backend keeps what it derives from records in tables of their own ([`STAYS`],
+/// [`DECLARED`]).
 pub(crate) async fn purge<E: Engine>(
     db: &E,
     cutoff_ms: i64,
@@ -65,6 +71,8 @@ pub(crate) async fn purge<E: Engine>(
         db.execute(Query::new(UPDATES, vec![Arg::Int(end)])).await?;
         if stays {
             db.execute(Query::new(STAYS, vec![Arg::Int(end)])).await?;
+            db.execute(Query::new(DECLARED, vec![Arg::Int(end)]))
+                .await?;
         }
         let n = db.execute(Query::new(RECORDS, vec![Arg::Int(end)])).await?;
         purged.records += n;

@@ -62,6 +62,14 @@ pub(super) fn insert_batch(
                 }
             }
             Derived::Update(u) => apply_update(tx, &r.device_id, u)?,
+            Derived::Declaration { person_id } => {
+                tx.prepare_cached(
+                    "INSERT INTO declared_people (device_id, id, person_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(device_id, id) DO NOTHING",
+                )
+                .and_then(|mut stmt| stmt.execute(params![b(&r.device_id), b(&r.id), b(person_id)]))
+                .or_storage()?;
+            }
             Derived::Nothing => {}
         }
         out.push(InsertOutcome::Inserted);
@@ -78,8 +86,9 @@ const MOVE_STAY: &str = "UPDATE checkins SET from_ms = ?2, until_ms = ?3, seq = 
 fn insert_checkin(tx: &Transaction<'_>, c: &CheckInRow) -> Result<bool, StorageError> {
     let inserted = tx
         .prepare_cached(
-            "INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(device_id, id) DO NOTHING",
+            "INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms,
+                                   recorded_by, birth_year, code_device_key, code_declaration_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(device_id, id) DO NOTHING",
         )
         .and_then(|mut stmt| {
             stmt.execute(params![
@@ -90,7 +99,11 @@ fn insert_checkin(tx: &Transaction<'_>, c: &CheckInRow) -> Result<bool, StorageE
                 c.venue_id.as_ref().map(b),
                 c.venue_name,
                 c.from_ms,
-                c.until_ms
+                c.until_ms,
+                i64::from(c.recorded_by.code()),
+                c.birth_year,
+                c.code.as_ref().map(|k| k.device_key.as_slice()),
+                c.code.as_ref().map(|k| b(&k.declaration_id))
             ])
         })
         .or_storage()?;

@@ -75,6 +75,7 @@ CREATE TABLE exposure_windows (
     (2, MIGRATION_2),
     (3, MIGRATION_3),
     (4, MIGRATION_4),
+    (5, MIGRATION_5),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -177,6 +178,29 @@ CREATE INDEX records_at ON records (at_ms);
 CREATE INDEX checkins_venue_time ON checkins (venue_id, from_ms);
 CREATE INDEX checkins_device_time ON checkins (device_id, from_ms);
 CREATE INDEX checkin_updates_checkin ON checkin_updates (device_id, checkin_id, seq);
+";
+
+/// Migration 5 (issue 17, "no one left out"): visits recorded by venue staff are stays
+/// too. A staff check-in's stay is a `checkins` row under the staff device, marked with
+/// how the visitor was identified (`recorded_by`: 0 own phone, 1 personal code, 2 CCCD,
+/// 3 BHYT) and their birth year; one from a personal code keeps the code's device key
+/// and declaration id, and `declared_people` says whom each declaration is about, so a
+/// case for a device (and a person on it) also finds the visits staff recorded from that
+/// person's code. Staff check-ins stored before this step stay evidence only.
+const MIGRATION_5: &str = "
+ALTER TABLE checkins ADD COLUMN recorded_by INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE checkins ADD COLUMN birth_year INTEGER;
+ALTER TABLE checkins ADD COLUMN code_device_key BLOB;
+ALTER TABLE checkins ADD COLUMN code_declaration_id BLOB;
+CREATE INDEX checkins_code ON checkins (code_device_key, code_declaration_id)
+    WHERE code_device_key IS NOT NULL;
+CREATE TABLE declared_people (
+    device_id BLOB NOT NULL,
+    id        BLOB NOT NULL,
+    person_id BLOB NOT NULL,
+    PRIMARY KEY (device_id, id)
+);
+CREATE INDEX declared_people_person ON declared_people (device_id, person_id);
 ";
 
 /// Applies the pending migrations in one transaction.

@@ -1,0 +1,292 @@
+//! People without a phone, from the venue's door to the tracer's list (issue 17), on
+//! SQLite and PostgreSQL: visits that venue staff record from a CCCD card or from a
+//! proxy declaration's personal code are stays the server traces. They show in a phone
+//! owner's case contacts (name, birth year, how they were identified, the staff device),
+//! count as scans of the venue, and a proxy person's case finds the visits staff recorded
+//! from that person's code, so the phone owner who overlapped them gets an alert. A staff
+//! device's own case is not its visitors', and a staff check-in that does not read is
+//! refused and stores nothing.
+
+// Test code: failing loudly is the point.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, Duration, Utc};
+use vaora_core::desk::{DeskSettings, StaffDesk};
+use vaora_core::sync::authority_client::AuthorityClient;
+use vaora_core::sync::client::{self, CancelToken, SyncOptions, SyncReport};
+use vaora_protocol::declare::{Answers, DeclarePolicy};
+use vaora_protocol::ids::Id128;
+use vaora_protocol::records::RecordKind;
+use vaora_protocol::venue::SignerPolicy;
+use vaora_protocol::wire::{CaseResponse, IdentifiedBy, RecordStatus};
+use vaora_server::storage::{ScanWindow, day_of_ms};
+use vaora_tests::adversary::RawDevice;
+use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture, base_time};
+
+/// Synthetic card: province 001 (Hà Nội), male born 1948.
+const NEIGHBOUR_CCCD: &str = "001048009876||Nguyễn Văn Đường|09051948|Nam|Số 7, ngõ 42, Phố Huế, Hai Bà Trưng, Hà Nội|20052021";
+
+fn options(url: &str) -> SyncOptions {
+    SyncOptions {
+        server: Some(url.to_owned()),
+        ..SyncOptions::default()
+    }
+}
+
+async fn sync(phone: &Phone, url: &str) -> SyncReport {
+    client::sync(&phone.diary, &options(url), &|_| {}, &CancelToken::new())
+        .await
+        .unwrap()
+}
+
+/// A registered phone whose trust store holds the server's authority (as an app that
+/// ships it built in), with its clock at `now`.
+async fn phone_at(server: &ServerFixture, now: DateTime<Utc>) -> Phone {
+    let url = server.url();
+    let phone = Phone::new(now).unwrap();
+    client::register(&phone.diary, &url, &options(&url))
+        .await
+        .unwrap();
+    let keyset = server
+        .authority_key()
+        .unwrap()
+        .authority()
+        .self_signed_keyset(now.timestamp() - 60);
+    phone
+        .lock()
+        .apply_keyset(&keyset, SignerPolicy::PinSelfSigned)
+        .unwrap();
+    phone
+}
+
+/// Marks a case for `device` (and `person`) over the hour before `t0` to three after.
+async fn mark(
+    authority: &AuthorityClient,
+    device: Id128,
+    person: Option<Id128>,
+    t0: DateTime<Utc>,
+) -> CaseResponse {
+    authority
+        .create_case(
+            device,
+            person,
+            t0 - Duration::hours(1),
+            t0 + Duration::hours(3),
+        )
+        .await
+        .unwrap()
+}
+
+fn device_id(phone: &Phone) -> Id128 {
+    phone.lock().registration().unwrap().unwrap().device_id
+}
+
+async fn door_to_tracer(backend: Backend) {
+    let server = ServerFixture::start(backend).await.unwrap();
+    let url = server.url();
+    let authority = server.authority().unwrap();
+    let t0 = base_time();
+    let (market, code) = server
+        .register_venue_with_code("Chợ Bến Thành")
+        .await
+        .unwrap();
+
+    // A phone owner at the market for an hour.
+    let citizen = phone_at(&server, t0).await;
+    let citizen_owner = citizen.owner();
+    citizen
+        .stay(&[citizen_owner], &market, t0, t0 + Duration::hours(1))
+        .unwrap();
+    assert!(sync(&citizen, &url).await.rejected.is_empty());
+
+    // A family phone declares for the grandmother, who has no phone: her personal code.
+    let family = phone_at(&server, t0).await;
+    let grandmother = family.add_person("Bà Tư").unwrap();
+    let grandmother_code = {
+        let d = family.lock();
+        let declared = d
+            .declare_for_person(
+                &grandmother,
+                Answers::all_clear(),
+                &DeclarePolicy::default(),
+            )
+            .unwrap();
+        d.personal_code_for(&declared.body).unwrap()
+    };
+    assert!(sync(&family, &url).await.rejected.is_empty());
+
+    // The market's staff phone records the neighbour from his CCCD card and the
+    // grandmother from her code, ten minutes into the citizen's stay.
+    let staff = phone_at(&server, t0 + Duration::minutes(10)).await;
+    {
+        let d = staff.lock();
+        let desk = StaffDesk::open(&d, &code, DeskSettings::default()).unwrap();
+        desk.record(&d, NEIGHBOUR_CCCD).unwrap();
+        desk.record(&d, &grandmother_code).unwrap();
+    }
+    let report = sync(&staff, &url).await;
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    assert_eq!(report.uploaded, 2);
+
+    // The citizen falls ill: both visitors are among the contacts, marked as recorded by
+    // staff (the staff device, the name and birth year a tracer needs to find them).
+    let case = mark(&authority, device_id(&citizen), None, t0).await;
+    assert_eq!(case.checkins, 1);
+    let contacts = authority.trace(case.case_id).await.unwrap().contacts;
+    assert_eq!(contacts.len(), 2, "{contacts:?}");
+    let neighbour = contacts
+        .iter()
+        .find(|c| c.identified_by == IdentifiedBy::StaffCccd)
+        .unwrap();
+    assert_eq!(neighbour.person_name, "Nguyễn Văn Đường");
+    assert_eq!(neighbour.birth_year, Some(1948));
+    assert_eq!(neighbour.device_id, device_id(&staff));
+    assert_eq!(Some(neighbour.venue_id), market.id);
+    assert_eq!(
+        neighbour.overlap_from.timestamp_millis(),
+        (t0 + Duration::minutes(10)).timestamp_millis()
+    );
+    assert_eq!(
+        neighbour.overlap_until.timestamp_millis(),
+        (t0 + Duration::hours(1)).timestamp_millis()
+    );
+    let by_code = contacts
+        .iter()
+        .find(|c| c.identified_by == IdentifiedBy::StaffPersonalCode)
+        .unwrap();
+    assert_eq!(by_code.person_name, "Bà Tư");
+    assert!(by_code.identified_by.by_staff());
+
+    // The staff visits count as scans of the market, like the citizen's own.
+    let day = day_of_ms(t0.timestamp_millis());
+    let counts = server
+        .venue_scan_counts(ScanWindow {
+            from_day: day,
+            to_day: day,
+            ..ScanWindow::default()
+        })
+        .await
+        .unwrap();
+    let scans = counts
+        .iter()
+        .find(|(v, _)| Some(v.id) == market.id)
+        .map(|(_, n)| *n);
+    assert_eq!(scans, Some(3));
+
+    // The staff device's own case is not its visitors': it has no stays of its own.
+    let staff_case = mark(&authority, device_id(&staff), None, t0).await;
+    assert_eq!(staff_case.checkins, 0);
+
+    // The grandmother falls ill: a case for her on the family phone finds the visit staff
+    // recorded from her code; the citizen is her contact, and gets the alert.
+    let her_case = mark(&authority, device_id(&family), Some(grandmother), t0).await;
+    assert_eq!(her_case.checkins, 1);
+    let contacts = authority.trace(her_case.case_id).await.unwrap().contacts;
+    assert!(
+        contacts
+            .iter()
+            .any(|c| c.identified_by == IdentifiedBy::Phone && c.device_id == device_id(&citizen)),
+        "{contacts:?}"
+    );
+    assert!(
+        contacts.iter().all(|c| c.person_name != "Bà Tư"),
+        "the case's own visit is not its contact: {contacts:?}"
+    );
+    let published = authority.publish(her_case.case_id).await.unwrap();
+    assert_eq!(published.windows.len(), 1);
+    let alerts = sync(&citizen, &url).await.new_alerts;
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].person_id, citizen_owner);
+
+    // Another person on the family phone is not the grandmother: her visit is not theirs.
+    let other = family.owner();
+    let other_case = mark(&authority, device_id(&family), Some(other), t0).await;
+    assert_eq!(other_case.checkins, 0);
+}
+
+/// A staff check-in whose body does not read, or whose check-in id is not the record's,
+/// is refused and adds no contact.
+async fn unreadable_staff_checkins_store_nothing(backend: Backend) {
+    let server = ServerFixture::start(backend).await.unwrap();
+    let url = server.url();
+    let t0 = base_time();
+    let (market, _) = server
+        .register_venue_with_code("Chợ Bà Chiểu")
+        .await
+        .unwrap();
+    let citizen = phone_at(&server, t0).await;
+    citizen
+        .stay(&[citizen.owner()], &market, t0, t0 + Duration::hours(1))
+        .unwrap();
+    sync(&citizen, &url).await;
+    let before = server.record_count().await.unwrap();
+
+    let staff = RawDevice::register(&url).await.unwrap();
+    let id = Id128::random().unwrap();
+    let garbage = staff.sign(
+        RecordKind::StaffCheckIn,
+        [id.as_bytes().as_slice(), &[1, 9, 9, 9]].concat(),
+    );
+    // A well-formed body under a record id that is not its check-in's.
+    let mut other_id = vaora_tests::adversary::checkin_body(
+        Id128::random().unwrap(),
+        Id128::random().unwrap(),
+        "Khách",
+        &market,
+        t0 + Duration::minutes(5),
+        None,
+    );
+    other_id.method = vaora_protocol::records::CheckInMethod::ScannedByStaff;
+    let mismatched = vaora_protocol::declare::StaffCheckInBody {
+        checkin: other_id,
+        birth_year: Some(1950),
+        source: vaora_protocol::declare::VisitorSource::IdCard {
+            kind: vaora_protocol::cards::profile::CardKind::Cccd,
+            card_hash: [3; 32],
+        },
+    }
+    .encode();
+    let mut wrong_id = mismatched.clone();
+    wrong_id[..16].copy_from_slice(id.as_bytes());
+    let answers = staff
+        .upload(&[garbage, staff.sign(RecordKind::StaffCheckIn, wrong_id)])
+        .await
+        .unwrap();
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a, RecordStatus::Rejected(_))),
+        "{answers:?}"
+    );
+    assert_eq!(server.record_count().await.unwrap(), before);
+    let authority = server.authority().unwrap();
+    let case = mark(&authority, device_id(&citizen), None, t0).await;
+    assert!(
+        authority
+            .trace(case.case_id)
+            .await
+            .unwrap()
+            .contacts
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_visits_reach_the_tracer_sqlite() {
+    door_to_tracer(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_visits_reach_the_tracer_postgres() {
+    door_to_tracer(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_staff_checkins_store_nothing_sqlite() {
+    unreadable_staff_checkins_store_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_staff_checkins_store_nothing_postgres() {
+    unreadable_staff_checkins_store_nothing(Backend::Postgres).await;
+}
