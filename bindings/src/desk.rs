@@ -23,6 +23,8 @@ impl From<DeskError> for VaoraError {
             DeskError::NotAVisitorCode { .. } | DeskError::AlreadyInside => {
                 VaoraError::input(ErrorCode::CodeRefused, err.to_string())
             }
+            // Only the system's random source can fail a seal.
+            DeskError::Seal(_) => VaoraError::internal(err.to_string()),
         }
     }
 }

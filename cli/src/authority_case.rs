@@ -46,15 +46,20 @@ pub enum CaseCmd {
         #[arg(long)]
         poster_out: Option<PathBuf>,
     },
-    /// Mark a case (a device, optionally one person, and a period); prints the case id last.
+    /// Mark a case (a device, optionally one person, or a card holder by the number of the
+    /// CCCD or BHYT card staff scanned; and a period); prints the case id last.
     Case {
         #[command(flatten)]
         conn: AuthorityConn,
-        #[arg(long)]
-        device: Id128,
+        #[arg(long, required_unless_present = "card", conflicts_with = "card")]
+        device: Option<Id128>,
         /// Only this person's check-ins (a household member).
-        #[arg(long)]
+        #[arg(long, requires = "device")]
         person: Option<Id128>,
+        /// A card holder without a phone: the CCCD (12 digits) or BHYT (2 letters, 13
+        /// digits) number, as typed or scanned.
+        #[arg(long)]
+        card: Option<String>,
         #[arg(long)]
         from: DateTime<Utc>,
         #[arg(long)]
@@ -139,13 +144,17 @@ pub fn run(cmd: CaseCmd) -> anyhow::Result<()> {
             conn,
             device,
             person,
+            card,
             from,
             to,
         } => {
             let c = client(&conn)?;
-            let resp = rt
-                .block_on(c.create_case(device, person, from, to))
-                .context("marking the case")?;
+            let resp = match (device, card) {
+                (Some(device), _) => rt.block_on(c.create_case(device, person, from, to)),
+                (None, Some(card)) => rt.block_on(c.create_card_case(&card, from, to)),
+                (None, None) => anyhow::bail!("give --device or --card"),
+            }
+            .context("marking the case")?;
             println!("case check-ins {}", resp.checkins);
             println!("{}", resp.case_id);
         }

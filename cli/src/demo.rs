@@ -2,9 +2,10 @@
 //!
 //! Everything runs in one temporary folder that is removed at the end: a sync server on
 //! loopback (in-process, SQLite, port 0) with a fresh authority, two phones with encrypted
-//! diaries. Each step is a function in [`STEPS`] that calls the same core, server and CLI
-//! functions the real commands use (venue issuing, poster rendering, scanning, offline
-//! check-in, proxy declaration, sync, case, trace, publish), so the demo cannot drift into
+//! diaries and a venue staff phone. Each step is a function in [`STEPS`] that calls the same
+//! core, server and CLI functions the real commands use (venue issuing, poster rendering,
+//! scanning, offline check-in, proxy declaration, the staff desk, sync, case, trace,
+//! publish, a card holder's case), so the demo cannot drift into
 //! a second implementation of the rules. The phones' clocks are simulated (the stays
 //! happen in the last few hours); the timings printed are real. Nothing secret is printed.
 
@@ -14,17 +15,18 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
+use vaora_core::desk::{DeskSettings, StaffDesk};
 use vaora_core::diary::{Diary, DiaryConfig, DiaryKey, NewPerson, SharedDiary, Unverified};
 use vaora_core::scan::{ScanOptions, scan_luma};
 use vaora_core::sync::authority_client::AuthorityClient;
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
 use vaora_protocol::clock::VIETNAM_OFFSET;
 use vaora_protocol::clock::{Clock, FixedClock};
-use vaora_protocol::declare::{self, Answers, DeclarePolicy, PersonalCode};
+use vaora_protocol::declare::{self, Answers, DeclarePolicy, PersonalCode, VisitorSource};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::render::poster::poster_png;
 use vaora_protocol::venue::{Authority, SignerPolicy, VenueCode};
-use vaora_protocol::wire::VenueRequest;
+use vaora_protocol::wire::{IdentifiedBy, VenueRequest};
 use vaora_server::{AuthorityKey, Database, Limits, RunningServer, ServerConfig};
 
 /// Local wall-clock time (UTC+7), hours and minutes: the story happens today.
@@ -74,6 +76,8 @@ pub struct Demo {
     code_text: Option<String>,
     phone_a: Option<Phone>,
     phone_b: Option<Phone>,
+    /// The venue's staff phone, at the door.
+    phone_staff: Option<Phone>,
     case_id: Option<Id128>,
     b_owner: Option<Id128>,
     alerts: usize,
@@ -106,14 +110,30 @@ pub const STEPS: &[Step] = &[
         "A second phone overlaps at the same venue, registers and syncs",
         phone_b,
     ),
+    (
+        "The venue's staff check in a neighbour without a phone from her CCCD",
+        staff_desk,
+    ),
     ("The authority marks a case for the first phone", mark_case),
     ("Trace the contacts", trace),
     ("Publish exposure windows", publish),
     ("The second phone syncs and gets its alert", alert_b),
+    (
+        "The neighbour falls ill: a case by her card number, traced and published",
+        card_case,
+    ),
+    (
+        "The second phone, who overlapped her too, syncs and gets its alert",
+        card_alert,
+    ),
 ];
 
 const VENUE: &str = "Phở Hòa Pasteur";
 const GRANDMA: &str = "Bà Nội";
+/// A synthetic CCCD card (province 079, a woman born 1952): the neighbour without a phone.
+const NEIGHBOUR_CCCD: &str =
+    "079152001234||Phạm Thị Lan|12031952|Nữ|45 Pasteur, Bến Nghé, Quận 1, TP. Hồ Chí Minh|10082021";
+const NEIGHBOUR_CARD_NUMBER: &str = "079 152 001 234";
 
 impl Demo {
     fn authority(&self) -> anyhow::Result<AuthorityClient> {
@@ -379,6 +399,43 @@ fn phone_b(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     Ok(lines)
 }
 
+fn staff_desk(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let at = d.start + Duration::minutes(20);
+    let staff = Phone::open(&d.dir.path().join("phone-staff.db"), at)?;
+    let keyset =
+        crate::trust::read_keyset(&d.authority_dir.join(vaora_protocol::venue::KEYSET_FILE))?;
+    let visit = {
+        let diary = staff.lock();
+        diary.apply_keyset(&keyset, SignerPolicy::PinSelfSigned)?;
+        let desk = StaffDesk::open(&diary, d.code()?, DeskSettings::default())?;
+        desk.record(&diary, NEIGHBOUR_CCCD)?
+    };
+    let sealed = match &visit.body.source {
+        VisitorSource::IdCard {
+            sealed: Some(s), ..
+        } => s.len(),
+        _ => bail!("the desk did not seal the card number"),
+    };
+    // Later, the staff phone comes online: the visit's default stay has ended by then.
+    staff.clock.set(d.now);
+    staff.lock().close_due_staff_visits()?;
+    let (device, report) = sync_phone(d, &staff)?;
+    let mut staff = staff;
+    staff.device_id = Some(device);
+    d.phone_staff = Some(staff);
+    Ok(vec![
+        format!(
+            "staff desk at {VENUE}: accepted {} (born {}, CCCD) {}",
+            visit.body.checkin.person_name,
+            visit.body.birth_year.map_or("?".into(), |y| y.to_string()),
+            local(&visit.body.checkin.checked_in_at)
+        ),
+        format!("card number sealed to the authority ({sealed} bytes), never kept in plaintext"),
+        format!("staff device {device}"),
+        sync_line(&report),
+    ])
+}
+
 fn mark_case(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     let a = d.a()?;
     let device = a.device_id.context("the first phone is not registered")?;
@@ -410,13 +467,37 @@ fn trace(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     if !found {
         bail!("the trace did not find the second phone's person");
     }
-    d.contacts = resp.contacts.len();
-    let mut lines: Vec<String> = resp
+    let neighbour = resp
         .contacts
         .iter()
+        .any(|c| c.identified_by == IdentifiedBy::StaffCccd && c.person_name == "Phạm Thị Lan");
+    if !neighbour {
+        bail!("the trace did not find the neighbour the staff recorded");
+    }
+    d.contacts = resp.contacts.len();
+    let mut lines = contact_lines(&resp.contacts);
+    lines.push(format!(
+        "{} contacts; the second phone's person is one of them (found: yes)",
+        resp.contacts.len()
+    ));
+    lines.push(
+        "the neighbour without a phone is one of them, recorded by staff (found: yes)".into(),
+    );
+    Ok(lines)
+}
+
+/// One line per contact; a visit staff recorded says how, and the birth year.
+fn contact_lines(contacts: &[vaora_protocol::wire::Contact]) -> Vec<String> {
+    contacts
+        .iter()
         .map(|c| {
+            let how = match (c.identified_by, c.birth_year) {
+                (IdentifiedBy::Phone, _) => String::new(),
+                (IdentifiedBy::StaffCccd, Some(y)) => format!(" (staff: CCCD, born {y})"),
+                (_, _) => " (staff)".into(),
+            };
             format!(
-                "contact {} {} at {} {} - {}",
+                "contact {} {} at {} {} - {}{how}",
                 c.device_id,
                 c.person_name,
                 c.venue_name,
@@ -424,17 +505,17 @@ fn trace(d: &mut Demo) -> anyhow::Result<Vec<String>> {
                 local(&c.overlap_until)
             )
         })
-        .collect();
-    lines.push(format!(
-        "{} contacts; the second phone's person is one of them (found: yes)",
-        resp.contacts.len()
-    ));
-    Ok(lines)
+        .collect()
 }
 
 fn publish(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let case = d.case()?;
+    publish_case(d, case)
+}
+
+fn publish_case(d: &Demo, case: Id128) -> anyhow::Result<Vec<String>> {
     let authority = d.authority()?;
-    let resp = d.rt.block_on(authority.publish(d.case()?))?;
+    let resp = d.rt.block_on(authority.publish(case))?;
     let mut lines: Vec<String> = resp
         .windows
         .iter()
@@ -452,21 +533,55 @@ fn publish(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     Ok(lines)
 }
 
-fn alert_b(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+fn card_case(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let authority = d.authority()?;
+    let case = d.rt.block_on(authority.create_card_case(
+        NEIGHBOUR_CARD_NUMBER,
+        d.start - Duration::hours(1),
+        d.now,
+    ))?;
+    if case.checkins != 1 {
+        bail!(
+            "the card holder's case found {} visits, not 1",
+            case.checkins
+        );
+    }
+    let resp = d.rt.block_on(authority.trace(case.case_id))?;
+    let mut lines = vec![format!(
+        "case {} for the holder of CCCD {NEIGHBOUR_CARD_NUMBER}: {} visit recorded by staff",
+        case.case_id, case.checkins
+    )];
+    lines.extend(contact_lines(&resp.contacts));
+    lines.extend(publish_case(d, case.case_id)?);
+    Ok(lines)
+}
+
+fn card_alert(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     let b = d.phone_b.as_ref().context("the second phone is missing")?;
+    let mut lines = Vec::new();
+    let new = alert_lines(d, b, &mut lines)?;
+    if new != 1 {
+        bail!("the second phone got {new} alerts from the card holder's case, not 1");
+    }
+    d.alerts += new;
+    Ok(lines)
+}
+
+/// Syncs `phone`; adds its windows and alert lines; returns how many alerts are new.
+fn alert_lines(d: &Demo, phone: &Phone, lines: &mut Vec<String>) -> anyhow::Result<usize> {
     let report =
         d.rt.block_on(client::sync(
-            &b.diary,
+            &phone.diary,
             &d.options(),
             &|_| {},
             &CancelToken::new(),
         ))
         .context("sync")?;
-    let mut lines = vec![format!(
+    lines.push(format!(
         "exposure windows {}; new alerts {}",
         report.windows_received,
         report.new_alerts.len()
-    )];
+    ));
     for a in &report.new_alerts {
         lines.push(format!(
             "alert {} at {} {} - {} level {}",
@@ -477,7 +592,13 @@ fn alert_b(d: &mut Demo) -> anyhow::Result<Vec<String>> {
             a.level
         ));
     }
-    d.alerts = report.new_alerts.len();
+    Ok(report.new_alerts.len())
+}
+
+fn alert_b(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    let b = d.phone_b.as_ref().context("the second phone is missing")?;
+    let mut lines = Vec::new();
+    d.alerts = alert_lines(d, b, &mut lines)?;
     Ok(lines)
 }
 
@@ -519,13 +640,14 @@ pub fn run() -> anyhow::Result<()> {
         code_text: None,
         phone_a: None,
         phone_b: None,
+        phone_staff: None,
         case_id: None,
         b_owner: None,
         alerts: 0,
         contacts: 0,
     };
     println!(
-        "Vaora demo: venue, scan, family check-in, declaration, sync, case, trace, alert (times in UTC+7)\n"
+        "Vaora demo: venue, scan, family check-in, declaration, sync, staff desk, case, trace, alert, card holder's case (times in UTC+7)\n"
     );
     let total = Instant::now();
     let mut result = Ok(());
@@ -546,9 +668,13 @@ pub fn run() -> anyhow::Result<()> {
         }
     }
     // Clean up in every case: diaries closed, server stopped, temp folder removed.
-    for phone in [demo.phone_a.take(), demo.phone_b.take()]
-        .into_iter()
-        .flatten()
+    for phone in [
+        demo.phone_a.take(),
+        demo.phone_b.take(),
+        demo.phone_staff.take(),
+    ]
+    .into_iter()
+    .flatten()
     {
         if let Ok(diary) = phone.diary.into_inner() {
             diary.close()?;

@@ -1,7 +1,8 @@
 //! `vaora demo` as a user runs it: the whole story on the embedded default must succeed and
 //! tell the facts that matter (the poster scanned back to a verified venue, the family
 //! checked in offline, the proxy personal code verifies, the trace found the second phone's
-//! person, exactly one exposure alert), with nothing left behind and no secrets printed.
+//! person and the neighbour staff recorded from her card, one alert from the first case and
+//! one from the card holder's), with nothing left behind and no secrets printed.
 
 use std::process::Command;
 
@@ -23,7 +24,7 @@ fn demo_tells_the_whole_story() {
     let lines: Vec<&str> = out.lines().map(str::trim).collect();
     let has = |prefix: &str| lines.iter().any(|l| l.starts_with(prefix));
 
-    // Eleven numbered steps, each with its time in ms.
+    // Fourteen numbered steps, each with its time in ms.
     let steps: Vec<&&str> = lines
         .iter()
         .filter(|l| {
@@ -31,7 +32,7 @@ fn demo_tells_the_whole_story() {
                 .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
         })
         .collect();
-    assert_eq!(steps.len(), 11, "{out}");
+    assert_eq!(steps.len(), 14, "{out}");
     assert!(steps.iter().all(|l| l.ends_with(" ms)")), "{out}");
 
     assert!(has("listening on http://127.0.0.1:"), "{out}");
@@ -59,15 +60,38 @@ fn demo_tells_the_whole_story() {
     );
     assert!(has("published 1"), "{out}");
     assert!(has("exposure windows 1; new alerts 1"), "{out}");
-    let alerts: Vec<&&str> = lines.iter().filter(|l| l.starts_with("alert ")).collect();
-    assert_eq!(alerts.len(), 1, "{out}");
+    // Issue 17: the neighbour without a phone, checked in by the venue's staff from her
+    // CCCD, is among the first phone's contacts; her card holder's case alerts the
+    // second phone, which overlapped her.
     assert!(
-        alerts[0].starts_with("alert Lê Minh at Phở Hòa Pasteur "),
+        has("staff desk at Phở Hòa Pasteur: accepted Phạm Thị Lan (born 1952, CCCD) "),
+        "{out}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("contact ")
+            && l.contains(" Phạm Thị Lan at Phở Hòa Pasteur ")
+            && l.ends_with("(staff: CCCD, born 1952)")),
+        "the trace found the neighbour:\n{out}"
+    );
+    assert!(
+        has("case ") && out.contains("for the holder of CCCD 079 152 001 234: 1 visit"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("079152001234"),
+        "the card number printed whole:\n{out}"
+    );
+    let alerts: Vec<&&str> = lines.iter().filter(|l| l.starts_with("alert ")).collect();
+    assert_eq!(alerts.len(), 2, "{out}");
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a.starts_with("alert Lê Minh at Phở Hòa Pasteur ")),
         "{out}"
     );
     let last = lines.last().unwrap();
-    assert!(last.starts_with("done: 11 steps in "), "{out}");
-    assert!(last.ends_with("; alerts 1"), "{out}");
+    assert!(last.starts_with("done: 14 steps in "), "{out}");
+    assert!(last.ends_with("; contacts 4; alerts 2"), "{out}");
 
     // No secret material: no hex run as long as a key (64+ hex digits) in the output.
     let long_hex = out

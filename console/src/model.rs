@@ -87,9 +87,14 @@ pub struct VenueScanCount {
 /// Who a case is: a registered device, or one person (household profile) on a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseSubject {
+    /// Empty for a card holder's case.
     pub device_id: String,
     /// `None` means every person on the device.
     pub person: Option<String>,
+    /// A card holder's case: in a new case, the CCCD or BHYT number the operator typed;
+    /// in a marked case, only the card's kind ("CCCD", "BHYT"): the server keeps no
+    /// number.
+    pub card: Option<String>,
 }
 
 /// What the "mark a case" form asks for.
@@ -135,6 +140,9 @@ pub struct Contact {
     /// The name staff read (only for visits staff recorded).
     pub name: Option<String>,
     pub birth_year: Option<u16>,
+    /// The card number of a visitor staff recorded from an ID card, opened for the
+    /// signed-in operator (the server logs an audit line; it never stores the number).
+    pub card_number: Option<String>,
     pub venue_id: String,
     pub venue_name: String,
     pub overlap_from: DateTime<Utc>,

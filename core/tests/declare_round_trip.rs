@@ -232,6 +232,7 @@ fn staff_check_in_from_id_card_keeps_only_the_hash() {
         &profile,
         venue,
         now,
+        None,
     );
     let record = staff
         .save_staff_checkin(&body, chrono::Duration::hours(1))

@@ -15,7 +15,7 @@ use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use vaora_protocol::cards::bhyt::BhytCard;
 use vaora_protocol::cards::cccd::CccdCard;
-use vaora_protocol::cards::{CardHashKey, CardKind, CardProfile};
+use vaora_protocol::cards::{CardHashKey, CardKind, CardNumber, CardProfile};
 use vaora_protocol::declare::{
     AnswerError, Answers, AuthorityKey, DeclarationBody, DeclaredFor, DeviceCertificate, PersonRef,
     PersonalCode, StaffCheckInBody, StaffPolicy, VisitorSource,
@@ -259,9 +259,19 @@ fn staff_json(b: &StaffCheckInBody) -> Value {
         } => json!({"kind": 1, "declaration_id": declaration_id.to_hex(),
             "device_key": hex::encode(device_key), "certified": certified, "proxy": proxy,
             "trigger_mask": trigger_mask, "valid_until_ms": valid_until.timestamp_millis()}),
-        VisitorSource::IdCard { kind, card_hash } => {
+        VisitorSource::IdCard {
+            kind,
+            card_hash,
+            sealed: None,
+        } => {
             json!({"kind": 2, "card_kind": kind.code(), "card_hash": hex::encode(card_hash)})
         }
+        VisitorSource::IdCard {
+            kind,
+            card_hash,
+            sealed: Some(sealed),
+        } => json!({"kind": 3, "card_kind": kind.code(), "card_hash": hex::encode(card_hash),
+                    "sealed_hex": hex::encode(sealed)}),
     };
     json!({
         "checkin": {"id": c.id.to_hex(), "person_id": c.person_id.to_hex(), "person_name": c.person_name,
@@ -309,6 +319,7 @@ fn staff_from_json(j: &Value) -> StaffCheckInBody {
             _ => VisitorSource::IdCard {
                 kind: CardKind::from_code(s["card_kind"].as_u64().unwrap() as u8).unwrap(),
                 card_hash: key32(&s["card_hash"]),
+                sealed: s["sealed_hex"].as_str().map(|h| hex::decode(h).unwrap()),
             },
         },
     }
@@ -512,6 +523,21 @@ fn personal_code_vectors() {
         &profile,
         venue_ref(&venue),
         visit_at,
+        None,
+    );
+    // The same card, its number sealed (seed 0x65…) to the authority of this file
+    // (docs/vectors/card-seal.json has the seal's own vectors).
+    let sealed_ids = (Id128::from_bytes([0x66; 16]), Id128::from_bytes([0x67; 16]));
+    let sealed = CardNumber::parse(&card.id_number)
+        .unwrap()
+        .seal_with_seed(&auth.verifying_key(), &sealed_ids.0, &[0x65; 32])
+        .unwrap();
+    let by_sealed_card = StaffCheckInBody::from_card(
+        sealed_ids,
+        &profile,
+        venue_ref(&venue),
+        visit_at,
+        Some(sealed),
     );
     let staff_checkins: Vec<Value> = [
         (
@@ -521,6 +547,10 @@ fn personal_code_vectors() {
         (
             "visitor with a CCCD card (the card hash of id-cards.json)",
             by_card,
+        ),
+        (
+            "visitor with a CCCD card, its number sealed to the authority above (source 3)",
+            by_sealed_card,
         ),
     ]
     .into_iter()

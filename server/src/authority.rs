@@ -37,6 +37,20 @@ impl AuthorityKey {
         Self { inner }
     }
 
+    /// The server's link of a card number ([`Authority::card_link`]).
+    pub fn card_link(&self, card: &vaora_protocol::cards::CardNumber) -> [u8; 32] {
+        self.inner.card_link(card)
+    }
+
+    /// Opens a card number a staff phone sealed to this authority for a visit.
+    pub fn open_card(
+        &self,
+        visit_id: &vaora_protocol::ids::Id128,
+        sealed: &[u8],
+    ) -> Result<vaora_protocol::cards::CardNumber, vaora_protocol::cards::SealError> {
+        self.inner.open_card(visit_id, sealed)
+    }
+
     /// Loads `DIR/authority.json`.
     pub fn load(dir: &Path) -> Result<Self, AuthorityKeyError> {
         Authority::load_dir(dir)

@@ -1,4 +1,5 @@
-//! Cases: the authority marks a device (or one person on it) as a case for a period, traces
+//! Cases: the authority marks a device (or one person on it), or a card holder, as a case
+//! for a period, traces
 //! who shared a venue with the case's stays, and publishes the case's stays as signed
 //! exposure windows that phones download and match locally. One code path behind the
 //! `/v1/authority/cases` endpoints and the console's case pages.
@@ -8,7 +9,10 @@ use vaora_protocol::ids::Id128;
 use vaora_protocol::wire::{ExposureWindow, from_millis};
 
 use crate::authority::AuthorityKey;
-use crate::storage::{CaseRow, ContactRow, StayRow, Storage, StorageError, VenueStatus, WindowRow};
+use crate::storage::{
+    CaseCard, CaseRow, ContactRow, StayRow, Storage, StorageError, VenueStatus, WindowRow,
+};
+use vaora_protocol::cards::CardNumber;
 
 /// Default exposure level of a window built from a confirmed case's stay.
 const CASE_LEVEL: u8 = 2;
@@ -32,23 +36,55 @@ pub(crate) fn random_id() -> Result<Id128, CaseError> {
     Id128::random().map_err(|e| CaseError::Random(e.to_string()))
 }
 
-/// Marks case `id`: a registered device, optionally one person on it, over
-/// `from_ms..until_ms`. When a case with that id exists (a replayed request), that case is
-/// answered and nothing is stored.
+/// Whom a case is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Subject {
+    /// A registered device, or one person on it (a household member, a proxy person).
+    Device {
+        device_id: Id128,
+        person_id: Option<Id128>,
+    },
+    /// A card holder without a phone, by the number of the card staff scanned.
+    Card(CardNumber),
+}
+
+/// The device id of a card holder's case: there is no device.
+pub(crate) const NO_DEVICE: Id128 = Id128::from_bytes([0; 16]);
+
+/// Marks case `id` for `subject` over `from_ms..until_ms`. A card holder's case is found
+/// by the server's link of the card ([`AuthorityKey::card_link`]), never by the number,
+/// which is not stored. When a case with that id exists (a replayed request), that case
+/// is answered and nothing is stored.
 pub(crate) async fn open<S: Storage>(
     store: &S,
+    authority: &AuthorityKey,
     id: Id128,
-    device_id: Id128,
-    person_id: Option<Id128>,
+    subject: Subject,
     from_ms: i64,
     until_ms: i64,
 ) -> Result<CaseRow, CaseError> {
     if until_ms <= from_ms {
         return Err(CaseError::BadPeriod);
     }
-    if store.device(device_id).await?.is_none() {
-        return Err(CaseError::UnknownDevice);
-    }
+    let (device_id, person_id, card) = match subject {
+        Subject::Device {
+            device_id,
+            person_id,
+        } => {
+            if store.device(device_id).await?.is_none() {
+                return Err(CaseError::UnknownDevice);
+            }
+            (device_id, person_id, None)
+        }
+        Subject::Card(card) => (
+            NO_DEVICE,
+            None,
+            Some(CaseCard {
+                link: authority.card_link(&card),
+                kind: card.kind.code(),
+            }),
+        ),
+    };
     let case = CaseRow {
         id,
         device_id,
@@ -56,6 +92,7 @@ pub(crate) async fn open<S: Storage>(
         from_ms,
         until_ms,
         created_ms: Utc::now().timestamp_millis(),
+        card,
     };
     if store.create_case(case.clone()).await? {
         Ok(case)

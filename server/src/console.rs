@@ -14,6 +14,7 @@ use vaora_console::backend::{
     Inspection, NewCase, NewVenue, Overview, PosterFormat, PublishedWindow, ScanCountQuery, Trace,
     VenueDetail, VenueFilter, VenueScanCount, VenueSummary,
 };
+use vaora_protocol::cards::{CardKind, CardNumber};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::venue::VenueCategory;
 
@@ -98,9 +99,21 @@ fn detail(v: VenueRow) -> Result<VenueDetail, BackendError> {
 fn case_summary(c: &CaseRow, published: Option<i64>) -> CaseSummary {
     CaseSummary {
         id: c.id.to_hex(),
-        subject: CaseSubject {
-            device_id: c.device_id.to_hex(),
-            person: c.person_id.map(|p| p.to_hex()),
+        subject: match c.card {
+            Some(card) => CaseSubject {
+                device_id: String::new(),
+                person: None,
+                card: Some(
+                    CardKind::from_code(card.kind)
+                        .map_or("?", CardKind::as_str)
+                        .to_uppercase(),
+                ),
+            },
+            None => CaseSubject {
+                device_id: c.device_id.to_hex(),
+                person: c.person_id.map(|p| p.to_hex()),
+                card: None,
+            },
         },
         from: time(c.from_ms),
         until: time(c.until_ms),
@@ -259,18 +272,25 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
     }
 
     async fn mark_case(&self, case: NewCase) -> Result<CaseSummary, BackendError> {
-        let device_id = parse_id(&case.subject.device_id, "device id")?;
-        let person_id = case
-            .subject
-            .person
-            .as_deref()
-            .map(|p| parse_id(p, "person id"))
-            .transpose()?;
+        let subject = match &case.subject.card {
+            Some(card) => cases::Subject::Card(
+                CardNumber::parse(card).map_err(|e| BackendError::Invalid(e.to_string()))?,
+            ),
+            None => cases::Subject::Device {
+                device_id: parse_id(&case.subject.device_id, "device id")?,
+                person_id: case
+                    .subject
+                    .person
+                    .as_deref()
+                    .map(|p| parse_id(p, "person id"))
+                    .transpose()?,
+            },
+        };
         let row = cases::open(
             &self.server.store,
+            &self.server.authority,
             cases::random_id().map_err(case_error)?,
-            device_id,
-            person_id,
+            subject,
             case.from.timestamp_millis(),
             case.until.timestamp_millis(),
         )
@@ -294,6 +314,15 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
             .map_err(case_error)?;
         let stays = cases::stays(store, &case).await.map_err(case_error)?;
         let contacts = cases::contacts(store, &case).await.map_err(case_error)?;
+        let revealed = contacts.iter().filter(|c| c.sealed_card.is_some()).count();
+        if revealed > 0 {
+            // Audit: which case's card numbers an operator saw, never the numbers.
+            log::info!(
+                "audit: console opened {revealed} sealed card numbers among the contacts of case {}",
+                case.id
+            );
+        }
+        let authority = &self.server.authority;
         Ok(Trace {
             case: case_summary(&case, published),
             visits: stays
@@ -313,6 +342,11 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
                     identified_by: crate::api::identified_by(c.recorded_by),
                     name: c.recorded_by.by_staff().then_some(c.person_name),
                     birth_year: c.birth_year,
+                    card_number: c.sealed_card.as_ref().map(|sealed| {
+                        authority
+                            .open_card(&c.checkin_id, sealed)
+                            .map_or_else(|_| "(sealed)".to_owned(), |n| n.number().to_owned())
+                    }),
                     venue_id: c.venue_id.to_hex(),
                     venue_name: shown_venue(c.venue_name, c.venue_status),
                     overlap_from: time(c.overlap_from_ms),

@@ -7,6 +7,7 @@
 //! transaction. Every record gets its own status; a refused record never blocks the others.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -17,6 +18,7 @@ use vaora_protocol::records::{CheckInBody, SignedRecord};
 use vaora_protocol::wire::received::{self, ReceiveRules, Received, Stay};
 use vaora_protocol::wire::{self, RecordStatus};
 
+use crate::authority::AuthorityKey;
 use crate::limits::Limits;
 use crate::storage::{
     CheckInRow, CodeRef, Derived, DeviceRow, InsertOutcome, NewRecord, RecordedBy, Storage,
@@ -44,6 +46,7 @@ const REUSED: &str = "record id reused with different content";
 pub(crate) async fn upload<S: Storage>(
     store: &S,
     limits: &Limits,
+    authority: &Arc<AuthorityKey>,
     device: DeviceRow,
     bytes: &[u8],
 ) -> Result<Vec<RecordStatus>, IngestError> {
@@ -53,8 +56,9 @@ pub(crate) async fn upload<S: Storage>(
         e => IngestError::Malformed(e.to_string()),
     })?;
     let limits = limits.clone();
+    let authority = authority.clone();
     let (mut statuses, to_store, repeats) =
-        tokio::task::spawn_blocking(move || check_batch(&limits, &device, items))
+        tokio::task::spawn_blocking(move || check_batch(&limits, &authority, &device, items))
             .await
             .map_err(|e| IngestError::Internal(e.to_string()))?;
     let indexes: Vec<usize> = to_store.iter().map(|(i, _)| *i).collect();
@@ -96,6 +100,7 @@ pub(crate) async fn upload<S: Storage>(
 /// device); a declaration keeps whom it is about.
 fn precheck(
     limits: &Limits,
+    authority: &AuthorityKey,
     now_ms: i64,
     device: &DeviceRow,
     record: &SignedRecord,
@@ -122,14 +127,44 @@ fn precheck(
             person_id: d.subject.id,
         },
         // A visit staff recorded is a stay under the staff device, marked as such.
-        Received::StaffCheckIn(s, stay) => Derived::CheckIn(staff_stay(device, s, stay)),
+        Received::StaffCheckIn(s, stay) => {
+            Derived::CheckIn(staff_stay(authority, device, s, stay)?)
+        }
     };
     Ok((id, at_ms, derived))
 }
 
 /// The stay of a visit staff recorded: the visitor under a per-visit person id, how they
-/// were identified, and (from a personal code) which device's declaration it was.
-fn staff_stay(device: &DeviceRow, s: StaffCheckInBody, stay: Stay) -> CheckInRow {
+/// were identified, (from a personal code) which device's declaration it was, and (from
+/// an ID card) the number as sealed with the server's link of it. A number sealed for a
+/// venue code this server's authority signed must open (else the record is refused); one
+/// sealed to another authority is kept sealed and unlinked.
+fn staff_stay(
+    authority: &AuthorityKey,
+    device: &DeviceRow,
+    s: StaffCheckInBody,
+    stay: Stay,
+) -> Result<CheckInRow, String> {
+    let mut card_link = None;
+    let mut sealed_card = None;
+    if let VisitorSource::IdCard {
+        kind,
+        sealed: Some(sealed),
+        ..
+    } = &s.source
+    {
+        let ours = s.checkin.venue.issuer_key_id.as_deref() == Some(authority.key_id().as_str());
+        if ours {
+            let card = authority
+                .open_card(&s.checkin.id, sealed)
+                .map_err(|e| format!("the sealed card number: {e}"))?;
+            if card.kind != *kind {
+                return Err("the sealed card number is of another kind of card".into());
+            }
+            card_link = Some(authority.card_link(&card));
+        }
+        sealed_card = Some(sealed.clone());
+    }
     let (recorded_by, code) = match s.source {
         VisitorSource::PersonalCode {
             declaration_id,
@@ -151,12 +186,14 @@ fn staff_stay(device: &DeviceRow, s: StaffCheckInBody, stay: Stay) -> CheckInRow
             ..
         } => (RecordedBy::StaffFromBhyt, None),
     };
-    CheckInRow {
+    Ok(CheckInRow {
         recorded_by,
         birth_year: s.birth_year,
         code,
+        sealed_card,
+        card_link,
         ..own_stay(device, s.checkin, stay)
-    }
+    })
 }
 
 /// The stay of a check-in `device` made, as tracing reads it.
@@ -214,7 +251,12 @@ type CheckedBatch = (
 );
 
 /// Turns an upload into statuses and rows to store (CPU work: runs on a blocking thread).
-fn check_batch(limits: &Limits, device: &DeviceRow, items: Vec<wire::UploadItem>) -> CheckedBatch {
+fn check_batch(
+    limits: &Limits,
+    authority: &AuthorityKey,
+    device: &DeviceRow,
+    items: Vec<wire::UploadItem>,
+) -> CheckedBatch {
     let now_ms = Utc::now().timestamp_millis();
     let mut statuses: Vec<Option<RecordStatus>> = vec![None; items.len()];
     let mut candidates: Vec<(usize, SignedRecord, Id128, i64, Derived)> = Vec::new();
@@ -226,7 +268,7 @@ fn check_batch(limits: &Limits, device: &DeviceRow, items: Vec<wire::UploadItem>
                 continue;
             }
         };
-        match precheck(limits, now_ms, device, &record) {
+        match precheck(limits, authority, now_ms, device, &record) {
             Ok((id, at_ms, derived)) => candidates.push((i, record, id, at_ms, derived)),
             Err(reason) => statuses[i] = Some(RecordStatus::Rejected(reason)),
         }

@@ -128,7 +128,7 @@ pub fn app<S: Storage>(
     })?;
     let server = Arc::new(ServerState {
         store,
-        authority,
+        authority: Arc::new(authority),
         issuer: VenueIssuer::new(issuer_key.into_inner()),
         limits: config.limits.clone(),
         attestation: config.attestation.clone(),

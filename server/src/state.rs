@@ -2,6 +2,7 @@
 //! authority's key (device certificates, key sets, exposure windows, authority requests),
 //! a venue issuer over the same key, and the abuse limits.
 
+use std::sync::Arc;
 use vaora_protocol::venue::VenueIssuer;
 
 use crate::attestation::AttestationPolicy;
@@ -11,7 +12,8 @@ use crate::limits::Limits;
 /// The server's shared state.
 pub(crate) struct ServerState<S> {
     pub store: S,
-    pub authority: AuthorityKey,
+    /// Shared with ingest's checking threads, which open sealed card numbers.
+    pub authority: Arc<AuthorityKey>,
     pub issuer: VenueIssuer,
     pub limits: Limits,
     pub attestation: AttestationPolicy,

@@ -11,17 +11,20 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, Utc};
+use reqwest::StatusCode;
 use vaora_core::desk::{DeskSettings, StaffDesk};
 use vaora_core::sync::authority_client::AuthorityClient;
 use vaora_core::sync::client::{self, CancelToken, SyncOptions, SyncReport};
 use vaora_protocol::declare::{Answers, DeclarePolicy};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::records::RecordKind;
+use vaora_protocol::venue::Authority;
 use vaora_protocol::venue::SignerPolicy;
-use vaora_protocol::wire::{CaseResponse, IdentifiedBy, RecordStatus};
+use vaora_protocol::wire::{CaseRequest, CaseResponse, IdentifiedBy, RecordStatus};
 use vaora_server::storage::{ScanWindow, day_of_ms};
 use vaora_tests::adversary::RawDevice;
-use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture, base_time};
+use vaora_tests::console_client::{self, Console};
+use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture, all_records, base_time};
 
 /// Synthetic card: province 001 (Hà Nội), male born 1948.
 const NEIGHBOUR_CCCD: &str = "001048009876||Nguyễn Văn Đường|09051948|Nam|Số 7, ngõ 42, Phố Huế, Hai Bà Trưng, Hà Nội|20052021";
@@ -198,10 +201,117 @@ async fn door_to_tracer(backend: Backend) {
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0].person_id, citizen_owner);
 
+    // The neighbour falls ill. A second market's staff scanned his card too, later: a
+    // case opened by his card number (as an operator types it) finds both visits, on
+    // two staff devices, and the citizen who overlapped him at the first gets an alert.
+    let (second, second_code) = server
+        .register_venue_with_code("Chợ Tân Định")
+        .await
+        .unwrap();
+    let other_staff = phone_at(&server, t0 + Duration::hours(2)).await;
+    {
+        let d = other_staff.lock();
+        let desk = StaffDesk::open(&d, &second_code, DeskSettings::default()).unwrap();
+        desk.record(&d, NEIGHBOUR_CCCD).unwrap();
+    }
+    // What the staff phone uploads carries the number sealed, never in plaintext.
+    for record in all_records(&other_staff).unwrap() {
+        assert!(!record.body.windows(12).any(|w| w == b"001048009876"));
+    }
+    assert!(sync(&other_staff, &url).await.rejected.is_empty());
+    let card_case = authority
+        .create_card_case(
+            "001 048 009 876",
+            t0 - Duration::hours(1),
+            t0 + Duration::hours(3),
+        )
+        .await
+        .unwrap();
+    assert_eq!(card_case.checkins, 2);
+    let contacts = authority.trace(card_case.case_id).await.unwrap().contacts;
+    assert!(
+        contacts
+            .iter()
+            .any(|c| c.device_id == device_id(&citizen) && Some(c.venue_id) == market.id),
+        "{contacts:?}"
+    );
+    assert!(contacts.iter().all(|c| c.person_name != "Nguyễn Văn Đường"));
+    let published = authority.publish(card_case.case_id).await.unwrap();
+    assert_eq!(published.windows.len(), 2);
+    assert!(
+        published
+            .windows
+            .iter()
+            .any(|w| Some(w.venue_id) == second.id)
+    );
+    let alerts = sync(&citizen, &url).await.new_alerts;
+    assert_eq!(
+        alerts.len(),
+        1,
+        "the card case's window at the market: {alerts:?}"
+    );
+
+    // The console shows the tracer the number of the card a contact showed, to a
+    // signed-in operator only: the grandmother's case lists the neighbour by his card.
+    let key = Authority::load_dir(&server.authority_dir).unwrap();
+    let token = vaora_console::token::issue(&key, Utc::now(), 1).unwrap();
+    let console = Console::login(&url, &token).await.unwrap();
+    let (status, page) = console
+        .get(&format!("/console/cases/{}", her_case.case_id.to_hex()))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("001048009876"),
+        "the number is shown to the operator"
+    );
+    let anonymous = console_client::http()
+        .get(format!("{url}/console/cases/{}", her_case.case_id.to_hex()))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(anonymous.status(), StatusCode::OK);
+
     // Another person on the family phone is not the grandmother: her visit is not theirs.
     let other = family.owner();
     let other_case = mark(&authority, device_id(&family), Some(other), t0).await;
     assert_eq!(other_case.checkins, 0);
+}
+
+/// A card holder's case for a number that is no card number is refused (400) and
+/// creates nothing; so is a case that names both a device and a card.
+async fn malformed_card_cases_create_nothing(backend: Backend) {
+    let server = ServerFixture::start(backend).await.unwrap();
+    let authority = server.authority().unwrap();
+    let t0 = base_time();
+    for bad in [
+        "",
+        "12345",
+        "00104800987X",
+        "DN40101234567890",
+        "' OR 1=1 --",
+    ] {
+        let err = authority
+            .create_card_case(bad, t0, t0 + Duration::hours(1))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("400") || err.to_string().contains("bad_card"),
+            "{bad}: {err}"
+        );
+    }
+    let phone = phone_at(&server, t0).await;
+    let err = authority
+        .mark_case(CaseRequest {
+            device_id: Some(device_id(&phone)),
+            person_id: None,
+            card: Some("001048009876".into()),
+            from: t0,
+            until: t0 + Duration::hours(1),
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("bad_subject"), "{err}");
+    assert!(server.cases().await.unwrap().is_empty());
 }
 
 /// A staff check-in whose body does not read, or whose check-in id is not the record's,
@@ -243,6 +353,7 @@ async fn unreadable_staff_checkins_store_nothing(backend: Backend) {
         source: vaora_protocol::declare::VisitorSource::IdCard {
             kind: vaora_protocol::cards::profile::CardKind::Cccd,
             card_hash: [3; 32],
+            sealed: None,
         },
     }
     .encode();
@@ -279,6 +390,16 @@ async fn staff_visits_reach_the_tracer_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_visits_reach_the_tracer_postgres() {
     door_to_tracer(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_card_cases_create_nothing_sqlite() {
+    malformed_card_cases_create_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_card_cases_create_nothing_postgres() {
+    malformed_card_cases_create_nothing(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -45,6 +45,7 @@ fn case_of(record: &NewRecord) -> CaseRow {
         from_ms: NOON - 48 * HOUR,
         until_ms: NOON + 48 * HOUR,
         created_ms: NOON,
+        card: None,
     }
 }
 

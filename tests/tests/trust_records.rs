@@ -96,6 +96,7 @@ fn forged(attacker: &RawDevice, kind: RecordKind, id: Id128, at: DateTime<Utc>) 
                 source: VisitorSource::IdCard {
                     kind: CardKind::Cccd,
                     card_hash: [7; 32],
+                    sealed: None,
                 },
             }
             .encode()

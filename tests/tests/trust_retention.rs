@@ -58,6 +58,7 @@ fn records(device: &RawDevice, at: DateTime<Utc>) -> Vec<SignedRecord> {
         source: VisitorSource::IdCard {
             kind: CardKind::Cccd,
             card_hash: [3; 32],
+            sealed: None,
         },
     };
     vec![

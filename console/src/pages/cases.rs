@@ -23,6 +23,8 @@ pub struct CaseRow {
     pub id: String,
     pub device_id: String,
     pub person: Option<String>,
+    /// A card holder's case: the card's kind.
+    pub card: Option<String>,
     pub from: String,
     pub until: String,
     pub marked_at: String,
@@ -48,6 +50,7 @@ fn case_row(clock: &dyn vaora_protocol::clock::Clock, c: CaseSummary) -> CaseRow
         id: c.id,
         device_id: c.subject.device_id,
         person: c.subject.person,
+        card: c.subject.card,
     }
 }
 
@@ -91,9 +94,13 @@ pub async fn list<B: ConsoleBackend>(
 #[derive(Deserialize)]
 pub struct MarkForm {
     csrf: String,
+    #[serde(default)]
     device_id: String,
     #[serde(default)]
     person: String,
+    /// A card holder's case: the CCCD or BHYT number (instead of a device).
+    #[serde(default)]
+    card: String,
     from: String,
     until: String,
 }
@@ -117,16 +124,25 @@ pub async fn mark<B: ConsoleBackend>(
         return Err(PageError::BadInput("'until' must be after 'from'".into()));
     }
     let device_id = f.device_id.trim();
-    if device_id.is_empty() {
-        return Err(PageError::BadInput("device id is required".into()));
+    let card = Some(f.card.trim().to_owned()).filter(|c| !c.is_empty());
+    if device_id.is_empty() == card.is_none() {
+        return Err(PageError::BadInput(
+            "give either a device id or a card number".into(),
+        ));
     }
     let person = Some(f.person.trim().to_owned()).filter(|p| !p.is_empty());
+    if card.is_some() && person.is_some() {
+        return Err(PageError::BadInput(
+            "a card holder's case has no person on a device".into(),
+        ));
+    }
     let case = state
         .backend
         .mark_case(NewCase {
             subject: CaseSubject {
                 device_id: device_id.to_owned(),
                 person,
+                card,
             },
             from,
             until,
@@ -143,6 +159,8 @@ pub struct ContactRow {
     pub identified_by: &'static str,
     /// Name and birth year for a visit staff recorded (the tracer's way to find them).
     pub who: String,
+    /// The card number of a visitor staff recorded from a card, opened for the operator.
+    pub card_number: Option<String>,
     pub venue_name: String,
     pub from: String,
     pub until: String,
@@ -254,6 +272,7 @@ pub async fn detail<B: ConsoleBackend>(
                 person: c.person.clone(),
                 identified_by: identified_by(authed.lang.lang.texts(), c.identified_by),
                 who: who(authed.lang.lang.texts(), c),
+                card_number: c.card_number.clone(),
                 venue_name: c.venue_name.clone(),
                 from: local_time(clock, c.overlap_from),
                 until: local_time(clock, c.overlap_until),
@@ -292,6 +311,7 @@ pub async fn csv<B: ConsoleBackend>(
                 identified_by_code(c.identified_by).to_owned(),
                 c.name.unwrap_or_default(),
                 c.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+                c.card_number.unwrap_or_default(),
             ]
         })
         .collect();
@@ -307,6 +327,7 @@ pub async fn csv<B: ConsoleBackend>(
             "identified_by",
             "name",
             "birth_year",
+            "card_number",
         ],
         &rows,
     )?;

@@ -152,6 +152,7 @@ impl MemoryBackend {
                         identified_by: IdentifiedBy::Phone,
                         name: None,
                         birth_year: None,
+                        card_number: None,
                         venue_id: c.venue_id.clone(),
                         venue_name: name(&c.venue_id),
                         overlap_from: c.from.max(v.from),

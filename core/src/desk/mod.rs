@@ -17,7 +17,8 @@ mod repeats;
 mod verdict;
 
 use chrono::{DateTime, Duration, Utc};
-use vaora_protocol::cards::{BhytError, CardProfile, CccdError};
+use ed25519_dalek::VerifyingKey;
+use vaora_protocol::cards::{BhytError, CardNumber, CardProfile, CccdError};
 use vaora_protocol::codes::Classified;
 use vaora_protocol::declare::{PersonalCodeError, StaffCheckInBody, StaffError, StaffPolicy};
 use vaora_protocol::ids::{Id128, IdError};
@@ -43,6 +44,22 @@ pub enum DeskError {
     /// The visitor is already inside: no second visit was recorded.
     #[error("the visitor is already checked in here")]
     AlreadyInside,
+    /// The card's number could not be sealed to the authority (the random source failed).
+    #[error("cannot seal the card number: {0}")]
+    Seal(String),
+}
+
+/// The public key of the authority that signed a venue code the trust store verified.
+fn venue_authority(diary: &Diary, venue_code: &str) -> Result<Option<VerifyingKey>, DeskError> {
+    let verified = diary.verify_venue_code(venue_code)?;
+    let Some(code) = verified.code else {
+        return Ok(None);
+    };
+    let store = diary.trust_store()?;
+    Ok(store
+        .keys
+        .get(&code.info.key_id)
+        .and_then(|k| VerifyingKey::from_bytes(&k.public_key).ok()))
 }
 
 /// Every failure of a visitor's code or card, or of the diary, is a refusal of the visitor.
@@ -88,6 +105,9 @@ impl Default for DeskSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffDesk {
     venue: VenueRef,
+    /// The authority that signed the venue code: ID-card numbers are sealed to it
+    /// (`vaora_protocol::cards::seal`), so only it can link or read them.
+    authority: Option<VerifyingKey>,
     default_stay: Duration,
     settings: DeskSettings,
     recent: RecentScans,
@@ -154,8 +174,10 @@ impl StaffDesk {
         settings: DeskSettings,
     ) -> Result<Self, DeskError> {
         let scanned = diary.scanned_venue(venue_code, Unverified::Refuse)?;
+        let authority = venue_authority(diary, venue_code)?;
         Ok(Self {
             venue: scanned.venue,
+            authority,
             default_stay: Duration::minutes(i64::from(scanned.default_stay_min)),
             settings,
             recent: RecentScans::default(),
@@ -255,8 +277,9 @@ impl StaffDesk {
             Some(Classified::Cccd(Ok(card))) => {
                 let profile = CardProfile::from_cccd(&card, &diary.card_hash_key()?, false);
                 let visitor = verdict::card_visitor(&profile, IdentifiedBy::Cccd);
+                let sealed = self.seal(&card.id_number, &ids.0)?;
                 Read::Visit(
-                    StaffCheckInBody::from_card(ids, &profile, venue, now),
+                    StaffCheckInBody::from_card(ids, &profile, venue, now, sealed),
                     visitor,
                 )
             }
@@ -264,8 +287,9 @@ impl StaffDesk {
             Some(Classified::Bhyt(Ok(card))) => {
                 let profile = CardProfile::from_bhyt(&card, &diary.card_hash_key()?, false);
                 let visitor = verdict::card_visitor(&profile, IdentifiedBy::Bhyt);
+                let sealed = self.seal(&card.card_number, &ids.0)?;
                 Read::Visit(
-                    StaffCheckInBody::from_card(ids, &profile, venue, now),
+                    StaffCheckInBody::from_card(ids, &profile, venue, now, sealed),
                     visitor,
                 )
             }
@@ -281,6 +305,19 @@ impl StaffDesk {
                 )
             }
         })
+    }
+
+    /// A card's number sealed to the venue's authority for the visit `visit_id`; `None`
+    /// when the desk does not know that authority's key (the visit is then recorded,
+    /// but the authority cannot link the card).
+    fn seal(&self, number: &str, visit_id: &Id128) -> Result<Option<Vec<u8>>, DeskError> {
+        let Some(authority) = &self.authority else {
+            return Ok(None);
+        };
+        let card = CardNumber::parse(number).map_err(|e| DeskError::Seal(e.to_string()))?;
+        card.seal(authority, visit_id)
+            .map(Some)
+            .map_err(|e| DeskError::Seal(e.to_string()))
     }
 
     /// Staff check a visitor out now (a signed update in the sync queue); returns when the

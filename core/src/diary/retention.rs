@@ -172,6 +172,7 @@ mod tests {
             &profile,
             venue(),
             now,
+            None,
         );
         d.save_staff_checkin(&staff, chrono::Duration::hours(1))
             .unwrap();

@@ -116,13 +116,38 @@ impl AuthorityClient {
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<CaseResponse, SyncError> {
-        let body = serde_json::to_vec(&CaseRequest {
-            device_id,
+        self.mark_case(CaseRequest {
+            device_id: Some(device_id),
             person_id,
+            card: None,
             from,
             until,
         })
-        .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        .await
+    }
+
+    /// Marks a card holder's case: the CCCD or BHYT number (as typed or scanned) and a
+    /// period. The server finds the visits staff recorded from that card on any device.
+    pub async fn create_card_case(
+        &self,
+        card: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<CaseResponse, SyncError> {
+        self.mark_case(CaseRequest {
+            device_id: None,
+            person_id: None,
+            card: Some(card.to_owned()),
+            from,
+            until,
+        })
+        .await
+    }
+
+    /// Marks a case from a whole request (a device or a card; the server refuses a
+    /// request that names both or neither with `400 bad_subject`).
+    pub async fn mark_case(&self, req: CaseRequest) -> Result<CaseResponse, SyncError> {
+        let body = serde_json::to_vec(&req).map_err(|e| SyncError::Protocol(e.to_string()))?;
         Self::parse(&self.call(Method::Post, "/v1/authority/cases", body).await?)
     }
 

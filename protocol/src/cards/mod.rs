@@ -6,7 +6,9 @@
 pub mod bhyt;
 pub mod cccd;
 pub mod profile;
+pub mod seal;
 
 pub use bhyt::{BhytCard, BhytError};
 pub use cccd::{CccdCard, CccdError, Gender};
 pub use profile::{CARD_HASH_DOMAIN, CardHashKey, CardKind, CardProfile};
+pub use seal::{CardNumber, CardNumberError, SealError, card_link};

@@ -8,7 +8,9 @@
 //! the personal code, or the keyed hash of the ID card number.
 //!
 //! Encoding: `id | u8 version (1) | bytes check-in body (the CheckIn encoding, same id) |
-//! opt u16 birth year | u8 source (1 personal code, 2 ID card) | source fields`.
+//! opt u16 birth year | u8 source (1 personal code, 2 ID card, 3 ID card with its number
+//! sealed to the authority) | source fields` (source 3: `u8 kind | bytes card hash |
+//! bytes sealed number`, `docs/id-cards.md`).
 
 use chrono::{DateTime, Utc};
 
@@ -36,9 +38,17 @@ pub enum VisitorSource {
     },
     IdCard {
         kind: CardKind,
+        /// The staff device's own keyed hash (its desk tells a visitor already inside).
         card_hash: [u8; 32],
+        /// The number sealed to the authority that signed the venue code
+        /// ([`crate::cards::seal`]): what lets the authority link the card across staff
+        /// devices. Absent in bodies from before issue 17's sealing (source 2).
+        sealed: Option<Vec<u8>>,
     },
 }
+
+/// Longest sealed card number a body may carry (the seal of a 15-character number).
+pub const MAX_SEALED: usize = crate::cards::seal::SEAL_OVERHEAD + 16;
 
 /// What staff accept at the door.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -102,12 +112,15 @@ impl StaffCheckInBody {
         })
     }
 
-    /// A visit from a scanned ID card (someone without a phone or a personal code).
+    /// A visit from a scanned ID card (someone without a phone or a personal code);
+    /// `sealed` is its number sealed to the venue code's authority for this visit
+    /// (`ids.0`), when the desk knows that authority's key.
     pub fn from_card(
         ids: (Id128, Id128),
         profile: &CardProfile,
         venue: VenueRef,
         at: DateTime<Utc>,
+        sealed: Option<Vec<u8>>,
     ) -> Self {
         Self {
             checkin: visit(ids, &profile.display_name, venue, at),
@@ -115,6 +128,7 @@ impl StaffCheckInBody {
             source: VisitorSource::IdCard {
                 kind: profile.kind,
                 card_hash: profile.card_hash,
+                sealed,
             },
         }
     }
@@ -156,8 +170,19 @@ impl StaffCheckInBody {
                     .u16(*trigger_mask)
                     .time(valid_until);
             }
-            VisitorSource::IdCard { kind, card_hash } => {
+            VisitorSource::IdCard {
+                kind,
+                card_hash,
+                sealed: None,
+            } => {
                 w.u8(2).u8(kind.code()).bytes(card_hash);
+            }
+            VisitorSource::IdCard {
+                kind,
+                card_hash,
+                sealed: Some(sealed),
+            } => {
+                w.u8(3).u8(kind.code()).bytes(card_hash).bytes(sealed);
             }
         }
         w.finish()
@@ -190,11 +215,26 @@ impl StaffCheckInBody {
                 trigger_mask: r.u16("trigger_mask")?,
                 valid_until: r.time("valid_until")?,
             },
-            2 => {
+            source @ (2 | 3) => {
                 let k = r.u8("card_kind")?;
+                let kind = CardKind::from_code(k).ok_or(bad("card_kind", k))?;
+                let card_hash = fixed(r.bytes("card_hash")?, "card_hash")?;
+                let sealed = if source == 3 {
+                    let sealed = r.bytes("sealed_number")?;
+                    if !(crate::cards::seal::SEAL_OVERHEAD..=MAX_SEALED).contains(&sealed.len()) {
+                        return Err(CanonicalError::BadValue {
+                            field: "sealed_number",
+                            value: sealed.len() as i64,
+                        });
+                    }
+                    Some(sealed.to_vec())
+                } else {
+                    None
+                };
                 VisitorSource::IdCard {
-                    kind: CardKind::from_code(k).ok_or(bad("card_kind", k))?,
-                    card_hash: fixed(r.bytes("card_hash")?, "card_hash")?,
+                    kind,
+                    card_hash,
+                    sealed,
                 }
             }
             other => return Err(bad("source", other)),

@@ -100,6 +100,28 @@ impl Authority {
         self.signing.sign(&m).to_bytes()
     }
 
+    /// The public half, to verify this authority's signatures and to seal ID-card
+    /// numbers to it ([`crate::cards::seal`]).
+    pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
+        self.signing.verifying_key()
+    }
+
+    /// Opens an ID-card number a staff phone sealed to this authority for the visit
+    /// `visit_id` (the server at ingest, the console for a signed-in operator).
+    pub fn open_card(
+        &self,
+        visit_id: &crate::ids::Id128,
+        sealed: &[u8],
+    ) -> Result<crate::cards::CardNumber, crate::cards::SealError> {
+        crate::cards::CardNumber::open(&self.signing, visit_id, sealed)
+    }
+
+    /// The server's link of a card number: the same card links the same from every staff
+    /// device, and only the holder of this authority's secret can compute it.
+    pub fn card_link(&self, card: &crate::cards::CardNumber) -> [u8; 32] {
+        crate::cards::card_link(&self.signing, card)
+    }
+
     /// The 32 secret bytes, for writing the authority file only.
     pub(crate) fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
         Zeroizing::new(self.signing.to_bytes())

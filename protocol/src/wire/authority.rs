@@ -10,10 +10,17 @@ use crate::ids::Id128;
 /// `POST /v1/authority/cases`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseRequest {
-    pub device_id: Id128,
+    /// The case's device; absent for a card holder's case (`card`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<Id128>,
     /// Only this person's check-ins (a household member); all of the device's when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person_id: Option<Id128>,
+    /// A card holder without a phone: the CCCD or BHYT number as typed or scanned (12
+    /// digits, or 2 letters and 13 digits; spaces and dashes ignored). Exactly one of
+    /// `device_id` and `card`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<String>,
     pub from: DateTime<Utc>,
     pub until: DateTime<Utc>,
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use vaora_protocol::cards::CardNumber;
 use vaora_protocol::ids::Id128;
 use vaora_protocol::wire::{
     self, CaseRequest, CaseResponse, Contact, PublishResponse, TraceResponse, from_millis,
@@ -29,12 +30,28 @@ pub(crate) async fn create<S: Storage>(
 ) -> ApiResult {
     let req: CaseRequest = parse_json(&body)?;
     let store = &state.server.store;
+    let subject = match (req.device_id, req.card) {
+        (Some(device_id), None) => cases::Subject::Device {
+            device_id,
+            person_id: req.person_id,
+        },
+        (None, Some(card)) if req.person_id.is_none() => cases::Subject::Card(
+            CardNumber::parse(&card)
+                .map_err(|e| ApiError::bad_request("bad_card", e.to_string()))?,
+        ),
+        _ => {
+            return Err(ApiError::bad_request(
+                "bad_subject",
+                "a case names either a device (and maybe a person on it) or a card number",
+            ));
+        }
+    };
     // The case's id is the request's: a replay of this request names the same case.
     let case = cases::open(
         store,
+        &state.server.authority,
         id,
-        req.device_id,
-        req.person_id,
+        subject,
         req.from.timestamp_millis(),
         req.until.timestamp_millis(),
     )

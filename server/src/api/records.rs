@@ -32,7 +32,14 @@ pub(crate) async fn upload<S: Storage>(
         ));
     }
     let server = &state.server;
-    let statuses = ingest::upload(&server.store, &server.limits, device, &body).await?;
+    let statuses = ingest::upload(
+        &server.store,
+        &server.limits,
+        &server.authority,
+        device,
+        &body,
+    )
+    .await?;
     Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, CBOR_CONTENT_TYPE)],

@@ -88,6 +88,12 @@ pub struct CheckInRow {
     /// A visit from a personal code: the key of the device that made the code and the
     /// declaration's id, so a case for that device (and person) finds the visit.
     pub code: Option<CodeRef>,
+    /// A visit from an ID card: the number as the staff phone sealed it to the authority
+    /// (never the number itself).
+    pub sealed_card: Option<Vec<u8>>,
+    /// The server's keyed link of that card ([`vaora_protocol::cards::card_link`]), when
+    /// it could open the seal: what a card holder's case finds.
+    pub card_link: Option<[u8; 32]>,
 }
 
 impl CheckInRow {
@@ -115,8 +121,17 @@ impl CheckInRow {
             recorded_by: RecordedBy::OwnPhone,
             birth_year: None,
             code: None,
+            sealed_card: None,
+            card_link: None,
         }
     }
+}
+
+/// The card of a card holder's case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseCard {
+    pub link: [u8; 32],
+    pub kind: u8,
 }
 
 /// The personal code a staff-recorded visit was made from.
@@ -219,8 +234,11 @@ pub struct StayRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRow {
     pub id: Id128,
+    /// The case's device; all zeros for a card holder's case ([`CaseRow::card`]).
     pub device_id: Id128,
     pub person_id: Option<Id128>,
+    /// A card holder's case: the server's link of the card and its kind (1 CCCD, 2 BHYT).
+    pub card: Option<CaseCard>,
     pub from_ms: i64,
     pub until_ms: i64,
     pub created_ms: i64,
@@ -232,6 +250,10 @@ pub struct CaseRow {
 pub struct ContactRow {
     /// The device that recorded the stay: the person's own, or the staff's.
     pub device_id: Id128,
+    /// The stay's check-in id (what a sealed card number is bound to).
+    pub checkin_id: Id128,
+    /// A visit staff recorded from an ID card: its number, sealed to the authority.
+    pub sealed_card: Option<Vec<u8>>,
     pub person_id: Id128,
     pub person_name: String,
     pub recorded_by: RecordedBy,

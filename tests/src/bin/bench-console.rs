@@ -494,6 +494,7 @@ mod postgres {
             from_ms: now_ms - 14 * 86_400_000,
             until_ms: now_ms,
             created_ms: now_ms,
+            card: None,
         };
         store.create_case(case.clone()).await?;
 

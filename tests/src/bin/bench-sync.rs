@@ -415,6 +415,7 @@ async fn tracing(backend: Backend, n: usize) -> Res<()> {
         from_ms: base_ms,
         until_ms: base_ms + span_min as i64 * 60_000 + 3_600_000,
         created_ms: base_ms,
+        card: None,
     };
     let mut times = Vec::new();
     let mut contacts = 0;

@@ -29,14 +29,17 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
         "WITH ins AS (
      INSERT INTO records (id, device_id, kind, body, signature, received_at, at_ms,
                           person_id, person_name, venue_id, venue_name, from_ms, until_ms,
-                          recorded_by, birth_year, code_device_key, code_declaration_id, seq)
+                          recorded_by, birth_year, code_device_key, code_declaration_id,
+                          card_link, sealed_card, seq)
      SELECT u.*, CASE WHEN u.from_ms IS NOT NULL THEN -1 END
      FROM UNNEST($1::bytea[], $2::bytea[], $3::smallint[], $4::bytea[], $5::bytea[], $6::bigint[],
                  $13::bigint[], $7::bytea[], $8::text[], $9::bytea[], $10::text[], $11::bigint[],
-                 $12::bigint[], $14::smallint[], $15::integer[], $16::bytea[], $17::bytea[])
+                 $12::bigint[], $14::smallint[], $15::integer[], $16::bytea[], $17::bytea[],
+                 $18::bytea[], $19::bytea[])
           AS u(id, device_id, kind, body, signature, received_at, at_ms,
                person_id, person_name, venue_id, venue_name, from_ms, until_ms,
-               recorded_by, birth_year, code_device_key, code_declaration_id)
+               recorded_by, birth_year, code_device_key, code_declaration_id,
+               card_link, sealed_card)
      ON CONFLICT (device_id, id) DO NOTHING
      RETURNING device_id, id, venue_id, from_ms, floor(from_ms::numeric / 86400000)::bigint AS day),
  counted AS (
@@ -161,6 +164,18 @@ pub(super) async fn insert_records(
             stays
                 .iter()
                 .map(|c| c.and_then(|c| c.code.map(|k| v(&k.declaration_id))))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.and_then(|c| c.card_link.map(|l| l.to_vec())))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.and_then(|c| c.sealed_card.as_deref()))
                 .collect::<Vec<_>>(),
         )
         .fetch_all(&mut *tx)

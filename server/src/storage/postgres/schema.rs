@@ -236,21 +236,28 @@ CREATE INDEX checkin_updates_checkin ON checkin_updates (device_id, checkin_id, 
 /// personal code, 2 CCCD, 3 BHYT) and their birth year; one from a personal code keeps
 /// the code's device key and declaration id. A declaration's record keeps whom it is
 /// about (`person_id`, read as the `declared_people` view), so a case for a device (and
-/// a person on it) also finds the visits staff recorded from that person's code. The
-/// `checkins` view gains the new columns at its end. Staff check-ins stored before this
-/// step stay evidence only.
+/// a person on it) also finds the visits staff recorded from that person's code. One from
+/// an ID card keeps the number as the staff phone sealed it to the authority
+/// (`sealed_card`) and the server's keyed link of it (`card_link`), never the number; a
+/// case for a card holder (`cases.card_link`, `card_kind`, with the device id all zeros)
+/// finds every staff device's visits of that card. The `checkins` view gains the new
+/// columns at its end. Staff check-ins stored before this step stay evidence only.
 const MIGRATION_7: &str = "
 ALTER TABLE records
     ADD COLUMN recorded_by         SMALLINT NOT NULL DEFAULT 0,
     ADD COLUMN birth_year          INTEGER,
     ADD COLUMN code_device_key     BYTEA,
-    ADD COLUMN code_declaration_id BYTEA;
+    ADD COLUMN code_declaration_id BYTEA,
+    ADD COLUMN card_link           BYTEA,
+    ADD COLUMN sealed_card         BYTEA;
 CREATE OR REPLACE VIEW checkins AS
     SELECT id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq,
-           recorded_by, birth_year, code_device_key, code_declaration_id
+           recorded_by, birth_year, code_device_key, code_declaration_id, card_link, sealed_card
     FROM records WHERE from_ms IS NOT NULL;
 CREATE INDEX records_code ON records (code_device_key, code_declaration_id)
     WHERE code_device_key IS NOT NULL;
+CREATE INDEX records_card ON records (card_link) WHERE card_link IS NOT NULL;
+ALTER TABLE cases ADD COLUMN card_link BYTEA, ADD COLUMN card_kind SMALLINT;
 CREATE INDEX records_declared_person ON records (device_id, person_id) WHERE kind = 3;
 CREATE VIEW declared_people AS
     SELECT device_id, id, person_id FROM records WHERE kind = 3 AND person_id IS NOT NULL;

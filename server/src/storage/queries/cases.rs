@@ -11,7 +11,7 @@ use vaora_protocol::ids::Id128;
 use crate::storage::engine::{Arg, Engine, Query, ReadRow, Row, first, id, opt_id};
 use crate::storage::error::StorageError;
 use crate::storage::overlap::{Span, overlaps, shared_from, shared_until};
-use crate::storage::rows::{CaseRow, ContactRow, RecordedBy, StayRow, VenueStatus};
+use crate::storage::rows::{CaseCard, CaseRow, ContactRow, RecordedBy, StayRow, VenueStatus};
 
 /// A check-in's venue (table alias `v`, left-joined on the check-in's venue id) as the
 /// registry knows it: its name ('' when unknown) and its status (0 unknown, 1 registered,
@@ -24,11 +24,14 @@ macro_rules! registry_venue {
 pub(crate) use registry_venue;
 
 /// Marks a case once: the same id again (a replayed request) stores nothing.
-const CREATE: &str = "INSERT INTO cases (id, device_id, person_id, from_ms, until_ms, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING";
-const BY_ID: &str =
-    "SELECT device_id, person_id, from_ms, until_ms, created_at FROM cases WHERE id = $1";
+const CREATE: &str = "INSERT INTO cases (id, device_id, person_id, from_ms, until_ms, created_at,
+                       card_link, card_kind)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING";
+const BY_ID: &str = "SELECT c.id, c.device_id, c.person_id, c.from_ms, c.until_ms, c.created_at,
+            c.card_link, c.card_kind
+     FROM cases c WHERE c.id = $1";
 const NEWEST: &str = "SELECT c.id, c.device_id, c.person_id, c.from_ms, c.until_ms, c.created_at,
+            c.card_link, c.card_kind,
             (SELECT min(w.published_at) FROM exposure_windows w WHERE w.case_id = c.id)
      FROM cases c ORDER BY c.created_at DESC LIMIT 500";
 
@@ -39,16 +42,18 @@ const PERIOD: Span<'static> = Span {
 };
 
 /// Whether the stay aliased `a` is the case subject's (`$1` device, `$2` person or NULL
-/// for everyone on it): the device's own check-ins (of that person), or a visit staff
-/// recorded from a personal code the device made (for that person's declaration). NULL
-/// when unknown; a `WHERE` reads that as no, a `NOT` must coalesce it.
+/// for everyone on it; `$5` a card link or NULL): the device's own check-ins (of that
+/// person), a visit staff recorded from a personal code the device made (for that
+/// person's declaration), or a visit staff recorded from the card. NULL when unknown; a
+/// `WHERE` reads that as no, a `NOT` must coalesce it.
 fn is_subject(a: &str) -> String {
     format!(
         "(({a}.device_id = $1 AND {a}.recorded_by = 0 AND ($2 IS NULL OR {a}.person_id = $2))
           OR ({a}.code_device_key = (SELECT dv.public_key FROM devices dv WHERE dv.id = $1)
               AND ($2 IS NULL OR {a}.code_declaration_id IN
                    (SELECT dp.id FROM declared_people dp
-                    WHERE dp.device_id = $1 AND dp.person_id = $2))))"
+                    WHERE dp.device_id = $1 AND dp.person_id = $2)))
+          OR {a}.card_link = $5)"
     )
 }
 
@@ -87,7 +92,7 @@ static TRACE: LazyLock<String> = LazyLock::new(|| {
     );
     format!(
         "SELECT c.device_id, c.person_id, c.person_name, c.venue_id, {},
-                {} AS o_from, {} AS o_until, c.recorded_by, c.birth_year
+                {} AS o_from, {} AS o_until, c.recorded_by, c.birth_year, c.id, c.sealed_card
          FROM checkins k
          JOIN checkins c ON c.venue_id = k.venue_id AND {}
          LEFT JOIN venues v ON v.id = c.venue_id
@@ -121,7 +126,30 @@ fn subject(case: &CaseRow) -> Vec<Arg> {
         Arg::opt_id(case.person_id.as_ref()),
         Arg::Int(case.from_ms),
         Arg::Int(case.until_ms),
+        Arg::OptBytes(case.card.map(|c| c.link.to_vec())),
     ]
+}
+
+/// A case row from `c.id` .. `c.card_kind` (columns 0..=7).
+fn case_row(r: &dyn Row) -> Result<CaseRow, StorageError> {
+    let card = match (r.opt_bytes(6)?, r.opt_int(7)?) {
+        (Some(link), Some(kind)) => Some(CaseCard {
+            link: <[u8; 32]>::try_from(link)
+                .map_err(|_| StorageError::Corrupt("a case's card link is not 32 bytes".into()))?,
+            kind: u8::try_from(kind)
+                .map_err(|_| StorageError::Corrupt("a case's card kind is out of range".into()))?,
+        }),
+        _ => None,
+    };
+    Ok(CaseRow {
+        id: id(r, 0)?,
+        device_id: id(r, 1)?,
+        person_id: opt_id(r, 2)?,
+        from_ms: r.int(3)?,
+        until_ms: r.int(4)?,
+        created_ms: r.int(5)?,
+        card,
+    })
 }
 
 /// Stores a case; `false` when a case with its id was stored before (a replay).
@@ -136,6 +164,8 @@ pub(crate) async fn create<E: Engine>(db: &E, case: CaseRow) -> Result<bool, Sto
                 Arg::Int(case.from_ms),
                 Arg::Int(case.until_ms),
                 Arg::Int(case.created_ms),
+                Arg::OptBytes(case.card.map(|c| c.link.to_vec())),
+                Arg::OptInt(case.card.map(|c| i64::from(c.kind))),
             ],
         ))
         .await?;
@@ -147,37 +177,14 @@ pub(crate) async fn case<E: Engine>(
     case_id: Id128,
 ) -> Result<Option<CaseRow>, StorageError> {
     let rows = db
-        .rows(Query::new(BY_ID, vec![Arg::id(&case_id)]), |r| {
-            Ok((opt_id(r, 1)?, id(r, 0)?, r.int(2)?, r.int(3)?, r.int(4)?))
-        })
+        .rows(Query::new(BY_ID, vec![Arg::id(&case_id)]), case_row)
         .await?;
-    Ok(first(rows).map(
-        |(person_id, device_id, from_ms, until_ms, created_ms)| CaseRow {
-            id: case_id,
-            device_id,
-            person_id,
-            from_ms,
-            until_ms,
-            created_ms,
-        },
-    ))
+    Ok(first(rows))
 }
 
 /// Cases, newest first (500 at most), each with when its windows were first published.
 pub(crate) async fn newest<E: Engine>(db: &E) -> Result<Vec<(CaseRow, Option<i64>)>, StorageError> {
-    let read: ReadRow<(CaseRow, Option<i64>)> = |r| {
-        Ok((
-            CaseRow {
-                id: id(r, 0)?,
-                device_id: id(r, 1)?,
-                person_id: opt_id(r, 2)?,
-                from_ms: r.int(3)?,
-                until_ms: r.int(4)?,
-                created_ms: r.int(5)?,
-            },
-            r.opt_int(6)?,
-        ))
-    };
+    let read: ReadRow<(CaseRow, Option<i64>)> = |r| Ok((case_row(r)?, r.opt_int(8)?));
     db.rows(Query::new(NEWEST, Vec::new()), read).await
 }
 
@@ -211,6 +218,8 @@ fn contact(r: &dyn Row) -> Result<ContactRow, StorageError> {
         overlap_until_ms: r.int(7)?,
         recorded_by: RecordedBy::from_code(r.int(8)?),
         birth_year: r.opt_int(9)?.and_then(|y| u16::try_from(y).ok()),
+        checkin_id: id(r, 10)?,
+        sealed_card: r.opt_bytes(11)?.map(<[u8]>::to_vec),
     })
 }
 

@@ -87,8 +87,10 @@ fn insert_checkin(tx: &Transaction<'_>, c: &CheckInRow) -> Result<bool, StorageE
     let inserted = tx
         .prepare_cached(
             "INSERT INTO checkins (id, device_id, person_id, person_name, venue_id, venue_name, from_ms, until_ms,
-                                   recorded_by, birth_year, code_device_key, code_declaration_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(device_id, id) DO NOTHING",
+                                   recorded_by, birth_year, code_device_key, code_declaration_id,
+                                   card_link, sealed_card)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             ON CONFLICT(device_id, id) DO NOTHING",
         )
         .and_then(|mut stmt| {
             stmt.execute(params![
@@ -103,7 +105,9 @@ fn insert_checkin(tx: &Transaction<'_>, c: &CheckInRow) -> Result<bool, StorageE
                 i64::from(c.recorded_by.code()),
                 c.birth_year,
                 c.code.as_ref().map(|k| k.device_key.as_slice()),
-                c.code.as_ref().map(|k| b(&k.declaration_id))
+                c.code.as_ref().map(|k| b(&k.declaration_id)),
+                c.card_link.as_ref().map(<[u8; 32]>::as_slice),
+                c.sealed_card.as_deref()
             ])
         })
         .or_storage()?;

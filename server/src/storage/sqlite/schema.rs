@@ -186,14 +186,23 @@ CREATE INDEX checkin_updates_checkin ON checkin_updates (device_id, checkin_id, 
 /// 3 BHYT) and their birth year; one from a personal code keeps the code's device key
 /// and declaration id, and `declared_people` says whom each declaration is about, so a
 /// case for a device (and a person on it) also finds the visits staff recorded from that
-/// person's code. Staff check-ins stored before this step stay evidence only.
+/// person's code. One from an ID card keeps the number as the staff phone sealed it to
+/// the authority (`sealed_card`) and the server's keyed link of it (`card_link`), never
+/// the number; a case for a card holder (`cases.card_link`, `card_kind`, with the device
+/// id all zeros) finds every staff device's visits of that card. Staff check-ins stored
+/// before this step stay evidence only.
 const MIGRATION_5: &str = "
 ALTER TABLE checkins ADD COLUMN recorded_by INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE checkins ADD COLUMN birth_year INTEGER;
 ALTER TABLE checkins ADD COLUMN code_device_key BLOB;
 ALTER TABLE checkins ADD COLUMN code_declaration_id BLOB;
+ALTER TABLE checkins ADD COLUMN card_link BLOB;
+ALTER TABLE checkins ADD COLUMN sealed_card BLOB;
 CREATE INDEX checkins_code ON checkins (code_device_key, code_declaration_id)
     WHERE code_device_key IS NOT NULL;
+CREATE INDEX checkins_card ON checkins (card_link) WHERE card_link IS NOT NULL;
+ALTER TABLE cases ADD COLUMN card_link BLOB;
+ALTER TABLE cases ADD COLUMN card_kind INTEGER;
 CREATE TABLE declared_people (
     device_id BLOB NOT NULL,
     id        BLOB NOT NULL,
