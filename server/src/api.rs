@@ -35,6 +35,7 @@ pub(crate) fn router<S: Storage>(state: Arc<ApiState<S>>) -> Router {
         .route("/v1/records", post(records::upload::<S>))
         .route("/v1/keys", get(exposures::keys::<S>))
         .route("/v1/exposures", get(exposures::exposures::<S>))
+        .route("/v1/visits", get(exposures::visits::<S>))
         .route("/v1/authority/cases", post(cases::create::<S>))
         .route("/v1/authority/cases/{id}/contacts", get(cases::trace::<S>))
         .route(

@@ -1,12 +1,15 @@
 //! What phones download besides their own uploads' answers: the authority's signed key set
-//! (trusted keys and revoked venues) and the feed of published exposure windows, paged by
-//! a cursor.
+//! (trusted keys and revoked venues), the feed of published exposure windows, paged by a
+//! cursor, and the visits staff recorded from the phone's personal codes.
 
 use chrono::Utc;
 use vaora_protocol::ids::Id128;
-use vaora_protocol::wire::{ExposurePage, ExposureWindow, KeySet, from_millis};
+use vaora_protocol::wire::{
+    CodeVisit, CodeVisits, ExposurePage, ExposureWindow, KeySet, from_millis,
+};
 
 use crate::authority::AuthorityKey;
+use crate::limits::Limits;
 use crate::storage::{Storage, StorageError, WindowRow};
 
 /// Windows per page when the phone names no limit, and the most it may ask for.
@@ -63,4 +66,33 @@ pub(crate) fn window(w: &WindowRow) -> ExposureWindow {
         key_id: w.key_id.clone(),
         signature: hex::encode(w.signature),
     }
+}
+
+/// Most visits one download returns (a family's codes see a few visits a day).
+const MAX_CODE_VISITS: i64 = 2000;
+
+/// The visits staff recorded from the personal codes of the device with `device_key`,
+/// inside the retention window.
+pub(crate) async fn code_visits<S: Storage>(
+    store: &S,
+    limits: &Limits,
+    device_key: [u8; 32],
+) -> Result<CodeVisits, StorageError> {
+    let since = Utc::now().timestamp_millis() - limits.retention_ms;
+    let rows = store
+        .code_visits(device_key, since, MAX_CODE_VISITS)
+        .await?;
+    Ok(CodeVisits {
+        visits: rows
+            .into_iter()
+            .map(|r| CodeVisit {
+                checkin_id: r.checkin_id,
+                declaration_id: r.declaration_id,
+                venue_id: r.venue_id,
+                venue_name: r.venue_name,
+                from: from_millis(r.from_ms),
+                until: from_millis(r.until_ms),
+            })
+            .collect(),
+    })
 }

@@ -250,6 +250,22 @@ async fn door_to_tracer(backend: Backend) {
         1,
         "the card case's window at the market: {alerts:?}"
     );
+    // The grandmother overlapped the neighbour at the market too: the alert for her
+    // reaches the family phone that declared for her, though her visit was recorded by
+    // staff and is not in that phone's own check-ins.
+    let family_alerts = sync(&family, &url).await.new_alerts;
+    assert!(
+        family_alerts.iter().any(|a| a.person_id == grandmother
+            && a.person_name == "Bà Tư"
+            && Some(a.venue_id) == market.id),
+        "{family_alerts:?}"
+    );
+    // Only the device whose key made the codes gets their visits: any other gets none.
+    let stranger = RawDevice::register(&url).await.unwrap();
+    let (status, body) = stranger.get("/v1/visits").await.unwrap();
+    assert_eq!(status, 200);
+    let visits: vaora_protocol::wire::CodeVisits = serde_json::from_slice(&body).unwrap();
+    assert!(visits.visits.is_empty());
 
     // The console shows the tracer the number of the card a contact showed, to a
     // signed-in operator only: the grandmother's case lists the neighbour by his card.

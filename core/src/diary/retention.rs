@@ -142,7 +142,8 @@ mod tests {
 
     /// One of everything personal, made at `clock`'s now: a household member (removed
     /// at once when `remove`), added from a card, a closed check-in with its update, a
-    /// declaration, a staff check-in, a received window and an alert.
+    /// declaration, a staff check-in, a received window, an alert and a visit staff
+    /// recorded from one of the phone's codes.
     fn fill(d: &mut Diary, tag: u8, remove: bool) {
         let now = d.clock().now();
         let key = CardHashKey::from_bytes([tag; 32]);
@@ -196,6 +197,15 @@ mod tests {
             overlap_from: now,
             overlap_until: now + chrono::Duration::minutes(30),
             level: 2,
+        }])
+        .unwrap();
+        d.store_code_visits(&[vaora_protocol::wire::CodeVisit {
+            checkin_id: Id128::random().unwrap(),
+            declaration_id: Id128::random().unwrap(),
+            venue_id: window.venue_id,
+            venue_name: "Chợ".into(),
+            from: now,
+            until: now + chrono::Duration::hours(1),
         }])
         .unwrap();
         if remove {

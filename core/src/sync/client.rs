@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use vaora_protocol::declare::{AuthorityKey, DeviceCertificate};
 use vaora_protocol::exposure::match_windows;
 use vaora_protocol::wire::{
-    self, ExposurePage, KeySet, RecordStatus, RegisterRequest, RegisterResponse,
+    self, CodeVisits, ExposurePage, KeySet, RecordStatus, RegisterRequest, RegisterResponse,
 };
 
 use crate::diary::SharedDiary;
@@ -244,7 +244,21 @@ pub async fn sync_via(
         }
     }
 
-    // 4. Match every stored window against the diary; only new alerts come back.
+    // 4. The visits venue staff recorded from this phone's personal codes (a grandmother
+    //    without a phone, by the code a family member made for her): matched like the
+    //    diary's own stays, so her alert reaches this phone.
+    //    A server from before this endpoint answers 404: there are none to match then.
+    match ex.call(Method::Get, "/v1/visits", Body::Empty).await {
+        Ok(bytes) => {
+            let visits: CodeVisits = serde_json::from_slice(&bytes)
+                .map_err(|e| SyncError::Protocol(format!("code visits: {e}")))?;
+            diary.lock().store_code_visits(&visits.visits)?;
+        }
+        Err(SyncError::Server { status: 404, .. }) => {}
+        Err(e) => return Err(e),
+    }
+
+    // 5. Match every stored window against the diary; only new alerts come back.
     progress(SyncProgress::Matching);
     {
         let d = diary.lock();

@@ -15,7 +15,7 @@ use crate::diary::{DeclareError, Diary, DiaryError};
 use vaora_protocol::exposure::{Alert, LocalStay};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::venue::KeyId;
-use vaora_protocol::wire::{AuthorityPublicKey, ExposureWindow, KeySet, from_millis};
+use vaora_protocol::wire::{AuthorityPublicKey, CodeVisit, ExposureWindow, KeySet, from_millis};
 
 /// This device's registration with a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,13 +144,19 @@ impl Diary {
     }
 
     /// The diary's stays at venues with a known id, per person (an open stay counts until
-    /// its automatic check-out time).
+    /// its automatic check-out time), and the visits staff recorded from this phone's
+    /// personal codes, as the stays of the people the codes' declarations were about.
     pub fn local_stays(&self) -> Result<Vec<LocalStay>, DiaryError> {
         let mut stmt = self.conn().prepare(
             "SELECT c.id, c.person_id, p.display_name, c.venue_id, c.venue_name, c.checked_in_at,
                     coalesce(c.checked_out_at, c.auto_out_at)
              FROM checkins c JOIN people p ON p.id = c.person_id
-             WHERE c.venue_id IS NOT NULL",
+             WHERE c.venue_id IS NOT NULL
+             UNION ALL
+             SELECT v.checkin_id, d.subject_id, p.display_name, v.venue_id, v.venue_name,
+                    v.from_ms, v.until_ms
+             FROM code_visits v JOIN declarations d ON d.id = v.declaration_id
+                  JOIN people p ON p.id = d.subject_id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -178,6 +184,42 @@ impl Diary {
             });
         }
         Ok(out)
+    }
+
+    /// Stores the visits staff recorded from this phone's codes (`GET /v1/visits`): new
+    /// ones are added, known ones take the server's current times. Returns how many were
+    /// new.
+    pub fn store_code_visits(&self, visits: &[CodeVisit]) -> Result<usize, DiaryError> {
+        let tx = self.conn().unchecked_transaction()?;
+        let mut fresh = 0;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO code_visits (checkin_id, declaration_id, venue_id, venue_name,
+                   from_ms, until_ms, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (checkin_id) DO UPDATE SET from_ms = excluded.from_ms,
+                   until_ms = excluded.until_ms, venue_name = excluded.venue_name
+                 RETURNING received_at = ?7",
+            )?;
+            let now = self.clock().now().timestamp_millis();
+            for v in visits {
+                let new: bool = stmt.query_row(
+                    params![
+                        v.checkin_id.as_bytes().as_slice(),
+                        v.declaration_id.as_bytes().as_slice(),
+                        v.venue_id.as_bytes().as_slice(),
+                        v.venue_name,
+                        v.from.timestamp_millis(),
+                        v.until.timestamp_millis(),
+                        now
+                    ],
+                    |r| r.get(0),
+                )?;
+                fresh += usize::from(new);
+            }
+        }
+        tx.commit()?;
+        Ok(fresh)
     }
 
     /// Stores verified windows and the cursor after them, in one transaction.

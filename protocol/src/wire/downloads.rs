@@ -131,3 +131,26 @@ pub struct ExposurePage {
     /// True when more windows wait after this page.
     pub more: bool,
 }
+
+/// `GET /v1/visits`: the visits venue staff recorded from the personal codes this device
+/// made (its own and its proxy declarations'), newest first, as the stays are now, within
+/// the server's retention window. The phone matches exposure windows against them too, so
+/// an alert for a proxy person whose code staff scanned reaches the declaring phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeVisits {
+    pub visits: Vec<CodeVisit>,
+}
+
+/// One visit staff recorded from a personal code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeVisit {
+    /// The staff check-in's id.
+    pub checkin_id: Id128,
+    /// The declaration whose personal code staff scanned.
+    pub declaration_id: Id128,
+    pub venue_id: Id128,
+    /// The registry's name ("" for a venue it does not know).
+    pub venue_name: String,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}

@@ -33,7 +33,7 @@ pub use devices::{
     ATTEST_DOMAIN, Attestation, AuthorityPublicKey, RegisterRequest, RegisterResponse, RequestAuth,
     request_signing_input,
 };
-pub use downloads::{ExposurePage, ExposureWindow, KeySet};
+pub use downloads::{CodeVisit, CodeVisits, ExposurePage, ExposureWindow, KeySet};
 pub use upload::{
     RecordStatus, UploadItem, decode_upload, decode_upload_answer, encode_upload,
     encode_upload_answer, item_to_record,

@@ -146,6 +146,19 @@ fn request_id(auth: &RequestAuth, method: &Method, uri: &Uri, body: &[u8]) -> Id
 
 type Shared<S> = Arc<ApiState<S>>;
 
+/// A request without a body that a registered device signed, with that device.
+pub(crate) struct DeviceCaller(pub DeviceRow);
+
+impl<S: Storage> FromRequestParts<Shared<S>> for DeviceCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared<S>) -> Result<Self, ApiError> {
+        device(state, &parts.method, &parts.uri, &parts.headers, b"")
+            .await
+            .map(Self)
+    }
+}
+
 /// A request without a body that a registered device signed.
 pub(crate) struct DeviceCall;
 

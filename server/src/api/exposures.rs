@@ -7,7 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 
-use super::auth::DeviceCall;
+use super::auth::{DeviceCall, DeviceCaller};
 use super::body::{ApiResult, json};
 use super::context::ApiState;
 use super::error::ApiError;
@@ -42,5 +42,17 @@ pub(crate) async fn exposures<S: Storage>(
     json(
         StatusCode::OK,
         &exposures::page(&state.server.store, q.since, q.limit).await?,
+    )
+}
+
+/// `GET /v1/visits`: the visits staff recorded from the calling device's personal codes.
+pub(crate) async fn visits<S: Storage>(
+    State(state): State<Arc<ApiState<S>>>,
+    DeviceCaller(device): DeviceCaller,
+) -> ApiResult {
+    let server = &state.server;
+    json(
+        StatusCode::OK,
+        &exposures::code_visits(&server.store, &server.limits, device.public_key).await?,
     )
 }

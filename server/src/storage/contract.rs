@@ -12,9 +12,10 @@ use std::future::Future;
 
 use vaora_protocol::ids::Id128;
 
+use super::CodeVisitRow;
 use super::engine::Engine;
 pub use super::queries::retention::Purged;
-use super::queries::{cases, counts, devices, overview, venues, windows};
+use super::queries::{cases, counts, devices, overview, venues, visits, windows};
 use super::{
     CaseRow, ContactRow, DeviceRow, InsertOutcome, NewRecord, OverviewCounts, PeerCount,
     ScanWindow, StayRow, StorageError, VenueQuery, VenueRow, VenueStatus, WindowRow,
@@ -146,6 +147,17 @@ pub trait Storage: Engine + Sized {
         case: &CaseRow,
     ) -> impl Future<Output = Result<Vec<ContactRow>, StorageError>> + Send {
         cases::trace(self, case)
+    }
+
+    /// The visits staff recorded from the personal codes of the device with `device_key`
+    /// since `since_ms`, newest first, `limit` at most.
+    fn code_visits(
+        &self,
+        device_key: [u8; 32],
+        since_ms: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<CodeVisitRow>, StorageError>> + Send {
+        visits::of_codes(self, device_key, since_ms, limit)
     }
 
     fn windows_since(

@@ -127,6 +127,19 @@ impl CheckInRow {
     }
 }
 
+/// A visit staff recorded from one of a device's personal codes, as that device
+/// downloads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeVisitRow {
+    pub checkin_id: Id128,
+    pub declaration_id: Id128,
+    pub venue_id: Id128,
+    /// The registry's name ('' for an unknown venue).
+    pub venue_name: String,
+    pub from_ms: i64,
+    pub until_ms: i64,
+}
+
 /// The card of a card holder's case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaseCard {

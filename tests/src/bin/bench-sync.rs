@@ -3,8 +3,11 @@
 //! 1. upload of 10,000 queued records from a phone diary on loopback: total time and bytes
 //!    on the wire per record (through a counting proxy, HTTP headers included);
 //! 2. server ingest with signature verification (HTTP, batches of 1,000), records/s, on
-//!    SQLite and PostgreSQL, with batch signature verification alone as the baseline;
-//! 3. the tracing query for one case among 1,000,000 stored check-ins (SQLite and PostgreSQL);
+//!    SQLite and PostgreSQL, with batch signature verification alone as the baseline; and
+//!    (`--only ingest-staff`) the same with one record in five a staff check-in whose card
+//!    number ingest unseals and links;
+//! 3. the tracing query for one case among 1,000,000 stored check-ins (SQLite and
+//!    PostgreSQL), and for a card holder's case in the same store;
 //! 4. exposure matching of 100,000 windows against 5,000 local stays.
 //!
 //! Run: `cargo run --release -p vaora-tests --bin bench-sync [-- --quick] [--only PART]`. `--quick` (a few
@@ -18,6 +21,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Duration as Span;
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
+use vaora_protocol::cards::cccd::CccdCard;
+use vaora_protocol::cards::{CardHashKey, CardNumber, CardProfile};
+use vaora_protocol::declare::StaffCheckInBody;
 use vaora_protocol::exposure::{LocalStay, match_windows};
 use vaora_protocol::identity::DeviceIdentity;
 use vaora_protocol::ids::Id128;
@@ -25,7 +31,7 @@ use vaora_protocol::records::{CheckInBody, CheckInMethod, RecordKind, SignedReco
 use vaora_protocol::wire::{
     self, CBOR_CONTENT_TYPE, DEVICE_SCHEME, ExposureWindow, RegisterRequest,
 };
-use vaora_server::storage::{CaseRow, CheckInRow, Derived, NewRecord};
+use vaora_server::storage::{CaseCard, CaseRow, CheckInRow, Derived, NewRecord, RecordedBy};
 use vaora_server::{Limits, Storage};
 use vaora_tests::machine::{cpu_seconds, load_average, proc_cpu};
 use vaora_tests::proxy::{FaultProxy, Rng};
@@ -64,6 +70,36 @@ fn checkin_record(
         checked_out_at: Some(at + Span::minutes(45)),
     };
     Ok(identity.sign_record(RecordKind::CheckIn, body.encode()))
+}
+
+/// A synthetic CCCD card (a man born 1948): the visitor of the staff check-ins.
+const VISITOR_CCCD: &str = "001048009876||Nguyễn Văn Đường|09051948|Nam|Số 7, ngõ 42, Phố Huế, Hai Bà Trưng, Hà Nội|20052021";
+
+/// A staff check-in of a CCCD card holder, its number sealed to `authority` (the server's:
+/// the venue code names its key, so ingest opens the seal and links the card), as a staff
+/// desk at `venue_id` records it: the worst case for ingest's CPU.
+fn staff_record(
+    identity: &DeviceIdentity,
+    authority: &vaora_protocol::venue::Authority,
+    at: chrono::DateTime<chrono::Utc>,
+    venue_id: Id128,
+) -> Res<SignedRecord> {
+    let mut v = venue("Chợ Bến Thành").map_err(|e| e.to_string())?;
+    v.id = Some(venue_id);
+    v.issuer_key_id = Some(authority.key_id().to_hex());
+    let card = CccdCard::parse(VISITOR_CCCD, at.date_naive()).map_err(|e| e.to_string())?;
+    let profile = CardProfile::from_cccd(&card, &CardHashKey::from_bytes([5; 32]), false);
+    let ids = (
+        Id128::random().map_err(|e| e.to_string())?,
+        Id128::random().map_err(|e| e.to_string())?,
+    );
+    let sealed = CardNumber::parse(&card.id_number)
+        .map_err(|e| e.to_string())?
+        .seal(&authority.verifying_key(), &ids.0)
+        .map_err(|e| e.to_string())?;
+    let mut body = StaffCheckInBody::from_card(ids, &profile, v, at, Some(sealed));
+    body.checkin.checked_out_at = Some(at + Span::minutes(45));
+    Ok(body.sign(identity))
 }
 
 async fn upload_10k() -> Res<()> {
@@ -167,8 +203,16 @@ async fn post_batch(
 /// *and* the benchmark's HTTP client, which is small but not separated) plus, on
 /// PostgreSQL, every process of the throwaway cluster (backends, WAL writer,
 /// checkpointer, autovacuum). The figure is records per CPU-second of all of that.
-async fn ingest(backend: Backend, n: usize, rounds: usize) -> Res<()> {
+///
+/// With `staff_every = Some(k)`, every k-th record is a staff check-in of a CCCD card
+/// holder with the number sealed to the server ([`staff_record`]), the others check-ins.
+async fn ingest(backend: Backend, n: usize, rounds: usize, staff_every: Option<usize>) -> Res<()> {
     let server = ServerFixture::start_with(backend, limits()).await?;
+    let authority = server.authority_key()?;
+    let label = match staff_every {
+        Some(k) => format!("{backend:?} with staff check-ins (1 in {k}, sealed CCCD numbers)"),
+        None => format!("{backend:?}"),
+    };
     let url = server.url();
     let identity = DeviceIdentity::generate().map_err(|e| e.to_string())?;
     let pk = identity.public_key();
@@ -203,11 +247,16 @@ async fn ingest(backend: Backend, n: usize, rounds: usize) -> Res<()> {
         let records: Vec<SignedRecord> = (0..n)
             .map(|i| {
                 let k = round * n + i;
-                checkin_record(
-                    &identity,
-                    t0 - Span::minutes(k as i64 % 20_000),
-                    venues[k % venues.len()],
-                )
+                let at = t0 - Span::minutes(k as i64 % 20_000);
+                match staff_every {
+                    Some(every) if k.is_multiple_of(every) => staff_record(
+                        &identity,
+                        authority.authority(),
+                        at,
+                        venues[k % venues.len()],
+                    ),
+                    _ => checkin_record(&identity, at, venues[k % venues.len()]),
+                }
             })
             .collect::<Res<_>>()?;
         // Baseline: batch signature verification alone, same records, same process.
@@ -253,11 +302,11 @@ async fn ingest(backend: Backend, n: usize, rounds: usize) -> Res<()> {
     };
     let (cpu_rate, wall, vrate) = (med(per_cpu), med(per_wall), med(verify_rates));
     println!(
-        "ingest {backend:?}: {rounds} rounds of {n} new records ({stored} stored) over HTTP in batches of 1000, one request at a time; median {wall:.0} records/s wall; baseline verify_batch alone {vrate:.0} records/s (ratio {:.2})",
+        "ingest {label}: {rounds} rounds of {n} new records ({stored} stored) over HTTP in batches of 1000, one request at a time; median {wall:.0} records/s wall; baseline verify_batch alone {vrate:.0} records/s (ratio {:.2})",
         wall / vrate
     );
     println!(
-        "ingest {backend:?}: median {cpu_rate:.0} records per CPU-second (goal >= 20000 per core), counting this process (server + HTTP client) and all PostgreSQL processes;{detail}"
+        "ingest {label}: median {cpu_rate:.0} records per CPU-second (goal >= 20000 per core), counting this process (server + HTTP client) and all PostgreSQL processes;{detail}"
     );
     Ok(())
 }
@@ -432,6 +481,59 @@ async fn tracing(backend: Backend, n: usize) -> Res<()> {
         med.as_secs_f64() * 1e3,
         p95.as_secs_f64() * 1e3
     );
+
+    // A card holder's case: 12 visits staff recorded from one card, on 12 staff devices,
+    // at the same venues, found by the card's link (issue 17), in the same store.
+    let link = [0x4c; 32];
+    let mut card_rows = Vec::new();
+    for venue in &venues {
+        let from = base_ms + (rng.below(span_min) as i64) * 60_000;
+        let id = Id128::random().map_err(|e| e.to_string())?;
+        let staff_device = Id128::random().map_err(|e| e.to_string())?;
+        card_rows.push(NewRecord {
+            id,
+            device_id: staff_device,
+            kind: 4,
+            body: id.as_bytes().to_vec(),
+            signature: [0u8; 64],
+            received_ms: from,
+            at_ms: from,
+            derived: Derived::CheckIn(CheckInRow {
+                recorded_by: RecordedBy::StaffFromCccd,
+                birth_year: Some(1948),
+                card_link: Some(link),
+                sealed_card: Some(vec![0; 61]),
+                ..CheckInRow::own(
+                    id,
+                    staff_device,
+                    Id128::random().map_err(|e| e.to_string())?,
+                    "Nguyễn Văn Đường".into(),
+                    Some(*venue),
+                    "Chợ".into(),
+                    from,
+                    from + 60 * 60 * 1000,
+                )
+            }),
+        });
+    }
+    store.insert(card_rows).await?;
+    let card_case = CaseRow {
+        device_id: Id128::from_bytes([0; 16]),
+        card: Some(CaseCard { link, kind: 1 }),
+        ..case
+    };
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let s = Instant::now();
+        contacts = store.trace(&card_case).await?;
+        times.push(s.elapsed());
+    }
+    let (med, p95) = median(times);
+    println!(
+        "tracing {backend:?} card holder: the same store; a case by card link with {stays} visits staff recorded on {stays} devices: {contacts} contacts, median {:.2} ms, p95 {:.2} ms (7 runs; goal <= 10 ms median on PostgreSQL)",
+        med.as_secs_f64() * 1e3,
+        p95.as_secs_f64() * 1e3
+    );
     Ok(())
 }
 
@@ -539,7 +641,8 @@ async fn run() -> Res<()> {
         chrono::Utc::now().format("%Y-%m-%d %H:%M"),
         load_average()
     );
-    // `--only matching|upload|ingest|ingest-sqlite|ingest-postgres|tracing` runs one part.
+    // `--only matching|upload|ingest|ingest-sqlite|ingest-postgres|ingest-staff|tracing`
+    // runs one part (`ingest-staff`: plain and with staff check-ins, both backends).
     let args: Vec<String> = std::env::args().collect();
     let only = args
         .iter()
@@ -553,11 +656,17 @@ async fn run() -> Res<()> {
     if part("upload") {
         upload_10k().await?;
     }
-    if part("ingest") || part("ingest-sqlite") {
-        ingest(Backend::Sqlite, ingest_n, ingest_rounds).await?;
+    if part("ingest") || part("ingest-sqlite") || part("ingest-staff") {
+        ingest(Backend::Sqlite, ingest_n, ingest_rounds, None).await?;
     }
-    if part("ingest") || part("ingest-postgres") {
-        ingest(Backend::Postgres, ingest_n, ingest_rounds).await?;
+    if part("ingest-staff") {
+        ingest(Backend::Sqlite, ingest_n, ingest_rounds, Some(5)).await?;
+    }
+    if part("ingest") || part("ingest-postgres") || part("ingest-staff") {
+        ingest(Backend::Postgres, ingest_n, ingest_rounds, None).await?;
+    }
+    if part("ingest-staff") {
+        ingest(Backend::Postgres, ingest_n, ingest_rounds, Some(5)).await?;
     }
     if part("tracing") {
         tracing(Backend::Sqlite, n).await?;

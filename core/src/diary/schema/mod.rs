@@ -45,7 +45,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::error::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub(crate) const VERSION: u32 = 11;
+pub(crate) const VERSION: u32 = 12;
 
 /// How many check-ins may begin in the same millisecond (`place` = ms × this + n).
 pub(crate) const PLACES_PER_MS: i64 = 1024;
@@ -202,6 +202,16 @@ CREATE TABLE sync_alerts (
 ) STRICT;
 CREATE INDEX sync_windows_by_end ON sync_windows (until_ms);
 CREATE INDEX sync_alerts_by_start ON sync_alerts (overlap_from);
+CREATE TABLE code_visits (
+    checkin_id     BLOB PRIMARY KEY,
+    declaration_id BLOB NOT NULL,
+    venue_id       BLOB NOT NULL,
+    venue_name     TEXT NOT NULL,
+    from_ms        INTEGER NOT NULL,
+    until_ms       INTEGER NOT NULL,
+    received_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX code_visits_by_start ON code_visits (from_ms);
 ";
 
 /// Creates or upgrades the schema inside the caller's transaction. Foreign keys must be

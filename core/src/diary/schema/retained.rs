@@ -96,6 +96,14 @@ pub(crate) const AGING: &[Aging] = &[
         scale: 1,
         keep_if: "",
     },
+    // A visit staff recorded from one of this phone's codes is a stay like the diary's
+    // own: it goes when it began before the window.
+    Aging::Own {
+        table: "code_visits",
+        column: "from_ms",
+        scale: 1,
+        keep_if: "",
+    },
     // A received window can only match stays that end after it begins: once it ended
     // before the window, no stay the diary still keeps can overlap it.
     Aging::Own {

@@ -319,6 +319,23 @@ ALTER TABLE staff_checkins ADD COLUMN out_reason INTEGER;
 CREATE INDEX staff_checkins_open ON staff_checkins (visitor_key) WHERE checked_out_at IS NULL;
 ";
 
+/// Version 11 → 12: the visits venue staff recorded from this phone's personal codes, as
+/// the server returns them (`GET /v1/visits`), so exposure matching finds a proxy person
+/// whose code staff scanned (issue 17). Keyed by the staff check-in's id; the stay's
+/// times are replaced when the server's have moved.
+const V11_TO_V12: &str = "
+CREATE TABLE code_visits (
+    checkin_id     BLOB PRIMARY KEY,
+    declaration_id BLOB NOT NULL,
+    venue_id       BLOB NOT NULL,
+    venue_name     TEXT NOT NULL,
+    from_ms        INTEGER NOT NULL,
+    until_ms       INTEGER NOT NULL,
+    received_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX code_visits_by_start ON code_visits (from_ms);
+";
+
 /// Applies the step from `version` to `version + 1`; `false` when there is none.
 pub(super) fn apply(conn: &Connection, version: u32) -> Result<bool, DiaryError> {
     match version {
@@ -355,6 +372,7 @@ pub(super) fn apply(conn: &Connection, version: u32) -> Result<bool, DiaryError>
         }
         9 => conn.execute_batch(V9_TO_V10)?,
         10 => conn.execute_batch(V10_TO_V11)?,
+        11 => conn.execute_batch(V11_TO_V12)?,
         _ => return Ok(false),
     }
     Ok(true)

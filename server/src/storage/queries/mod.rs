@@ -8,6 +8,7 @@ pub(crate) mod devices;
 pub(crate) mod overview;
 pub(crate) mod retention;
 pub(crate) mod venues;
+pub(crate) mod visits;
 pub(crate) mod windows;
 
 #[cfg(test)]
@@ -25,6 +26,7 @@ mod tests {
         all.extend(super::counts::statements());
         all.extend(super::overview::statements().iter().map(|s| s.to_string()));
         all.extend(super::retention::statements().iter().map(|s| s.to_string()));
+        all.extend(super::visits::statements().iter().map(|s| s.to_string()));
         for sql in &all {
             check_shared(sql).unwrap();
         }
