@@ -370,10 +370,10 @@ async fn bulk_checkins(db: &vaora_server::Database, n: usize, base_ms: i64) -> R
             sqlx::query(
                 // A check-in is one `records` row with its stay (migration 5); the body
                 // and signature are filler of a real record's size (~180 + 64 bytes).
-                "INSERT INTO records (id, device_id, kind, body, signature, received_at,
+                "INSERT INTO records (id, device_id, kind, body, signature, received_at, at_ms,
                                       person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq)
                  SELECT decode(md5('c' || g), 'hex'), decode(md5('d' || g), 'hex'), 1,
-                        decode(repeat(md5('b' || g), 11), 'hex'), decode(repeat(md5('s' || g), 4), 'hex'), x.f,
+                        decode(repeat(md5('b' || g), 11), 'hex'), decode(repeat(md5('s' || g), 4), 'hex'), x.f, x.f,
                         decode(md5('p' || g), 'hex'),
                         'Trần Thị Bình', decode(md5('v' || x.v), 'hex'), 'Chợ', x.f, x.f + 3600000, -1
                  FROM generate_series(1, $1::bigint) g,
