@@ -27,6 +27,13 @@ pub struct Limits {
     pub register_all_burst: f64,
     /// Registrations per second the whole server sustains.
     pub register_all_per_second: f64,
+    /// Requests naming a device the server does not know that an address may burst;
+    /// past it, that address's device requests are refused (429) before any database
+    /// lookup until the budget refills. A phone behind the same address (a carrier NAT)
+    /// waits too, so the budget is generous.
+    pub unknown_device_burst: f64,
+    /// Unknown-device requests per second an address may sustain.
+    pub unknown_device_per_second: f64,
     /// How far in the future a check-in may start (clock drift of phones).
     pub max_future_ms: i64,
     /// How old a check-in may be (retention window plus upload delay).
@@ -52,6 +59,8 @@ impl Default for Limits {
             // million a day.
             register_all_burst: 2000.0,
             register_all_per_second: 200.0,
+            unknown_device_burst: 60.0,
+            unknown_device_per_second: 1.0,
             max_future_ms: 10 * 60 * 1000,
             max_age_ms: 60 * 24 * 60 * 60 * 1000,
             max_stay_ms: 24 * 60 * 60 * 1000,

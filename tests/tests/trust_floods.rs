@@ -237,3 +237,87 @@ async fn registrations_overall_are_bounded_sqlite() {
 async fn registrations_overall_are_bounded_postgres() {
     registrations_from_many_addresses(Backend::Postgres).await;
 }
+
+/// A GET signed by `identity` but naming `principal` as the device, from local address
+/// `from`: the status and the error code.
+async fn device_get_from(
+    url: &str,
+    from: IpAddr,
+    principal: &str,
+    identity: &DeviceIdentity,
+) -> (u16, String) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .local_address(from)
+        .build()
+        .unwrap();
+    let path = "/v1/exposures";
+    let ts = Utc::now().timestamp_millis();
+    let sig = identity.sign_bytes(&wire::request_signing_input("GET", path, ts, b""));
+    let resp = http
+        .get(format!("{url}{path}"))
+        .header(
+            reqwest::header::AUTHORIZATION,
+            wire::RequestAuth::header_value(wire::DEVICE_SCHEME, principal, ts, &sig),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.unwrap();
+    let code = serde_json::from_slice::<ErrorBody>(&body)
+        .map(|e| e.error)
+        .unwrap_or_default();
+    (status, code)
+}
+
+/// Requests naming made-up device ids (each one a database lookup) are refused cheaply
+/// once an address has named too many: 429 before any lookup. Another address, and a
+/// registered device from it, go on.
+async fn unknown_devices(backend: Backend) {
+    let server = ServerFixture::start_with(
+        backend,
+        vaora_server::Limits {
+            unknown_device_burst: 5.0,
+            unknown_device_per_second: 0.001,
+            ..vaora_server::Limits::default()
+        },
+    )
+    .await
+    .unwrap();
+    let url = server.url();
+    let flooder = IpAddr::V4(Ipv4Addr::new(127, 0, 2, 1));
+    let identity = DeviceIdentity::generate().unwrap();
+    let mut answers = Vec::new();
+    for _ in 0..12 {
+        let made_up = Id128::random().unwrap().to_hex();
+        answers.push(device_get_from(&url, flooder, &made_up, &identity).await);
+    }
+    assert!(
+        answers[..5]
+            .iter()
+            .all(|(s, c)| *s == 401 && c == "unknown_device"),
+        "{answers:?}"
+    );
+    assert!(
+        answers[5..]
+            .iter()
+            .all(|(s, c)| *s == 429 && c == "rate_limited"),
+        "unknown devices past the address's budget were looked up: {answers:?}"
+    );
+    // A registered phone elsewhere is served.
+    let phone = RawDevice::register(&url).await.unwrap();
+    let elsewhere = IpAddr::V4(Ipv4Addr::new(127, 0, 2, 2));
+    let (status, _) = device_get_from(&url, elsewhere, &phone.id.to_hex(), &phone.identity).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_devices_are_refused_cheaply_sqlite() {
+    unknown_devices(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_devices_are_refused_cheaply_postgres() {
+    unknown_devices(Backend::Postgres).await;
+}

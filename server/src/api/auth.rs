@@ -3,10 +3,11 @@
 //! also held to their request budget. Handlers take the extractors at the end of this
 //! file, so no handler can forget the check or read a body twice.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use chrono::Utc;
@@ -74,11 +75,14 @@ fn verify(
 /// A request signed by a registered device (within its budget), or an error answer.
 async fn device<S: Storage>(
     state: &ApiState<S>,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
+    parts: &Parts,
     body: &[u8],
 ) -> Result<DeviceRow, ApiError> {
+    let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
+    let from = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
     let auth = parse_auth(headers)?;
     if auth.scheme == AUTHORITY_SCHEME {
         return Err(wrong_credential("a device"));
@@ -88,11 +92,25 @@ async fn device<S: Storage>(
     }
     let no_device = || unauthorized("unknown_device", "no such device");
     let id: Id128 = auth.principal.parse().map_err(|_| no_device())?;
-    // Cheap checks first: a stale request never reaches the database.
+    // Cheap checks first: a stale request never reaches the database, nor does one from
+    // an address that has named too many unknown devices lately (a flood of made-up ids).
     check_fresh(&auth)?;
-    let device = devices::find(&state.server.store, id)
-        .await?
-        .ok_or_else(no_device)?;
+    if let Some(from) = from
+        && let Err(wait) = state.may_name_devices(from)
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests for unknown devices from this address",
+        )
+        .retry_after(wait));
+    }
+    let Some(device) = devices::find(&state.server.store, id).await? else {
+        if let Some(from) = from {
+            state.named_unknown_device(from);
+        }
+        return Err(no_device());
+    };
     verify(&auth, &device.public_key, method, uri, body)?;
     if let Err(wait) = state.take_token(device.id) {
         return Err(ApiError::new(
@@ -153,9 +171,7 @@ impl<S: Storage> FromRequestParts<Shared<S>> for DeviceCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared<S>) -> Result<Self, ApiError> {
-        device(state, &parts.method, &parts.uri, &parts.headers, b"")
-            .await
-            .map(Self)
+        device(state, parts, b"").await.map(Self)
     }
 }
 
@@ -166,9 +182,7 @@ impl<S: Storage> FromRequestParts<Shared<S>> for DeviceCall {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared<S>) -> Result<Self, ApiError> {
-        device(state, &parts.method, &parts.uri, &parts.headers, b"")
-            .await
-            .map(|_| Self)
+        device(state, parts, b"").await.map(|_| Self)
     }
 }
 
@@ -185,7 +199,7 @@ impl<S: Storage> FromRequest<Shared<S>> for DeviceRequest {
     async fn from_request(req: Request, state: &Shared<S>) -> Result<Self, ApiError> {
         let (parts, body) = req.into_parts();
         let body = read_body(body, state.server.limits.max_body_bytes).await?;
-        let device = device(state, &parts.method, &parts.uri, &parts.headers, &body).await?;
+        let device = device(state, &parts, &body).await?;
         Ok(Self { device, body })
     }
 }

@@ -1,5 +1,5 @@
 //! What the API's handlers share: the server's state and the request budgets (token
-//! buckets) of devices and of registering addresses.
+//! buckets) of devices, of registering addresses and of addresses naming unknown devices.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -55,6 +55,24 @@ impl<K: Eq + Hash + Copy> Buckets<K> {
         }
     }
 
+    /// Whether `key`'s bucket holds a token now, without taking it; `Err(seconds)` to
+    /// wait when it does not.
+    pub(crate) fn peek(&self, key: K, burst: f64, rate: f64, now: Instant) -> Result<(), u64> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let Some((tokens, last)) = map.get(&key) else {
+            return Ok(());
+        };
+        let tokens =
+            (tokens + now.saturating_duration_since(*last).as_secs_f64() * rate).min(burst);
+        if tokens >= 1.0 {
+            Ok(())
+        } else if rate > 0.0 {
+            Err((((1.0 - tokens) / rate).ceil() as u64).max(1))
+        } else {
+            Err(3600)
+        }
+    }
+
     /// How many keys have a bucket.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
@@ -68,6 +86,7 @@ pub(crate) struct ApiState<S> {
     devices: Buckets<Id128>,
     registrations: Buckets<IpAddr>,
     all_registrations: Buckets<()>,
+    unknown_devices: Buckets<IpAddr>,
 }
 
 impl<S> ApiState<S> {
@@ -77,7 +96,32 @@ impl<S> ApiState<S> {
             devices: Buckets::new(),
             registrations: Buckets::new(),
             all_registrations: Buckets::new(),
+            unknown_devices: Buckets::new(),
         }
+    }
+
+    /// Whether `from` may still name unknown devices (nothing is taken); `Err(seconds)`
+    /// to wait when its budget is spent.
+    pub(crate) fn may_name_devices(&self, from: IpAddr) -> Result<(), u64> {
+        let limits = &self.server.limits;
+        self.unknown_devices.peek(
+            from,
+            limits.unknown_device_burst,
+            limits.unknown_device_per_second,
+            Instant::now(),
+        )
+    }
+
+    /// Counts a request from `from` that named a device the server does not know.
+    pub(crate) fn named_unknown_device(&self, from: IpAddr) {
+        let limits = &self.server.limits;
+        // An empty bucket only means the next request is refused early.
+        let _ = self.unknown_devices.take(
+            from,
+            limits.unknown_device_burst,
+            limits.unknown_device_per_second,
+            Instant::now(),
+        );
     }
 
     /// Token bucket per device; `Err(seconds)` to wait when empty.
