@@ -8,11 +8,12 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use vaora_core::sync::StoredAlert;
 use vaora_core::sync::client::{self, CancelToken, SyncError, SyncOptions, SyncProgress};
 
 use vaora_protocol::exposure::Alert;
 
-use crate::convert::to_system_time;
+use crate::convert::{parse_id, to_system_time};
 use crate::diary::Vaora;
 use crate::error::{ErrorCode, VaoraError};
 use crate::http::{AppTransport, HttpTransport};
@@ -145,6 +146,8 @@ pub struct ExposureAlert {
     pub overlap_until: SystemTime,
     /// The authority's risk level for the window (higher is more serious).
     pub level: i32,
+    /// The user saw it (`mark_alerts_seen`); a sync's new alerts are never seen yet.
+    pub seen: bool,
 }
 
 impl From<Alert> for ExposureAlert {
@@ -158,6 +161,16 @@ impl From<Alert> for ExposureAlert {
             overlap_from: to_system_time(a.overlap_from),
             overlap_until: to_system_time(a.overlap_until),
             level: i32::from(a.level),
+            seen: false,
+        }
+    }
+}
+
+impl From<StoredAlert> for ExposureAlert {
+    fn from(s: StoredAlert) -> Self {
+        Self {
+            seen: s.seen_at.is_some(),
+            ..s.alert.into()
         }
     }
 }
@@ -202,7 +215,21 @@ impl Vaora {
     /// them too, so an app shows this list, not only a sync's `new_alerts`).
     pub fn alerts(&self) -> Result<Vec<ExposureAlert>, VaoraError> {
         self.with_diary("alerts", |d| {
-            Ok(d.alerts()?.into_iter().map(Into::into).collect())
+            Ok(d.stored_alerts()?.into_iter().map(Into::into).collect())
+        })
+    }
+
+    /// Marks these alerts seen (as `alerts()` or a sync handed them over); returns how many
+    /// were not seen before. Alerts this diary does not hold are ignored.
+    pub fn mark_alerts_seen(&self, alerts: Vec<ExposureAlert>) -> Result<i64, VaoraError> {
+        let keys = alerts
+            .iter()
+            .map(|a| Ok((parse_id(&a.window_id)?, parse_id(&a.person_id)?)))
+            .collect::<Result<Vec<_>, VaoraError>>()?;
+        self.with_diary("mark_alerts_seen", |d| {
+            Ok(signed(
+                u64::try_from(d.mark_alerts_seen(&keys)?).unwrap_or(u64::MAX),
+            ))
         })
     }
 }

@@ -26,4 +26,4 @@ pub mod transport;
 
 pub use backoff::Backoff;
 pub use cancel::CancelToken;
-pub use store::Registration;
+pub use store::{Registration, StoredAlert};

@@ -17,6 +17,13 @@ use vaora_protocol::ids::Id128;
 use vaora_protocol::venue::KeyId;
 use vaora_protocol::wire::{AuthorityPublicKey, CodeVisit, ExposureWindow, KeySet, from_millis};
 
+/// A stored alert and when the user saw it (`None`: not yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAlert {
+    pub alert: Alert,
+    pub seen_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// This device's registration with a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
@@ -281,38 +288,74 @@ impl Diary {
 
     /// Every stored alert, newest overlap first.
     pub fn alerts(&self) -> Result<Vec<Alert>, DiaryError> {
+        Ok(self.stored_alerts()?.into_iter().map(|s| s.alert).collect())
+    }
+
+    /// Every stored alert, newest overlap first, with when the user saw it.
+    pub fn stored_alerts(&self) -> Result<Vec<StoredAlert>, DiaryError> {
         let mut stmt = self.conn().prepare(
             "SELECT window_id, person_id, person_name, venue_id, venue_name, overlap_from,
-                    overlap_until, level FROM sync_alerts ORDER BY overlap_from DESC",
+                    overlap_until, level, seen_at FROM sync_alerts ORDER BY overlap_from DESC",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Vec<u8>>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, i64>(6)?,
-                r.get::<_, i64>(7)?,
+                (
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                ),
+                (
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, Option<i64>>(8)?,
+                ),
             ))
         })?;
         let id = |b: Vec<u8>| Id128::from_slice(&b).map_err(|e| DiaryError::Corrupt(e.to_string()));
         let mut out = Vec::new();
         for row in rows {
-            let (w, p, pn, v, vn, f, u, l) = row?;
-            out.push(Alert {
-                window_id: id(w)?,
-                person_id: id(p)?,
-                person_name: pn,
-                venue_id: id(v)?,
-                venue_name: vn,
-                overlap_from: from_millis(f),
-                overlap_until: from_millis(u),
-                level: u8::try_from(l).unwrap_or(0),
+            let ((w, p, pn, v), (vn, f, u, l, seen)) = row?;
+            out.push(StoredAlert {
+                alert: Alert {
+                    window_id: id(w)?,
+                    person_id: id(p)?,
+                    person_name: pn,
+                    venue_id: id(v)?,
+                    venue_name: vn,
+                    overlap_from: from_millis(f),
+                    overlap_until: from_millis(u),
+                    level: u8::try_from(l).unwrap_or(0),
+                },
+                seen_at: seen.map(from_millis),
             });
         }
         Ok(out)
+    }
+
+    /// Marks alerts seen now, by (window, person); returns how many were unseen. Alerts
+    /// seen before keep their first time; unknown ones are ignored.
+    pub fn mark_alerts_seen(&self, alerts: &[(Id128, Id128)]) -> Result<usize, DiaryError> {
+        let tx = self.conn().unchecked_transaction()?;
+        let mut marked = 0;
+        {
+            let mut stmt = tx.prepare(
+                "UPDATE sync_alerts SET seen_at = ?3
+                 WHERE window_id = ?1 AND person_id = ?2 AND seen_at IS NULL",
+            )?;
+            let now = self.clock().now().timestamp_millis();
+            for (window, person) in alerts {
+                marked += stmt.execute(params![
+                    window.as_bytes().as_slice(),
+                    person.as_bytes().as_slice(),
+                    now
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(marked)
     }
 
     /// All windows received so far (to match again after new check-ins).

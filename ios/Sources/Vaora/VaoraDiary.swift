@@ -239,6 +239,13 @@ public final class VaoraDiary: @unchecked Sendable {
     /// Every stored exposure alert, newest first (background syncs store them too).
     public func alerts() async throws -> [ExposureAlert] { try await call { try $0.alerts() } }
 
+    /// Marks alerts seen (as `alerts()` or a sync handed them over), so `alerts()` lists them
+    /// with `seen == true`; returns how many were not seen before.
+    @discardableResult
+    public func markAlertsSeen(_ alerts: [ExposureAlert]) async throws -> Int64 {
+        try await call { try $0.markAlertsSeen(alerts: alerts) }
+    }
+
     // MARK: change streams
 
     /// Every committed change, by area, from now until the diary closes.

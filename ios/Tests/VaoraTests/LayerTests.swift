@@ -241,6 +241,10 @@ func alertScenario() async throws {
     try checkEq(1, handed.all.count, "nothing more handed")
     let b = try await VaoraDiary.open(path: pathB, keyStore: XorKeyStore(pad: 0x72))
     try checkEq(handed.all, try await b.alerts(), "stored alerts, listed when the app opens")
+    try check(try await b.alerts().allSatisfy { !$0.seen }, "a new alert is not seen yet")
+    try checkEq(1, try await b.markAlertsSeen(handed.all), "alerts marked seen")
+    try check(try await b.alerts().allSatisfy { $0.seen }, "alerts() lists them as seen")
+    try checkEq(0, try await b.markAlertsSeen(handed.all), "seen once")
     await b.close()
     let offline = BackgroundSync(openDiary: { try await VaoraDiary.open(path: pathB, keyStore: XorKeyStore(pad: 0x72)) },
                                  onNewAlerts: { handed.add($0) }, transport: DownTransport())

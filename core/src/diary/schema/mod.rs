@@ -197,7 +197,7 @@ CREATE TABLE sync_alerts (
     overlap_from  INTEGER NOT NULL,
     overlap_until INTEGER NOT NULL,
     level         INTEGER NOT NULL,
-    created_at    INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL, seen_at INTEGER,
     PRIMARY KEY (window_id, person_id)
 ) STRICT;
 CREATE INDEX sync_windows_by_end ON sync_windows (until_ms);

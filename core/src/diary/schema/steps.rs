@@ -322,8 +322,10 @@ CREATE INDEX staff_checkins_open ON staff_checkins (visitor_key) WHERE checked_o
 /// Version 11 → 12: the visits venue staff recorded from this phone's personal codes, as
 /// the server returns them (`GET /v1/visits`), so exposure matching finds a proxy person
 /// whose code staff scanned (issue 17). Keyed by the staff check-in's id; the stay's
-/// times are replaced when the server's have moved.
+/// times are replaced when the server's have moved. And when the user saw each alert
+/// (`sync_alerts.seen_at`, NULL until then).
 const V11_TO_V12: &str = "
+ALTER TABLE sync_alerts ADD COLUMN seen_at INTEGER;
 CREATE TABLE code_visits (
     checkin_id     BLOB PRIMARY KEY,
     declaration_id BLOB NOT NULL,

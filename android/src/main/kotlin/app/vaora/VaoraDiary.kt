@@ -285,6 +285,12 @@ class VaoraDiary private constructor(
     /** Every stored exposure alert, newest first (background syncs store them too). */
     suspend fun alerts(): List<ExposureAlert> = call { it.alerts() }
 
+    /**
+     * Marks alerts seen (as [alerts] or a sync handed them over), so [alerts] lists them with
+     * `seen = true`; returns how many were not seen before.
+     */
+    suspend fun markAlertsSeen(alerts: List<ExposureAlert>): Long = call { it.markAlertsSeen(alerts) }
+
     // ---- change streams ----
 
     /** Every committed change, by area (people, check-ins, outbox, alerts…). */

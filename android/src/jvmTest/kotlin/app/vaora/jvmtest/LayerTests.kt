@@ -278,6 +278,10 @@ object AlertScenario {
             VaoraDiary.open(pathB, storeB).use { b ->
                 checkEq(handed.toList(), b.alerts(), "stored alerts, listed when the app opens")
                 checkEq(handed.toList(), withTimeout(30_000) { b.alertsFlow().first() }, "alerts flow")
+                check(b.alerts().none { it.seen }) { "a new alert is not seen yet" }
+                checkEq(1L, b.markAlertsSeen(handed.toList()), "alerts marked seen")
+                check(b.alerts().all { it.seen }) { "alerts() lists them as seen" }
+                checkEq(0L, b.markAlertsSeen(handed.toList()), "seen once")
             }
         }
     }
