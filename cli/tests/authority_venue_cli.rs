@@ -147,3 +147,54 @@ fn registers_a_venue_and_prints_id_and_code_last() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("spaceport"), "{stderr}");
 }
+
+/// `vaora authority case --card`: a card holder's case prints the case id on the last
+/// line (like `--device`); a number that is no card number is refused, nothing printed
+/// on stdout.
+#[test]
+fn marks_a_card_holders_case_and_prints_its_id_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let auth = dir.path().join("auth");
+    let auth_s = auth.to_str().unwrap();
+    assert!(
+        vaora(&["authority", "init", "--out", auth_s])
+            .status
+            .success()
+    );
+    let db = format!("sqlite:{}", dir.path().join("server.db").display());
+    let (_server, url) = serve(&db, auth_s);
+    let case = |card: &str| {
+        vaora(&[
+            "authority",
+            "case",
+            "--server",
+            &url,
+            "--authority",
+            auth_s,
+            "--card",
+            card,
+            "--from",
+            "2026-11-25T00:00:00Z",
+            "--to",
+            "2026-11-26T00:00:00Z",
+        ])
+    };
+    let out = case("001 048 009 876");
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.first(), Some(&"case check-ins 0"), "{stdout}");
+    let id = lines.last().unwrap();
+    assert!(
+        id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{stdout}"
+    );
+    let bad = case("12345");
+    assert!(!bad.status.success());
+    assert!(bad.stdout.is_empty());
+    let err = String::from_utf8(bad.stderr).unwrap();
+    assert!(
+        err.contains("bad_card") || err.contains("card number"),
+        "{err}"
+    );
+}

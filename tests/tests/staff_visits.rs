@@ -280,6 +280,30 @@ async fn door_to_tracer(backend: Backend) {
         page.contains("001048009876"),
         "the number is shown to the operator"
     );
+    // The console's mark-a-case form takes a card number instead of a device: the case it
+    // opens is the card holder's, and traces the citizen.
+    let (from, until) = (
+        (t0 - Duration::hours(1)).to_rfc3339(),
+        (t0 + Duration::hours(3)).to_rfc3339(),
+    );
+    let location = console
+        .post(
+            "/console/cases",
+            "/console/cases",
+            &[
+                ("card", "001-048-009-876"),
+                ("from", from.as_str()),
+                ("until", until.as_str()),
+            ],
+        )
+        .await;
+    let (status, page) = console.get(&location).await;
+    assert_eq!(status, StatusCode::OK, "{location}");
+    assert!(page.contains("(CCCD)"), "a card holder's case: {location}");
+    assert!(
+        page.contains(&device_id(&citizen).to_hex()),
+        "the card holder's case traces the citizen"
+    );
     let anonymous = console_client::http()
         .get(format!("{url}/console/cases/{}", her_case.case_id.to_hex()))
         .send()
