@@ -50,18 +50,25 @@ fn serve(db: &str, auth: &str) -> (Served, String) {
     (served, url)
 }
 
-#[test]
-fn registers_a_venue_and_prints_id_and_code_last() {
-    let dir = tempfile::tempdir().unwrap();
-    let auth = dir.path().join("auth");
-    let auth_s = auth.to_str().unwrap();
+/// A fresh authority in `dir/auth` and a `vaora serve` over it: the authority's path,
+/// the server and its URL.
+fn authority_and_server(dir: &std::path::Path) -> (String, Served, String) {
+    let auth = dir.join("auth").to_str().unwrap().to_owned();
     assert!(
-        vaora(&["authority", "init", "--out", auth_s])
+        vaora(&["authority", "init", "--out", &auth])
             .status
             .success()
     );
-    let db = format!("sqlite:{}", dir.path().join("server.db").display());
-    let (_server, url) = serve(&db, auth_s);
+    let db = format!("sqlite:{}", dir.join("server.db").display());
+    let (server, url) = serve(&db, &auth);
+    (auth, server, url)
+}
+
+#[test]
+fn registers_a_venue_and_prints_id_and_code_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _server, url) = authority_and_server(dir.path());
+    let auth_s = auth.as_str();
     let png = dir.path().join("poster.png");
     let out = vaora(&[
         "authority",
@@ -94,7 +101,8 @@ fn registers_a_venue_and_prints_id_and_code_last() {
     assert_eq!(info.name, "Nhà thuốc Long Châu 12");
     assert_eq!(info.category, VenueCategory::Pharmacy);
     assert_eq!(info.default_stay_min, 20);
-    let authority = vaora_protocol::venue::Authority::load_dir(&auth).unwrap();
+    let authority =
+        vaora_protocol::venue::Authority::load_dir(std::path::Path::new(&auth)).unwrap();
     let mut trust = TrustStore::new();
     trust
         .apply_keyset(
@@ -154,15 +162,8 @@ fn registers_a_venue_and_prints_id_and_code_last() {
 #[test]
 fn marks_a_card_holders_case_and_prints_its_id_last() {
     let dir = tempfile::tempdir().unwrap();
-    let auth = dir.path().join("auth");
-    let auth_s = auth.to_str().unwrap();
-    assert!(
-        vaora(&["authority", "init", "--out", auth_s])
-            .status
-            .success()
-    );
-    let db = format!("sqlite:{}", dir.path().join("server.db").display());
-    let (_server, url) = serve(&db, auth_s);
+    let (auth, _server, url) = authority_and_server(dir.path());
+    let auth_s = auth.as_str();
     let case = |card: &str| {
         vaora(&[
             "authority",
