@@ -147,6 +147,7 @@ pub struct ExposureAlert {
     /// The authority's risk level for the window (higher is more serious).
     pub level: i32,
     /// The user saw it (`mark_alerts_seen`); a sync's new alerts are never seen yet.
+    #[uniffi(default = false)]
     pub seen: bool,
 }
 
