@@ -174,6 +174,10 @@ func layerTests() {
     t.testAsync("background sync hands new exposure alerts to the app once; alerts() lists them") {
         try await alertScenario()
     }
+
+    t.testAsync("no one left out: a card holder's case alerts the citizen, a proxy person's alert reaches the family") {
+        try await noOneLeftOutScenario()
+    }
 }
 
 /// Runs the `vaora` CLI (the test server's authority); returns its output lines.
@@ -250,4 +254,60 @@ func alertScenario() async throws {
                                  onNewAlerts: { handed.add($0) }, transport: DownTransport())
     guard case let .retryLater(error) = await offline.run() else { throw AssertionFailed(description: "offline is not retryLater") }
     try checkEq(ErrorCode.offline, error.code, "offline")
+}
+
+/// Issue 17 through the SDK and the test server: the market's staff phone records a CCCD
+/// holder (his number sealed to the server's authority) and a grandmother's proxy code; a
+/// case opened by his card number alerts the citizen who was there with him, and the alert
+/// for the grandmother reaches the family phone that declared for her.
+func noOneLeftOutScenario() async throws {
+    let server = try env("VAORA_SERVER_URL")
+    let authority = try env("VAORA_TEST_DIR") + "/server/authority"
+    let rootKeySet = try String(contentsOfFile: authority + "/keyset.json", encoding: .utf8)
+    guard let code = try vaora(["authority", "venue", "--server", server, "--authority", authority,
+                                "--name", "Chợ Bến Thành", "--category", "market"]).last else {
+        throw AssertionFailed(description: "no venue code")
+    }
+    let cards = try loadVectors("id-cards.json")
+    guard let holder = objects(cards["cccd"]).first(where: { $0["name"] as? String == "7 fields, address with commas" })?["text"] as? String,
+          let number = holder.split(separator: "|").first.map(String.init) else {
+        throw AssertionFailed(description: "no card vector")
+    }
+    let now = Date()
+    let dir = try freshDir("no-one-left-out-swift")
+    let family = try await VaoraDiary.open(path: dir + "/family.db", keyStore: XorKeyStore(pad: 0x51))
+    let staff = try await VaoraDiary.open(path: dir + "/staff.db", keyStore: XorKeyStore(pad: 0x52))
+    let citizen = try await VaoraDiary.open(path: dir + "/citizen.db", keyStore: XorKeyStore(pad: 0x53))
+    for d in [family, staff, citizen] {
+        try await d.installRootKeySet(rootKeySet)
+        _ = try await d.registerDevice(server: server)
+    }
+    let grandma = try await family.addMember("Bà Tư", relation: "grandmother", birthYear: 1945)
+    let grandmaCode = try await family.declare(allClear, for: grandma.id).personalCode
+    _ = try await family.sync()
+    guard case .checkedIn = try await citizen.checkInAtVenue(code) else {
+        throw AssertionFailed(description: "citizen not checked in")
+    }
+    _ = try await citizen.sync()
+    let desk = try await staff.openStaffDesk(code)
+    for text in [holder, grandmaCode] {
+        guard let answer = try await desk.scan(text), case .accepted = answer.verdict else {
+            throw AssertionFailed(description: "desk did not accept \(text.prefix(12))")
+        }
+    }
+    try checkEq(2, try await staff.sync().uploaded, "the staff phone uploads both visits")
+    let iso = ISO8601DateFormatter()
+    let caseLines = try vaora(["authority", "case", "--server", server, "--authority", authority, "--card", number,
+                               "--from", iso.string(from: now.addingTimeInterval(-3600)),
+                               "--to", iso.string(from: now.addingTimeInterval(3600))])
+    try checkEq("case check-ins 1", caseLines.first, "the card holder's visit")
+    guard let caseId = caseLines.last else { throw AssertionFailed(description: "no case id") }
+    _ = try vaora(["authority", "publish", "--server", server, "--authority", authority, "--case", caseId])
+    let citizenAlerts = try await citizen.sync().newAlerts
+    try checkEq(1, citizenAlerts.count, "the citizen's alert")
+    try checkEq("Chợ Bến Thành", citizenAlerts.first?.venueName, "alert venue")
+    let familyAlerts = try await family.sync().newAlerts
+    try check(familyAlerts.contains { $0.personId == grandma.id && $0.personName == "Bà Tư" },
+              "the grandmother's alert on the family phone: \(familyAlerts)")
+    for d in [family, staff, citizen] { await d.close() }
 }

@@ -8,6 +8,7 @@ package app.vaora.jvmtest
 import app.vaora.BackgroundSync
 import app.vaora.BackgroundSyncResult
 import app.vaora.CameraScanSession
+import app.vaora.DeskVerdict
 import app.vaora.DiaryOptions
 import app.vaora.ErrorCode
 import app.vaora.ExposureAlert
@@ -209,6 +210,10 @@ object LayerTests {
             AlertScenario.run()
         }
 
+        Harness.test("no one left out: a card holder's case alerts the citizen, a proxy person's alert reaches the family") {
+            NoOneLeftOutScenario.run()
+        }
+
         Harness.test("background sync outcomes: offline is RetryLater, an unregistered device is Failed") {
             val path = File(freshDir("bg-outcomes"), "diary.db").path
             val store = XorKeyStore(0x61)
@@ -231,7 +236,7 @@ object LayerTests {
  * authority (through the `vaora` CLI), and the second phone's background sync.
  */
 object AlertScenario {
-    private fun vaora(vararg args: String): List<String> {
+    fun vaora(vararg args: String): List<String> {
         val p = ProcessBuilder(listOf(env("VAORA_BIN")) + args).redirectErrorStream(true).start()
         val out = p.inputStream.bufferedReader().readLines()
         check(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) { "vaora ${args.joinToString(" ")}: $out" }
@@ -282,6 +287,70 @@ object AlertScenario {
                 checkEq(1L, b.markAlertsSeen(handed.toList()), "alerts marked seen")
                 check(b.alerts().all { it.seen }) { "alerts() lists them as seen" }
                 checkEq(0L, b.markAlertsSeen(handed.toList()), "seen once")
+            }
+        }
+    }
+}
+
+/**
+ * Issue 17 through the SDK and the test server: the market's staff phone records a CCCD
+ * holder (his number sealed to the server's authority) and a grandmother's proxy code; a
+ * case opened by his card number alerts the citizen who was there with him, and the alert
+ * for the grandmother reaches the family phone that declared for her.
+ */
+object NoOneLeftOutScenario {
+    @Suppress("UNCHECKED_CAST")
+    private fun card(name: String): String {
+        val v = VectorTests.load("id-cards.json")
+        return (v["cccd"] as List<Map<String, Any?>>).single { it["name"] == name }["text"] as String
+    }
+
+    fun run() {
+        val server = env("VAORA_SERVER_URL")
+        val authority = File(env("VAORA_TEST_DIR"), "server/authority")
+        val rootKeySet = File(authority, "keyset.json").readText()
+        val code = AlertScenario.vaora("authority", "venue", "--server", server, "--authority", authority.path,
+            "--name", "Chợ Bến Thành", "--category", "market").last()
+        val holder = card("7 fields, address with commas")
+        val number = holder.substringBefore('|')
+        val now = Instant.now()
+        val dir = freshDir("no-one-left-out")
+        runBlocking {
+            VaoraDiary.open(File(dir, "family.db").path, XorKeyStore(0x41)).use { family ->
+                VaoraDiary.open(File(dir, "staff.db").path, XorKeyStore(0x42)).use { staff ->
+                    VaoraDiary.open(File(dir, "citizen.db").path, XorKeyStore(0x43)).use { citizen ->
+                        for (d in listOf(family, staff, citizen)) {
+                            d.installRootKeySet(rootKeySet)
+                            d.registerDevice(server)
+                        }
+                        val grandma = family.addMember("Bà Tư", "grandmother", 1945)
+                        val grandmaCode = family.declare(ALL_CLEAR, personId = grandma.id).personalCode
+                        family.sync()
+                        val inside = citizen.checkInAtVenue(code)
+                        check(inside is VenueCheckIn.CheckedIn) { "citizen check-in: $inside" }
+                        citizen.sync()
+                        staff.openStaffDesk(code).use { desk ->
+                            for (text in listOf(holder, grandmaCode)) {
+                                val v = desk.scan(text)?.verdict
+                                check(v is DeskVerdict.Accepted) { "desk: $v" }
+                            }
+                        }
+                        checkEq(2L, staff.sync().uploaded, "the staff phone uploads both visits")
+                        val case = AlertScenario.vaora("authority", "case", "--server", server,
+                            "--authority", authority.path, "--card", number,
+                            "--from", now.minusSeconds(3600).toString(), "--to", now.plusSeconds(3600).toString())
+                        checkEq("case check-ins 1", case.first(), "the card holder's visit")
+                        AlertScenario.vaora("authority", "publish", "--server", server, "--authority", authority.path,
+                            "--case", case.last())
+                        val citizenAlerts = citizen.sync().newAlerts
+                        checkEq(1, citizenAlerts.size, "the citizen's alert")
+                        checkEq("Chợ Bến Thành", citizenAlerts.single().venueName, "alert venue")
+                        val familyAlerts = family.sync().newAlerts
+                        check(familyAlerts.any { it.personId == grandma.id && it.personName == "Bà Tư" }) {
+                            "the grandmother's alert on the family phone: $familyAlerts"
+                        }
+                    }
+                }
             }
         }
     }
