@@ -202,14 +202,21 @@ final class AlertBox: @unchecked Sendable {
     var all: [ExposureAlert] { lock.lock(); defer { lock.unlock() }; return items }
 }
 
-func alertScenario() async throws {
+/// The test server, its authority's directory and root key set, and a venue it registered
+/// (`vaora authority venue`): its signed code.
+func testServerVenue(_ name: String, category: String) throws -> (server: String, authority: String, rootKeySet: String, code: String) {
     let server = try env("VAORA_SERVER_URL")
     let authority = try env("VAORA_TEST_DIR") + "/server/authority"
     let rootKeySet = try String(contentsOfFile: authority + "/keyset.json", encoding: .utf8)
     guard let code = try vaora(["authority", "venue", "--server", server, "--authority", authority,
-                                "--name", "Bún chả Hương Liên", "--category", "restaurant-shop"]).last else {
+                                "--name", name, "--category", category]).last else {
         throw AssertionFailed(description: "no venue code")
     }
+    return (server, authority, rootKeySet, code)
+}
+
+func alertScenario() async throws {
+    let (server, authority, rootKeySet, code) = try testServerVenue("Bún chả Hương Liên", category: "restaurant-shop")
     let now = Date()
     let dir = try freshDir("alerts-swift")
     func visit(_ path: String, pad: UInt8, from: Double, to: Double) async throws -> String {
@@ -261,13 +268,7 @@ func alertScenario() async throws {
 /// case opened by his card number alerts the citizen who was there with him, and the alert
 /// for the grandmother reaches the family phone that declared for her.
 func noOneLeftOutScenario() async throws {
-    let server = try env("VAORA_SERVER_URL")
-    let authority = try env("VAORA_TEST_DIR") + "/server/authority"
-    let rootKeySet = try String(contentsOfFile: authority + "/keyset.json", encoding: .utf8)
-    guard let code = try vaora(["authority", "venue", "--server", server, "--authority", authority,
-                                "--name", "Chợ Bến Thành", "--category", "market"]).last else {
-        throw AssertionFailed(description: "no venue code")
-    }
+    let (server, authority, rootKeySet, code) = try testServerVenue("Chợ Bến Thành", category: "market")
     let cards = try loadVectors("id-cards.json")
     guard let holder = objects(cards["cccd"]).first(where: { $0["name"] as? String == "7 fields, address with commas" })?["text"] as? String,
           let number = holder.split(separator: "|").first.map(String.init) else {

@@ -14,8 +14,9 @@ import app.vaora.code
 import kotlinx.coroutines.runBlocking
 
 object DeskTests {
+    /** The text of the CCCD vector `name` (`docs/vectors/id-cards.json`). */
     @Suppress("UNCHECKED_CAST")
-    private fun card(name: String): String {
+    fun card(name: String): String {
         val v = VectorTests.load("id-cards.json")
         return (v["cccd"] as List<Map<String, Any?>>).single { it["name"] == name }["text"] as String
     }

@@ -299,19 +299,13 @@ object AlertScenario {
  * for the grandmother reaches the family phone that declared for her.
  */
 object NoOneLeftOutScenario {
-    @Suppress("UNCHECKED_CAST")
-    private fun card(name: String): String {
-        val v = VectorTests.load("id-cards.json")
-        return (v["cccd"] as List<Map<String, Any?>>).single { it["name"] == name }["text"] as String
-    }
-
     fun run() {
         val server = env("VAORA_SERVER_URL")
         val authority = File(env("VAORA_TEST_DIR"), "server/authority")
         val rootKeySet = File(authority, "keyset.json").readText()
         val code = AlertScenario.vaora("authority", "venue", "--server", server, "--authority", authority.path,
             "--name", "Chợ Bến Thành", "--category", "market").last()
-        val holder = card("7 fields, address with commas")
+        val holder = DeskTests.card("7 fields, address with commas")
         val number = holder.substringBefore('|')
         val now = Instant.now()
         val dir = freshDir("no-one-left-out")
