@@ -9,6 +9,7 @@ use vaora_core::diary::{
     CheckInRequest, Diary, DiaryConfig, DiaryError, DiaryKey, NewPerson, SharedDiary,
 };
 use vaora_core::sync::authority_client::AuthorityClient;
+use vaora_core::sync::client::{self, CancelToken, SyncError, SyncOptions, SyncReport};
 use vaora_protocol::clock::{Clock, FixedClock};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::records::{CheckInMethod, VenueRef};
@@ -241,7 +242,20 @@ impl std::fmt::Debug for Phone {
     }
 }
 
+/// Sync options that name the server at `url` (the defaults otherwise).
+pub fn options_for(url: &str) -> SyncOptions {
+    SyncOptions {
+        server: Some(url.to_owned()),
+        ..SyncOptions::default()
+    }
+}
+
 impl Phone {
+    /// Syncs with the server at `url` (registered before), with the default options.
+    pub async fn sync_to(&self, url: &str) -> Result<SyncReport, SyncError> {
+        client::sync(&self.diary, &options_for(url), &|_| {}, &CancelToken::new()).await
+    }
+
     /// A fresh diary whose clock reads `now` (UTC offset 0, so no local midnight inside a test day's stays).
     pub fn new(now: DateTime<Utc>) -> Result<Self, DiaryError> {
         let dir = tempfile::tempdir()?;

@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use vaora_core::desk::{DeskSettings, StaffDesk};
 use vaora_core::sync::authority_client::AuthorityClient;
-use vaora_core::sync::client::{self, CancelToken, SyncOptions, SyncReport};
+use vaora_core::sync::client;
 use vaora_protocol::declare::{Answers, DeclarePolicy};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::records::RecordKind;
@@ -24,30 +24,19 @@ use vaora_protocol::wire::{CaseRequest, CaseResponse, IdentifiedBy, RecordStatus
 use vaora_server::storage::{ScanWindow, day_of_ms};
 use vaora_tests::adversary::RawDevice;
 use vaora_tests::console_client::{self, Console};
-use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture, all_records, base_time};
+use vaora_tests::sync_fixture::{
+    Backend, Phone, ServerFixture, all_records, base_time, options_for,
+};
 
 /// Synthetic card: province 001 (Hà Nội), male born 1948.
 const NEIGHBOUR_CCCD: &str = "001048009876||Nguyễn Văn Đường|09051948|Nam|Số 7, ngõ 42, Phố Huế, Hai Bà Trưng, Hà Nội|20052021";
-
-fn options(url: &str) -> SyncOptions {
-    SyncOptions {
-        server: Some(url.to_owned()),
-        ..SyncOptions::default()
-    }
-}
-
-async fn sync(phone: &Phone, url: &str) -> SyncReport {
-    client::sync(&phone.diary, &options(url), &|_| {}, &CancelToken::new())
-        .await
-        .unwrap()
-}
 
 /// A registered phone whose trust store holds the server's authority (as an app that
 /// ships it built in), with its clock at `now`.
 async fn phone_at(server: &ServerFixture, now: DateTime<Utc>) -> Phone {
     let url = server.url();
     let phone = Phone::new(now).unwrap();
-    client::register(&phone.diary, &url, &options(&url))
+    client::register(&phone.diary, &url, &options_for(&url))
         .await
         .unwrap();
     let keyset = server
@@ -100,7 +89,7 @@ async fn door_to_tracer(backend: Backend) {
     citizen
         .stay(&[citizen_owner], &market, t0, t0 + Duration::hours(1))
         .unwrap();
-    assert!(sync(&citizen, &url).await.rejected.is_empty());
+    assert!(citizen.sync_to(&url).await.unwrap().rejected.is_empty());
 
     // A family phone declares for the grandmother, who has no phone: her personal code.
     let family = phone_at(&server, t0).await;
@@ -116,7 +105,7 @@ async fn door_to_tracer(backend: Backend) {
             .unwrap();
         d.personal_code_for(&declared.body).unwrap()
     };
-    assert!(sync(&family, &url).await.rejected.is_empty());
+    assert!(family.sync_to(&url).await.unwrap().rejected.is_empty());
 
     // The market's staff phone records the neighbour from his CCCD card and the
     // grandmother from her code, ten minutes into the citizen's stay.
@@ -127,7 +116,7 @@ async fn door_to_tracer(backend: Backend) {
         desk.record(&d, NEIGHBOUR_CCCD).unwrap();
         desk.record(&d, &grandmother_code).unwrap();
     }
-    let report = sync(&staff, &url).await;
+    let report = staff.sync_to(&url).await.unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     assert_eq!(report.uploaded, 2);
 
@@ -197,7 +186,7 @@ async fn door_to_tracer(backend: Backend) {
     );
     let published = authority.publish(her_case.case_id).await.unwrap();
     assert_eq!(published.windows.len(), 1);
-    let alerts = sync(&citizen, &url).await.new_alerts;
+    let alerts = citizen.sync_to(&url).await.unwrap().new_alerts;
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0].person_id, citizen_owner);
 
@@ -218,7 +207,7 @@ async fn door_to_tracer(backend: Backend) {
     for record in all_records(&other_staff).unwrap() {
         assert!(!record.body.windows(12).any(|w| w == b"001048009876"));
     }
-    assert!(sync(&other_staff, &url).await.rejected.is_empty());
+    assert!(other_staff.sync_to(&url).await.unwrap().rejected.is_empty());
     let card_case = authority
         .create_card_case(
             "001 048 009 876",
@@ -244,7 +233,7 @@ async fn door_to_tracer(backend: Backend) {
             .iter()
             .any(|w| Some(w.venue_id) == second.id)
     );
-    let alerts = sync(&citizen, &url).await.new_alerts;
+    let alerts = citizen.sync_to(&url).await.unwrap().new_alerts;
     assert_eq!(
         alerts.len(),
         1,
@@ -253,7 +242,7 @@ async fn door_to_tracer(backend: Backend) {
     // The grandmother overlapped the neighbour at the market too: the alert for her
     // reaches the family phone that declared for her, though her visit was recorded by
     // staff and is not in that phone's own check-ins.
-    let family_alerts = sync(&family, &url).await.new_alerts;
+    let family_alerts = family.sync_to(&url).await.unwrap().new_alerts;
     assert!(
         family_alerts.iter().any(|a| a.person_id == grandmother
             && a.person_name == "Bà Tư"
@@ -368,7 +357,7 @@ async fn unreadable_staff_checkins_store_nothing(backend: Backend) {
     citizen
         .stay(&[citizen.owner()], &market, t0, t0 + Duration::hours(1))
         .unwrap();
-    sync(&citizen, &url).await;
+    citizen.sync_to(&url).await.unwrap();
     let before = server.record_count().await.unwrap();
 
     let staff = RawDevice::register(&url).await.unwrap();

@@ -23,6 +23,7 @@ use vaora_protocol::codes::Classified;
 use vaora_protocol::declare::{PersonalCodeError, StaffCheckInBody, StaffError, StaffPolicy};
 use vaora_protocol::ids::{Id128, IdError};
 use vaora_protocol::records::{SignedRecord, VenueRef};
+use vaora_protocol::venue::KeyId;
 
 use crate::diary::{DeclareError, Diary, DiaryError, StaffVisit, Unverified, VenueCheckInError};
 use repeats::RecentScans;
@@ -49,16 +50,20 @@ pub enum DeskError {
     Seal(String),
 }
 
-/// The public key of the authority that signed a venue code the trust store verified.
-fn venue_authority(diary: &Diary, venue_code: &str) -> Result<Option<VerifyingKey>, DeskError> {
-    let verified = diary.verify_venue_code(venue_code)?;
-    let Some(code) = verified.code else {
+/// The public key of the authority that signed a venue code the trust store verified
+/// (the key its `issuer_key_id` names).
+fn venue_authority(diary: &Diary, venue: &VenueRef) -> Result<Option<VerifyingKey>, DeskError> {
+    let Some(key_id) = venue
+        .issuer_key_id
+        .as_deref()
+        .and_then(|k| k.parse::<KeyId>().ok())
+    else {
         return Ok(None);
     };
-    let store = diary.trust_store()?;
-    Ok(store
+    Ok(diary
+        .trust_store()?
         .keys
-        .get(&code.info.key_id)
+        .get(&key_id)
         .and_then(|k| VerifyingKey::from_bytes(&k.public_key).ok()))
 }
 
@@ -174,7 +179,7 @@ impl StaffDesk {
         settings: DeskSettings,
     ) -> Result<Self, DeskError> {
         let scanned = diary.scanned_venue(venue_code, Unverified::Refuse)?;
-        let authority = venue_authority(diary, venue_code)?;
+        let authority = venue_authority(diary, &scanned.venue)?;
         Ok(Self {
             venue: scanned.venue,
             authority,

@@ -194,39 +194,32 @@ impl Diary {
     }
 
     /// Stores the visits staff recorded from this phone's codes (`GET /v1/visits`): new
-    /// ones are added, known ones take the server's current times. Returns how many were
-    /// new.
-    pub fn store_code_visits(&self, visits: &[CodeVisit]) -> Result<usize, DiaryError> {
+    /// ones are added, known ones take the server's current times.
+    pub fn store_code_visits(&self, visits: &[CodeVisit]) -> Result<(), DiaryError> {
         let tx = self.conn().unchecked_transaction()?;
-        let mut fresh = 0;
         {
             let mut stmt = tx.prepare(
                 "INSERT INTO code_visits (checkin_id, declaration_id, venue_id, venue_name,
                    from_ms, until_ms, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (checkin_id) DO UPDATE SET from_ms = excluded.from_ms,
-                   until_ms = excluded.until_ms, venue_name = excluded.venue_name
-                 RETURNING received_at = ?7",
+                   until_ms = excluded.until_ms, venue_name = excluded.venue_name",
             )?;
             let now = self.clock().now().timestamp_millis();
             for v in visits {
-                let new: bool = stmt.query_row(
-                    params![
-                        v.checkin_id.as_bytes().as_slice(),
-                        v.declaration_id.as_bytes().as_slice(),
-                        v.venue_id.as_bytes().as_slice(),
-                        v.venue_name,
-                        v.from.timestamp_millis(),
-                        v.until.timestamp_millis(),
-                        now
-                    ],
-                    |r| r.get(0),
-                )?;
-                fresh += usize::from(new);
+                stmt.execute(params![
+                    v.checkin_id.as_bytes().as_slice(),
+                    v.declaration_id.as_bytes().as_slice(),
+                    v.venue_id.as_bytes().as_slice(),
+                    v.venue_name,
+                    v.from.timestamp_millis(),
+                    v.until.timestamp_millis(),
+                    now
+                ])?;
             }
         }
         tx.commit()?;
-        Ok(fresh)
+        Ok(())
     }
 
     /// Stores verified windows and the cursor after them, in one transaction.

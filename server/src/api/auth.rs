@@ -3,11 +3,10 @@
 //! also held to their request budget. Handlers take the extractors at the end of this
 //! file, so no handler can forget the check or read a body twice.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use chrono::Utc;
@@ -18,7 +17,7 @@ use vaora_protocol::wire::{
 };
 
 use super::body::read_body;
-use super::context::ApiState;
+use super::context::{ApiState, client_ip};
 use super::error::ApiError;
 use crate::devices;
 use crate::storage::{DeviceRow, Storage};
@@ -79,10 +78,7 @@ async fn device<S: Storage>(
     body: &[u8],
 ) -> Result<DeviceRow, ApiError> {
     let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
-    let from = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+    let from = client_ip(&parts.extensions);
     let auth = parse_auth(headers)?;
     if auth.scheme == AUTHORITY_SCHEME {
         return Err(wrong_credential("a device"));

@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use axum::extract::ConnectInfo;
+use axum::http::Extensions;
 use vaora_protocol::ids::Id128;
 
 use crate::state::ServerState;
@@ -78,6 +80,14 @@ impl<K: Eq + Hash + Copy> Buckets<K> {
     pub(crate) fn len(&self) -> usize {
         self.map.lock().map_or(0, |m| m.len())
     }
+}
+
+/// The client's address (the TCP peer), which the per-address budgets are kept by;
+/// `None` when the server was not started with connection info (some tests).
+pub(crate) fn client_ip(extensions: &Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 /// Shared state of the API.

@@ -2,15 +2,13 @@
 
 use std::sync::Arc;
 
-use std::net::SocketAddr;
-
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use vaora_protocol::wire::{RegisterRequest, RegisterResponse};
 
 use super::body::{ApiResult, json, parse_json, read_body};
-use super::context::ApiState;
+use super::context::{ApiState, client_ip};
 use super::error::ApiError;
 use crate::devices;
 use crate::storage::Storage;
@@ -20,10 +18,7 @@ pub(crate) async fn register<S: Storage>(
     req: Request,
 ) -> ApiResult {
     // Registration is open: each address has a budget, checked before anything is read.
-    let from = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+    let from = client_ip(req.extensions());
     if let Some(from) = from
         && let Err(wait) = state.take_registration(from)
     {
