@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use vaora_core::sync::authority_client::AuthorityClient;
 use vaora_protocol::ids::Id128;
-use vaora_protocol::wire::VenueRequest;
+use vaora_protocol::wire::{VenueRequest, VenueResponse};
 use vaora_server::AuthorityKey;
 
 #[derive(Debug, Clone, Args)]
@@ -21,6 +21,37 @@ pub struct AuthorityConn {
     pub authority: PathBuf,
 }
 
+/// A venue as the server registers it (`vaora authority venue`, `vaora venue register`).
+#[derive(Debug, Clone, Args)]
+pub struct VenueFields {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = "")]
+    pub address: String,
+    /// Ward / commune (for the console's statistics).
+    #[arg(long, default_value = "")]
+    pub ward: String,
+    /// office, school, market, supermarket, clinic, pharmacy, transport-station,
+    /// public-vehicle, factory, restaurant-shop, community-house, other.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Default stay printed into the code (minutes, 1..=1440); 60 when absent.
+    #[arg(long)]
+    pub stay_minutes: Option<u16>,
+}
+
+impl VenueFields {
+    pub fn request(self) -> VenueRequest {
+        VenueRequest {
+            name: self.name,
+            address: self.address,
+            ward: self.ward,
+            category: self.category,
+            stay_minutes: self.stay_minutes,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Subcommand)]
 pub enum CaseCmd {
     /// Register a venue on the server; writes the poster, prints the venue id and the
@@ -28,20 +59,8 @@ pub enum CaseCmd {
     Venue {
         #[command(flatten)]
         conn: AuthorityConn,
-        #[arg(long)]
-        name: String,
-        #[arg(long, default_value = "")]
-        address: String,
-        /// Ward / commune (for the console's statistics).
-        #[arg(long, default_value = "")]
-        ward: String,
-        /// office, school, market, supermarket, clinic, pharmacy, transport-station,
-        /// public-vehicle, factory, restaurant-shop, community-house, other.
-        #[arg(long)]
-        category: Option<String>,
-        /// Default stay printed into the code (minutes, 1..=1440).
-        #[arg(long)]
-        stay_minutes: Option<u16>,
+        #[command(flatten)]
+        venue: VenueFields,
         /// Write the poster here: SVG when the name ends in `.svg`, PNG otherwise.
         #[arg(long)]
         poster_out: Option<PathBuf>,
@@ -100,45 +119,19 @@ pub fn run(cmd: CaseCmd) -> anyhow::Result<()> {
     match cmd {
         CaseCmd::Venue {
             conn,
-            name,
-            address,
-            ward,
-            category,
-            stay_minutes,
+            venue,
             poster_out,
         } => {
             let c = client(&conn)?;
             let resp = rt
-                .block_on(c.register_venue(&VenueRequest {
-                    name,
-                    address,
-                    ward,
-                    category,
-                    stay_minutes,
-                }))
+                .block_on(c.register_venue(&venue.request()))
                 .context("registering the venue")?;
             println!(
                 "valid {} .. {}",
                 resp.valid_from.to_rfc3339(),
                 resp.valid_until.to_rfc3339()
             );
-            if let Some(path) = poster_out {
-                let svg = path
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-                let bytes = if svg {
-                    resp.poster_svg.into_bytes()
-                } else {
-                    base64::engine::general_purpose::STANDARD
-                        .decode(&resp.poster_png_base64)
-                        .context("the server's poster PNG is not base64")?
-                };
-                std::fs::write(&path, bytes)
-                    .with_context(|| format!("writing the poster to {}", path.display()))?;
-                println!("poster {}", path.display());
-            }
-            println!("{}", resp.venue_id);
-            println!("{}", resp.code);
+            print_registered(&resp, poster_out.as_deref())?;
         }
         CaseCmd::Case {
             conn,
@@ -207,4 +200,32 @@ fn staff_note(k: &vaora_protocol::wire::Contact) -> String {
         Some(y) => format!(" (staff: {how}, born {y})"),
         None => format!(" (staff: {how})"),
     }
+}
+
+/// Writes the poster of a venue the server registered (SVG when `poster_out` ends in
+/// `.svg`, PNG otherwise) and prints `poster FILE`, then the venue id and the signed code
+/// as the last two lines (the contract of `vaora authority venue` and `vaora venue
+/// register`).
+pub(crate) fn print_registered(
+    resp: &VenueResponse,
+    poster_out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    if let Some(path) = poster_out {
+        let svg = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+        let bytes = if svg {
+            resp.poster_svg.clone().into_bytes()
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(&resp.poster_png_base64)
+                .context("the server's poster PNG is not base64")?
+        };
+        std::fs::write(path, bytes)
+            .with_context(|| format!("writing the poster to {}", path.display()))?;
+        println!("poster {}", path.display());
+    }
+    println!("{}", resp.venue_id);
+    println!("{}", resp.code);
+    Ok(())
 }

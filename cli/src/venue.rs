@@ -1,17 +1,43 @@
 //! `vaora venue create`: sign a venue code with an authority key, print its text, and
 //! optionally write a printable poster (PNG or SVG by the file's extension).
+//! `vaora venue register`: a venue's owner registers it on a server (no authority key);
+//! the server signs the code and answers the poster and a management secret.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use vaora_core::sync::own_venue::register_own_venue;
+use vaora_core::sync::reqwest_transport::ReqwestTransport;
 use vaora_protocol::render::poster::{poster_png, poster_svg};
 use vaora_protocol::venue::{Authority, NewVenue, VenueCategory, VenueIssuer};
+use vaora_protocol::wire::OwnVenueRequest;
+
+use crate::authority_case::VenueFields;
 
 #[derive(Debug, Subcommand)]
 pub enum VenueCmd {
     /// Issue a signed venue code; prints the code text.
     Create(CreateArgs),
+    /// Register your own venue on the server (no authority key): prints the validity, the
+    /// management secret (shown once), `poster FILE` when asked, then the venue id and
+    /// the signed code on the last two lines.
+    Register(RegisterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// Server base URL, e.g. http://127.0.0.1:8080
+    #[arg(long)]
+    server: String,
+    #[command(flatten)]
+    venue: VenueFields,
+    /// The owner's contact phone number (required by the server).
+    #[arg(long, default_value = "")]
+    contact: String,
+    /// Write the poster here: SVG when the name ends in `.svg`, PNG otherwise.
+    #[arg(long)]
+    poster_out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -41,7 +67,33 @@ pub struct CreateArgs {
 pub fn run(cmd: VenueCmd) -> anyhow::Result<()> {
     match cmd {
         VenueCmd::Create(args) => create(args),
+        VenueCmd::Register(args) => register(args),
     }
+}
+
+fn register(args: RegisterArgs) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let transport = ReqwestTransport::new().context("starting the HTTP client")?;
+    let request = OwnVenueRequest {
+        venue: args.venue.request(),
+        contact: args.contact,
+    };
+    let resp = rt
+        .block_on(register_own_venue(&transport, &args.server, &request))
+        .context("registering the venue")?;
+    println!(
+        "valid {} .. {}",
+        resp.venue.valid_from.to_rfc3339(),
+        resp.venue.valid_until.to_rfc3339()
+    );
+    println!(
+        "manage secret {} (shown once: keep it to manage the venue)",
+        resp.manage_secret
+    );
+    crate::authority_case::print_registered(&resp.venue, args.poster_out.as_deref())
 }
 
 fn create(args: CreateArgs) -> anyhow::Result<()> {

@@ -64,6 +64,30 @@ fn authority_and_server(dir: &std::path::Path) -> (String, Served, String) {
     (auth, server, url)
 }
 
+/// The venue code on the last line, checked against the venue id on the line before.
+fn id_and_code_last<'a>(lines: &[&'a str]) -> (vaora_protocol::venue::VenueInfo, &'a str) {
+    let (id, code) = (lines[lines.len() - 2], lines[lines.len() - 1]);
+    let info = VenueCode::parse(code).unwrap().info;
+    assert_eq!(info.venue_id.to_hex(), id);
+    (info, code)
+}
+
+/// The code verifies with the authority key in `auth` (the server's).
+fn assert_verifies(auth: &str, code: &str) {
+    let authority = vaora_protocol::venue::Authority::load_dir(std::path::Path::new(auth)).unwrap();
+    let mut trust = TrustStore::new();
+    trust
+        .apply_keyset(
+            &authority.self_signed_keyset(chrono::Utc::now().timestamp()),
+            SignerPolicy::PinSelfSigned,
+        )
+        .unwrap();
+    assert_eq!(
+        trust.verify_text(code, chrono::Utc::now()).result,
+        Verification::Valid
+    );
+}
+
 #[test]
 fn registers_a_venue_and_prints_id_and_code_last() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,25 +119,11 @@ fn registers_a_venue_and_prints_id_and_code_last() {
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    let (id, code) = (lines[lines.len() - 2], lines[lines.len() - 1]);
-    let info = VenueCode::parse(code).unwrap().info;
-    assert_eq!(info.venue_id.to_hex(), id);
+    let (info, code) = id_and_code_last(&lines);
     assert_eq!(info.name, "Nhà thuốc Long Châu 12");
     assert_eq!(info.category, VenueCategory::Pharmacy);
     assert_eq!(info.default_stay_min, 20);
-    let authority =
-        vaora_protocol::venue::Authority::load_dir(std::path::Path::new(&auth)).unwrap();
-    let mut trust = TrustStore::new();
-    trust
-        .apply_keyset(
-            &authority.self_signed_keyset(chrono::Utc::now().timestamp()),
-            SignerPolicy::PinSelfSigned,
-        )
-        .unwrap();
-    assert_eq!(
-        trust.verify_text(code, chrono::Utc::now()).result,
-        Verification::Valid
-    );
+    assert_verifies(&auth, code);
     let bytes = std::fs::read(&png).unwrap();
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
 
@@ -197,5 +207,85 @@ fn marks_a_card_holders_case_and_prints_its_id_last() {
     assert!(
         err.contains("bad_card") || err.contains("card number"),
         "{err}"
+    );
+}
+
+/// `vaora venue register` (issue 19): an owner registers a venue with no authority key;
+/// the last two lines are the venue id and the signed code (which the server's authority
+/// key verifies), the management secret is printed once, the poster is written; past
+/// five venues for one phone the server's refusal is one line on stderr, nothing on stdout.
+#[test]
+fn an_owner_registers_a_venue_without_an_authority_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _server, url) = authority_and_server(dir.path());
+    let png = dir.path().join("own.png");
+    let register = |name: &str, poster: Option<&str>| {
+        let mut args = vec![
+            "venue",
+            "register",
+            "--server",
+            &url,
+            "--name",
+            name,
+            "--address",
+            "5 Lý Quốc Sư",
+            "--ward",
+            "Phường Hàng Trống",
+            "--category",
+            "restaurant-shop",
+            "--stay-minutes",
+            "40",
+            "--contact",
+            "0912 000 111",
+        ];
+        if let Some(p) = poster {
+            args.extend(["--poster-out", p]);
+        }
+        vaora(&args)
+    };
+    let out = register("Phở 10 Lý Quốc Sư", Some(png.to_str().unwrap()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let (info, code) = id_and_code_last(&lines);
+    assert_eq!(info.name, "Phở 10 Lý Quốc Sư");
+    assert_eq!(info.category, VenueCategory::RestaurantOrShop);
+    assert_eq!(info.default_stay_min, 40);
+    assert_verifies(&auth, code);
+    let secret_line = lines
+        .iter()
+        .find(|l| l.starts_with("manage secret "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let secret = secret_line["manage secret ".len()..]
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(secret.len() == 32 && secret.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(
+        std::fs::read(&png)
+            .unwrap()
+            .starts_with(b"\x89PNG\r\n\x1a\n")
+    );
+
+    // Four more for the same phone are fine; the sixth is refused.
+    for i in 2..=5 {
+        assert!(
+            register(&format!("Phở chi nhánh {i}"), None)
+                .status
+                .success()
+        );
+    }
+    let out = register("Phở chi nhánh 6", None);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("contact_limit") || stderr.contains("5 venues"),
+        "{stderr}"
     );
 }

@@ -12,9 +12,9 @@ use chrono::NaiveDate;
 
 pub use crate::compliance::{Finding, Flagged, Inspection};
 pub use crate::model::{
-    CaseSubject, CaseSummary, CaseVisit, Contact, IdentifiedBy, NewCase, NewVenue, Overview,
-    PosterFormat, PublishedWindow, ScanCountQuery, Trace, VenueDetail, VenueFilter, VenueScanCount,
-    VenueSummary,
+    CaseSubject, CaseSummary, CaseVisit, Contact, IdentifiedBy, NewCase, NewOwnVenue, NewVenue,
+    Overview, OwnVenue, PosterFormat, PublishedWindow, ScanCountQuery, Trace, VenueDetail,
+    VenueFilter, VenueScanCount, VenueSummary,
 };
 
 /// Why the backend could not answer. The console shows `NotFound` and `Invalid` to the
@@ -26,6 +26,9 @@ pub enum BackendError {
     NotFound(String),
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// A budget is spent (too many registrations from one address): try again later.
+    #[error("{0}")]
+    Limited(String),
     #[error("storage failure: {0}")]
     Storage(String),
 }
@@ -52,6 +55,15 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         &self,
         venue: NewVenue,
     ) -> impl Future<Output = Result<VenueDetail, BackendError>> + Send;
+
+    /// A venue's owner registers it from the public page (no sign-in): the same rules,
+    /// per-address and server budgets and cap per contact phone as `POST /v1/venues`;
+    /// `from` is the client's address.
+    fn register_own_venue(
+        &self,
+        venue: NewOwnVenue,
+        from: Option<std::net::IpAddr>,
+    ) -> impl Future<Output = Result<OwnVenue, BackendError>> + Send;
 
     fn revoke_venue(&self, id: &str) -> impl Future<Output = Result<(), BackendError>> + Send;
 

@@ -171,6 +171,8 @@ mod tests {
                 address: String::new(),
                 registered_at: DateTime::from_timestamp(0, 0).unwrap(),
                 revoked: false,
+                self_registered: false,
+                contact: String::new(),
             },
             scans,
         }

@@ -8,6 +8,9 @@
 //! with `into_make_service_with_connect_info::<SocketAddr>()` so failed sign-ins are
 //! counted per client address.
 //!
+//! [`public_router`] serves the pages anyone may open (venue self-registration at
+//! `/register`), to be merged at the server's root.
+//!
 //! Pages carry no JavaScript at all; charts are inline SVG; a strict Content-Security-Policy
 //! is set on every response (see [`security`]). Texts are Vietnamese unless the user picks
 //! English (`?lang=en`, remembered in a cookie).
@@ -25,5 +28,5 @@ mod state;
 pub mod token;
 
 pub use backend::ConsoleBackend;
-pub use routes::router;
+pub use routes::{public_router, router};
 pub use state::{BASE, ConsoleConfig};

@@ -18,6 +18,10 @@ pub struct VenueSummary {
     pub address: String,
     pub registered_at: DateTime<Utc>,
     pub revoked: bool,
+    /// Registered by its owner (the public page or the app), not by the authority.
+    pub self_registered: bool,
+    /// The owner's contact phone of a self-registered venue; empty otherwise.
+    pub contact: String,
 }
 
 /// A venue with what its detail page needs: the signed code text printed on the poster.
@@ -36,6 +40,29 @@ pub struct NewVenue {
     pub address: String,
 }
 
+/// What a venue's owner enters on the public registration page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOwnVenue {
+    pub name: String,
+    pub category: VenueCategory,
+    pub ward: String,
+    pub address: String,
+    /// Stay assumed when nobody checks out, printed into the code (minutes).
+    pub stay_minutes: u16,
+    /// The owner's phone number as typed.
+    pub contact: String,
+}
+
+/// A venue its owner just registered: the venue, its poster in both formats, and the
+/// management secret (shown this once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnVenue {
+    pub detail: VenueDetail,
+    pub manage_secret: String,
+    pub poster_svg: String,
+    pub poster_png: Vec<u8>,
+}
+
 /// Filters of the venue list; empty strings and `None` mean "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VenueFilter {
@@ -44,6 +71,9 @@ pub struct VenueFilter {
     pub category: Option<VenueCategory>,
     pub ward: String,
     pub include_revoked: bool,
+    /// `Some(true)`: only venues their owners registered; `Some(false)`: only the
+    /// authority's.
+    pub self_registered: Option<bool>,
     pub limit: u32,
 }
 

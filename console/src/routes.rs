@@ -8,16 +8,29 @@ use axum::routing::{get, post};
 
 use crate::backend::ConsoleBackend;
 use crate::state::{Console, ConsoleConfig};
-use crate::{pages, security, session};
+
+/// The pages anyone may open, mounted at the server's root (not under [`crate::BASE`], so
+/// an operator can expose them while keeping the console internal): the venue
+/// self-registration page and the stylesheet it uses.
+pub fn public_router<B: ConsoleBackend>(backend: Arc<B>, config: ConsoleConfig) -> Router {
+    let state = Arc::new(Console::new(backend, config));
+    Router::new()
+        .route(
+            "/register",
+            get(pages::public::form).post(pages::public::register::<B>),
+        )
+        .route("/static/console.css", get(security::stylesheet))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.secure_cookies,
+            security::headers,
+        ))
+        .with_state(state)
+}
+use crate::{pages, security};
 
 /// The console's routes, relative to where they are nested (normally [`crate::BASE`]).
 pub fn router<B: ConsoleBackend>(backend: Arc<B>, config: ConsoleConfig) -> Router {
-    let state = Arc::new(Console {
-        backend,
-        config,
-        sessions: session::SessionStore::default(),
-        throttle: session::LoginThrottle::default(),
-    });
+    let state = Arc::new(Console::new(backend, config));
     Router::new()
         .route("/", get(pages::overview::page::<B>))
         .route(

@@ -13,6 +13,7 @@ use crate::session;
 pub const BASE: &str = "/console";
 
 /// What the console needs besides the backend.
+#[derive(Clone)]
 pub struct ConsoleConfig {
     /// Public keys whose console tokens are accepted: the authority key set.
     pub authority_keys: Vec<VerifyingKey>,
@@ -44,4 +45,15 @@ pub(crate) struct Console<B> {
     pub config: ConsoleConfig,
     pub sessions: session::SessionStore,
     pub throttle: session::LoginThrottle,
+}
+
+impl<B> Console<B> {
+    pub(crate) fn new(backend: Arc<B>, config: ConsoleConfig) -> Self {
+        Self {
+            backend,
+            config,
+            sessions: session::SessionStore::default(),
+            throttle: session::LoginThrottle::default(),
+        }
+    }
 }

@@ -43,6 +43,7 @@ pub(crate) fn router<S: Storage>(state: Arc<ApiState<S>>) -> Router {
             post(cases::publish::<S>),
         )
         .route("/v1/authority/venues", post(venues::register::<S>))
+        .route("/v1/venues", post(venues::register_own::<S>))
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
         })

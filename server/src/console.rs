@@ -11,8 +11,8 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use vaora_console::backend::{
     BackendError, CaseSubject, CaseSummary, CaseVisit, ConsoleBackend, Contact, Flagged,
-    Inspection, NewCase, NewVenue, Overview, PosterFormat, PublishedWindow, ScanCountQuery, Trace,
-    VenueDetail, VenueFilter, VenueScanCount, VenueSummary,
+    Inspection, NewCase, NewOwnVenue, NewVenue, Overview, OwnVenue, PosterFormat, PublishedWindow,
+    ScanCountQuery, Trace, VenueDetail, VenueFilter, VenueScanCount, VenueSummary,
 };
 use vaora_protocol::cards::{CardKind, CardNumber};
 use vaora_protocol::ids::Id128;
@@ -56,6 +56,7 @@ fn case_error(e: CaseError) -> BackendError {
 fn venue_error(e: VenueError) -> BackendError {
     match e {
         VenueError::Invalid(m) => BackendError::Invalid(m),
+        VenueError::ContactLimit(_) => BackendError::Invalid(e.to_string()),
         VenueError::NotFound => BackendError::NotFound(e.to_string()),
         VenueError::Poster(m) => BackendError::Storage(m),
         VenueError::Storage(s) => storage(s),
@@ -86,6 +87,8 @@ fn summary(v: &VenueRow) -> Result<VenueSummary, BackendError> {
         address: v.address.clone(),
         registered_at: time(v.registered_ms),
         revoked: v.revoked,
+        self_registered: v.self_registered(),
+        contact: v.contact.clone(),
     })
 }
 
@@ -178,6 +181,7 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
             category: filter.category.map(VenueCategory::code),
             ward: filter.ward.trim().to_owned(),
             include_revoked: filter.include_revoked,
+            self_registered: filter.self_registered,
             limit: filter.limit.clamp(1, 200),
         };
         let rows = venues::search(&self.server.store, query)
@@ -212,6 +216,51 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
                 .await
                 .map_err(venue_error)?;
         detail(registered.row)
+    }
+
+    async fn register_own_venue(
+        &self,
+        v: NewOwnVenue,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<OwnVenue, BackendError> {
+        let server = &self.server;
+        server
+            .own_venues
+            .take(from, &server.limits)
+            .map_err(|(wait, why)| {
+                BackendError::Limited(format!("{why}; try again in {wait} s"))
+            })?;
+        let own = venues::register_own(
+            &server.store,
+            &server.issuer,
+            Registration {
+                name: v.name,
+                address: v.address,
+                ward: v.ward,
+                category: v.category,
+                stay_minutes: v.stay_minutes,
+            },
+            &v.contact,
+        )
+        .await
+        .map_err(venue_error)?;
+        let row = own.registered.row;
+        let drawn = row.clone();
+        let (poster_svg, poster_png) = tokio::task::spawn_blocking(move || {
+            Ok::<_, VenueError>((
+                venues::poster_as_svg(&drawn)?,
+                venues::poster_as_png(&drawn)?,
+            ))
+        })
+        .await
+        .map_err(|e| BackendError::Storage(e.to_string()))?
+        .map_err(venue_error)?;
+        Ok(OwnVenue {
+            detail: detail(row)?,
+            manage_secret: own.manage_secret,
+            poster_svg,
+            poster_png,
+        })
     }
 
     async fn revoke_venue(&self, id: &str) -> Result<(), BackendError> {

@@ -26,6 +26,7 @@ mod venues;
 mod attestation;
 mod authority;
 mod batch_verify;
+mod buckets;
 mod limits;
 mod serve;
 mod state;

@@ -34,6 +34,14 @@ pub struct Limits {
     pub unknown_device_burst: f64,
     /// Unknown-device requests per second an address may sustain.
     pub unknown_device_per_second: f64,
+    /// Venues an address may register itself in a burst (the public page and the app).
+    pub own_venue_burst: f64,
+    /// Venue self-registrations per second an address sustains.
+    pub own_venue_per_second: f64,
+    /// Venue self-registrations the whole server may burst, all addresses together.
+    pub own_venue_all_burst: f64,
+    /// Venue self-registrations per second the whole server sustains.
+    pub own_venue_all_per_second: f64,
     /// How far in the future a check-in may start (clock drift of phones).
     pub max_future_ms: i64,
     /// How old a check-in may be (retention window plus upload delay).
@@ -61,6 +69,14 @@ impl Default for Limits {
             register_all_per_second: 200.0,
             unknown_device_burst: 60.0,
             unknown_device_per_second: 1.0,
+            // A shop registers once; an office building's tenants share an address: ten
+            // at once, then one every six minutes.
+            own_venue_burst: 10.0,
+            own_venue_per_second: 1.0 / 360.0,
+            // A city has ~100,000 venues registering over weeks: 5 a second is 430,000 a
+            // day.
+            own_venue_all_burst: 200.0,
+            own_venue_all_per_second: 5.0,
             max_future_ms: 10 * 60 * 1000,
             max_age_ms: 60 * 24 * 60 * 60 * 1000,
             max_stay_ms: 24 * 60 * 60 * 1000,

@@ -13,6 +13,7 @@ use crate::console::ServerConsole;
 use crate::limits::Limits;
 use crate::state::ServerState;
 use crate::storage::{PgStore, SqliteStore, Storage, StorageError};
+use crate::venues::OwnVenueBudget;
 use crate::{retention_keeper, rollup_keeper};
 
 /// Where the server keeps its data.
@@ -132,21 +133,25 @@ pub fn app<S: Storage>(
         issuer: VenueIssuer::new(issuer_key.into_inner()),
         limits: config.limits.clone(),
         attestation: config.attestation.clone(),
+        own_venues: OwnVenueBudget::default(),
     });
     // The compliance page's rollup is re-based in the background, never by a request.
     rollup_keeper::spawn(&server);
     // Nothing personal is kept past the retention window: purged in the background.
     retention_keeper::spawn(&server);
-    let console = vaora_console::router(
-        Arc::new(ServerConsole::new(server.clone())),
-        vaora_console::ConsoleConfig {
-            authority_keys: vec![public_key],
-            clock: Arc::new(vaora_protocol::clock::SystemClock::default()),
-            secure_cookies: config.console.https,
-            trusted_proxies: config.console.trusted_proxies.clone(),
-        },
-    );
-    Ok(api::router(Arc::new(ApiState::new(server))).nest("/console", console))
+    let console_config = vaora_console::ConsoleConfig {
+        authority_keys: vec![public_key],
+        clock: Arc::new(vaora_protocol::clock::SystemClock::default()),
+        secure_cookies: config.console.https,
+        trusted_proxies: config.console.trusted_proxies.clone(),
+    };
+    let backend = Arc::new(ServerConsole::new(server.clone()));
+    let console = vaora_console::router(backend.clone(), console_config.clone());
+    // The venue self-registration page, at the root (anyone may open it).
+    let public = vaora_console::public_router(backend, console_config);
+    Ok(api::router(Arc::new(ApiState::new(server)))
+        .nest("/console", console)
+        .merge(public))
 }
 
 /// Opens the store, binds the address and starts serving in the background.

@@ -8,6 +8,7 @@ use vaora_protocol::venue::VenueIssuer;
 use crate::attestation::AttestationPolicy;
 use crate::authority::AuthorityKey;
 use crate::limits::Limits;
+use crate::venues::OwnVenueBudget;
 
 /// The server's shared state.
 pub(crate) struct ServerState<S> {
@@ -17,4 +18,7 @@ pub(crate) struct ServerState<S> {
     pub issuer: VenueIssuer,
     pub limits: Limits,
     pub attestation: AttestationPolicy,
+    /// Venue self-registrations, per address and overall: the API and the public page
+    /// draw from the same budget.
+    pub own_venues: OwnVenueBudget,
 }

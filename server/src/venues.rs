@@ -7,11 +7,17 @@
 //! the registry row written only after the code is issued) must not exist twice.
 
 use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::render::RenderError;
 use vaora_protocol::render::poster::{Poster, poster_png, poster_svg};
 use vaora_protocol::venue::{self, VenueCategory, VenueIssuer, venue_poster};
 
+use std::net::IpAddr;
+use std::time::Instant;
+
+use crate::buckets::Buckets;
+use crate::limits::Limits;
 use crate::storage::{Storage, StorageError, VenueQuery, VenueRow};
 
 /// How long a venue code issued by the server is valid (cut to the key's validity).
@@ -30,11 +36,76 @@ pub(crate) struct Registration {
     pub stay_minutes: u16,
 }
 
+/// Most venues one contact phone may register itself (revoked ones count too): a chain
+/// of shops asks the authority for more.
+pub(crate) const MAX_VENUES_PER_CONTACT: u64 = 5;
+
+/// Domain of the management secret's hash (`docs/venue-registration.md`).
+const MANAGE_HASH_LABEL: &[u8] = b"vaora-venue-manage-v1";
+
+/// Who registered a venue itself: the normalised contact phone and the hash of the
+/// management secret shown to them once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Owner {
+    pub contact: String,
+    pub manage_hash: [u8; 32],
+}
+
+/// A venue its owner registered: the venue, and the management secret (shown once; the
+/// server keeps only its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OwnRegistered {
+    pub registered: Registered,
+    pub manage_secret: String,
+}
+
+/// The budgets of venue self-registration: one per address and one for the server.
+#[derive(Default)]
+pub(crate) struct OwnVenueBudget {
+    per_address: Buckets<IpAddr>,
+    overall: Buckets<()>,
+}
+
+impl OwnVenueBudget {
+    /// Takes one registration from `from`'s budget (when the address is known), then
+    /// from the server's; `Err((seconds to wait, why))` when one is spent.
+    pub(crate) fn take(
+        &self,
+        from: Option<IpAddr>,
+        limits: &Limits,
+    ) -> Result<(), (u64, &'static str)> {
+        let now = Instant::now();
+        if let Some(from) = from {
+            self.per_address
+                .take(
+                    from,
+                    limits.own_venue_burst,
+                    limits.own_venue_per_second,
+                    now,
+                )
+                .map_err(|wait| (wait, "too many venue registrations from this address"))?;
+        }
+        self.overall
+            .take(
+                (),
+                limits.own_venue_all_burst,
+                limits.own_venue_all_per_second,
+                now,
+            )
+            .map_err(|wait| (wait, "too many venue registrations right now"))
+    }
+}
+
 /// Why a venue action was refused.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum VenueError {
     #[error("{0}")]
     Invalid(String),
+    /// The contact phone registered as many venues as it may.
+    #[error(
+        "this contact phone has registered {0} venues already, the most one phone may; ask the health authority to register more"
+    )]
+    ContactLimit(u64),
     #[error("no such venue")]
     NotFound,
     /// The poster could not be drawn.
@@ -60,6 +131,92 @@ pub(crate) async fn register<S: Storage>(
     issuer: &VenueIssuer,
     id: Option<Id128>,
     reg: Registration,
+) -> Result<Registered, VenueError> {
+    store_venue(store, issuer, id, reg, None).await
+}
+
+/// A venue's owner registers it (no authority credential): the contact phone must be a
+/// phone number and have registered fewer than [`MAX_VENUES_PER_CONTACT`] venues; the
+/// code is signed with the server's authority key like any other, under a new id. The
+/// count and the insert are two steps, so two registrations at the same instant can pass
+/// the cap by one each; the per-address budget bounds that.
+pub(crate) async fn register_own<S: Storage>(
+    store: &S,
+    issuer: &VenueIssuer,
+    reg: Registration,
+    contact: &str,
+) -> Result<OwnRegistered, VenueError> {
+    let contact = normalise_phone(contact)?;
+    if reg.name.trim().is_empty() {
+        return Err(VenueError::Invalid("a venue needs a name".into()));
+    }
+    let registered_before = store.venues_with_contact(contact.clone()).await?;
+    if registered_before >= MAX_VENUES_PER_CONTACT {
+        return Err(VenueError::ContactLimit(registered_before));
+    }
+    let mut secret = [0u8; 16];
+    getrandom::fill(&mut secret)
+        .map_err(|e| VenueError::Invalid(format!("no randomness for the secret: {e}")))?;
+    let manage_secret = hex::encode(secret);
+    let owner = Owner {
+        contact,
+        manage_hash: manage_hash(&manage_secret),
+    };
+    let registered = store_venue(store, issuer, None, reg, Some(owner)).await?;
+    Ok(OwnRegistered {
+        registered,
+        manage_secret,
+    })
+}
+
+/// `SHA-256(label 0x00 secret text)`: what the server keeps of a management secret.
+pub(crate) fn manage_hash(secret: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(MANAGE_HASH_LABEL);
+    h.update([0]);
+    h.update(secret.as_bytes());
+    h.finalize().into()
+}
+
+/// A contact phone as the registry keeps it: digits only, `+84` written as the national
+/// `0`, 8 to 15 digits (a Vietnamese mobile is 10). Spaces, dots, dashes and brackets
+/// people type are dropped; anything else is refused.
+pub(crate) fn normalise_phone(text: &str) -> Result<String, VenueError> {
+    let bad = || {
+        VenueError::Invalid(
+            "the contact must be a phone number (8 to 15 digits, e.g. 0912 345 678 or +84 912 345 678)"
+                .into(),
+        )
+    };
+    let trimmed = text.trim();
+    let (international, rest) = match trimmed.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, trimmed),
+    };
+    let mut digits = String::with_capacity(rest.len());
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '.' | '-' | '(' | ')' => {}
+            _ => return Err(bad()),
+        }
+    }
+    if international && let Some(national) = digits.strip_prefix("84") {
+        digits = format!("0{national}");
+    }
+    if !(8..=15).contains(&digits.len()) {
+        return Err(bad());
+    }
+    Ok(digits)
+}
+
+/// Issues the code and stores the registry row (with its owner when self-registered).
+async fn store_venue<S: Storage>(
+    store: &S,
+    issuer: &VenueIssuer,
+    id: Option<Id128>,
+    reg: Registration,
+    owner: Option<Owner>,
 ) -> Result<Registered, VenueError> {
     let name = reg.name.trim().to_owned();
     let address = reg.address.trim().to_owned();
@@ -93,6 +250,11 @@ pub(crate) async fn register<S: Storage>(
         code_text: code.to_text(),
         registered_ms: now.timestamp_millis(),
         revoked: false,
+        contact: owner
+            .as_ref()
+            .map(|o| o.contact.clone())
+            .unwrap_or_default(),
+        manage_hash: owner.map(|o| o.manage_hash),
     };
     if store.insert_venue(row.clone()).await? {
         return Ok(Registered {

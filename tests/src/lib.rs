@@ -10,6 +10,7 @@ pub mod frames;
 pub mod machine;
 pub mod pg;
 pub mod photos;
+pub mod posters;
 pub mod proxy;
 pub mod records_vectors;
 pub mod stored_records;

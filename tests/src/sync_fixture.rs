@@ -119,6 +119,21 @@ impl ServerFixture {
         AuthorityKey::load(&self.authority_dir).map_err(|e| e.to_string())
     }
 
+    /// A trust store that pins this server's authority key (as a phone does after
+    /// installing the server's self-signed key set).
+    pub fn trust_store(&self) -> Result<vaora_protocol::venue::TrustStore, String> {
+        let key = vaora_protocol::venue::Authority::load_dir(&self.authority_dir)
+            .map_err(|e| e.to_string())?;
+        let mut trust = vaora_protocol::venue::TrustStore::new();
+        trust
+            .apply_keyset(
+                &key.self_signed_keyset(Utc::now().timestamp()),
+                vaora_protocol::venue::SignerPolicy::PinSelfSigned,
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(trust)
+    }
+
     pub fn authority(&self) -> Result<AuthorityClient, String> {
         let key = self.authority_key()?;
         let key_id = key.key_id();

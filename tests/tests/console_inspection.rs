@@ -67,6 +67,8 @@ impl Model {
                     address: v.address.clone(),
                     registered_at: DateTime::from_timestamp_millis(v.registered_ms).unwrap(),
                     revoked: false,
+                    self_registered: false,
+                    contact: String::new(),
                 },
                 scans: self
                     .days
@@ -128,6 +130,8 @@ async fn load<S: Storage>(store: &S, model: &mut Model, seed: u64, t: i64) {
                     code_text: "VN1:test".into(),
                     registered_ms: NOON,
                     revoked: false,
+                    contact: String::new(),
+                    manage_hash: None,
                 };
                 store.insert_venue(v.clone()).await.unwrap();
                 // Scans spread over the 14 days ending on t, plus some before the window
@@ -157,6 +161,8 @@ async fn load<S: Storage>(store: &S, model: &mut Model, seed: u64, t: i64) {
                 code_text: "VN1:test".into(),
                 registered_ms: NOON,
                 revoked: true,
+                contact: String::new(),
+                manage_hash: None,
             };
             store.insert_venue(revoked.clone()).await.unwrap();
             assert!(store.revoke_venue_row(revoked.id, NOON).await.unwrap());
@@ -244,6 +250,8 @@ async fn agree<S: Storage>(
                 address: v.address,
                 registered_at: DateTime::from_timestamp_millis(v.registered_ms).unwrap(),
                 revoked: v.revoked,
+                self_registered: v.manage_hash.is_some(),
+                contact: v.contact,
             },
             scans,
         })
@@ -341,6 +349,8 @@ async fn kept_up_after_the_build<S: Storage>(store: &S, model: &mut Model, t: i6
         code_text: "VN1:test".into(),
         registered_ms: NOON,
         revoked: false,
+        contact: String::new(),
+        manage_hash: None,
     };
     // Check-ins naming a venue before it is registered: not counted (a device may name any
     // venue id; only the registry decides what counts).

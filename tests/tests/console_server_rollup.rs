@@ -27,6 +27,8 @@ fn venue(name: &str, ward: &str, category: u8) -> VenueRow {
         code_text: "VN1:test".into(),
         registered_ms: NOON,
         revoked: false,
+        contact: String::new(),
+        manage_hash: None,
     }
 }
 

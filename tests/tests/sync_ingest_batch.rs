@@ -171,6 +171,8 @@ where
                 code_text: "VN1:test".into(),
                 registered_ms: NOON - 30 * DAY,
                 revoked: false,
+                contact: String::new(),
+                manage_hash: None,
             })
             .await
             .unwrap();

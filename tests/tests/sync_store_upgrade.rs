@@ -203,7 +203,11 @@ async fn migration_5_upgrades_an_existing_database() {
         .fetch_all(store.pool())
         .await
         .unwrap();
-    assert_eq!(applied, vec![1, 2, 3, 4, 5, 6, 7]);
+    let all: Vec<i64> = vaora_server::storage::postgres::MIGRATIONS
+        .iter()
+        .map(|(v, _)| *v)
+        .collect();
+    assert_eq!(applied, all);
     let kind: String = sqlx::query_scalar(
         "SELECT table_type::text FROM information_schema.tables WHERE table_name = 'checkins'",
     )

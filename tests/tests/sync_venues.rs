@@ -15,8 +15,8 @@ use vaora_protocol::venue::{
 use vaora_protocol::wire::{
     AUTHORITY_SCHEME, DEVICE_SCHEME, ErrorBody, RegisterRequest, VenueRequest,
 };
+use vaora_server::Database;
 use vaora_server::storage::{VenueQuery, VenueRow};
-use vaora_server::{Database, PgStore, SqliteStore, Storage};
 use vaora_tests::sync_fixture::{Backend, ServerFixture, raw_device_request};
 
 const PATH: &str = "/v1/authority/venues";
@@ -32,19 +32,7 @@ async fn registry(db: &Database, text: &str) -> Vec<VenueRow> {
         limit: 50,
         ..VenueQuery::default()
     };
-    match db {
-        Database::Sqlite(p) => SqliteStore::open(p)
-            .unwrap()
-            .search_venue_rows(q)
-            .await
-            .unwrap(),
-        Database::Postgres(u) => PgStore::connect(u)
-            .await
-            .unwrap()
-            .search_venue_rows(q)
-            .await
-            .unwrap(),
-    }
+    vaora_tests::posters::registry(db, q).await
 }
 
 async fn venues(backend: Backend) {
@@ -66,14 +54,8 @@ async fn venues(backend: Backend) {
         .unwrap();
 
     // The code verifies with the server's authority key and says what was asked.
+    let trust = server.trust_store().unwrap();
     let key = Authority::load_dir(&server.authority_dir).unwrap();
-    let mut trust = TrustStore::new();
-    trust
-        .apply_keyset(
-            &key.self_signed_keyset(Utc::now().timestamp()),
-            SignerPolicy::PinSelfSigned,
-        )
-        .unwrap();
     let verified = trust.verify_text(&resp.code, Utc::now());
     assert_eq!(verified.result, Verification::Valid);
     let info = VenueCode::parse(&resp.code).unwrap().info;
@@ -101,14 +83,7 @@ async fn venues(backend: Backend) {
     let png = base64::engine::general_purpose::STANDARD
         .decode(&resp.poster_png_base64)
         .unwrap();
-    let img = image::load_from_memory(&png).unwrap().to_luma8();
-    let (w, h) = img.dimensions();
-    let opts = vaora_core::scan::ScanOptions {
-        budget: std::time::Duration::from_secs(60),
-        ..vaora_core::scan::ScanOptions::still_image()
-    };
-    let found = vaora_core::scan::scan_luma(img.as_raw(), w, h, &opts).unwrap();
-    let texts: Vec<String> = found.codes.iter().filter_map(|c| c.text.clone()).collect();
+    let texts = vaora_tests::posters::codes_in_png(&png);
     assert_eq!(texts, vec![resp.code.clone()]);
     assert!(resp.poster_svg.starts_with("<svg"));
     assert!(resp.poster_svg.contains("Chợ Bến Thành"));

@@ -489,14 +489,7 @@ fn the_phone_scanner_reads_a_rendered_venue_code() {
         code_text: text.clone(),
     };
     let png = poster_png(&poster).unwrap();
-    let img = image::load_from_memory(&png).unwrap().to_luma8();
-    let (w, h) = img.dimensions();
-    let opts = vaora_core::scan::ScanOptions {
-        budget: std::time::Duration::from_secs(60),
-        ..vaora_core::scan::ScanOptions::still_image()
-    };
-    let found = vaora_core::scan::scan_luma(img.as_raw(), w, h, &opts).unwrap();
-    let texts: Vec<String> = found.codes.iter().filter_map(|c| c.text.clone()).collect();
+    let texts = vaora_tests::posters::codes_in_png(&png);
     assert_eq!(texts, vec![text.clone()]);
     match classify(
         &texts[0],

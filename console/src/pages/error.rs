@@ -35,6 +35,7 @@ impl IntoResponse for PageError {
                 StatusCode::BAD_REQUEST
             }
             PageError::Csrf => StatusCode::FORBIDDEN,
+            PageError::Backend(BackendError::Limited(_)) => StatusCode::TOO_MANY_REQUESTS,
             PageError::Backend(BackendError::Storage(_)) | PageError::Template(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -8,6 +8,7 @@ pub mod compliance;
 mod cookies;
 mod error;
 pub mod overview;
+pub mod public;
 mod render;
 mod signed_in;
 pub mod venues;

@@ -37,6 +37,15 @@ impl Layout {
         }
     }
 
+    /// The layout of a page anyone may open (no sign-in, no navigation): links and the
+    /// stylesheet from the server's root, where the public pages are mounted.
+    pub fn public(lang: Lang) -> Self {
+        Self {
+            base: "",
+            ..Self::new(lang, "", None)
+        }
+    }
+
     pub fn csrf_value(&self) -> &str {
         self.csrf.as_deref().unwrap_or("")
     }

@@ -25,6 +25,29 @@ pub struct VenueRow {
     pub address: String,
     pub registered_at: String,
     pub revoked: bool,
+    /// Registered by its owner (with `contact`), not by the authority.
+    pub self_registered: bool,
+    pub contact: String,
+}
+
+impl VenueRow {
+    fn new(
+        clock: &dyn vaora_protocol::clock::Clock,
+        lang: crate::i18n::Lang,
+        v: crate::backend::VenueSummary,
+    ) -> Self {
+        Self {
+            category: lang.category(v.category),
+            registered_at: local_time(clock, v.registered_at),
+            id: v.id,
+            name: v.name,
+            ward: v.ward,
+            address: v.address,
+            revoked: v.revoked,
+            self_registered: v.self_registered,
+            contact: v.contact,
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -37,6 +60,9 @@ pub struct ListQuery {
     ward: String,
     #[serde(default)]
     revoked: Option<String>,
+    /// `owner`, `authority` or empty (both).
+    #[serde(default)]
+    by: String,
 }
 
 #[derive(Template)]
@@ -47,6 +73,7 @@ struct VenuesPage {
     ward: String,
     category: String,
     include_revoked: bool,
+    by: String,
     categories: Vec<(&'static str, &'static str)>,
     rows: Vec<VenueRow>,
     limit: u32,
@@ -78,6 +105,16 @@ pub async fn list<B: ConsoleBackend>(
         category: parse_category(&q.category)?,
         ward: q.ward.trim().to_owned(),
         include_revoked: q.revoked.is_some(),
+        self_registered: match q.by.trim() {
+            "" => None,
+            "owner" => Some(true),
+            "authority" => Some(false),
+            other => {
+                return Err(PageError::BadInput(format!(
+                    "registered by: owner or authority, not {other:?}"
+                )));
+            }
+        },
         limit: LIST_LIMIT,
     };
     let venues = state.backend.search_venues(&filter).await?;
@@ -85,15 +122,7 @@ pub async fn list<B: ConsoleBackend>(
     let clock = state.config.clock.as_ref();
     let rows = venues
         .into_iter()
-        .map(|v| VenueRow {
-            category: lang.category(v.category),
-            registered_at: local_time(clock, v.registered_at),
-            id: v.id,
-            name: v.name,
-            ward: v.ward,
-            address: v.address,
-            revoked: v.revoked,
-        })
+        .map(|v| VenueRow::new(clock, lang, v))
         .collect();
     html(
         authed.lang,
@@ -103,6 +132,7 @@ pub async fn list<B: ConsoleBackend>(
             ward: filter.ward,
             category: q.category,
             include_revoked: filter.include_revoked,
+            by: q.by,
             categories: category_options(lang),
             rows,
             limit: LIST_LIMIT,
@@ -173,16 +203,7 @@ pub async fn detail<B: ConsoleBackend>(
 ) -> Result<Response, PageError> {
     let d = state.backend.venue(&id).await?;
     let lang = authed.lang.lang;
-    let v = d.venue;
-    let row = VenueRow {
-        category: lang.category(v.category),
-        registered_at: local_time(state.config.clock.as_ref(), v.registered_at),
-        id: v.id,
-        name: v.name,
-        ward: v.ward,
-        address: v.address,
-        revoked: v.revoked,
-    };
+    let row = VenueRow::new(state.config.clock.as_ref(), lang, d.venue);
     html(
         authed.lang,
         &VenuePage {

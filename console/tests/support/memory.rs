@@ -93,6 +93,8 @@ impl MemoryBackend {
                 address: v.address,
                 registered_at: self.now,
                 revoked: false,
+                self_registered: false,
+                contact: String::new(),
             },
             code_text,
         };
@@ -243,6 +245,39 @@ impl ConsoleBackend for MemoryBackend {
 
     async fn register_venue(&self, venue: NewVenue) -> Result<VenueDetail, BackendError> {
         self.insert_venue(venue)
+    }
+
+    /// No budgets in the double: every registration with a contact is accepted.
+    async fn register_own_venue(
+        &self,
+        v: NewOwnVenue,
+        _from: Option<std::net::IpAddr>,
+    ) -> Result<OwnVenue, BackendError> {
+        if v.contact.trim().is_empty() {
+            return Err(BackendError::Invalid("a contact phone is required".into()));
+        }
+        let mut detail = self.insert_venue(NewVenue {
+            name: v.name,
+            category: v.category,
+            ward: v.ward,
+            address: v.address,
+        })?;
+        detail.venue.self_registered = true;
+        detail.venue.contact = v.contact.trim().to_owned();
+        self.data
+            .lock()
+            .unwrap()
+            .venues
+            .insert(detail.venue.id.clone(), detail.clone());
+        let poster_svg = String::from_utf8(self.poster(&detail.venue.id, PosterFormat::Svg).await?)
+            .map_err(|e| BackendError::Storage(e.to_string()))?;
+        let poster_png = self.poster(&detail.venue.id, PosterFormat::Png).await?;
+        Ok(OwnVenue {
+            detail,
+            manage_secret: "0".repeat(32),
+            poster_svg,
+            poster_png,
+        })
     }
 
     async fn revoke_venue(&self, id: &str) -> Result<(), BackendError> {

@@ -11,6 +11,7 @@
 //!   and tests use; phones pass their platform's stack through the FFI crate.
 //! - [`authority_client`]: the health authority's calls (cases, tracing, publishing,
 //!   venue registration), for tools.
+//! - [`own_venue`]: a venue's owner registers it (no credential).
 
 pub mod authority_client;
 mod backoff;
@@ -19,6 +20,7 @@ pub mod client;
 mod error;
 mod exchange;
 mod options;
+pub mod own_venue;
 #[cfg(feature = "reqwest-transport")]
 pub mod reqwest_transport;
 mod store;

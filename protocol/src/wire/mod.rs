@@ -8,13 +8,15 @@
 //!
 //! Files: `common.rs` (domains, errors, helpers), `devices.rs` (registration, request
 //! signatures), `upload.rs` (the record upload), `downloads.rs` (key set, exposure
-//! windows), `authority.rs` (cases, tracing, publishing, venues).
+//! windows), `authority.rs` (cases, tracing, publishing, venues), `own_venue.rs` (a venue
+//! registered by its owner).
 
 mod authority;
 mod cbor_upload;
 mod common;
 mod devices;
 mod downloads;
+mod own_venue;
 pub mod received;
 #[cfg(test)]
 mod tests;
@@ -34,6 +36,7 @@ pub use devices::{
     request_signing_input,
 };
 pub use downloads::{CodeVisit, CodeVisits, ExposurePage, ExposureWindow, KeySet};
+pub use own_venue::{OwnVenueRequest, OwnVenueResponse};
 pub use upload::{
     RecordStatus, UploadItem, decode_upload, decode_upload_answer, encode_upload,
     encode_upload_answer, item_to_record,

@@ -122,6 +122,9 @@ impl From<VenueError> for ApiError {
     fn from(e: VenueError) -> Self {
         match e {
             VenueError::Invalid(_) => Self::bad_request("invalid_venue", e.to_string()),
+            VenueError::ContactLimit(_) => {
+                Self::new(StatusCode::FORBIDDEN, "contact_limit", e.to_string())
+            }
             VenueError::NotFound => {
                 Self::new(StatusCode::NOT_FOUND, "unknown_venue", e.to_string())
             }

@@ -1,20 +1,23 @@
 //! `POST /v1/authority/venues` (authority credential): registers a venue
 //! ([`crate::venues`]); answers 201 with the signed code and the poster as SVG and PNG.
+//! `POST /v1/venues` (no credential): a venue's owner registers it, within the budgets
+//! of its address and of the server and the cap per contact phone; the answer adds the
+//! management secret.
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use base64::Engine as _;
 use vaora_protocol::venue::VenueCategory;
-use vaora_protocol::wire::{VenueRequest, VenueResponse};
+use vaora_protocol::wire::{OwnVenueRequest, OwnVenueResponse, VenueRequest, VenueResponse};
 
 use super::auth::AuthorityRequest;
-use super::body::{ApiResult, json, parse_json};
-use super::context::ApiState;
+use super::body::{ApiResult, json, parse_json, read_body};
+use super::context::{ApiState, client_ip};
 use super::error::ApiError;
 use crate::storage::Storage;
-use crate::venues::{self, DEFAULT_STAY_MIN, Registration, VenueError};
+use crate::venues::{self, DEFAULT_STAY_MIN, Registered, Registration, VenueError};
 
 /// Largest registration request body.
 const MAX_VENUE_BODY: usize = 8 * 1024;
@@ -24,44 +27,82 @@ pub(crate) async fn register<S: Storage>(
     AuthorityRequest { body, id }: AuthorityRequest<MAX_VENUE_BODY>,
 ) -> ApiResult {
     let req: VenueRequest = parse_json(&body)?;
+    let server = &state.server;
+    // The venue's id is the request's: a replay of this request names the same venue.
+    let registered =
+        venues::register(&server.store, &server.issuer, Some(id), registration(req)?).await?;
+    log::info!("venue registered through the API");
+    json(StatusCode::CREATED, &answer(registered).await?)
+}
+
+/// `POST /v1/venues`: a venue's owner registers it.
+pub(crate) async fn register_own<S: Storage>(
+    State(state): State<Arc<ApiState<S>>>,
+    req: Request,
+) -> ApiResult {
+    // Open to anyone: the address's budget and the server's, before the body is read.
+    if let Err((wait, why)) = state
+        .server
+        .own_venues
+        .take(client_ip(req.extensions()), &state.server.limits)
+    {
+        return Err(
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", why).retry_after(wait),
+        );
+    }
+    let body = read_body(req.into_body(), MAX_VENUE_BODY).await?;
+    let req: OwnVenueRequest = parse_json(&body)?;
+    let server = &state.server;
+    let own = venues::register_own(
+        &server.store,
+        &server.issuer,
+        registration(req.venue)?,
+        &req.contact,
+    )
+    .await?;
+    log::info!("venue registered by its owner");
+    json(
+        StatusCode::CREATED,
+        &OwnVenueResponse {
+            venue: answer(own.registered).await?,
+            manage_secret: own.manage_secret,
+        },
+    )
+}
+
+/// What a venue request asks to register: `other` when no category is named, 60 minutes
+/// when no stay is.
+fn registration(req: VenueRequest) -> Result<Registration, VenueError> {
     let category = match req.category.as_deref() {
         None => VenueCategory::Other,
         Some(c) => c
             .parse::<VenueCategory>()
             .map_err(|e| VenueError::Invalid(e.to_string()))?,
     };
-    let server = &state.server;
-    // The venue's id is the request's: a replay of this request names the same venue.
-    let registered = venues::register(
-        &server.store,
-        &server.issuer,
-        Some(id),
-        Registration {
-            name: req.name,
-            address: req.address,
-            ward: req.ward,
-            category,
-            stay_minutes: req.stay_minutes.unwrap_or(DEFAULT_STAY_MIN),
-        },
-    )
-    .await?;
+    Ok(Registration {
+        name: req.name,
+        address: req.address,
+        ward: req.ward,
+        category,
+        stay_minutes: req.stay_minutes.unwrap_or(DEFAULT_STAY_MIN),
+    })
+}
+
+/// The answer for a registered venue: its code and its poster, drawn off the async
+/// workers (QR, rasterised text).
+async fn answer(registered: Registered) -> Result<VenueResponse, ApiError> {
     let row = registered.row.clone();
-    // Rendering is CPU work (QR, rasterized text): off the async workers.
     let (svg, png) = tokio::task::spawn_blocking(move || {
         Ok::<_, VenueError>((venues::poster_as_svg(&row)?, venues::poster_as_png(&row)?))
     })
     .await
     .map_err(|e| ApiError::internal("internal", e.to_string()))??;
-    log::info!("venue registered through the API");
-    json(
-        StatusCode::CREATED,
-        &VenueResponse {
-            venue_id: registered.row.id,
-            code: registered.row.code_text,
-            valid_from: registered.valid_from,
-            valid_until: registered.valid_until,
-            poster_svg: svg,
-            poster_png_base64: base64::engine::general_purpose::STANDARD.encode(png),
-        },
-    )
+    Ok(VenueResponse {
+        venue_id: registered.row.id,
+        code: registered.row.code_text,
+        valid_from: registered.valid_from,
+        valid_until: registered.valid_until,
+        poster_svg: svg,
+        poster_png_base64: base64::engine::general_purpose::STANDARD.encode(png),
+    })
 }

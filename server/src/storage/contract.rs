@@ -194,6 +194,14 @@ pub trait Storage: Engine + Sized {
         async move { venues::by_ids(self, &ids).await }
     }
 
+    /// How many venues (revoked ones too) were registered with this contact phone.
+    fn venues_with_contact(
+        &self,
+        contact: String,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send {
+        async move { venues::count_by_contact(self, &contact).await }
+    }
+
     fn search_venue_rows(
         &self,
         q: VenueQuery,

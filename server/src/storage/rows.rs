@@ -306,6 +306,18 @@ pub struct VenueRow {
     pub code_text: String,
     pub registered_ms: i64,
     pub revoked: bool,
+    /// The owner's contact phone (normalised) when the venue registered itself; empty
+    /// when the authority registered it.
+    pub contact: String,
+    /// SHA-256 of the management secret of a self-registered venue.
+    pub manage_hash: Option<[u8; 32]>,
+}
+
+impl VenueRow {
+    /// Whether the venue's owner registered it (not the authority).
+    pub fn self_registered(&self) -> bool {
+        self.manage_hash.is_some()
+    }
 }
 
 /// Venue list filters; empty strings and `None` mean "any".
@@ -315,6 +327,9 @@ pub struct VenueQuery {
     pub category: Option<u8>,
     pub ward: String,
     pub include_revoked: bool,
+    /// `Some(true)`: only venues their owners registered; `Some(false)`: only the
+    /// authority's; `None`: both.
+    pub self_registered: Option<bool>,
     pub limit: u32,
 }
 

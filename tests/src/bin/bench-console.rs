@@ -59,6 +59,13 @@ impl ConsoleBackend for Precomputed {
     async fn register_venue(&self, _: NewVenue) -> Result<VenueDetail, BackendError> {
         Err(refused())
     }
+    async fn register_own_venue(
+        &self,
+        _: NewOwnVenue,
+        _: Option<std::net::IpAddr>,
+    ) -> Result<OwnVenue, BackendError> {
+        Err(refused())
+    }
     async fn revoke_venue(&self, _: &str) -> Result<(), BackendError> {
         Err(refused())
     }
@@ -112,6 +119,8 @@ fn data(now: DateTime<Utc>) -> Precomputed {
                     address: format!("{} Đường Lê Lợi", i % 500),
                     registered_at: now,
                     revoked: false,
+                    self_registered: false,
+                    contact: String::new(),
                 },
                 scans,
             }

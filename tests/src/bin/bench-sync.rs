@@ -642,7 +642,8 @@ async fn run() -> Res<()> {
         load_average()
     );
     // `--only matching|upload|ingest|ingest-sqlite|ingest-postgres|ingest-staff|tracing`
-    // runs one part (`ingest-staff`: plain and with staff check-ins, both backends).
+    // runs one part (`ingest-staff`: plain and with staff check-ins, both backends;
+    // `ingest-staff-sqlite` / `ingest-staff-postgres`: the same on one backend).
     let args: Vec<String> = std::env::args().collect();
     let only = args
         .iter()
@@ -656,16 +657,18 @@ async fn run() -> Res<()> {
     if part("upload") {
         upload_10k().await?;
     }
-    if part("ingest") || part("ingest-sqlite") || part("ingest-staff") {
+    let staff_sqlite = part("ingest-staff") || part("ingest-staff-sqlite");
+    let staff_postgres = part("ingest-staff") || part("ingest-staff-postgres");
+    if part("ingest") || part("ingest-sqlite") || staff_sqlite {
         ingest(Backend::Sqlite, ingest_n, ingest_rounds, None).await?;
     }
-    if part("ingest-staff") {
+    if staff_sqlite {
         ingest(Backend::Sqlite, ingest_n, ingest_rounds, Some(5)).await?;
     }
-    if part("ingest") || part("ingest-postgres") || part("ingest-staff") {
+    if part("ingest") || part("ingest-postgres") || staff_postgres {
         ingest(Backend::Postgres, ingest_n, ingest_rounds, None).await?;
     }
-    if part("ingest-staff") {
+    if staff_postgres {
         ingest(Backend::Postgres, ingest_n, ingest_rounds, Some(5)).await?;
     }
     if part("tracing") {

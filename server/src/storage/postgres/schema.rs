@@ -78,6 +78,8 @@ CREATE TABLE exposure_windows (
     (5, MIGRATION_5),
     (6, MIGRATION_6),
     (7, MIGRATION_7),
+    (8, MIGRATION_8),
+    (9, MIGRATION_9),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -261,6 +263,24 @@ ALTER TABLE cases ADD COLUMN card_link BYTEA, ADD COLUMN card_kind SMALLINT;
 CREATE INDEX records_declared_person ON records (device_id, person_id) WHERE kind = 3;
 CREATE VIEW declared_people AS
     SELECT device_id, id, person_id FROM records WHERE kind = 3 AND person_id IS NOT NULL;
+";
+
+/// Migration 8 (issue 19, venues register themselves): as SQLite's migration 6, a
+/// self-registered venue's contact phone and the SHA-256 of its management secret.
+const MIGRATION_8: &str = "
+ALTER TABLE venues ADD COLUMN contact TEXT, ADD COLUMN manage_hash BYTEA;
+CREATE INDEX venues_contact ON venues (contact) WHERE contact IS NOT NULL;
+";
+
+/// Migration 9: the retention purge's index on `records.at_ms` becomes a BRIN index. A
+/// B-tree there cost every ingested record one more random index insert (the times a
+/// batch is about are spread over days); a BRIN index keeps one summary per 128 pages,
+/// which arriving records rarely change, and the purge, which runs in the background,
+/// reads the few ranges that hold old records (records arrive roughly in the order of
+/// the times they are about).
+const MIGRATION_9: &str = "
+DROP INDEX records_at;
+CREATE INDEX records_at ON records USING brin (at_ms);
 ";
 
 /// Applies the pending migrations in one transaction, under an advisory lock.

@@ -10,7 +10,7 @@
 
 use crate::storage::engine::{Arg, Query, ReadRow, Row, code, count, id};
 use crate::storage::error::StorageError;
-use crate::storage::queries::venues::{list_columns, venue};
+use crate::storage::queries::venues::{VENUE_COLUMNS, list_columns, venue};
 use crate::storage::rollup::window_sum;
 use crate::storage::rows::{PeerCount, ScanWindow, VenueRow};
 
@@ -103,7 +103,7 @@ pub(super) fn statements() -> Vec<String> {
 }
 
 fn venue_count(r: &dyn Row) -> Result<(VenueRow, u64), StorageError> {
-    Ok((venue(r)?, count(r, 8)?))
+    Ok((venue(r)?, count(r, VENUE_COLUMNS)?))
 }
 
 /// A row of the `PEERS` statements (and of PostgreSQL's narrow rollup read).

@@ -3,7 +3,7 @@
 
 use vaora_protocol::ids::Id128;
 
-use crate::storage::engine::{Arg, Engine, Query, Row, code, first, id};
+use crate::storage::engine::{Arg, Engine, Query, Row, code, count, first, id, key_from};
 use crate::storage::error::StorageError;
 use crate::storage::rows::{VenueQuery, VenueRow};
 
@@ -11,7 +11,8 @@ use crate::storage::rows::{VenueQuery, VenueRow};
 /// `&'static str`.
 macro_rules! venue_columns {
     () => {
-        "v.id, v.name, v.category, v.ward, v.address, v.code_text, v.registered_at, v.revoked_at"
+        "v.id, v.name, v.category, v.ward, v.address, v.code_text, v.registered_at, v.revoked_at,
+         coalesce(v.contact, ''), v.manage_hash"
     };
 }
 
@@ -19,17 +20,27 @@ macro_rules! venue_columns {
 /// 20 MB at 100,000 venues).
 macro_rules! list_columns {
     () => {
-        "v.id, v.name, v.category, v.ward, v.address, '' AS code_text, v.registered_at, v.revoked_at"
+        "v.id, v.name, v.category, v.ward, v.address, '' AS code_text, v.registered_at, v.revoked_at,
+         coalesce(v.contact, ''), v.manage_hash"
     };
 }
 pub(crate) use list_columns;
 
-/// Parameters `$1..=$7` as [`insert_args`] binds them; a venue whose id is registered
-/// already (a replayed registration) is left as it is. PostgreSQL runs it inside the
-/// statement that also writes the venue's rollup row.
+/// How many columns [`venue_columns`] and [`list_columns`] are (what follows them in a
+/// row starts here).
+pub(crate) const VENUE_COLUMNS: usize = 10;
+
+/// Parameters `$1..=$9` as [`insert_args`] binds them (`$8` the contact, '' for none;
+/// `$9` the management hash); a venue whose id is registered already (a replayed
+/// registration) is left as it is. PostgreSQL runs it inside the statement that also
+/// writes the venue's rollup row.
 pub(crate) const INSERT: &str =
-    "INSERT INTO venues (id, name, category, ward, address, code_text, registered_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING";
+    "INSERT INTO venues (id, name, category, ward, address, code_text, registered_at,
+                         contact, manage_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), $9) ON CONFLICT (id) DO NOTHING";
+
+/// Venues (revoked ones too) registered with contact `$1`.
+const BY_CONTACT: &str = "SELECT count(*) FROM venues WHERE contact = $1";
 
 /// Marks venue `$1` revoked at `$2` (once); returns a row when the venue exists.
 /// PostgreSQL runs it inside the statement that also drops the venue's rollup row.
@@ -47,7 +58,8 @@ const BY_IDS: &str = concat!(
     " FROM venues v WHERE v.id = ANY($1)"
 );
 /// `$1` the text as typed ('' = any), `$2` it as a `LIKE` pattern, `$3` category (NULL =
-/// any), `$4` ward ('' = any), `$5` include revoked venues, `$6` the most rows.
+/// any), `$4` ward ('' = any), `$5` include revoked venues, `$6` the most rows, `$7` who
+/// registered them (0 anyone, 1 the authority, 2 the owner).
 const SEARCH: &str = concat!(
     "SELECT ",
     venue_columns!(),
@@ -56,18 +68,27 @@ const SEARCH: &str = concat!(
        AND ($3 IS NULL OR v.category = $3)
        AND ($4 = '' OR v.ward = $4)
        AND ($5 OR v.revoked_at IS NULL)
+       AND ($7 = 0 OR ($7 = 2) = (v.manage_hash IS NOT NULL))
      ORDER BY v.registered_at DESC, v.name LIMIT $6"
 );
 const REVOKED_IDS: &str = "SELECT id FROM venues WHERE revoked_at IS NOT NULL ORDER BY id";
 
 #[cfg(test)]
 pub(super) fn statements() -> Vec<String> {
-    [INSERT, REVOKE, BY_ID, BY_IDS, SEARCH, REVOKED_IDS]
-        .map(str::to_owned)
-        .to_vec()
+    [
+        INSERT,
+        BY_CONTACT,
+        REVOKE,
+        BY_ID,
+        BY_IDS,
+        SEARCH,
+        REVOKED_IDS,
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
-/// A venue from columns `0..=7` in [`venue_columns`] order.
+/// A venue from columns `0..VENUE_COLUMNS` in [`venue_columns`] order.
 pub(crate) fn venue(r: &dyn Row) -> Result<VenueRow, StorageError> {
     Ok(VenueRow {
         id: id(r, 0)?,
@@ -78,6 +99,8 @@ pub(crate) fn venue(r: &dyn Row) -> Result<VenueRow, StorageError> {
         code_text: r.text(5)?,
         registered_ms: r.int(6)?,
         revoked: r.opt_int(7)?.is_some(),
+        contact: r.text(8)?,
+        manage_hash: r.opt_bytes(9)?.map(key_from).transpose()?,
     })
 }
 
@@ -91,7 +114,23 @@ pub(crate) fn insert_args(v: &VenueRow) -> Vec<Arg> {
         Arg::Text(v.address.clone()),
         Arg::Text(v.code_text.clone()),
         Arg::Int(v.registered_ms),
+        Arg::Text(v.contact.clone()),
+        Arg::OptBytes(v.manage_hash.map(|h| h.to_vec())),
     ]
+}
+
+/// How many venues were registered with this (normalised) contact phone.
+pub(crate) async fn count_by_contact<E: Engine>(
+    db: &E,
+    contact: &str,
+) -> Result<u64, StorageError> {
+    let counts = db
+        .rows(
+            Query::new(BY_CONTACT, vec![Arg::Text(contact.to_owned())]),
+            |r| count(r, 0),
+        )
+        .await?;
+    Ok(first(counts).unwrap_or(0))
 }
 
 pub(crate) async fn by_id<E: Engine>(
@@ -135,6 +174,11 @@ pub(crate) async fn search<E: Engine>(
         Arg::Text(q.ward),
         Arg::Bool(q.include_revoked),
         Arg::Int(i64::from(q.limit)),
+        Arg::Int(match q.self_registered {
+            None => 0,
+            Some(false) => 1,
+            Some(true) => 2,
+        }),
     ];
     db.rows(Query::new(SEARCH, args), venue).await
 }

@@ -76,6 +76,7 @@ CREATE TABLE exposure_windows (
     (3, MIGRATION_3),
     (4, MIGRATION_4),
     (5, MIGRATION_5),
+    (6, MIGRATION_6),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -210,6 +211,16 @@ CREATE TABLE declared_people (
     PRIMARY KEY (device_id, id)
 );
 CREATE INDEX declared_people_person ON declared_people (device_id, person_id);
+";
+
+/// Migration 6 (issue 19, venues register themselves): a venue its owner registered keeps
+/// the owner's contact phone (normalised; at most a few venues per contact) and the
+/// SHA-256 of the management secret shown once to the owner. A venue the authority
+/// registered has neither.
+const MIGRATION_6: &str = "
+ALTER TABLE venues ADD COLUMN contact TEXT;
+ALTER TABLE venues ADD COLUMN manage_hash BLOB;
+CREATE INDEX venues_contact ON venues (contact) WHERE contact IS NOT NULL;
 ";
 
 /// Applies the pending migrations in one transaction.
