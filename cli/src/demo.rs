@@ -14,19 +14,21 @@ use std::sync::{Arc, MutexGuard};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
 use vaora_core::desk::{DeskSettings, StaffDesk};
 use vaora_core::diary::{Diary, DiaryConfig, DiaryKey, NewPerson, SharedDiary, Unverified};
 use vaora_core::scan::{ScanOptions, scan_luma};
 use vaora_core::sync::authority_client::AuthorityClient;
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
+use vaora_core::sync::own_venue::register_own_venue;
+use vaora_core::sync::reqwest_transport::ReqwestTransport;
 use vaora_protocol::clock::VIETNAM_OFFSET;
 use vaora_protocol::clock::{Clock, FixedClock};
 use vaora_protocol::declare::{self, Answers, DeclarePolicy, PersonalCode, VisitorSource};
 use vaora_protocol::ids::Id128;
-use vaora_protocol::render::poster::poster_png;
 use vaora_protocol::venue::{Authority, SignerPolicy, VenueCode};
-use vaora_protocol::wire::{IdentifiedBy, VenueRequest};
+use vaora_protocol::wire::{IdentifiedBy, OwnVenueRequest, VenueRequest};
 use vaora_server::{AuthorityKey, Database, Limits, RunningServer, ServerConfig};
 
 /// Local wall-clock time (UTC+7), hours and minutes: the story happens today.
@@ -93,7 +95,7 @@ pub const STEPS: &[Step] = &[
         start_server,
     ),
     (
-        "Register a venue: signed venue code and its poster",
+        "The phở shop registers itself: signed venue code, poster, management secret",
         register_venue,
     ),
     ("Scan the poster image and verify the code", scan_poster),
@@ -186,24 +188,36 @@ fn start_server(d: &mut Demo) -> anyhow::Result<Vec<String>> {
 }
 
 fn register_venue(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    // Registered with the server (the authority's API), so the venue is in its registry:
-    // tracing and the console name venues from the registry, never from check-ins.
-    let authority = d.authority()?;
-    let resp = d.rt.block_on(authority.register_venue(&VenueRequest {
-        name: VENUE.into(),
-        address: "Pasteur, Quận 1".into(),
-        ward: "Phường Bến Nghé".into(),
-        category: Some("restaurant-shop".into()),
-        stay_minutes: Some(60),
-    }))?;
-    let code = VenueCode::parse(&resp.code)?;
-    let png = poster_png(&code.poster(""))?;
+    // The shop registers itself on the server (no authority key, as on the public page),
+    // so the venue is in the registry: tracing and the console name venues from the
+    // registry, never from check-ins. The authority sees it as registered by its owner.
+    let transport = ReqwestTransport::new()?;
+    let resp = d.rt.block_on(register_own_venue(
+        &transport,
+        &d.url,
+        &OwnVenueRequest {
+            venue: VenueRequest {
+                name: VENUE.into(),
+                address: "Pasteur, Quận 1".into(),
+                ward: "Phường Bến Nghé".into(),
+                category: Some("restaurant-shop".into()),
+                stay_minutes: Some(60),
+            },
+            contact: "0903 123 456".into(),
+        },
+    ))?;
+    let code = VenueCode::parse(&resp.venue.code)?;
+    let png = base64::engine::general_purpose::STANDARD.decode(&resp.venue.poster_png_base64)?;
     let path = d.dir.path().join("poster.png");
     std::fs::write(&path, &png)?;
     Ok(vec![
         format!(
-            "venue code for \"{VENUE}\", {} characters",
+            "venue code for \"{VENUE}\", {} characters, registered by its owner",
             code.to_text().len()
+        ),
+        format!(
+            "management secret: {} hex digits, shown once to the owner",
+            resp.manage_secret.len()
         ),
         format!("poster.png {} bytes", png.len()),
     ])

@@ -14,7 +14,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use vaora_protocol::cards::profile::CardKind;
 use vaora_protocol::declare::{StaffCheckInBody, VisitorSource};
 use vaora_protocol::ids::Id128;
-use vaora_protocol::records::{CheckInBody, SignedRecord};
+use vaora_protocol::records::{CheckInBody, RecordKind, SignedRecord};
 use vaora_protocol::wire::received::{self, ReceiveRules, Received, Stay};
 use vaora_protocol::wire::{self, RecordStatus};
 
@@ -105,17 +105,12 @@ fn precheck(
     device: &DeviceRow,
     record: &SignedRecord,
 ) -> Result<(Id128, i64, Derived), String> {
-    let rules = ReceiveRules {
-        max_record_bytes: limits.max_record_bytes,
-        max_future_ms: limits.max_future_ms,
-        max_age_ms: limits.max_age_ms,
-        max_stay_ms: limits.max_stay_ms,
-    };
+    let rules = receive_rules(limits);
     let received = received::receive(record.kind, &record.body, now_ms, &rules)?;
     let id = received.id();
     let at_ms = received.at_ms();
     let derived = match received {
-        Received::CheckIn(c, stay) => Derived::CheckIn(own_stay(device, c, stay)),
+        Received::CheckIn(c, stay) => Derived::CheckIn(own_stay(device.id, c, stay)),
         Received::Update(u, stay) => Derived::Update(UpdateRow {
             id,
             checkin_id: u.checkin_id,
@@ -128,7 +123,7 @@ fn precheck(
         },
         // A visit staff recorded is a stay under the staff device, marked as such.
         Received::StaffCheckIn(s, stay) => {
-            Derived::CheckIn(staff_stay(authority, device, s, stay)?)
+            Derived::CheckIn(staff_stay(authority, device.id, s, stay)?)
         }
     };
     Ok((id, at_ms, derived))
@@ -141,7 +136,7 @@ fn precheck(
 /// sealed to another authority is kept sealed and unlinked.
 fn staff_stay(
     authority: &AuthorityKey,
-    device: &DeviceRow,
+    device: Id128,
     s: StaffCheckInBody,
     stay: Stay,
 ) -> Result<CheckInRow, String> {
@@ -197,10 +192,10 @@ fn staff_stay(
 }
 
 /// The stay of a check-in `device` made, as tracing reads it.
-fn own_stay(device: &DeviceRow, c: CheckInBody, stay: Stay) -> CheckInRow {
+fn own_stay(device: Id128, c: CheckInBody, stay: Stay) -> CheckInRow {
     CheckInRow::own(
         c.id,
-        device.id,
+        device,
         c.person_id,
         c.person_name,
         c.venue.id,
@@ -208,6 +203,37 @@ fn own_stay(device: &DeviceRow, c: CheckInBody, stay: Stay) -> CheckInRow {
         stay.from_ms,
         stay.until_ms,
     )
+}
+
+/// What [`received::receive`] checks a record against, from the server's limits.
+fn receive_rules(limits: &Limits) -> ReceiveRules {
+    ReceiveRules {
+        max_record_bytes: limits.max_record_bytes,
+        max_future_ms: limits.max_future_ms,
+        max_age_ms: limits.max_age_ms,
+        max_stay_ms: limits.max_stay_ms,
+    }
+}
+
+/// The stay of a staff check-in stored without one (before the server traced staff
+/// visits), derived by ingest's rules from its stored body: the body must read as a staff
+/// check-in with believable times (`now_ms`) and carry its record's id.
+pub(crate) fn backfilled_staff_stay(
+    limits: &Limits,
+    authority: &AuthorityKey,
+    now_ms: i64,
+    device: Id128,
+    record_id: Id128,
+    body: &[u8],
+) -> Result<CheckInRow, String> {
+    let rules = receive_rules(limits);
+    match received::receive(RecordKind::StaffCheckIn, body, now_ms, &rules)? {
+        Received::StaffCheckIn(s, stay) if s.checkin.id == record_id => {
+            staff_stay(authority, device, s, stay)
+        }
+        Received::StaffCheckIn(..) => Err("the body's check-in id is not the record's".into()),
+        _ => Err("not a staff check-in".into()),
+    }
 }
 
 /// Verifies many signatures at once; on a failed batch, one by one (strictly) to find the

@@ -10,6 +10,7 @@
 
 // Adapters: the `/v1` API and the console's backend.
 mod api;
+mod backfill_keeper;
 mod console;
 // Roles.
 mod cases;

@@ -9,6 +9,7 @@ use vaora_protocol::venue::VenueIssuer;
 
 use crate::api::{self, ApiState};
 use crate::authority::{AuthorityKey, AuthorityKeyError};
+use crate::backfill_keeper;
 use crate::console::ServerConsole;
 use crate::limits::Limits;
 use crate::state::ServerState;
@@ -139,6 +140,8 @@ pub fn app<S: Storage>(
     rollup_keeper::spawn(&server);
     // Nothing personal is kept past the retention window: purged in the background.
     retention_keeper::spawn(&server);
+    // Staff check-ins stored before the server traced them get their stays, once.
+    backfill_keeper::spawn(&server);
     let console_config = vaora_console::ConsoleConfig {
         authority_keys: vec![public_key],
         clock: Arc::new(vaora_protocol::clock::SystemClock::default()),

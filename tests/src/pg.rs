@@ -170,3 +170,22 @@ impl Drop for PgCluster {
         }
     }
 }
+
+/// A database at `url` brought to the server's PostgreSQL migration `version` (the steps
+/// before it applied and recorded as the server records them), for upgrade tests.
+pub async fn at_migration(url: &str, version: usize) -> Result<sqlx::PgPool, sqlx::Error> {
+    let pool = sqlx::PgPool::connect(url).await?;
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&pool)
+    .await?;
+    for (v, sql) in &vaora_server::storage::postgres::MIGRATIONS[..version] {
+        sqlx::raw_sql(*sql).execute(&pool).await?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)")
+            .bind(v)
+            .execute(&pool)
+            .await?;
+    }
+    Ok(pool)
+}

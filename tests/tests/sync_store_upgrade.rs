@@ -109,22 +109,7 @@ async fn updates_apply_highest_sequence_postgres() {
 
 /// A database as migrations 1–4 left it (what a server before migration 5 made).
 async fn old_database(url: &str) -> sqlx::PgPool {
-    let pool = sqlx::PgPool::connect(url).await.unwrap();
-    sqlx::raw_sql(
-        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
-    for (version, sql) in &vaora_server::storage::postgres::MIGRATIONS[..4] {
-        sqlx::raw_sql(*sql).execute(&pool).await.unwrap();
-        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)")
-            .bind(version)
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
-    pool
+    vaora_tests::pg::at_migration(url, 4).await.unwrap()
 }
 
 /// Stores a check-in the way the server did before migration 5: its signed record and a

@@ -14,11 +14,12 @@ use vaora_protocol::ids::Id128;
 
 use super::CodeVisitRow;
 use super::engine::Engine;
+pub use super::queries::backfill::StoredBody;
 pub use super::queries::retention::Purged;
-use super::queries::{cases, counts, devices, overview, venues, visits, windows};
+use super::queries::{backfill, cases, counts, devices, overview, venues, visits, windows};
 use super::{
-    CaseRow, ContactRow, DeviceRow, InsertOutcome, NewRecord, OverviewCounts, PeerCount,
-    ScanWindow, StayRow, StorageError, VenueQuery, VenueRow, VenueStatus, WindowRow,
+    CaseRow, CheckInRow, ContactRow, DeviceRow, InsertOutcome, NewRecord, OverviewCounts,
+    PeerCount, ScanWindow, StayRow, StorageError, VenueQuery, VenueRow, VenueStatus, WindowRow,
 };
 
 /// Everything the server needs from a database.
@@ -51,6 +52,15 @@ pub trait Storage: Engine + Sized {
         &self,
         cutoff_ms: i64,
     ) -> impl Future<Output = Result<Purged, StorageError>> + Send;
+
+    /// Stores stays derived after the fact (a backfill) for records stored without one,
+    /// with the daily aggregates and the rollup, and moves each to the highest-sequence
+    /// update of its device that arrived meanwhile; a record that has a stay already is
+    /// left as it is. The number of stays stored.
+    fn store_backfilled_stays(
+        &self,
+        stays: Vec<CheckInRow>,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
     /// Marks a venue revoked (once); `false` when there is no such venue.
     fn revoke_venue_row(
@@ -192,6 +202,28 @@ pub trait Storage: Engine + Sized {
         ids: Vec<Id128>,
     ) -> impl Future<Output = Result<Vec<VenueRow>, StorageError>> + Send {
         async move { venues::by_ids(self, &ids).await }
+    }
+
+    /// Whether a migration noted the backfill `name` as owed.
+    fn backfill_pending(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        backfill::pending(self, name)
+    }
+
+    /// Clears the note of backfill `name`.
+    fn finish_backfill(&self, name: &str) -> impl Future<Output = Result<(), StorageError>> + Send {
+        backfill::finish(self, name)
+    }
+
+    /// The next `limit` staff check-ins stored without a stay, in key order after `after`.
+    fn staff_records_without_stays(
+        &self,
+        after: Option<(Id128, Id128)>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<StoredBody>, StorageError>> + Send {
+        backfill::staff_without_stays(self, after, limit)
     }
 
     /// How many venues (revoked ones too) were registered with this contact phone.

@@ -12,7 +12,9 @@ use crate::storage::engine::{Arg, Query};
 use crate::storage::error::{OrStorage, StorageError};
 use crate::storage::queries::counts::{Counts, PEERS, VENUES, filters};
 use crate::storage::queries::{retention, venues, windows};
-use crate::storage::rows::{InsertOutcome, NewRecord, PeerCount, ScanWindow, VenueRow, WindowRow};
+use crate::storage::rows::{
+    CheckInRow, InsertOutcome, NewRecord, PeerCount, ScanWindow, VenueRow, WindowRow,
+};
 
 /// Publications take turns: a transaction that stores windows holds this lock (released
 /// at its commit) before its first `seq` is drawn, so sequence numbers become visible in
@@ -55,6 +57,10 @@ impl Storage for PgStore {
 
     async fn insert_windows(&self, w: Vec<WindowRow>) -> Result<Vec<WindowRow>, StorageError> {
         windows::insert(self, w, vec![Query::new(PUBLICATION_LOCK, Vec::new())]).await
+    }
+
+    async fn store_backfilled_stays(&self, stays: Vec<CheckInRow>) -> Result<u64, StorageError> {
+        ingest::backfill_stays(self.pool(), &stays).await
     }
 
     async fn purge_before(&self, cutoff_ms: i64) -> Result<Purged, StorageError> {

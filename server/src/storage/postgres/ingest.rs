@@ -42,22 +42,137 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
                card_link, sealed_card)
      ON CONFLICT (device_id, id) DO NOTHING
      RETURNING device_id, id, venue_id, from_ms, floor(from_ms::numeric / 86400000)::bigint AS day),
- counted AS (
-     SELECT i.venue_id, i.day FROM ins i
+{counting}
+ SELECT device_id, id FROM ins",
+        counting = counting("ins"),
+    )
+});
+
+/// The statement's tail that counts the stays of CTE `rows (venue_id, from_ms, day)`
+/// stored now at registered, active venues: the daily aggregates, the rollup and the
+/// per-venue days (ingest's insert and the backfill's update share it).
+fn counting(rows: &str) -> String {
+    format!(
+        " counted AS (
+     SELECT i.venue_id, i.day FROM {rows} i
      JOIN venues v ON v.id = i.venue_id AND v.revoked_at IS NULL
      WHERE i.from_ms IS NOT NULL),
  per_day AS (
      INSERT INTO day_scans (day, scans) SELECT day, count(*) FROM counted GROUP BY day
      ON CONFLICT (day) DO UPDATE SET scans = day_scans.scans + EXCLUDED.scans),
- recent AS ({}),
+ recent AS ({recent}),
  per_venue_day AS (
      INSERT INTO venue_day_scans (venue_id, day, scans)
      SELECT venue_id, day, count(*) FROM counted GROUP BY venue_id, day
-     ON CONFLICT (day, venue_id) DO UPDATE SET scans = venue_day_scans.scans + EXCLUDED.scans)
- SELECT device_id, id FROM ins",
-        rollup::INGEST.as_str()
+     ON CONFLICT (day, venue_id) DO UPDATE SET scans = venue_day_scans.scans + EXCLUDED.scans)",
+        recent = rollup::INGEST.as_str()
+    )
+}
+
+/// The backfill: the stay columns of staff check-ins stored without a stay (kind 4, no
+/// `from_ms`), set from `UNNEST` arrays, counted like ingest's; returns the keys set now.
+static BACKFILL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH upd AS (
+     UPDATE records r SET person_id = u.person_id, person_name = u.person_name,
+            venue_id = u.venue_id, venue_name = u.venue_name, from_ms = u.from_ms,
+            until_ms = u.until_ms, seq = -1, recorded_by = u.recorded_by,
+            birth_year = u.birth_year, code_device_key = u.code_device_key,
+            code_declaration_id = u.code_declaration_id, card_link = u.card_link,
+            sealed_card = u.sealed_card
+     FROM UNNEST($1::bytea[], $2::bytea[], $3::bytea[], $4::text[], $5::bytea[], $6::text[],
+                 $7::bigint[], $8::bigint[], $9::smallint[], $10::integer[], $11::bytea[],
+                 $12::bytea[], $13::bytea[], $14::bytea[])
+          AS u(device_id, id, person_id, person_name, venue_id, venue_name, from_ms, until_ms,
+               recorded_by, birth_year, code_device_key, code_declaration_id, card_link,
+               sealed_card)
+     WHERE r.device_id = u.device_id AND r.id = u.id AND r.kind = 4 AND r.from_ms IS NULL
+     RETURNING r.device_id, r.id, r.venue_id, r.from_ms,
+               floor(r.from_ms::numeric / 86400000)::bigint AS day),
+{counting}
+ SELECT device_id, id FROM upd",
+        counting = counting("upd"),
     )
 });
+
+/// Stores backfilled stays in one transaction: the stay columns, the aggregates, then
+/// the updates of the same device that arrived meanwhile; the number stored.
+pub(super) async fn backfill_stays(
+    pool: &PgPool,
+    stays: &[CheckInRow],
+) -> Result<u64, StorageError> {
+    if stays.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = pool.begin().await.or_storage()?;
+    let set: Vec<Key> = sqlx::query_as(sqlx::AssertSqlSafe(BACKFILL.as_str()))
+        .bind(stays.iter().map(|c| v(&c.device_id)).collect::<Vec<_>>())
+        .bind(stays.iter().map(|c| v(&c.id)).collect::<Vec<_>>())
+        .bind(stays.iter().map(|c| v(&c.person_id)).collect::<Vec<_>>())
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.person_name.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.venue_id.as_ref().map(v))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.venue_name.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(stays.iter().map(|c| c.from_ms).collect::<Vec<_>>())
+        .bind(stays.iter().map(|c| c.until_ms).collect::<Vec<_>>())
+        .bind(
+            stays
+                .iter()
+                .map(|c| i16::from(c.recorded_by.code()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.birth_year.map(i32::from))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.code.map(|k| k.device_key.to_vec()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.code.map(|k| v(&k.declaration_id)))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.card_link.map(|l| l.to_vec()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stays
+                .iter()
+                .map(|c| c.sealed_card.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .or_storage()?;
+    let n = set.len() as u64;
+    apply_updates(&mut tx, &[], set).await?;
+    tx.commit().await.or_storage()?;
+    Ok(n)
+}
 
 /// A record's key, `(device_id, id)`, as bytes.
 type Key = (Vec<u8>, Vec<u8>);

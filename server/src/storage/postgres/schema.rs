@@ -80,6 +80,7 @@ CREATE TABLE exposure_windows (
     (7, MIGRATION_7),
     (8, MIGRATION_8),
     (9, MIGRATION_9),
+    (10, MIGRATION_10),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -243,7 +244,8 @@ CREATE INDEX checkin_updates_checkin ON checkin_updates (device_id, checkin_id, 
 /// (`sealed_card`) and the server's keyed link of it (`card_link`), never the number; a
 /// case for a card holder (`cases.card_link`, `card_kind`, with the device id all zeros)
 /// finds every staff device's visits of that card. The `checkins` view gains the new
-/// columns at its end. Staff check-ins stored before this step stay evidence only.
+/// columns at its end. Staff check-ins stored before this step get their stays from migration 10
+/// and the backfill after start.
 const MIGRATION_7: &str = "
 ALTER TABLE records
     ADD COLUMN recorded_by         SMALLINT NOT NULL DEFAULT 0,
@@ -281,6 +283,15 @@ CREATE INDEX venues_contact ON venues (contact) WHERE contact IS NOT NULL;
 const MIGRATION_9: &str = "
 DROP INDEX records_at;
 CREATE INDEX records_at ON records USING brin (at_ms);
+";
+
+/// Migration 10: as SQLite's migration 7, staff check-ins stored before migration 7 owe
+/// their stays (`records` rows of kind 4 whose stay columns are empty); the server derives
+/// them in the background after start and clears the note.
+const MIGRATION_10: &str = "
+CREATE TABLE pending_backfills (name TEXT PRIMARY KEY);
+INSERT INTO pending_backfills (name) SELECT 'staff_stays' WHERE EXISTS (
+    SELECT 1 FROM records r WHERE r.kind = 4 AND r.from_ms IS NULL);
 ";
 
 /// Applies the pending migrations in one transaction, under an advisory lock.

@@ -2,6 +2,7 @@
 //! reader, grouped by what they serve. Backends run them through [`super::Engine`]; the
 //! [`super::Storage`] trait's provided methods are these functions.
 
+pub(crate) mod backfill;
 pub(crate) mod cases;
 pub(crate) mod counts;
 pub(crate) mod devices;
@@ -27,6 +28,7 @@ mod tests {
         all.extend(super::overview::statements().iter().map(|s| s.to_string()));
         all.extend(super::retention::statements().iter().map(|s| s.to_string()));
         all.extend(super::visits::statements().iter().map(|s| s.to_string()));
+        all.extend(super::backfill::statements().iter().map(|s| s.to_string()));
         for sql in &all {
             check_shared(sql).unwrap();
         }

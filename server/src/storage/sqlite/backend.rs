@@ -11,7 +11,9 @@ use crate::storage::engine::Arg;
 use crate::storage::error::{OrStorage, StorageError};
 use crate::storage::queries::counts::{Counts, PEERS, VENUES};
 use crate::storage::queries::{retention, venues, windows};
-use crate::storage::rows::{InsertOutcome, NewRecord, PeerCount, ScanWindow, VenueRow, WindowRow};
+use crate::storage::rows::{
+    CheckInRow, InsertOutcome, NewRecord, PeerCount, ScanWindow, VenueRow, WindowRow,
+};
 
 impl SqliteStore {
     /// Counts of the window, from the rollup when it covers the window, else summed; the
@@ -59,6 +61,16 @@ impl Storage for SqliteStore {
     async fn insert_windows(&self, w: Vec<WindowRow>) -> Result<Vec<WindowRow>, StorageError> {
         // One connection, one writer: sequence numbers commit in order.
         windows::insert(self, w, Vec::new()).await
+    }
+
+    async fn store_backfilled_stays(&self, stays: Vec<CheckInRow>) -> Result<u64, StorageError> {
+        self.run(move |conn| {
+            let tx = conn.transaction().or_storage()?;
+            let n = ingest::insert_stays(&tx, &stays)?;
+            tx.commit().or_storage()?;
+            Ok(n)
+        })
+        .await
     }
 
     async fn purge_before(&self, cutoff_ms: i64) -> Result<Purged, StorageError> {

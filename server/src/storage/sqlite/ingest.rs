@@ -78,6 +78,29 @@ pub(super) fn insert_batch(
     Ok(out)
 }
 
+/// Stores stays derived after their records (a backfill), inside `tx`, with the
+/// aggregates; the number stored. A record that has its stay already keeps it; one the
+/// retention purge deleted meanwhile gets none (no stay outlives its record).
+pub(super) fn insert_stays(
+    tx: &Transaction<'_>,
+    stays: &[CheckInRow],
+) -> Result<u64, StorageError> {
+    let mut stored = tx
+        .prepare_cached("SELECT 1 FROM records WHERE device_id = ?1 AND id = ?2 AND kind = 4")
+        .or_storage()?;
+    let mut fresh = Vec::new();
+    for c in stays {
+        if !stored.exists([b(&c.device_id), b(&c.id)]).or_storage()? {
+            continue;
+        }
+        if insert_checkin(tx, c)? {
+            fresh.push(c);
+        }
+    }
+    count_scans(tx, &fresh)?;
+    Ok(fresh.len() as u64)
+}
+
 /// Moves check-in `?1` of device `?5` to `?2..?3` when `?4` is a higher update sequence.
 const MOVE_STAY: &str = "UPDATE checkins SET from_ms = ?2, until_ms = ?3, seq = ?4
      WHERE device_id = ?5 AND id = ?1 AND seq < ?4";

@@ -77,6 +77,7 @@ CREATE TABLE exposure_windows (
     (4, MIGRATION_4),
     (5, MIGRATION_5),
     (6, MIGRATION_6),
+    (7, MIGRATION_7),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -191,7 +192,7 @@ CREATE INDEX checkin_updates_checkin ON checkin_updates (device_id, checkin_id, 
 /// the authority (`sealed_card`) and the server's keyed link of it (`card_link`), never
 /// the number; a case for a card holder (`cases.card_link`, `card_kind`, with the device
 /// id all zeros) finds every staff device's visits of that card. Staff check-ins stored
-/// before this step stay evidence only.
+/// before this step get their stays from migration 7 and the backfill after start.
 const MIGRATION_5: &str = "
 ALTER TABLE checkins ADD COLUMN recorded_by INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE checkins ADD COLUMN birth_year INTEGER;
@@ -221,6 +222,17 @@ const MIGRATION_6: &str = "
 ALTER TABLE venues ADD COLUMN contact TEXT;
 ALTER TABLE venues ADD COLUMN manage_hash BLOB;
 CREATE INDEX venues_contact ON venues (contact) WHERE contact IS NOT NULL;
+";
+
+/// Migration 7: staff check-ins stored before migration 5 were evidence only (no stay).
+/// The step notes that their stays are owed; the server derives them in the background
+/// after start (`crate::backfill_keeper`) with the same rules as ingest, then clears the
+/// note. A database without such records owes nothing.
+const MIGRATION_7: &str = "
+CREATE TABLE pending_backfills (name TEXT PRIMARY KEY);
+INSERT INTO pending_backfills (name) SELECT 'staff_stays' WHERE EXISTS (
+    SELECT 1 FROM records r WHERE r.kind = 4
+      AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.device_id = r.device_id AND c.id = r.id));
 ";
 
 /// Applies the pending migrations in one transaction.
