@@ -39,6 +39,7 @@ pub mod guard;
 pub mod http;
 pub mod keystore;
 pub mod logging;
+pub mod own_venues;
 pub mod render;
 pub mod scan;
 pub mod sync;

@@ -246,6 +246,31 @@ public final class VaoraDiary: @unchecked Sendable {
         try await call { try $0.markAlertsSeen(alerts: alerts) }
     }
 
+    // MARK: venues the owner registers
+
+    /// Registers the owner's venue on `server` (no authority credential) and keeps it in
+    /// `myVenues()` with its signed code and management secret (show the secret to the
+    /// owner once; never log it), off the caller's actor. Refusals throw
+    /// `VaoraError.Network` with the server's reason. Open the staff desk for it with
+    /// `MyVenue.codeText`.
+    public func registerOwnVenue(server: String, form: OwnVenueForm,
+                                 transport: HttpTransport = URLSessionTransport.shared) async throws -> MyVenue {
+        try state.checkOpen()
+        let raw = self.raw
+        return try await Task.detached(priority: .utility) {
+            try await raw.registerOwnVenue(transport: transport, server: server, form: form)
+        }.value
+    }
+
+    /// The venues this phone's owner registered, newest first.
+    public func myVenues() async throws -> [MyVenue] { try await call { try $0.myVenues() } }
+
+    /// Forgets a venue on this phone (it stays registered on the server).
+    @discardableResult
+    public func removeMyVenue(_ venueId: String) async throws -> Bool {
+        try await call { try $0.removeMyVenue(venueId: venueId) }
+    }
+
     // MARK: change streams
 
     /// Every committed change, by area, from now until the diary closes.

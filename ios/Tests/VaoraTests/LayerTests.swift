@@ -178,6 +178,10 @@ func layerTests() {
     t.testAsync("no one left out: a card holder's case alerts the citizen, a proxy person's alert reaches the family") {
         try await noOneLeftOutScenario()
     }
+
+    t.testAsync("a shop registers itself from the phone: kept in myVenues, its poster, its desk, a citizen checks in") {
+        try await ownVenueScenario()
+    }
 }
 
 /// Runs the `vaora` CLI (the test server's authority); returns its output lines.
@@ -311,4 +315,44 @@ func noOneLeftOutScenario() async throws {
     try check(familyAlerts.contains { $0.personId == grandma.id && $0.personName == "Bà Tư" },
               "the grandmother's alert on the family phone: \(familyAlerts)")
     for d in [family, staff, citizen] { await d.close() }
+}
+
+/// Issue 19 through the SDK and the test server: a shop's owner registers the shop from
+/// the phone; it is kept in myVenues (with the management secret) across reopening, its
+/// poster draws, the staff desk opens from its code and a citizen who trusts the server's
+/// key checks in there; a bad phone number is refused with the server's reason and nothing
+/// is kept.
+func ownVenueScenario() async throws {
+    let server = try env("VAORA_SERVER_URL")
+    let rootKeySet = try String(contentsOfFile: try env("VAORA_TEST_DIR") + "/server/authority/keyset.json", encoding: .utf8)
+    let dir = try freshDir("own-venue-swift")
+    let form = OwnVenueForm(name: "Tiệm sửa xe Chú Ba", address: "3 Lý Thái Tổ", ward: "Phường Tràng Tiền",
+                            category: .restaurantOrShop, stayMinutes: 30, contact: "0912 000 444")
+    let owner = try await VaoraDiary.open(path: dir + "/owner.db", keyStore: XorKeyStore(pad: 0x61))
+    var bad = form
+    bad.contact = "không có số"
+    do {
+        _ = try await owner.registerOwnVenue(server: server, form: bad)
+        throw AssertionFailed(description: "a bad phone number was accepted")
+    } catch let e as VaoraError {
+        try check(e.code == .serverRefused || e.reason.contains("phone"), "bad phone: \(e)")
+    }
+    try checkEq(0, try await owner.myVenues().count, "nothing kept after a refusal")
+    let shop = try await owner.registerOwnVenue(server: server, form: form)
+    try checkEq(32, shop.manageSecret.count, "management secret")
+    try checkEq("Tiệm sửa xe Chú Ba", shop.name, "name")
+    try check(try venuePosterSvg(codeText: shop.codeText).hasPrefix("<svg"), "poster")
+    try await owner.installRootKeySet(rootKeySet)
+    let desk = try await owner.openStaffDesk(shop.codeText)
+    try checkEq("Tiệm sửa xe Chú Ba", try await desk.venue().name, "desk venue")
+    await owner.close()
+    let again = try await VaoraDiary.open(path: dir + "/owner.db", keyStore: XorKeyStore(pad: 0x61))
+    try checkEq([shop], try await again.myVenues(), "kept across reopening")
+    await again.close()
+    let citizen = try await VaoraDiary.open(path: dir + "/citizen.db", keyStore: XorKeyStore(pad: 0x62))
+    try await citizen.installRootKeySet(rootKeySet)
+    guard case .checkedIn = try await citizen.checkInAtVenue(shop.codeText) else {
+        throw AssertionFailed(description: "citizen not checked in")
+    }
+    await citizen.close()
 }

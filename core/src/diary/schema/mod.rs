@@ -45,7 +45,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::error::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub(crate) const VERSION: u32 = 12;
+pub(crate) const VERSION: u32 = 13;
 
 /// How many check-ins may begin in the same millisecond (`place` = ms × this + n).
 pub(crate) const PLACES_PER_MS: i64 = 1024;
@@ -212,6 +212,16 @@ CREATE TABLE code_visits (
     received_at    INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX code_visits_by_start ON code_visits (from_ms);
+-- Venues this phone's owner registered on the server (their own poster, their desk).
+CREATE TABLE my_venues (
+    venue_id      BLOB PRIMARY KEY,
+    name          TEXT NOT NULL,
+    code_text     TEXT NOT NULL,
+    manage_secret TEXT NOT NULL,
+    contact       TEXT NOT NULL,
+    server        TEXT NOT NULL,
+    registered_at INTEGER NOT NULL
+) STRICT;
 ";
 
 /// Creates or upgrades the schema inside the caller's transaction. Foreign keys must be

@@ -144,6 +144,10 @@ pub(crate) const KEPT: &[(&str, &str)] = &[
         "sync_state",
         "the registration, the last key set and the download cursor",
     ),
+    (
+        "my_venues",
+        "the owner's own venues (their code and management secret): no one's whereabouts or health; kept until the owner removes them",
+    ),
 ];
 
 /// The condition (on `table`'s own columns) under which a row of `table` ages out, all

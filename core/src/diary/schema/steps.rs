@@ -338,6 +338,21 @@ CREATE TABLE code_visits (
 CREATE INDEX code_visits_by_start ON code_visits (from_ms);
 ";
 
+/// Version 12 → 13: the venues this phone's owner registered on the server (issue 19):
+/// the signed code for the poster and the desk, and the management secret, which only
+/// this encrypted file keeps.
+const V12_TO_V13: &str = "
+CREATE TABLE my_venues (
+    venue_id      BLOB PRIMARY KEY,
+    name          TEXT NOT NULL,
+    code_text     TEXT NOT NULL,
+    manage_secret TEXT NOT NULL,
+    contact       TEXT NOT NULL,
+    server        TEXT NOT NULL,
+    registered_at INTEGER NOT NULL
+) STRICT;
+";
+
 /// Applies the step from `version` to `version + 1`; `false` when there is none.
 pub(super) fn apply(conn: &Connection, version: u32) -> Result<bool, DiaryError> {
     match version {
@@ -375,6 +390,7 @@ pub(super) fn apply(conn: &Connection, version: u32) -> Result<bool, DiaryError>
         9 => conn.execute_batch(V9_TO_V10)?,
         10 => conn.execute_batch(V10_TO_V11)?,
         11 => conn.execute_batch(V11_TO_V12)?,
+        12 => conn.execute_batch(V12_TO_V13)?,
         _ => return Ok(false),
     }
     Ok(true)

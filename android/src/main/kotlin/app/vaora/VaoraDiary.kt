@@ -291,6 +291,30 @@ class VaoraDiary private constructor(
      */
     suspend fun markAlertsSeen(alerts: List<ExposureAlert>): Long = call { it.markAlertsSeen(alerts) }
 
+    // ---- venues the owner registers ----
+
+    /**
+     * Registers the owner's venue on [server] (no authority credential) and keeps it in
+     * [myVenues] with its signed code and management secret (show the secret to the owner
+     * once; never log it). Runs on [io]. Refusals throw [VaoraException.Network] with the
+     * server's reason (too many registrations, five venues per phone, a bad field).
+     * Open the staff desk for it with [MyVenue.codeText].
+     */
+    suspend fun registerOwnVenue(
+        server: String,
+        form: OwnVenueForm,
+        transport: HttpTransport = HttpUrlConnectionTransport(),
+    ): MyVenue {
+        checkOpen()
+        return withContext(io) { raw.registerOwnVenue(transport, server, form) }
+    }
+
+    /** The venues this phone's owner registered, newest first. */
+    suspend fun myVenues(): List<MyVenue> = call { it.myVenues() }
+
+    /** Forgets a venue on this phone (it stays registered on the server). */
+    suspend fun removeMyVenue(venueId: String): Boolean = call { it.removeMyVenue(venueId) }
+
     // ---- change streams ----
 
     /** Every committed change, by area (people, check-ins, outbox, alerts…). */

@@ -18,11 +18,13 @@ import app.vaora.HttpTransport
 import app.vaora.HttpUrlConnectionTransport
 import app.vaora.LogLevel
 import app.vaora.ManualCheckIn
+import app.vaora.OwnVenueForm
 import app.vaora.ScanSettings
 import app.vaora.SyncStep
 import app.vaora.VaoraDiary
 import app.vaora.VaoraException
 import app.vaora.VaoraLog
+import app.vaora.VenueCategory
 import app.vaora.VenueCheckIn
 import app.vaora.alertsFlow
 import app.vaora.argbFrame
@@ -32,7 +34,9 @@ import app.vaora.lumaFrame
 import app.vaora.openCheckinsFlow
 import app.vaora.outboxCountsFlow
 import app.vaora.peopleFlow
+import app.vaora.reason
 import app.vaora.scan
+import app.vaora.venuePosterSvg
 import java.io.File
 import java.time.Instant
 import java.util.Collections
@@ -214,6 +218,10 @@ object LayerTests {
             NoOneLeftOutScenario.run()
         }
 
+        Harness.test("a shop registers itself from the phone: kept in myVenues, its poster, its desk, a citizen checks in") {
+            OwnVenueScenario.run()
+        }
+
         Harness.test("background sync outcomes: offline is RetryLater, an unregistered device is Failed") {
             val path = File(freshDir("bg-outcomes"), "diary.db").path
             val store = XorKeyStore(0x61)
@@ -345,6 +353,50 @@ object NoOneLeftOutScenario {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/**
+ * Issue 19 through the SDK and the test server: a shop's owner registers the shop from the
+ * phone; it is kept in myVenues (with the management secret) across reopening, its poster
+ * draws, the staff desk opens from its code and a citizen who trusts the server's key
+ * checks in there; a bad phone number is refused with the server's reason and nothing is
+ * kept.
+ */
+object OwnVenueScenario {
+    fun run() {
+        val server = env("VAORA_SERVER_URL")
+        val rootKeySet = File(env("VAORA_TEST_DIR"), "server/authority/keyset.json").readText()
+        val dir = freshDir("own-venue")
+        val ownerPath = File(dir, "owner.db").path
+        val form = OwnVenueForm("Tiệm may Bà Hai", "12 Hàng Gai", "Phường Hàng Gai",
+            VenueCategory.RESTAURANT_OR_SHOP, 30, "0912 000 333")
+        val shop = runBlocking {
+            VaoraDiary.open(ownerPath, XorKeyStore(0x51)).use { owner ->
+                val refused = runCatching { owner.registerOwnVenue(server, form.copy(contact = "không có số")) }
+                    .exceptionOrNull()
+                check(refused is VaoraException.Network && refused.reason.contains("phone")) { "bad phone: $refused" }
+                checkEq(0, owner.myVenues().size, "nothing kept after a refusal")
+                val shop = owner.registerOwnVenue(server, form)
+                check(shop.manageSecret.matches(Regex("[0-9a-f]{32}"))) { "secret ${shop.manageSecret.length} chars" }
+                checkEq("Tiệm may Bà Hai", shop.name, "name")
+                check(venuePosterSvg(shop.codeText).startsWith("<svg")) { "poster" }
+                // The owner's phone is the shop's desk.
+                owner.installRootKeySet(rootKeySet)
+                owner.openStaffDesk(shop.codeText).use { desk -> checkEq("Tiệm may Bà Hai", desk.venue().name, "desk venue") }
+                shop
+            }
+        }
+        runBlocking {
+            VaoraDiary.open(ownerPath, XorKeyStore(0x51)).use { owner ->
+                checkEq(listOf(shop), owner.myVenues(), "kept across reopening")
+            }
+            VaoraDiary.open(File(dir, "citizen.db").path, XorKeyStore(0x52)).use { citizen ->
+                citizen.installRootKeySet(rootKeySet)
+                val inside = citizen.checkInAtVenue(shop.codeText)
+                check(inside is VenueCheckIn.CheckedIn) { "citizen check-in: $inside" }
             }
         }
     }
