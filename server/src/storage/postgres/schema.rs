@@ -81,6 +81,7 @@ CREATE TABLE exposure_windows (
     (8, MIGRATION_8),
     (9, MIGRATION_9),
     (10, MIGRATION_10),
+    (11, MIGRATION_11),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -292,6 +293,14 @@ const MIGRATION_10: &str = "
 CREATE TABLE pending_backfills (name TEXT PRIMARY KEY);
 INSERT INTO pending_backfills (name) SELECT 'staff_stays' WHERE EXISTS (
     SELECT 1 FROM records r WHERE r.kind = 4 AND r.from_ms IS NULL);
+";
+
+/// Migration 11: a device's stays are read through the primary key `(device_id, id)`,
+/// which groups each device's records already (a phone holds a few hundred within the
+/// retention window); the separate `(device_id, from_ms)` index cost every check-in one
+/// more B-tree insert for no query that needed it.
+const MIGRATION_11: &str = "
+DROP INDEX records_stay_device_time;
 ";
 
 /// Applies the pending migrations in one transaction, under an advisory lock.
