@@ -29,6 +29,12 @@ pub enum BackendError {
     /// A budget is spent (too many registrations from one address): try again later.
     #[error("{0}")]
     Limited(String),
+    /// A self-registration's contact is not a phone number.
+    #[error("{0}")]
+    BadContact(String),
+    /// The contact phone has registered as many venues as it may.
+    #[error("{0}")]
+    ContactLimit(String),
     #[error("storage failure: {0}")]
     Storage(String),
 }

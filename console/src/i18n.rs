@@ -163,6 +163,9 @@ pub struct Texts {
     pub manage_secret: &'static str,
     pub manage_secret_help: &'static str,
     pub print_poster: &'static str,
+    pub bad_contact: &'static str,
+    pub contact_limit: &'static str,
+    pub too_many_registrations: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -269,6 +272,9 @@ pub static VI: Texts = Texts {
     manage_secret: "Mã quản lý (chỉ hiện một lần)",
     manage_secret_help: "Hãy lưu mã quản lý này: bạn cần nó để quản lý địa điểm sau này. Chúng tôi không lưu và không thể gửi lại mã này.",
     print_poster: "In áp phích và dán ở cửa ra vào để khách quét mã.",
+    bad_contact: "Số điện thoại liên hệ phải có từ 8 đến 15 chữ số, ví dụ 0912 345 678 hoặc +84 912 345 678.",
+    contact_limit: "Số điện thoại này đã đăng ký đủ 5 địa điểm. Xin liên hệ cơ quan y tế để đăng ký thêm.",
+    too_many_registrations: "Có quá nhiều lượt đăng ký từ địa chỉ mạng này. Xin thử lại sau ít phút.",
 };
 
 pub static EN: Texts = Texts {
@@ -375,4 +381,7 @@ pub static EN: Texts = Texts {
     manage_secret: "Management secret (shown only once)",
     manage_secret_help: "Keep this management secret: you need it to manage the venue later. We do not keep it and cannot send it again.",
     print_poster: "Print the poster and put it up at the door for visitors to scan.",
+    bad_contact: "The contact must be a phone number of 8 to 15 digits, e.g. 0912 345 678 or +84 912 345 678.",
+    contact_limit: "This phone number has registered 5 venues already. Ask the health authority to register more.",
+    too_many_registrations: "Too many registrations from this network address. Please try again in a few minutes.",
 };

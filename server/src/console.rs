@@ -56,7 +56,8 @@ fn case_error(e: CaseError) -> BackendError {
 fn venue_error(e: VenueError) -> BackendError {
     match e {
         VenueError::Invalid(m) => BackendError::Invalid(m),
-        VenueError::ContactLimit(_) => BackendError::Invalid(e.to_string()),
+        VenueError::BadContact => BackendError::BadContact(e.to_string()),
+        VenueError::ContactLimit(_) => BackendError::ContactLimit(e.to_string()),
         VenueError::NotFound => BackendError::NotFound(e.to_string()),
         VenueError::Poster(m) => BackendError::Storage(m),
         VenueError::Storage(s) => storage(s),

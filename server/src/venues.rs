@@ -101,6 +101,11 @@ impl OwnVenueBudget {
 pub(crate) enum VenueError {
     #[error("{0}")]
     Invalid(String),
+    /// The contact is not a phone number.
+    #[error(
+        "the contact must be a phone number (8 to 15 digits, e.g. 0912 345 678 or +84 912 345 678)"
+    )]
+    BadContact,
     /// The contact phone registered as many venues as it may.
     #[error(
         "this contact phone has registered {0} venues already, the most one phone may; ask the health authority to register more"
@@ -182,12 +187,7 @@ pub(crate) fn manage_hash(secret: &str) -> [u8; 32] {
 /// `0`, 8 to 15 digits (a Vietnamese mobile is 10). Spaces, dots, dashes and brackets
 /// people type are dropped; anything else is refused.
 pub(crate) fn normalise_phone(text: &str) -> Result<String, VenueError> {
-    let bad = || {
-        VenueError::Invalid(
-            "the contact must be a phone number (8 to 15 digits, e.g. 0912 345 678 or +84 912 345 678)"
-                .into(),
-        )
-    };
+    let bad = || VenueError::BadContact;
     let trimmed = text.trim();
     let (international, rest) = match trimmed.strip_prefix('+') {
         Some(rest) => (true, rest),

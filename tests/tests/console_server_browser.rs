@@ -1,6 +1,7 @@
 //! The console mounted in the real server (SQLite), driven by headless Chromium through
 //! chromedriver on loopback: sign in with a token from the server's authority directory,
-//! register a venue through the form, find it in the venue list. Screenshots go to
+//! register a venue through the form, find it in the venue list; and the public page
+//! where a venue's owner registers it (issue 19). Screenshots go to
 //! `<target dir>/console-server-screenshots/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -34,25 +35,43 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_registers_a_venue_on_the_real_server() {
+/// Fills the form `form` with `fields` and submits it.
+async fn submit(c: &fantoccini::Client, form: Locator<'_>, fields: &[(&str, &str)]) {
+    let form = c.form(form).await.unwrap();
+    for (name, value) in fields {
+        form.set_by_name(name, value).await.unwrap();
+    }
+    form.submit().await.unwrap();
+}
+
+/// The text of the element `at`, once it is on the page (a submitted form's answer loads
+/// after `submit` returns).
+async fn text_when_there(c: &fantoccini::Client, at: Locator<'_>) -> String {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(at)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Headless Chromium through chromedriver on loopback: the driver process (killed on
+/// drop), the profile directory and the client.
+async fn browser() -> (Driver, tempfile::TempDir, fantoccini::Client) {
     for p in [CHROMIUM, CHROMEDRIVER] {
         assert!(
             Path::new(p).exists(),
             "{p} is missing: install Debian's chromium and chromium-driver"
         );
     }
-    let server = ServerFixture::start(Backend::Sqlite).await.unwrap();
-    let base = format!("{}/console", server.url());
-    let authority = Authority::load_dir(&server.authority_dir).unwrap();
-    let token = vaora_console::token::issue(&authority, chrono::Utc::now(), 1).unwrap();
-
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
@@ -92,6 +111,17 @@ async fn browser_registers_a_venue_on_the_real_server() {
             Err(e) => panic!("could not start headless chromium via chromedriver: {e}"),
         }
     };
+    (driver, profile, c)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_registers_a_venue_on_the_real_server() {
+    let server = ServerFixture::start(Backend::Sqlite).await.unwrap();
+    let base = format!("{}/console", server.url());
+    let authority = Authority::load_dir(&server.authority_dir).unwrap();
+    let token = vaora_console::token::issue(&authority, chrono::Utc::now(), 1).unwrap();
+
+    let (_driver, _profile, c) = browser().await;
     let shots = screenshot_dir();
     let shot = |name: &'static str| {
         let c = c.clone();
@@ -126,23 +156,18 @@ async fn browser_registers_a_venue_on_the_real_server() {
     shot("overview").await;
 
     c.goto(&format!("{base}/venues")).await.unwrap();
-    let form = c
-        .form(Locator::Css("form[method=post][action$='/venues']"))
-        .await
-        .unwrap();
-    form.set_by_name("name", "Trường Tiểu học <b>Lê Lợi</b>")
-        .await
-        .unwrap();
-    form.set_by_name("ward", "Phường Bến Thành").await.unwrap();
-    form.set_by_name("address", "1 Lê Lợi").await.unwrap();
-    form.submit().await.unwrap();
-    let code = c
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Id("venue-code"))
-        .await
-        .unwrap();
-    assert!(code.text().await.unwrap().len() > 20);
+    submit(
+        &c,
+        Locator::Css("form[method=post][action$='/venues']"),
+        &[
+            ("name", "Trường Tiểu học <b>Lê Lợi</b>"),
+            ("ward", "Phường Bến Thành"),
+            ("address", "1 Lê Lợi"),
+        ],
+    )
+    .await;
+    let code = text_when_there(&c, Locator::Id("venue-code")).await;
+    assert!(code.len() > 20);
     shot("venue").await;
 
     c.goto(&format!("{base}/venues?q=Ti%E1%BB%83u"))
@@ -158,5 +183,99 @@ async fn browser_registers_a_venue_on_the_real_server() {
     c.goto(&base).await.unwrap();
     let stat = c.find(Locator::Id("stat-venues")).await.unwrap();
     assert_eq!(stat.text().await.unwrap(), "1");
+    c.close().await.unwrap();
+}
+
+/// Issue 19: the public registration page in headless Chromium (no sign-in): a shop owner
+/// fills the form in Vietnamese (a name with diacritics and markup), gets the code, the
+/// management secret and the poster (the image loads; the PNG download scans back to the
+/// code); the English page; a refusal page for a bad phone number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_registers_its_own_venue_on_the_public_page() {
+    let server = ServerFixture::start(Backend::Sqlite).await.unwrap();
+    let url = server.url();
+    let (_driver, _profile, c) = browser().await;
+    let shots = screenshot_dir();
+
+    c.goto(&format!("{url}/register")).await.unwrap();
+    let title = text_when_there(&c, Locator::Css("h1")).await;
+    assert_eq!(title, "Đăng ký địa điểm của bạn");
+    submit(
+        &c,
+        Locator::Id("self-register"),
+        &[
+            ("name", "Bánh mì <i>Phượng</i> Hội An"),
+            ("address", "2B Phan Châu Trinh"),
+            ("ward", "Phường Minh An"),
+            ("contact", "0905 111 222"),
+        ],
+    )
+    .await;
+    let code = text_when_there(&c, Locator::Id("venue-code")).await;
+    let info = vaora_protocol::venue::VenueCode::parse(&code).unwrap().info;
+    assert_eq!(info.name, "Bánh mì <i>Phượng</i> Hội An");
+    let secret = c
+        .find(Locator::Id("manage-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(secret.len() == 32 && secret.bytes().all(|b| b.is_ascii_hexdigit()));
+    let name = c
+        .find(Locator::Id("venue-name"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(name, "Bánh mì <i>Phượng</i> Hội An", "markup shown as text");
+    // The poster image loaded (the CSP allows data: images), and the PNG download is the
+    // same code.
+    let width = c
+        .execute(
+            "return document.getElementById('poster').naturalWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(width.as_u64().unwrap_or(0) > 100, "poster width {width}");
+    let href = c
+        .find(Locator::Id("poster-png"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let png = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        href.strip_prefix("data:image/png;base64,").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(vaora_tests::posters::codes_in_png(&png), vec![code]);
+    std::fs::write(
+        shots.join("register-done.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // English, and a refusal page in it.
+    c.goto(&format!("{url}/register?lang=en")).await.unwrap();
+    let title = text_when_there(&c, Locator::Css("h1")).await;
+    assert_eq!(title, "Register your venue");
+    submit(
+        &c,
+        Locator::Id("self-register"),
+        &[
+            ("name", "Quán không số"),
+            ("ward", "Phường Minh An"),
+            ("contact", "call me"),
+        ],
+    )
+    .await;
+    // Wait for the refusal page itself (the form page has a <main> too).
+    let main = text_when_there(&c, Locator::XPath("//main[contains(., 'phone number')]")).await;
+    assert!(main.contains("must be a phone number"), "{main}");
     c.close().await.unwrap();
 }

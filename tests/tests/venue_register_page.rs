@@ -113,7 +113,23 @@ async fn page(backend: Backend) {
     // Refusals: a clear page, nothing registered.
     let (status, bad) = post(fields("Quán không số", "không có", "60")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(bad.contains("phone number"), "{bad}");
+    assert!(bad.contains("Số điện thoại liên hệ phải có"), "{bad}");
+    let english = client
+        .post(format!("{url}/register?lang=en"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("name", "Quán không số"),
+            ("category", "other"),
+            ("ward", "Phường Hàng Gai"),
+            ("stay_minutes", "60"),
+            ("contact", "không có"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(english.status(), StatusCode::BAD_REQUEST);
+    let english = english.text().await.unwrap();
+    assert!(english.contains("must be a phone number"), "{english}");
     let (status, _) = post(fields("Quán vội", "0904 123 457", "0")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = post(fields("", "0904 123 457", "60")).await;

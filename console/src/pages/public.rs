@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::auth::client_ip;
 use super::venues::{category_options, parse_category};
 use super::{Layout, PageError, PageLang, html};
-use crate::backend::{ConsoleBackend, NewOwnVenue};
+use crate::backend::{BackendError, ConsoleBackend, NewOwnVenue};
 use crate::state::Console;
 
 #[derive(Template)]
@@ -91,6 +91,7 @@ pub async fn register<B: ConsoleBackend>(
         .ok()
         .filter(|m| (1..=1440).contains(m))
         .ok_or_else(|| PageError::BadInput(lang.lang.texts().stay_minutes_range.into()))?;
+    let t = lang.lang.texts();
     let own = state
         .backend
         .register_own_venue(
@@ -104,7 +105,14 @@ pub async fn register<B: ConsoleBackend>(
             },
             from,
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The owner reads the refusal in the page's language.
+            BackendError::BadContact(_) => BackendError::BadContact(t.bad_contact.into()),
+            BackendError::ContactLimit(_) => BackendError::ContactLimit(t.contact_limit.into()),
+            BackendError::Limited(_) => BackendError::Limited(t.too_many_registrations.into()),
+            other => other,
+        })?;
     log::info!("public page: venue registered by its owner");
     let b64 = base64::engine::general_purpose::STANDARD;
     html(

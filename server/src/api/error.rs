@@ -121,7 +121,9 @@ impl From<CaseError> for ApiError {
 impl From<VenueError> for ApiError {
     fn from(e: VenueError) -> Self {
         match e {
-            VenueError::Invalid(_) => Self::bad_request("invalid_venue", e.to_string()),
+            VenueError::Invalid(_) | VenueError::BadContact => {
+                Self::bad_request("invalid_venue", e.to_string())
+            }
             VenueError::ContactLimit(_) => {
                 Self::new(StatusCode::FORBIDDEN, "contact_limit", e.to_string())
             }
