@@ -44,6 +44,13 @@ pub(crate) fn router<S: Storage>(state: Arc<ApiState<S>>) -> Router {
         )
         .route("/v1/authority/venues", post(venues::register::<S>))
         .route("/v1/venues", post(venues::register_own::<S>))
+        .route("/v1/venues/{id}/enrolments", post(venues::enrolment::<S>))
+        .route("/v1/venues/{id}/staff", post(venues::staff::<S>))
+        .route(
+            "/v1/venues/{id}/staff/remove",
+            post(venues::remove_staff::<S>),
+        )
+        .route("/v1/staff/enrolments", post(venues::enrol::<S>))
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
         })

@@ -58,6 +58,9 @@ fn venue_error(e: VenueError) -> BackendError {
         VenueError::Invalid(m) => BackendError::Invalid(m),
         VenueError::BadContact => BackendError::BadContact(e.to_string()),
         VenueError::ContactLimit(_) => BackendError::ContactLimit(e.to_string()),
+        VenueError::WrongSecret | VenueError::Revoked | VenueError::EnrolmentInvalid => {
+            BackendError::Invalid(e.to_string())
+        }
         VenueError::NotFound => BackendError::NotFound(e.to_string()),
         VenueError::Poster(m) => BackendError::Storage(m),
         VenueError::Storage(s) => storage(s),

@@ -30,6 +30,14 @@ pub(crate) fn spawn<S: Storage>(
             Ok(_) => {}
             Err(e) => log::warn!("retention purge failed (will retry): {e}"),
         }
+        // Staff enrolment codes live minutes; forget the expired ones.
+        if let Err(e) = state
+            .store
+            .forget_expired_enrolments(Utc::now().timestamp_millis())
+            .await
+        {
+            log::warn!("forgetting expired enrolment codes failed (will retry): {e}");
+        }
         PURGE_TICK
     })
 }

@@ -101,6 +101,16 @@ impl OwnVenueBudget {
 pub(crate) enum VenueError {
     #[error("{0}")]
     Invalid(String),
+    /// The management secret does not manage this venue (or no such self-registered
+    /// venue: the answer does not say which).
+    #[error("this secret does not manage that venue")]
+    WrongSecret,
+    /// The venue's code was revoked: it has no staff to manage.
+    #[error("the venue's code was revoked")]
+    Revoked,
+    /// The enrolment code is unknown, used or expired.
+    #[error("the enrolment code is unknown, used already or expired; ask the owner for a new one")]
+    EnrolmentInvalid,
     /// The contact is not a phone number.
     #[error(
         "the contact must be a phone number (8 to 15 digits, e.g. 0912 345 678 or +84 912 345 678)"
@@ -324,4 +334,83 @@ pub(crate) fn poster_as_svg(row: &VenueRow) -> Result<String, VenueError> {
 /// The poster as a PNG image.
 pub(crate) fn poster_as_png(row: &VenueRow) -> Result<Vec<u8>, VenueError> {
     poster_png(&poster(row)?).map_err(drawn)
+}
+
+/// How long a staff enrolment code can be used.
+pub(crate) const ENROLMENT_MINUTES: i64 = 10;
+
+/// The venue `id` if `secret` manages it (a venue its owner registered, not revoked).
+async fn managed<S: Storage>(store: &S, id: Id128, secret: &str) -> Result<VenueRow, VenueError> {
+    let row = store.venue_row(id).await?.ok_or(VenueError::WrongSecret)?;
+    let hash = manage_hash(secret.trim());
+    if row.manage_hash != Some(hash) {
+        return Err(VenueError::WrongSecret);
+    }
+    if row.revoked {
+        return Err(VenueError::Revoked);
+    }
+    Ok(row)
+}
+
+/// A single-use code the owner hands a staff phone (`VE1:` and 32 hex digits), valid for
+/// [`ENROLMENT_MINUTES`]; the server keeps its SHA-256.
+pub(crate) async fn enrolment_code<S: Storage>(
+    store: &S,
+    venue: Id128,
+    secret: &str,
+) -> Result<(String, DateTime<Utc>), VenueError> {
+    managed(store, venue, secret).await?;
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random)
+        .map_err(|e| VenueError::Invalid(format!("no randomness for the code: {e}")))?;
+    let code = format!("VE1:{}", hex::encode(random));
+    let expires = Utc::now() + Duration::minutes(ENROLMENT_MINUTES);
+    store
+        .new_enrolment_code(code_hash(&code), venue, expires.timestamp_millis())
+        .await?;
+    Ok((code, expires))
+}
+
+/// A registered device redeems an enrolment code: it is now the venue's staff.
+pub(crate) async fn enrol<S: Storage>(
+    store: &S,
+    device: Id128,
+    code: &str,
+) -> Result<VenueRow, VenueError> {
+    let now = Utc::now().timestamp_millis();
+    let venue = store
+        .use_enrolment_code(code_hash(code.trim()), device, now)
+        .await?
+        .ok_or(VenueError::EnrolmentInvalid)?;
+    find(store, venue).await
+}
+
+/// The venue's enrolled staff devices (the owner's view).
+pub(crate) async fn staff<S: Storage>(
+    store: &S,
+    venue: Id128,
+    secret: &str,
+) -> Result<Vec<(Id128, i64)>, VenueError> {
+    managed(store, venue, secret).await?;
+    Ok(store.venue_staff(venue).await?)
+}
+
+/// The owner removes a device from the venue's staff; whether it was enrolled.
+pub(crate) async fn remove_staff<S: Storage>(
+    store: &S,
+    venue: Id128,
+    secret: &str,
+    device: Id128,
+) -> Result<bool, VenueError> {
+    managed(store, venue, secret).await?;
+    Ok(store.remove_venue_staff(venue, device).await?)
+}
+
+/// `SHA-256("vaora-staff-enrolment-v1" 0x00 code)`: what the server keeps of a code.
+fn code_hash(code: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"vaora-staff-enrolment-v1");
+    h.update([0]);
+    h.update(code.as_bytes());
+    h.finalize().into()
 }

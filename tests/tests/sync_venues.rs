@@ -98,13 +98,7 @@ async fn venues(backend: Backend) {
 
     // Defaults: no category → other, no stay → 60 minutes.
     let plain = authority
-        .register_venue(&VenueRequest {
-            name: "Nhà văn hoá khu phố 3".into(),
-            address: String::new(),
-            ward: String::new(),
-            category: None,
-            stay_minutes: None,
-        })
+        .register_venue(&VenueRequest::named("Nhà văn hoá khu phố 3"))
         .await
         .unwrap();
     let info = VenueCode::parse(&plain.code).unwrap().info;

@@ -89,6 +89,10 @@ pub struct Contact {
     pub venue_status: VenueStatus,
     pub overlap_from: DateTime<Utc>,
     pub overlap_until: DateTime<Utc>,
+    /// Staff recorded the visit with a device the venue's owner enrolled as its staff
+    /// (absent, false, in answers from servers before enrolment).
+    #[serde(default)]
+    pub enrolled_staff: bool,
 }
 
 /// `GET /v1/authority/cases/{id}/contacts`.
@@ -123,6 +127,19 @@ pub struct VenueRequest {
     /// Stay assumed when nobody checks out, printed into the code (minutes); 60 when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stay_minutes: Option<u16>,
+}
+
+impl VenueRequest {
+    /// A venue with only a name: no address or ward, category `other`, a 60-minute stay.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            address: String::new(),
+            ward: String::new(),
+            category: None,
+            stay_minutes: None,
+        }
+    }
 }
 
 /// Answer to `POST /v1/authority/venues` (201): the signed code and its poster.

@@ -36,7 +36,10 @@ pub use devices::{
     request_signing_input,
 };
 pub use downloads::{CodeVisit, CodeVisits, ExposurePage, ExposureWindow, KeySet};
-pub use own_venue::{OwnVenueRequest, OwnVenueResponse};
+pub use own_venue::{
+    EnrolRequest, Enrolled, EnrolmentCode, ManageRequest, OwnVenueRequest, OwnVenueResponse,
+    RemoveStaffRequest, RemovedStaff, StaffDevice, StaffList,
+};
 pub use upload::{
     RecordStatus, UploadItem, decode_upload, decode_upload_answer, encode_upload,
     encode_upload_answer, item_to_record,

@@ -96,6 +96,7 @@ pub(crate) async fn trace<S: Storage>(
                     },
                     overlap_from: from_millis(c.overlap_from_ms),
                     overlap_until: from_millis(c.overlap_until_ms),
+                    enrolled_staff: c.enrolled_staff,
                 })
                 .collect(),
         },

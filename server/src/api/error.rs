@@ -127,6 +127,13 @@ impl From<VenueError> for ApiError {
             VenueError::ContactLimit(_) => {
                 Self::new(StatusCode::FORBIDDEN, "contact_limit", e.to_string())
             }
+            VenueError::WrongSecret => {
+                Self::new(StatusCode::FORBIDDEN, "wrong_secret", e.to_string())
+            }
+            VenueError::Revoked => Self::new(StatusCode::GONE, "venue_revoked", e.to_string()),
+            VenueError::EnrolmentInvalid => {
+                Self::new(StatusCode::GONE, "enrolment_invalid", e.to_string())
+            }
             VenueError::NotFound => {
                 Self::new(StatusCode::NOT_FOUND, "unknown_venue", e.to_string())
             }

@@ -6,13 +6,18 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use base64::Engine as _;
+use vaora_protocol::ids::Id128;
 use vaora_protocol::venue::VenueCategory;
-use vaora_protocol::wire::{OwnVenueRequest, OwnVenueResponse, VenueRequest, VenueResponse};
+use vaora_protocol::wire::{
+    EnrolRequest, Enrolled, EnrolmentCode, ManageRequest, OwnVenueRequest, OwnVenueResponse,
+    RemoveStaffRequest, RemovedStaff, StaffDevice, StaffList, VenueRequest, VenueResponse,
+    from_millis,
+};
 
-use super::auth::AuthorityRequest;
+use super::auth::{AuthorityRequest, DeviceRequest};
 use super::body::{ApiResult, json, parse_json, read_body};
 use super::context::{ApiState, client_ip};
 use super::error::ApiError;
@@ -105,4 +110,87 @@ async fn answer(registered: Registered) -> Result<VenueResponse, ApiError> {
         poster_svg: svg,
         poster_png_base64: base64::engine::general_purpose::STANDARD.encode(png),
     })
+}
+
+/// A venue id from the path (32 hex digits); an unreadable one manages nothing.
+fn venue_id(text: &str) -> Result<Id128, VenueError> {
+    text.parse().map_err(|_| VenueError::WrongSecret)
+}
+
+/// Largest management request body.
+const MAX_MANAGE_BODY: usize = 1024;
+
+/// A management request's body (small JSON carrying the secret).
+async fn management<T: serde::de::DeserializeOwned>(req: Request) -> Result<T, ApiError> {
+    let body = read_body(req.into_body(), MAX_MANAGE_BODY).await?;
+    parse_json(&body)
+}
+
+/// `POST /v1/venues/{id}/enrolments`: the owner asks for a staff enrolment code.
+pub(crate) async fn enrolment<S: Storage>(
+    State(state): State<Arc<ApiState<S>>>,
+    Path(id): Path<String>,
+    req: Request,
+) -> ApiResult {
+    let req: ManageRequest = management(req).await?;
+    let (code, expires_at) =
+        venues::enrolment_code(&state.server.store, venue_id(&id)?, &req.manage_secret).await?;
+    log::info!("staff enrolment code issued");
+    json(StatusCode::CREATED, &EnrolmentCode { code, expires_at })
+}
+
+/// `POST /v1/staff/enrolments` (device credential): a staff phone redeems a code.
+pub(crate) async fn enrol<S: Storage>(
+    State(state): State<Arc<ApiState<S>>>,
+    DeviceRequest { device, body }: DeviceRequest,
+) -> ApiResult {
+    let req: EnrolRequest = parse_json(&body)?;
+    let venue = venues::enrol(&state.server.store, device.id, &req.code).await?;
+    log::info!("a device enrolled as venue staff");
+    json(
+        StatusCode::OK,
+        &Enrolled {
+            venue_id: venue.id,
+            venue_name: venue.name,
+        },
+    )
+}
+
+/// `POST /v1/venues/{id}/staff`: the owner lists the venue's enrolled devices.
+pub(crate) async fn staff<S: Storage>(
+    State(state): State<Arc<ApiState<S>>>,
+    Path(id): Path<String>,
+    req: Request,
+) -> ApiResult {
+    let req: ManageRequest = management(req).await?;
+    let staff = venues::staff(&state.server.store, venue_id(&id)?, &req.manage_secret).await?;
+    json(
+        StatusCode::OK,
+        &StaffList {
+            staff: staff
+                .into_iter()
+                .map(|(device_id, at)| StaffDevice {
+                    device_id,
+                    enrolled_at: from_millis(at),
+                })
+                .collect(),
+        },
+    )
+}
+
+/// `POST /v1/venues/{id}/staff/remove`: the owner removes a device from the staff.
+pub(crate) async fn remove_staff<S: Storage>(
+    State(state): State<Arc<ApiState<S>>>,
+    Path(id): Path<String>,
+    req: Request,
+) -> ApiResult {
+    let req: RemoveStaffRequest = management(req).await?;
+    let removed = venues::remove_staff(
+        &state.server.store,
+        venue_id(&id)?,
+        &req.manage_secret,
+        req.device_id,
+    )
+    .await?;
+    json(StatusCode::OK, &RemovedStaff { removed })
 }

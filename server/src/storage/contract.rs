@@ -16,7 +16,7 @@ use super::CodeVisitRow;
 use super::engine::Engine;
 pub use super::queries::backfill::StoredBody;
 pub use super::queries::retention::Purged;
-use super::queries::{backfill, cases, counts, devices, overview, venues, visits, windows};
+use super::queries::{backfill, cases, counts, devices, overview, staff, venues, visits, windows};
 use super::{
     CaseRow, CheckInRow, ContactRow, DeviceRow, InsertOutcome, NewRecord, OverviewCounts,
     PeerCount, ScanWindow, StayRow, StorageError, VenueQuery, VenueRow, VenueStatus, WindowRow,
@@ -224,6 +224,52 @@ pub trait Storage: Engine + Sized {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<StoredBody>, StorageError>> + Send {
         backfill::staff_without_stays(self, after, limit)
+    }
+
+    /// Stores a staff enrolment code (its hash) for `venue`, valid until `expires_ms`.
+    fn new_enrolment_code(
+        &self,
+        code_hash: [u8; 32],
+        venue: Id128,
+        expires_ms: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send {
+        staff::new_code(self, code_hash, venue, expires_ms)
+    }
+
+    /// Spends an enrolment code for `device` and enrols it at the code's venue; the venue,
+    /// or `None` for a code that is unknown, used or expired.
+    fn use_enrolment_code(
+        &self,
+        code_hash: [u8; 32],
+        device: Id128,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<Option<Id128>, StorageError>> + Send {
+        staff::use_code(self, code_hash, device, now_ms)
+    }
+
+    /// A venue's enrolled staff devices and when each was enrolled (ms).
+    fn venue_staff(
+        &self,
+        venue: Id128,
+    ) -> impl Future<Output = Result<Vec<(Id128, i64)>, StorageError>> + Send {
+        staff::list(self, venue)
+    }
+
+    /// Removes a device from a venue's staff; whether it was enrolled.
+    fn remove_venue_staff(
+        &self,
+        venue: Id128,
+        device: Id128,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        staff::remove(self, venue, device)
+    }
+
+    /// Deletes enrolment codes that expired before `now_ms`.
+    fn forget_expired_enrolments(
+        &self,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send {
+        staff::forget_expired(self, now_ms)
     }
 
     /// How many venues (revoked ones too) were registered with this contact phone.

@@ -277,6 +277,8 @@ pub struct ContactRow {
     pub venue_status: VenueStatus,
     pub overlap_from_ms: i64,
     pub overlap_until_ms: i64,
+    /// Staff recorded it with a device enrolled as the venue's staff.
+    pub enrolled_staff: bool,
 }
 
 /// A stored exposure window; `seq` is the download cursor.

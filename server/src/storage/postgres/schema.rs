@@ -82,6 +82,7 @@ CREATE TABLE exposure_windows (
     (9, MIGRATION_9),
     (10, MIGRATION_10),
     (11, MIGRATION_11),
+    (12, MIGRATION_12),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -301,6 +302,22 @@ INSERT INTO pending_backfills (name) SELECT 'staff_stays' WHERE EXISTS (
 /// more B-tree insert for no query that needed it.
 const MIGRATION_11: &str = "
 DROP INDEX records_stay_device_time;
+";
+
+/// Migration 12: as SQLite's migration 8, staff enrolment codes and enrolled staff.
+const MIGRATION_12: &str = "
+CREATE TABLE staff_enrolments (
+    code_hash  BYTEA PRIMARY KEY,
+    venue_id   BYTEA NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_by    BYTEA
+);
+CREATE TABLE venue_staff (
+    venue_id    BYTEA NOT NULL,
+    device_id   BYTEA NOT NULL,
+    enrolled_at BIGINT NOT NULL,
+    PRIMARY KEY (venue_id, device_id)
+);
 ";
 
 /// Applies the pending migrations in one transaction, under an advisory lock.

@@ -92,7 +92,9 @@ static TRACE: LazyLock<String> = LazyLock::new(|| {
     );
     format!(
         "SELECT c.device_id, c.person_id, c.person_name, c.venue_id, {},
-                {} AS o_from, {} AS o_until, c.recorded_by, c.birth_year, c.id, c.sealed_card
+                {} AS o_from, {} AS o_until, c.recorded_by, c.birth_year, c.id, c.sealed_card,
+                CASE WHEN c.recorded_by <> 0 AND EXISTS (SELECT 1 FROM venue_staff s
+                     WHERE s.venue_id = c.venue_id AND s.device_id = c.device_id) THEN 1 ELSE 0 END
          FROM checkins k
          JOIN checkins c ON c.venue_id = k.venue_id AND {}
          LEFT JOIN venues v ON v.id = c.venue_id
@@ -220,6 +222,7 @@ fn contact(r: &dyn Row) -> Result<ContactRow, StorageError> {
         birth_year: r.opt_int(9)?.and_then(|y| u16::try_from(y).ok()),
         checkin_id: id(r, 10)?,
         sealed_card: r.opt_bytes(11)?.map(<[u8]>::to_vec),
+        enrolled_staff: r.int(12)? != 0,
     })
 }
 

@@ -8,6 +8,7 @@ pub(crate) mod counts;
 pub(crate) mod devices;
 pub(crate) mod overview;
 pub(crate) mod retention;
+pub(crate) mod staff;
 pub(crate) mod venues;
 pub(crate) mod visits;
 pub(crate) mod windows;
@@ -29,6 +30,7 @@ mod tests {
         all.extend(super::retention::statements().iter().map(|s| s.to_string()));
         all.extend(super::visits::statements().iter().map(|s| s.to_string()));
         all.extend(super::backfill::statements().iter().map(|s| s.to_string()));
+        all.extend(super::staff::statements().iter().map(|s| s.to_string()));
         for sql in &all {
             check_shared(sql).unwrap();
         }

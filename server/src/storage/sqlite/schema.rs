@@ -78,6 +78,7 @@ CREATE TABLE exposure_windows (
     (5, MIGRATION_5),
     (6, MIGRATION_6),
     (7, MIGRATION_7),
+    (8, MIGRATION_8),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -233,6 +234,24 @@ CREATE TABLE pending_backfills (name TEXT PRIMARY KEY);
 INSERT INTO pending_backfills (name) SELECT 'staff_stays' WHERE EXISTS (
     SELECT 1 FROM records r WHERE r.kind = 4
       AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.device_id = r.device_id AND c.id = r.id));
+";
+
+/// Migration 8 (issue 19, enrolled staff): single-use enrolment codes an owner asks for
+/// (kept as SHA-256, with their venue and expiry, and the device that used one), and the
+/// devices enrolled as a venue's staff.
+const MIGRATION_8: &str = "
+CREATE TABLE staff_enrolments (
+    code_hash  BLOB PRIMARY KEY,
+    venue_id   BLOB NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_by    BLOB
+);
+CREATE TABLE venue_staff (
+    venue_id    BLOB NOT NULL,
+    device_id   BLOB NOT NULL,
+    enrolled_at INTEGER NOT NULL,
+    PRIMARY KEY (venue_id, device_id)
+);
 ";
 
 /// Applies the pending migrations in one transaction.
