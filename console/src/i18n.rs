@@ -164,6 +164,7 @@ pub struct Texts {
     pub manage_secret_help: &'static str,
     pub print_poster: &'static str,
     pub bad_contact: &'static str,
+    pub enrolled_staff: &'static str,
     pub contact_limit: &'static str,
     pub too_many_registrations: &'static str,
 }
@@ -275,6 +276,7 @@ pub static VI: Texts = Texts {
     bad_contact: "Số điện thoại liên hệ phải có từ 8 đến 15 chữ số, ví dụ 0912 345 678 hoặc +84 912 345 678.",
     contact_limit: "Số điện thoại này đã đăng ký đủ 5 địa điểm. Xin liên hệ cơ quan y tế để đăng ký thêm.",
     too_many_registrations: "Có quá nhiều lượt đăng ký từ địa chỉ mạng này. Xin thử lại sau ít phút.",
+    enrolled_staff: "nhân viên đã đăng ký của địa điểm",
 };
 
 pub static EN: Texts = Texts {
@@ -384,4 +386,5 @@ pub static EN: Texts = Texts {
     bad_contact: "The contact must be a phone number of 8 to 15 digits, e.g. 0912 345 678 or +84 912 345 678.",
     contact_limit: "This phone number has registered 5 venues already. Ask the health authority to register more.",
     too_many_registrations: "Too many registrations from this network address. Please try again in a few minutes.",
+    enrolled_staff: "the venue's enrolled staff",
 };

@@ -173,6 +173,8 @@ pub struct Contact {
     /// The card number of a visitor staff recorded from an ID card, opened for the
     /// signed-in operator (the server logs an audit line; it never stores the number).
     pub card_number: Option<String>,
+    /// Staff recorded it with a device the venue's owner enrolled as its staff.
+    pub enrolled_staff: bool,
     pub venue_id: String,
     pub venue_name: String,
     pub overlap_from: DateTime<Utc>,

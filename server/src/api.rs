@@ -45,6 +45,7 @@ pub(crate) fn router<S: Storage>(state: Arc<ApiState<S>>) -> Router {
         .route("/v1/authority/venues", post(venues::register::<S>))
         .route("/v1/venues", post(venues::register_own::<S>))
         .route("/v1/venues/{id}/enrolments", post(venues::enrolment::<S>))
+        .route("/v1/venues/{id}/revoke", post(venues::revoke_own::<S>))
         .route("/v1/venues/{id}/staff", post(venues::staff::<S>))
         .route(
             "/v1/venues/{id}/staff/remove",

@@ -400,6 +400,7 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
                             .open_card(&c.checkin_id, sealed)
                             .map_or_else(|_| "(sealed)".to_owned(), |n| n.number().to_owned())
                     }),
+                    enrolled_staff: c.enrolled_staff,
                     venue_id: c.venue_id.to_hex(),
                     venue_name: shown_venue(c.venue_name, c.venue_status),
                     overlap_from: time(c.overlap_from_ms),

@@ -406,6 +406,19 @@ pub(crate) async fn remove_staff<S: Storage>(
     Ok(store.remove_venue_staff(venue, device).await?)
 }
 
+/// The owner revokes their venue's code (phones refuse it after their next sync, as for
+/// a revocation by the authority); revoking twice changes nothing.
+pub(crate) async fn revoke_own<S: Storage>(
+    store: &S,
+    venue: Id128,
+    secret: &str,
+) -> Result<(), VenueError> {
+    match managed(store, venue, secret).await {
+        Ok(_) | Err(VenueError::Revoked) => revoke(store, venue).await,
+        Err(e) => Err(e),
+    }
+}
+
 /// `SHA-256("vaora-staff-enrolment-v1" 0x00 code)`: what the server keeps of a code.
 fn code_hash(code: &str) -> [u8; 32] {
     let mut h = Sha256::new();

@@ -2,7 +2,7 @@
 //! venue asks for a single-use enrolment code with the management secret; a registered
 //! staff phone redeems it with its device credential and is the venue's staff; a visit it
 //! records is marked as recorded by enrolled staff in a case's contacts; the owner lists
-//! and removes staff. Refused: a wrong or another venue's secret, a venue the authority
+//! and removes staff, and revokes the venue's code. Refused: a wrong or another venue's secret, a venue the authority
 //! registered, a used, unknown or replayed code, a request without a device credential.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -217,6 +217,27 @@ async fn staff_story(backend: Backend) {
     );
     let contacts = trace_in(&server.database, Vec::new(), &case).await;
     assert!(!enrolled_of(&contacts, staff.id));
+
+    // The owner revokes the venue's code: a wrong secret cannot; then no more codes, and
+    // the key set phones download names it revoked.
+    let revoke = format!("/v1/venues/{}/revoke", venue.to_hex());
+    let (status, code, _) = post(&url, &revoke, &manage("wrong")).await;
+    assert_eq!((status, code.as_str()), (403, "wrong_secret"));
+    for _ in 0..2 {
+        let (status, _, _) = post(&url, &revoke, &manage(&secret)).await;
+        assert_eq!(status, 200, "revoking (again) is fine");
+    }
+    let (status, code, _) = post(&url, &enrolments, &manage(&secret)).await;
+    assert_eq!((status, code.as_str()), (410, "venue_revoked"));
+    let (status, keys) = other.get("/v1/keys").await.unwrap();
+    assert_eq!(status, 200);
+    let keys: vaora_protocol::wire::KeySet = serde_json::from_slice(&keys).unwrap();
+    assert!(
+        serde_json::to_string(&keys)
+            .unwrap()
+            .contains(&venue.to_hex()),
+        "the revoked venue is in /v1/keys"
+    );
 }
 
 /// Stores `insert` (when any) and traces `case`, through a second connection to the

@@ -161,6 +161,8 @@ pub struct ContactRow {
     pub who: String,
     /// The card number of a visitor staff recorded from a card, opened for the operator.
     pub card_number: Option<String>,
+    /// Recorded by a device enrolled as the venue's staff.
+    pub enrolled_staff: bool,
     pub venue_name: String,
     pub from: String,
     pub until: String,
@@ -272,6 +274,7 @@ pub async fn detail<B: ConsoleBackend>(
                 person: c.person.clone(),
                 identified_by: identified_by(authed.lang.lang.texts(), c.identified_by),
                 who: who(authed.lang.lang.texts(), c),
+                enrolled_staff: c.enrolled_staff,
                 card_number: c.card_number.clone(),
                 venue_name: c.venue_name.clone(),
                 from: local_time(clock, c.overlap_from),
@@ -312,6 +315,7 @@ pub async fn csv<B: ConsoleBackend>(
                 c.name.unwrap_or_default(),
                 c.birth_year.map(|y| y.to_string()).unwrap_or_default(),
                 c.card_number.unwrap_or_default(),
+                c.enrolled_staff.to_string(),
             ]
         })
         .collect();
@@ -328,6 +332,7 @@ pub async fn csv<B: ConsoleBackend>(
             "name",
             "birth_year",
             "card_number",
+            "enrolled_staff",
         ],
         &rows,
     )?;

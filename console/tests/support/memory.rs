@@ -155,6 +155,7 @@ impl MemoryBackend {
                         name: None,
                         birth_year: None,
                         card_number: None,
+                        enrolled_staff: false,
                         venue_id: c.venue_id.clone(),
                         venue_name: name(&c.venue_id),
                         overlap_from: c.from.max(v.from),

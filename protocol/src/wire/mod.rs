@@ -38,7 +38,7 @@ pub use devices::{
 pub use downloads::{CodeVisit, CodeVisits, ExposurePage, ExposureWindow, KeySet};
 pub use own_venue::{
     EnrolRequest, Enrolled, EnrolmentCode, ManageRequest, OwnVenueRequest, OwnVenueResponse,
-    RemoveStaffRequest, RemovedStaff, StaffDevice, StaffList,
+    RemoveStaffRequest, RemovedStaff, RevokedVenue, StaffDevice, StaffList,
 };
 pub use upload::{
     RecordStatus, UploadItem, decode_upload, decode_upload_answer, encode_upload,

@@ -84,3 +84,9 @@ pub struct RemoveStaffRequest {
 pub struct RemovedStaff {
     pub removed: bool,
 }
+
+/// Answer to `POST /v1/venues/{id}/revoke` (the owner's management secret in the body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokedVenue {
+    pub revoked: bool,
+}

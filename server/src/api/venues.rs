@@ -13,8 +13,8 @@ use vaora_protocol::ids::Id128;
 use vaora_protocol::venue::VenueCategory;
 use vaora_protocol::wire::{
     EnrolRequest, Enrolled, EnrolmentCode, ManageRequest, OwnVenueRequest, OwnVenueResponse,
-    RemoveStaffRequest, RemovedStaff, StaffDevice, StaffList, VenueRequest, VenueResponse,
-    from_millis,
+    RemoveStaffRequest, RemovedStaff, RevokedVenue, StaffDevice, StaffList, VenueRequest,
+    VenueResponse, from_millis,
 };
 
 use super::auth::{AuthorityRequest, DeviceRequest};
@@ -193,4 +193,16 @@ pub(crate) async fn remove_staff<S: Storage>(
     )
     .await?;
     json(StatusCode::OK, &RemovedStaff { removed })
+}
+
+/// `POST /v1/venues/{id}/revoke`: the owner revokes their venue's code.
+pub(crate) async fn revoke_own<S: Storage>(
+    State(state): State<Arc<ApiState<S>>>,
+    Path(id): Path<String>,
+    req: Request,
+) -> ApiResult {
+    let req: ManageRequest = management(req).await?;
+    venues::revoke_own(&state.server.store, venue_id(&id)?, &req.manage_secret).await?;
+    log::info!("venue revoked by its owner");
+    json(StatusCode::OK, &RevokedVenue { revoked: true })
 }
