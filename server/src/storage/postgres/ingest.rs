@@ -41,22 +41,28 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
                recorded_by, birth_year, code_device_key, code_declaration_id,
                card_link, sealed_card)
      ON CONFLICT (device_id, id) DO NOTHING
-     RETURNING device_id, id, venue_id, from_ms, floor(from_ms::numeric / 86400000)::bigint AS day),
+     RETURNING device_id, id, venue_id, from_ms, recorded_by,
+               floor(from_ms::numeric / 86400000)::bigint AS day),
 {counting}
  SELECT device_id, id FROM ins",
         counting = counting("ins"),
     )
 });
 
-/// The statement's tail that counts the stays of CTE `rows (venue_id, from_ms, day)`
-/// stored now at registered, active venues: the daily aggregates, the rollup and the
-/// per-venue days (ingest's insert and the backfill's update share it).
+/// The statement's tail that counts the stays of CTE `rows (device_id, venue_id, from_ms,
+/// recorded_by, day)` stored now at registered, active venues: the daily aggregates, the
+/// rollup and the per-venue days (ingest's insert and the backfill's update share it). At
+/// a venue its owner registered, a visit staff recorded counts only when the recording
+/// device is enrolled as that venue's staff.
 fn counting(rows: &str) -> String {
     format!(
         " counted AS (
      SELECT i.venue_id, i.day FROM {rows} i
      JOIN venues v ON v.id = i.venue_id AND v.revoked_at IS NULL
-     WHERE i.from_ms IS NOT NULL),
+     WHERE i.from_ms IS NOT NULL
+       AND (i.recorded_by = 0 OR v.manage_hash IS NULL
+            OR EXISTS (SELECT 1 FROM venue_staff s
+                       WHERE s.venue_id = i.venue_id AND s.device_id = i.device_id))),
  per_day AS (
      INSERT INTO day_scans (day, scans) SELECT day, count(*) FROM counted GROUP BY day
      ON CONFLICT (day) DO UPDATE SET scans = day_scans.scans + EXCLUDED.scans),
@@ -87,7 +93,7 @@ static BACKFILL: LazyLock<String> = LazyLock::new(|| {
                recorded_by, birth_year, code_device_key, code_declaration_id, card_link,
                sealed_card)
      WHERE r.device_id = u.device_id AND r.id = u.id AND r.kind = 4 AND r.from_ms IS NULL
-     RETURNING r.device_id, r.id, r.venue_id, r.from_ms,
+     RETURNING r.device_id, r.id, r.venue_id, r.from_ms, r.recorded_by,
                floor(r.from_ms::numeric / 86400000)::bigint AS day),
 {counting}
  SELECT device_id, id FROM upd",

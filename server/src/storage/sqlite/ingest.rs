@@ -11,7 +11,9 @@ use vaora_protocol::ids::Id128;
 use super::engine::b;
 use super::rollup;
 use crate::storage::error::{OrStorage, StorageError};
-use crate::storage::rows::{CheckInRow, Derived, InsertOutcome, NewRecord, UpdateRow, day_of_ms};
+use crate::storage::rows::{
+    CheckInRow, Derived, InsertOutcome, NewRecord, RecordedBy, UpdateRow, day_of_ms,
+};
 
 /// Stores a batch inside `tx`; outcomes in input order.
 pub(super) fn insert_batch(
@@ -188,27 +190,46 @@ fn apply_update(tx: &Transaction<'_>, device: &Id128, u: &UpdateRow) -> Result<(
 
 /// Counts the check-ins stored now at registered, active venues in the daily aggregates
 /// and the rollup (same transaction): a device may name any venue id, and only the
-/// registry decides which are counted. Grouped by day and by venue and day first, so a
+/// registry decides which are counted. At a venue its owner registered, a visit staff
+/// recorded counts only when the recording device is enrolled as that venue's staff. Grouped by day and by venue and day first, so a
 /// batch costs one registry lookup per distinct venue, one upsert per distinct key (a few
 /// hundred per 1,000 records) and one read of the rollup's day.
 fn count_scans(tx: &Transaction<'_>, fresh: &[&CheckInRow]) -> Result<(), StorageError> {
     if fresh.is_empty() {
         return Ok(());
     }
-    let mut active: BTreeMap<Id128, bool> = BTreeMap::new();
+    // Per venue: None when not registered and active, else whether it has an owner
+    // (self-registered: only its enrolled staff's visits count).
+    let mut active: BTreeMap<Id128, Option<bool>> = BTreeMap::new();
     let mut registered = tx
-        .prepare_cached("SELECT 1 FROM venues WHERE id = ?1 AND revoked_at IS NULL")
+        .prepare_cached(
+            "SELECT manage_hash IS NOT NULL FROM venues WHERE id = ?1 AND revoked_at IS NULL",
+        )
+        .or_storage()?;
+    let mut enrolled = tx
+        .prepare_cached("SELECT 1 FROM venue_staff WHERE venue_id = ?1 AND device_id = ?2")
         .or_storage()?;
     let mut per_day: BTreeMap<i64, i64> = BTreeMap::new();
     let mut per_venue_day: BTreeMap<(Id128, i64), i64> = BTreeMap::new();
     for c in fresh {
         let Some(v) = c.venue_id else { continue };
-        let counted = match active.get(&v) {
+        let owned = match active.get(&v) {
             Some(known) => *known,
             None => {
-                let known = registered.exists([b(&v)]).or_storage()?;
+                let known = registered
+                    .query_row([b(&v)], |r| r.get::<_, bool>(0))
+                    .optional()
+                    .or_storage()?;
                 active.insert(v, known);
                 known
+            }
+        };
+        let counted = match owned {
+            None => false,
+            Some(false) => true,
+            Some(true) => {
+                c.recorded_by == RecordedBy::OwnPhone
+                    || enrolled.exists([b(&v), b(&c.device_id)]).or_storage()?
             }
         };
         if counted {
