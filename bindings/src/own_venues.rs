@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use vaora_core::diary::MyVenue as CoreVenue;
-use vaora_core::sync::own_venue::register_and_keep;
+use vaora_core::sync::own_venue::{enrol_as_staff, register_and_keep, staff_enrolment_code};
 use vaora_protocol::render::poster::poster_svg;
 use vaora_protocol::venue::{self, VenueCode};
 use vaora_protocol::wire::{OwnVenueRequest, VenueRequest};
@@ -108,6 +108,56 @@ impl Vaora {
     pub fn remove_my_venue(&self, venue_id: String) -> Result<bool, VaoraError> {
         let id = parse_id(&venue_id)?;
         self.with_diary("remove_my_venue", |d| Ok(d.remove_my_venue(&id)?))
+    }
+}
+
+/// A single-use code that enrols a staff phone at one of "my venues" (show it as a QR).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StaffEnrolmentCode {
+    pub code: String,
+    pub expires_at: SystemTime,
+}
+
+/// The venue a staff phone was enrolled at.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StaffEnrolment {
+    pub venue_id: String,
+    pub venue_name: String,
+}
+
+#[uniffi::export]
+impl Vaora {
+    /// The owner's side: a single-use enrolment code (valid 10 minutes) for a venue kept in
+    /// `my_venues()`, asked of the venue's server with the kept management secret.
+    pub async fn staff_enrolment_code(
+        &self,
+        transport: Arc<dyn HttpTransport>,
+        venue_id: String,
+    ) -> Result<StaffEnrolmentCode, VaoraError> {
+        let id = parse_id(&venue_id)?;
+        let transport = AppTransport(transport);
+        let shared = self.shared()?;
+        let code = staff_enrolment_code(&transport, &shared, id).await?;
+        Ok(StaffEnrolmentCode {
+            code: code.code,
+            expires_at: to_system_time(code.expires_at),
+        })
+    }
+
+    /// The staff phone's side (registered with the server first): redeems a code the owner
+    /// showed; the device is then the venue's staff (open the desk with the venue's poster).
+    pub async fn enrol_as_staff(
+        &self,
+        transport: Arc<dyn HttpTransport>,
+        code: String,
+    ) -> Result<StaffEnrolment, VaoraError> {
+        let transport = AppTransport(transport);
+        let shared = self.shared()?;
+        let enrolled = enrol_as_staff(&transport, &shared, &code).await?;
+        Ok(StaffEnrolment {
+            venue_id: enrolled.venue_id.to_hex(),
+            venue_name: enrolled.venue_name,
+        })
     }
 }
 

@@ -288,3 +288,64 @@ async fn owners_enrol_and_remove_staff_phones_sqlite() {
 async fn owners_enrol_and_remove_staff_phones_postgres() {
     staff_story(Backend::Postgres).await;
 }
+
+/// The same through core's client, as phones do it: the owner's diary keeps the venue and
+/// asks for a code with the kept secret; a registered staff phone redeems it once; a phone
+/// that never registered is told so; a venue not kept is refused locally.
+async fn phones(backend: Backend) {
+    use vaora_core::sync::client::{self, SyncError, SyncOptions};
+    use vaora_core::sync::own_venue::{enrol_as_staff, register_and_keep, staff_enrolment_code};
+
+    let server = ServerFixture::start(backend).await.unwrap();
+    let url = server.url();
+    let transport = ReqwestTransport::new().unwrap();
+    let now = chrono::Utc::now();
+    let owner = vaora_tests::sync_fixture::Phone::new(now).unwrap();
+    let request = OwnVenueRequest {
+        venue: VenueRequest::named("Nhà thuốc Minh Châu"),
+        contact: "0904 777 888".into(),
+    };
+    let kept = register_and_keep(&transport, &owner.diary, &url, &request)
+        .await
+        .unwrap();
+    let code = staff_enrolment_code(&transport, &owner.diary, kept.venue_id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        staff_enrolment_code(&transport, &owner.diary, Id128::random().unwrap()).await,
+        Err(SyncError::Diary(_))
+    ));
+
+    let unregistered = vaora_tests::sync_fixture::Phone::new(now).unwrap();
+    assert!(matches!(
+        enrol_as_staff(&transport, &unregistered.diary, &code.code).await,
+        Err(SyncError::NotRegistered)
+    ));
+    let staff = vaora_tests::sync_fixture::Phone::new(now).unwrap();
+    client::register(&staff.diary, &url, &SyncOptions::default())
+        .await
+        .unwrap();
+    let enrolled = enrol_as_staff(&transport, &staff.diary, &code.code)
+        .await
+        .unwrap();
+    assert_eq!(
+        (enrolled.venue_id, enrolled.venue_name.as_str()),
+        (kept.venue_id, "Nhà thuốc Minh Châu")
+    );
+    match enrol_as_staff(&transport, &staff.diary, &code.code).await {
+        Err(SyncError::Server {
+            status: 410, code, ..
+        }) => assert_eq!(code, "enrolment_invalid"),
+        other => panic!("a used code: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phones_enrol_staff_through_the_client_sqlite() {
+    phones(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phones_enrol_staff_through_the_client_postgres() {
+    phones(Backend::Postgres).await;
+}

@@ -271,6 +271,28 @@ public final class VaoraDiary: @unchecked Sendable {
         try await call { try $0.removeMyVenue(venueId: venueId) }
     }
 
+    /// The owner's side: a single-use code (valid 10 minutes) that enrols a staff phone at
+    /// one of `myVenues()`; show it as a QR. Off the caller's actor.
+    public func staffEnrolmentCode(venueId: String,
+                                   transport: HttpTransport = URLSessionTransport.shared) async throws -> StaffEnrolmentCode {
+        try state.checkOpen()
+        let raw = self.raw
+        return try await Task.detached(priority: .utility) {
+            try await raw.staffEnrolmentCode(transport: transport, venueId: venueId)
+        }.value
+    }
+
+    /// The staff phone's side (after `registerDevice`): redeems the owner's code; this device
+    /// is then the venue's staff. Off the caller's actor.
+    public func enrolAsStaff(code: String,
+                             transport: HttpTransport = URLSessionTransport.shared) async throws -> StaffEnrolment {
+        try state.checkOpen()
+        let raw = self.raw
+        return try await Task.detached(priority: .utility) {
+            try await raw.enrolAsStaff(transport: transport, code: code)
+        }.value
+    }
+
     // MARK: change streams
 
     /// Every committed change, by area, from now until the diary closes.

@@ -179,7 +179,7 @@ func layerTests() {
         try await noOneLeftOutScenario()
     }
 
-    t.testAsync("a shop registers itself from the phone: kept in myVenues, its poster, its desk, a citizen checks in") {
+    t.testAsync("a shop registers itself from the phone: kept in myVenues, its poster, its desk, a citizen checks in, a staff phone enrols") {
         try await ownVenueScenario()
     }
 }
@@ -355,4 +355,20 @@ func ownVenueScenario() async throws {
         throw AssertionFailed(description: "citizen not checked in")
     }
     await citizen.close()
+    // The owner enrols a staff phone: a code, redeemed once by a registered phone.
+    let owner2 = try await VaoraDiary.open(path: dir + "/owner.db", keyStore: XorKeyStore(pad: 0x61))
+    let code = try await owner2.staffEnrolmentCode(venueId: shop.venueId)
+    await owner2.close()
+    try check(code.code.hasPrefix("VE1:"), "enrolment code")
+    let staff = try await VaoraDiary.open(path: dir + "/staff.db", keyStore: XorKeyStore(pad: 0x63))
+    _ = try await staff.registerDevice(server: server)
+    let enrolled = try await staff.enrolAsStaff(code: code.code)
+    try checkEq(shop.venueId, enrolled.venueId, "enrolled venue")
+    do {
+        _ = try await staff.enrolAsStaff(code: code.code)
+        throw AssertionFailed(description: "a used code enrolled again")
+    } catch let e as VaoraError {
+        try checkEq(ErrorCode.serverRefused, e.code, "used code")
+    }
+    await staff.close()
 }

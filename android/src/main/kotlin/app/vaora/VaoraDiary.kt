@@ -115,6 +115,12 @@ class VaoraDiary private constructor(
         }
     }
 
+    /** An async FFI call: the Rust future is polled by the coroutine that awaits it, on [io]. */
+    private suspend fun <T> callAsync(block: suspend (Vaora) -> T): T {
+        checkOpen()
+        return withContext(io) { block(raw) }
+    }
+
     private fun checkOpen() {
         if (closed.get()) throw VaoraException.Storage(ErrorCode.CLOSED, "the diary is closed")
     }
@@ -304,16 +310,31 @@ class VaoraDiary private constructor(
         server: String,
         form: OwnVenueForm,
         transport: HttpTransport = HttpUrlConnectionTransport(),
-    ): MyVenue {
-        checkOpen()
-        return withContext(io) { raw.registerOwnVenue(transport, server, form) }
-    }
+    ): MyVenue = callAsync { it.registerOwnVenue(transport, server, form) }
 
     /** The venues this phone's owner registered, newest first. */
     suspend fun myVenues(): List<MyVenue> = call { it.myVenues() }
 
     /** Forgets a venue on this phone (it stays registered on the server). */
     suspend fun removeMyVenue(venueId: String): Boolean = call { it.removeMyVenue(venueId) }
+
+    /**
+     * The owner's side: a single-use code (valid 10 minutes) that enrols a staff phone at one
+     * of [myVenues]; show it as a QR for the staff phone to scan. Runs on [io].
+     */
+    suspend fun staffEnrolmentCode(
+        venueId: String,
+        transport: HttpTransport = HttpUrlConnectionTransport(),
+    ): StaffEnrolmentCode = callAsync { it.staffEnrolmentCode(transport, venueId) }
+
+    /**
+     * The staff phone's side (after [registerDevice]): redeems the owner's code; this device
+     * is then the venue's staff. Runs on [io].
+     */
+    suspend fun enrolAsStaff(
+        code: String,
+        transport: HttpTransport = HttpUrlConnectionTransport(),
+    ): StaffEnrolment = callAsync { it.enrolAsStaff(transport, code) }
 
     // ---- change streams ----
 

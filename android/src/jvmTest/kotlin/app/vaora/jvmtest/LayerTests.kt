@@ -218,7 +218,7 @@ object LayerTests {
             NoOneLeftOutScenario.run()
         }
 
-        Harness.test("a shop registers itself from the phone: kept in myVenues, its poster, its desk, a citizen checks in") {
+        Harness.test("a shop registers itself from the phone: kept in myVenues, its poster, its desk, a citizen checks in, a staff phone enrols") {
             OwnVenueScenario.run()
         }
 
@@ -397,6 +397,17 @@ object OwnVenueScenario {
                 citizen.installRootKeySet(rootKeySet)
                 val inside = citizen.checkInAtVenue(shop.codeText)
                 check(inside is VenueCheckIn.CheckedIn) { "citizen check-in: $inside" }
+            }
+            // The owner enrols a staff phone: a code, redeemed once by a registered phone.
+            val code = VaoraDiary.open(ownerPath, XorKeyStore(0x51)).use { it.staffEnrolmentCode(shop.venueId) }
+            check(code.code.startsWith("VE1:")) { "enrolment code ${code.code.take(4)}" }
+            VaoraDiary.open(File(dir, "staff.db").path, XorKeyStore(0x53)).use { staff ->
+                staff.registerDevice(server)
+                val enrolled = staff.enrolAsStaff(code.code)
+                checkEq(shop.venueId, enrolled.venueId, "enrolled venue")
+                checkEq("Tiệm may Bà Hai", enrolled.venueName, "enrolled venue name")
+                val again = runCatching { staff.enrolAsStaff(code.code) }.exceptionOrNull()
+                check(again is VaoraException.Network && again.code == ErrorCode.SERVER_REFUSED) { "used code: $again" }
             }
         }
     }
