@@ -14,19 +14,19 @@ use std::sync::{Arc, MutexGuard};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
 use vaora_core::desk::{DeskSettings, StaffDesk};
 use vaora_core::diary::{Diary, DiaryConfig, DiaryKey, NewPerson, SharedDiary, Unverified};
 use vaora_core::scan::{ScanOptions, scan_luma};
 use vaora_core::sync::authority_client::AuthorityClient;
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
-use vaora_core::sync::own_venue::register_own_venue;
+use vaora_core::sync::own_venue::{enrol_as_staff, register_and_keep, staff_enrolment_code};
 use vaora_core::sync::reqwest_transport::ReqwestTransport;
 use vaora_protocol::clock::VIETNAM_OFFSET;
 use vaora_protocol::clock::{Clock, FixedClock};
 use vaora_protocol::declare::{self, Answers, DeclarePolicy, PersonalCode, VisitorSource};
 use vaora_protocol::ids::Id128;
+use vaora_protocol::render::poster::poster_png;
 use vaora_protocol::venue::{Authority, SignerPolicy, VenueCode};
 use vaora_protocol::wire::{IdentifiedBy, OwnVenueRequest, VenueRequest};
 use vaora_server::{AuthorityKey, Database, Limits, RunningServer, ServerConfig};
@@ -80,6 +80,10 @@ pub struct Demo {
     phone_b: Option<Phone>,
     /// The venue's staff phone, at the door.
     phone_staff: Option<Phone>,
+    /// The shop owner's phone: it registered the venue and keeps its management secret.
+    phone_owner: Option<Phone>,
+    /// The venue the owner registered.
+    venue_id: Option<Id128>,
     case_id: Option<Id128>,
     b_owner: Option<Id128>,
     alerts: usize,
@@ -113,7 +117,7 @@ pub const STEPS: &[Step] = &[
         phone_b,
     ),
     (
-        "The venue's staff check in a neighbour without a phone from her CCCD",
+        "The shop enrols its staff phone, which checks in a neighbour without a phone from her CCCD",
         staff_desk,
     ),
     ("The authority marks a case for the first phone", mark_case),
@@ -188,12 +192,15 @@ fn start_server(d: &mut Demo) -> anyhow::Result<Vec<String>> {
 }
 
 fn register_venue(d: &mut Demo) -> anyhow::Result<Vec<String>> {
-    // The shop registers itself on the server (no authority key, as on the public page),
-    // so the venue is in the registry: tracing and the console name venues from the
-    // registry, never from check-ins. The authority sees it as registered by its owner.
+    // The shop's owner registers it from their phone (no authority key, as on the public
+    // page), which keeps the venue and its management secret in "my venues". The venue is
+    // in the server's registry: tracing and the console name venues from the registry,
+    // never from check-ins; the authority sees it as registered by its owner.
+    let owner = Phone::open(&d.dir.path().join("phone-owner.db"), d.now)?;
     let transport = ReqwestTransport::new()?;
-    let resp = d.rt.block_on(register_own_venue(
+    let kept = d.rt.block_on(register_and_keep(
         &transport,
+        &owner.diary,
         &d.url,
         &OwnVenueRequest {
             venue: VenueRequest {
@@ -206,19 +213,19 @@ fn register_venue(d: &mut Demo) -> anyhow::Result<Vec<String>> {
             contact: "0903 123 456".into(),
         },
     ))?;
-    let code = VenueCode::parse(&resp.venue.code)?;
-    let png = base64::engine::general_purpose::STANDARD.decode(&resp.venue.poster_png_base64)?;
+    let code = VenueCode::parse(&kept.code_text)?;
+    let png = poster_png(&code.poster(""))?;
     let path = d.dir.path().join("poster.png");
     std::fs::write(&path, &png)?;
+    d.venue_id = Some(kept.venue_id);
+    let secret_len = kept.manage_secret.len();
+    d.phone_owner = Some(owner);
     Ok(vec![
         format!(
             "venue code for \"{VENUE}\", {} characters, registered by its owner",
             code.to_text().len()
         ),
-        format!(
-            "management secret: {} hex digits, shown once to the owner",
-            resp.manage_secret.len()
-        ),
+        format!("management secret: {secret_len} hex digits, kept in the owner's diary"),
         format!("poster.png {} bytes", png.len()),
     ])
 }
@@ -416,6 +423,17 @@ fn phone_b(d: &mut Demo) -> anyhow::Result<Vec<String>> {
 fn staff_desk(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     let at = d.start + Duration::minutes(20);
     let staff = Phone::open(&d.dir.path().join("phone-staff.db"), at)?;
+    // The owner enrols the staff phone: a one-time code from the owner's phone, redeemed by
+    // the staff phone with its device credential, so its visits count as the shop's own.
+    let transport = ReqwestTransport::new()?;
+    let owner = d.phone_owner.as_ref().context("the owner's phone")?;
+    let venue_id = d.venue_id.context("the owner's venue")?;
+    let code =
+        d.rt.block_on(staff_enrolment_code(&transport, &owner.diary, venue_id))?;
+    d.rt.block_on(client::register(&staff.diary, &d.url, &d.options()))
+        .context("registering the staff phone")?;
+    let enrolled =
+        d.rt.block_on(enrol_as_staff(&transport, &staff.diary, &code.code))?;
     let keyset =
         crate::trust::read_keyset(&d.authority_dir.join(vaora_protocol::venue::KEYSET_FILE))?;
     let visit = {
@@ -443,6 +461,10 @@ fn staff_desk(d: &mut Demo) -> anyhow::Result<Vec<String>> {
             visit.body.checkin.person_name,
             visit.body.birth_year.map_or("?".into(), |y| y.to_string()),
             local(&visit.body.checkin.checked_in_at)
+        ),
+        format!(
+            "staff phone enrolled at {} with the owner's one-time code",
+            enrolled.venue_name
         ),
         format!("card number sealed to the authority ({sealed} bytes), never kept in plaintext"),
         format!("staff device {device}"),
@@ -655,6 +677,8 @@ pub fn run() -> anyhow::Result<()> {
         phone_a: None,
         phone_b: None,
         phone_staff: None,
+        phone_owner: None,
+        venue_id: None,
         case_id: None,
         b_owner: None,
         alerts: 0,
