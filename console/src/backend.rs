@@ -13,8 +13,8 @@ use chrono::NaiveDate;
 pub use crate::compliance::{Finding, Flagged, Inspection};
 pub use crate::model::{
     CaseSubject, CaseSummary, CaseVisit, Contact, IdentifiedBy, NewCase, NewOwnVenue, NewVenue,
-    Overview, OwnVenue, PosterFormat, PublishedWindow, ScanCountQuery, Trace, VenueDetail,
-    VenueFilter, VenueScanCount, VenueSummary,
+    Overview, OwnVenue, OwnerAction, OwnerView, PosterFormat, PublishedWindow, ScanCountQuery,
+    Trace, VenueDetail, VenueFilter, VenueScanCount, VenueSummary,
 };
 
 /// Why the backend could not answer. The console shows `NotFound` and `Invalid` to the
@@ -29,6 +29,9 @@ pub enum BackendError {
     /// A budget is spent (too many registrations from one address): try again later.
     #[error("{0}")]
     Limited(String),
+    /// The management secret does not manage that venue.
+    #[error("{0}")]
+    WrongSecret(String),
     /// A self-registration's contact is not a phone number.
     #[error("{0}")]
     BadContact(String),
@@ -70,6 +73,16 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         venue: NewOwnVenue,
         from: Option<std::net::IpAddr>,
     ) -> impl Future<Output = Result<OwnVenue, BackendError>> + Send;
+
+    /// The owner's management of a venue they registered, proved by its management secret
+    /// (the same rules as `POST /v1/venues/{id}/…`): the action, then the venue and its
+    /// staff as they are.
+    fn manage_own_venue(
+        &self,
+        venue_id: &str,
+        secret: &str,
+        action: OwnerAction,
+    ) -> impl Future<Output = Result<OwnerView, BackendError>> + Send;
 
     fn revoke_venue(&self, id: &str) -> impl Future<Output = Result<(), BackendError>> + Send;
 

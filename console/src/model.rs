@@ -63,6 +63,30 @@ pub struct OwnVenue {
     pub poster_png: Vec<u8>,
 }
 
+/// What a venue's owner asks of their venue on the public management page, with its
+/// management secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerAction {
+    /// Only show the venue and its staff.
+    Show,
+    /// Make a single-use staff enrolment code.
+    NewCode,
+    /// Remove this device (32 hex digits) from the staff.
+    RemoveStaff(String),
+    /// Revoke the venue's code.
+    Revoke,
+}
+
+/// What the owner sees of their venue after an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerView {
+    pub venue: VenueSummary,
+    /// Enrolled staff devices (32 hex digits) and when each was enrolled.
+    pub staff: Vec<(String, DateTime<Utc>)>,
+    /// The code made by [`OwnerAction::NewCode`], and until when it can be used.
+    pub code: Option<(String, DateTime<Utc>)>,
+}
+
 /// Filters of the venue list; empty strings and `None` mean "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VenueFilter {

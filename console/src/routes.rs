@@ -19,6 +19,10 @@ pub fn public_router<B: ConsoleBackend>(backend: Arc<B>, config: ConsoleConfig) 
             "/register",
             get(pages::public::form).post(pages::public::register::<B>),
         )
+        .route(
+            "/manage",
+            get(pages::public::manage_form).post(pages::public::manage::<B>),
+        )
         .route("/static/console.css", get(security::stylesheet))
         .layer(axum::middleware::from_fn_with_state(
             state.config.secure_cookies,

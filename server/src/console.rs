@@ -11,8 +11,9 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use vaora_console::backend::{
     BackendError, CaseSubject, CaseSummary, CaseVisit, ConsoleBackend, Contact, Flagged,
-    Inspection, NewCase, NewOwnVenue, NewVenue, Overview, OwnVenue, PosterFormat, PublishedWindow,
-    ScanCountQuery, Trace, VenueDetail, VenueFilter, VenueScanCount, VenueSummary,
+    Inspection, NewCase, NewOwnVenue, NewVenue, Overview, OwnVenue, OwnerAction, OwnerView,
+    PosterFormat, PublishedWindow, ScanCountQuery, Trace, VenueDetail, VenueFilter, VenueScanCount,
+    VenueSummary,
 };
 use vaora_protocol::cards::{CardKind, CardNumber};
 use vaora_protocol::ids::Id128;
@@ -58,9 +59,8 @@ fn venue_error(e: VenueError) -> BackendError {
         VenueError::Invalid(m) => BackendError::Invalid(m),
         VenueError::BadContact => BackendError::BadContact(e.to_string()),
         VenueError::ContactLimit(_) => BackendError::ContactLimit(e.to_string()),
-        VenueError::WrongSecret | VenueError::Revoked | VenueError::EnrolmentInvalid => {
-            BackendError::Invalid(e.to_string())
-        }
+        VenueError::WrongSecret => BackendError::WrongSecret(e.to_string()),
+        VenueError::Revoked | VenueError::EnrolmentInvalid => BackendError::Invalid(e.to_string()),
         VenueError::NotFound => BackendError::NotFound(e.to_string()),
         VenueError::Poster(m) => BackendError::Storage(m),
         VenueError::Storage(s) => storage(s),
@@ -264,6 +264,57 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
             manage_secret: own.manage_secret,
             poster_svg,
             poster_png,
+        })
+    }
+
+    async fn manage_own_venue(
+        &self,
+        venue_id: &str,
+        secret: &str,
+        action: OwnerAction,
+    ) -> Result<OwnerView, BackendError> {
+        let store = &self.server.store;
+        // An unreadable id manages nothing, like a wrong secret.
+        let id: Id128 = venue_id
+            .trim()
+            .parse()
+            .map_err(|_| venue_error(VenueError::WrongSecret))?;
+        let secret = secret.trim();
+        let mut code = None;
+        match action {
+            OwnerAction::Show => {}
+            OwnerAction::NewCode => {
+                let (text, until) = venues::enrolment_code(store, id, secret)
+                    .await
+                    .map_err(venue_error)?;
+                code = Some((text, until));
+            }
+            OwnerAction::RemoveStaff(device) => {
+                let device = parse_id(&device, "device id")?;
+                venues::remove_staff(store, id, secret, device)
+                    .await
+                    .map_err(venue_error)?;
+            }
+            OwnerAction::Revoke => {
+                venues::revoke_own(store, id, secret)
+                    .await
+                    .map_err(venue_error)?;
+            }
+        }
+        let staff = match venues::staff(store, id, secret).await {
+            Ok(staff) => staff,
+            // A revoked venue has no staff to manage: show it as it is.
+            Err(VenueError::Revoked) => Vec::new(),
+            Err(e) => return Err(venue_error(e)),
+        };
+        let row = venues::find(store, id).await.map_err(venue_error)?;
+        Ok(OwnerView {
+            venue: summary(&row)?,
+            staff: staff
+                .into_iter()
+                .map(|(device, at)| (device.to_hex(), time(at)))
+                .collect(),
+            code,
         })
     }
 

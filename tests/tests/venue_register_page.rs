@@ -3,8 +3,9 @@
 //! Vietnamese and English, with the console's security headers; a name with diacritics
 //! and markup comes back escaped with its signed code, the management secret and the
 //! poster downloads, whose PNG scans back to the code; a refusal is a clear error page;
-//! and the authority sees the venue in the console as registered by its owner, with the
-//! contact.
+//! the owner manages the venue on `/manage` with the secret (staff enrolment code and its
+//! QR, a staff phone enrolled then removed, the code revoked); and the authority sees the
+//! venue in the console as registered by its owner, with the contact.
 
 // A story test: failing loudly at the step that broke is its job.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -152,6 +153,76 @@ async fn page(backend: Backend) {
         .await;
     assert_eq!(by_id(&detail, "venue-contact"), "0904123456");
     assert_eq!(by_id(&detail, "venue-code"), code);
+
+    // The owner manages it on /manage with the secret: no staff yet; a wrong secret is
+    // refused (in Vietnamese); an enrolment code (its QR scans back to it) that a staff
+    // phone redeems; the phone in the list, then removed; the code revoked.
+    let venue_hex = info.venue_id.to_hex();
+    let manage = |secret: String, action: &'static str, device: String| {
+        let client = client.clone();
+        let url = url.clone();
+        let venue = venue_hex.clone();
+        async move {
+            let resp = client
+                .post(format!("{url}/manage"))
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(form(&[
+                    ("venue", venue.as_str()),
+                    ("secret", secret.as_str()),
+                    ("action", action),
+                    ("device", device.as_str()),
+                ]))
+                .send()
+                .await
+                .unwrap();
+            (resp.status(), resp.text().await.unwrap())
+        }
+    };
+    let form_page = client.get(format!("{url}/manage")).send().await.unwrap();
+    assert_eq!(form_page.status(), StatusCode::OK);
+    assert!(form_page.text().await.unwrap().contains("id=\"manage\""));
+    let (status, refused) = manage("0".repeat(32), "show", String::new()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(refused.contains("Mã quản lý không đúng"), "{refused}");
+    let (status, shown) = manage(secret.clone(), "show", String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert!(shown.contains("id=\"no-staff\""));
+    let (_, with_code) = manage(secret.clone(), "code", String::new()).await;
+    let enrolment = by_id(&with_code, "enrolment-code").to_owned();
+    assert!(enrolment.starts_with("VE1:"), "{enrolment}");
+    let qr = b64
+        .decode(data_uri(&with_code, "enrolment-qr", "src"))
+        .unwrap();
+    assert_eq!(
+        vaora_tests::posters::codes_in_png(&qr),
+        vec![enrolment.clone()]
+    );
+    let staff = vaora_tests::adversary::RawDevice::register(&url)
+        .await
+        .unwrap();
+    let (status, _) = staff
+        .request(
+            reqwest::Method::POST,
+            "/v1/staff/enrolments",
+            "application/json",
+            serde_json::to_vec(&vaora_protocol::wire::EnrolRequest { code: enrolment }).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let (_, listed) = manage(secret.clone(), "show", String::new()).await;
+    assert!(listed.contains(&staff.id.to_hex()), "{listed}");
+    let (_, removed) = manage(secret.clone(), "remove", staff.id.to_hex()).await;
+    assert!(!removed.contains(&staff.id.to_hex()) && removed.contains("id=\"no-staff\""));
+    let (_, revoked) = manage(secret.clone(), "revoke", String::new()).await;
+    assert!(revoked.contains("Đã thu hồi"), "{revoked}");
+    assert!(!revoked.contains("id=\"new-code\""));
+    let (status, _) = manage(secret.clone(), "code", String::new()).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "no codes for a revoked venue"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

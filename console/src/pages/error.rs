@@ -33,7 +33,9 @@ impl IntoResponse for PageError {
             PageError::Backend(BackendError::NotFound(_)) => StatusCode::NOT_FOUND,
             PageError::Backend(BackendError::Invalid(_) | BackendError::BadContact(_))
             | PageError::BadInput(_) => StatusCode::BAD_REQUEST,
-            PageError::Backend(BackendError::ContactLimit(_)) => StatusCode::FORBIDDEN,
+            PageError::Backend(BackendError::ContactLimit(_) | BackendError::WrongSecret(_)) => {
+                StatusCode::FORBIDDEN
+            }
             PageError::Csrf => StatusCode::FORBIDDEN,
             PageError::Backend(BackendError::Limited(_)) => StatusCode::TOO_MANY_REQUESTS,
             PageError::Backend(BackendError::Storage(_)) | PageError::Template(_) => {

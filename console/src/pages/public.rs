@@ -1,6 +1,7 @@
-//! The public venue registration page (`/register`, no sign-in): a venue's owner enters
-//! the venue and a contact phone and gets at once the signed code, the poster (PNG and
-//! SVG downloads) and the management secret. The rules, budgets and the cap per contact
+//! The public venue pages (no sign-in): registration (`/register`), where a venue's owner
+//! enters the venue and a contact phone and gets at once the signed code, the poster (PNG
+//! and SVG downloads) and the management secret; and management (`/manage`), where the
+//! secret makes staff enrolment codes, lists and removes staff, and revokes the code. The rules, budgets and the cap per contact
 //! are the backend's (the same as `POST /v1/venues`); this page only reads the form.
 
 use std::sync::Arc;
@@ -14,8 +15,8 @@ use serde::Deserialize;
 
 use super::auth::client_ip;
 use super::venues::{category_options, parse_category};
-use super::{Layout, PageError, PageLang, html};
-use crate::backend::{BackendError, ConsoleBackend, NewOwnVenue};
+use super::{Layout, PageError, PageLang, html, local_time};
+use crate::backend::{BackendError, ConsoleBackend, NewOwnVenue, OwnerAction};
 use crate::state::Console;
 
 #[derive(Template)]
@@ -125,6 +126,114 @@ pub async fn register<B: ConsoleBackend>(
             manage_secret: own.manage_secret,
             poster_svg_base64: b64.encode(own.poster_svg.as_bytes()),
             poster_png_base64: b64.encode(&own.poster_png),
+        },
+    )
+}
+
+/// The owner's view on the management page.
+pub struct ManagedVenue {
+    pub name: String,
+    pub revoked: bool,
+    /// Staff devices and when each was enrolled (local time).
+    pub staff: Vec<(String, String)>,
+}
+
+/// A fresh enrolment code as the page shows it.
+pub struct ShownCode {
+    pub text: String,
+    pub until: String,
+    pub png_base64: String,
+}
+
+#[derive(Template)]
+#[template(path = "manage.html")]
+struct ManagePage {
+    l: Layout,
+    view: Option<ManagedVenue>,
+    code: Option<ShownCode>,
+    venue_id: String,
+    secret: String,
+}
+
+/// `GET /manage`: asks for the venue id and the management secret.
+pub async fn manage_form(lang: PageLang) -> Result<Response, PageError> {
+    html(
+        lang,
+        &ManagePage {
+            l: Layout::public(lang.lang),
+            view: None,
+            code: None,
+            venue_id: String::new(),
+            secret: String::new(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ManageForm {
+    venue: String,
+    secret: String,
+    action: String,
+    #[serde(default)]
+    device: String,
+}
+
+/// `POST /manage`: the owner's action (show, new code, remove a device, revoke), then the
+/// venue and its staff. The secret travels in the form (the page is never cached).
+pub async fn manage<B: ConsoleBackend>(
+    State(state): State<Arc<Console<B>>>,
+    lang: PageLang,
+    Form(f): Form<ManageForm>,
+) -> Result<Response, PageError> {
+    let t = lang.lang.texts();
+    let action = match f.action.as_str() {
+        "show" => OwnerAction::Show,
+        "code" => OwnerAction::NewCode,
+        "remove" => OwnerAction::RemoveStaff(f.device.clone()),
+        "revoke" => OwnerAction::Revoke,
+        other => return Err(PageError::BadInput(format!("unknown action {other:?}"))),
+    };
+    let view = state
+        .backend
+        .manage_own_venue(&f.venue, &f.secret, action)
+        .await
+        .map_err(|e| match e {
+            BackendError::WrongSecret(_) => BackendError::WrongSecret(t.wrong_secret.into()),
+            other => other,
+        })?;
+    let clock = state.config.clock.as_ref();
+    let code = match view.code {
+        None => None,
+        Some((text, until)) => {
+            let png = vaora_protocol::render::code_png(
+                &text,
+                vaora_protocol::render::Ecc::M,
+                vaora_protocol::render::CodeStyle::default(),
+            )
+            .map_err(|e| PageError::Template(e.to_string()))?;
+            Some(ShownCode {
+                until: local_time(clock, until),
+                png_base64: base64::engine::general_purpose::STANDARD.encode(png),
+                text,
+            })
+        }
+    };
+    html(
+        lang,
+        &ManagePage {
+            l: Layout::public(lang.lang),
+            view: Some(ManagedVenue {
+                name: view.venue.name,
+                revoked: view.venue.revoked,
+                staff: view
+                    .staff
+                    .into_iter()
+                    .map(|(device, at)| (device, local_time(clock, at)))
+                    .collect(),
+            }),
+            code,
+            venue_id: view.venue.id,
+            secret: f.secret.trim().to_owned(),
         },
     )
 }

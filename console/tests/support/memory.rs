@@ -281,6 +281,16 @@ impl ConsoleBackend for MemoryBackend {
         })
     }
 
+    /// The double keeps no secrets: every management request is refused.
+    async fn manage_own_venue(
+        &self,
+        _venue_id: &str,
+        _secret: &str,
+        _action: OwnerAction,
+    ) -> Result<OwnerView, BackendError> {
+        Err(BackendError::WrongSecret("no venue is managed here".into()))
+    }
+
     async fn revoke_venue(&self, id: &str) -> Result<(), BackendError> {
         let mut d = self.data.lock().unwrap();
         let v = d

@@ -66,6 +66,14 @@ impl ConsoleBackend for Precomputed {
     ) -> Result<OwnVenue, BackendError> {
         Err(refused())
     }
+    async fn manage_own_venue(
+        &self,
+        _: &str,
+        _: &str,
+        _: OwnerAction,
+    ) -> Result<OwnerView, BackendError> {
+        Err(refused())
+    }
     async fn revoke_venue(&self, _: &str) -> Result<(), BackendError> {
         Err(refused())
     }
