@@ -1,4 +1,5 @@
-//! The authority's server commands: `vaora authority venue | case | trace | publish`.
+//! The authority's server commands: `vaora authority venue | case | trace | publish |
+//! inspector`.
 
 use std::path::PathBuf;
 
@@ -99,6 +100,16 @@ pub enum CaseCmd {
         #[arg(long)]
         case: Id128,
     },
+    /// Certify a registered device as a field inspector; prints `inspector DEVICE_ID`
+    /// (with `--revoke`, withdraws it and prints `not an inspector DEVICE_ID`).
+    Inspector {
+        #[command(flatten)]
+        conn: AuthorityConn,
+        #[arg(long)]
+        device: Id128,
+        #[arg(long)]
+        revoke: bool,
+    },
 }
 
 fn client(conn: &AuthorityConn) -> anyhow::Result<AuthorityClient> {
@@ -180,6 +191,21 @@ pub fn run(cmd: CaseCmd) -> anyhow::Result<()> {
                 );
             }
             println!("published {}", resp.published);
+        }
+        CaseCmd::Inspector {
+            conn,
+            device,
+            revoke,
+        } => {
+            let c = client(&conn)?;
+            let resp = rt
+                .block_on(c.certify_inspector(device, revoke))
+                .context("certifying the inspector")?;
+            if resp.inspector {
+                println!("inspector {}", resp.device_id);
+            } else {
+                println!("not an inspector {}", resp.device_id);
+            }
         }
     }
     Ok(())

@@ -289,3 +289,76 @@ fn an_owner_registers_a_venue_without_an_authority_key() {
         "{stderr}"
     );
 }
+
+/// `vaora authority inspector` (issue 19): certifies a registered device and prints
+/// `inspector DEVICE_ID`; `--revoke` withdraws it; an unknown device is refused on stderr.
+#[test]
+fn certifies_a_registered_device_as_an_inspector() {
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _server, url) = authority_and_server(dir.path());
+    let device = registered_device(dir.path(), &url);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "authority",
+            "inspector",
+            "--server",
+            &url,
+            "--authority",
+            &auth,
+            "--device",
+        ];
+        args.extend_from_slice(extra);
+        vaora(&args)
+    };
+    let out = run(&[&device]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        format!("inspector {device}")
+    );
+    let again = run(&[&device]);
+    assert_eq!(
+        String::from_utf8(again.stdout).unwrap().trim(),
+        format!("inspector {device}"),
+        "certifying twice changes nothing"
+    );
+    let revoked = run(&[&device, "--revoke"]);
+    assert_eq!(
+        String::from_utf8(revoked.stdout).unwrap().trim(),
+        format!("not an inspector {device}")
+    );
+    let unknown = run(&["00000000000000000000000000000000"]);
+    assert!(!unknown.status.success());
+    assert!(unknown.stdout.is_empty());
+    assert!(
+        String::from_utf8(unknown.stderr)
+            .unwrap()
+            .contains("unknown_device")
+    );
+}
+/// A fresh diary in `dir` registered with the server at `url` (`vaora diary init`,
+/// `vaora register`): its device id (the last line).
+fn registered_device(dir: &std::path::Path, url: &str) -> String {
+    let diary = dir.join("inspector.db");
+    let key = dir.join("inspector.key");
+    let (diary, key) = (diary.to_str().unwrap(), key.to_str().unwrap());
+    let init = vaora(&["--diary", diary, "--key-file", key, "diary", "init"]);
+    assert!(init.status.success(), "{init:?}");
+    let out = vaora(&[
+        "--diary",
+        diary,
+        "--key-file",
+        key,
+        "register",
+        "--server",
+        url,
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned()
+}

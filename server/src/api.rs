@@ -13,6 +13,7 @@ mod context;
 mod devices;
 mod error;
 mod exposures;
+mod inspectors;
 mod records;
 mod venues;
 
@@ -43,6 +44,7 @@ pub(crate) fn router<S: Storage>(state: Arc<ApiState<S>>) -> Router {
             post(cases::publish::<S>),
         )
         .route("/v1/authority/venues", post(venues::register::<S>))
+        .route("/v1/authority/inspectors", post(inspectors::certify::<S>))
         .route("/v1/venues", post(venues::register_own::<S>))
         .route("/v1/venues/{id}/enrolments", post(venues::enrolment::<S>))
         .route("/v1/venues/{id}/revoke", post(venues::revoke_own::<S>))

@@ -349,3 +349,63 @@ async fn phones_enrol_staff_through_the_client_sqlite() {
 async fn phones_enrol_staff_through_the_client_postgres() {
     phones(Backend::Postgres).await;
 }
+
+/// Field inspectors (issue 19): the authority certifies a registered device and withdraws
+/// it; an unknown device is refused; a device cannot certify itself.
+async fn inspectors(backend: Backend) {
+    use vaora_core::sync::client::SyncError;
+    use vaora_protocol::wire::InspectorRequest;
+
+    let server = ServerFixture::start(backend).await.unwrap();
+    let url = server.url();
+    let authority = server.authority().unwrap();
+    let device = RawDevice::register(&url).await.unwrap();
+    let yes = authority.certify_inspector(device.id, false).await.unwrap();
+    assert!(yes.inspector);
+    assert!(
+        authority
+            .certify_inspector(device.id, false)
+            .await
+            .unwrap()
+            .inspector
+    );
+    assert!(
+        !authority
+            .certify_inspector(device.id, true)
+            .await
+            .unwrap()
+            .inspector
+    );
+    match authority
+        .certify_inspector(Id128::random().unwrap(), false)
+        .await
+    {
+        Err(SyncError::Server {
+            status: 404, code, ..
+        }) => assert_eq!(code, "unknown_device"),
+        other => panic!("an unknown device: {other:?}"),
+    }
+    let body = serde_json::to_vec(&InspectorRequest {
+        device_id: device.id,
+        revoke: false,
+    })
+    .unwrap();
+    let (status, _) = device
+        .request(Method::POST, "/v1/authority/inspectors", JSON, body)
+        .await
+        .unwrap();
+    assert!(
+        status == 401 || status == 403,
+        "a device credential: {status}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authority_certifies_inspectors_sqlite() {
+    inspectors(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authority_certifies_inspectors_postgres() {
+    inspectors(Backend::Postgres).await;
+}

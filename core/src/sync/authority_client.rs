@@ -13,8 +13,8 @@ use crate::sync::client::SyncError;
 use crate::sync::transport::{HttpRequest, HttpTransport, Method};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::wire::{
-    self, AUTHORITY_SCHEME, CaseRequest, CaseResponse, ErrorBody, PublishResponse, RequestAuth,
-    TraceResponse, VenueRequest, VenueResponse,
+    self, AUTHORITY_SCHEME, CaseRequest, CaseResponse, ErrorBody, InspectorRequest,
+    InspectorResponse, PublishResponse, RequestAuth, TraceResponse, VenueRequest, VenueResponse,
 };
 
 /// Signs request bytes with the authority key.
@@ -161,6 +161,21 @@ impl AuthorityClient {
     pub async fn publish(&self, case_id: Id128) -> Result<PublishResponse, SyncError> {
         let path = format!("/v1/authority/cases/{case_id}/publish");
         Self::parse(&self.call(Method::Post, &path, Vec::new()).await?)
+    }
+
+    /// Certifies a registered device as a field inspector (`revoke`: withdraws it).
+    pub async fn certify_inspector(
+        &self,
+        device_id: Id128,
+        revoke: bool,
+    ) -> Result<InspectorResponse, SyncError> {
+        let body = serde_json::to_vec(&InspectorRequest { device_id, revoke })
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Self::parse(
+            &self
+                .call(Method::Post, "/v1/authority/inspectors", body)
+                .await?,
+        )
     }
 
     /// Registers a venue; the answer carries the signed venue code and its poster.

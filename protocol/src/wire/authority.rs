@@ -155,3 +155,19 @@ pub struct VenueResponse {
     /// The same poster as a PNG, standard base64 with padding.
     pub poster_png_base64: String,
 }
+
+/// `POST /v1/authority/inspectors`: certify a registered device as a field inspector
+/// (issue 19); `revoke: true` withdraws the certification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectorRequest {
+    pub device_id: Id128,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub revoke: bool,
+}
+
+/// Answer to `POST /v1/authority/inspectors`: whether the device is an inspector now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectorResponse {
+    pub device_id: Id128,
+    pub inspector: bool,
+}

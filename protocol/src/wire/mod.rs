@@ -23,8 +23,8 @@ mod tests;
 mod upload;
 
 pub use authority::{
-    CaseRequest, CaseResponse, Contact, IdentifiedBy, PublishResponse, TraceResponse, VenueRequest,
-    VenueResponse, VenueStatus,
+    CaseRequest, CaseResponse, Contact, IdentifiedBy, InspectorRequest, InspectorResponse,
+    PublishResponse, TraceResponse, VenueRequest, VenueResponse, VenueStatus,
 };
 pub use common::{
     AUTHORITY_SCHEME, CBOR_CONTENT_TYPE, DEVICE_SCHEME, EXPOSURE_DOMAIN, ErrorBody, KEYS_DOMAIN,

@@ -16,7 +16,9 @@ use super::CodeVisitRow;
 use super::engine::Engine;
 pub use super::queries::backfill::StoredBody;
 pub use super::queries::retention::Purged;
-use super::queries::{backfill, cases, counts, devices, overview, staff, venues, visits, windows};
+use super::queries::{
+    backfill, cases, counts, devices, inspectors, overview, staff, venues, visits, windows,
+};
 use super::{
     CaseRow, CheckInRow, ContactRow, DeviceRow, InsertOutcome, NewRecord, OverviewCounts,
     PeerCount, ScanWindow, StayRow, StorageError, VenueQuery, VenueRow, VenueStatus, WindowRow,
@@ -224,6 +226,31 @@ pub trait Storage: Engine + Sized {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<StoredBody>, StorageError>> + Send {
         backfill::staff_without_stays(self, after, limit)
+    }
+
+    /// Certifies a device as a field inspector (a repeat changes nothing).
+    fn certify_inspector(
+        &self,
+        device: Id128,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send {
+        inspectors::certify(self, device, now_ms)
+    }
+
+    /// Withdraws a device's inspector certification; whether it had one.
+    fn withdraw_inspector(
+        &self,
+        device: Id128,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        inspectors::withdraw(self, device)
+    }
+
+    /// Whether a device is a certified field inspector.
+    fn is_inspector(
+        &self,
+        device: Id128,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        inspectors::is_inspector(self, device)
     }
 
     /// Stores a staff enrolment code (its hash) for `venue`, valid until `expires_ms`.

@@ -83,6 +83,7 @@ CREATE TABLE exposure_windows (
     (10, MIGRATION_10),
     (11, MIGRATION_11),
     (12, MIGRATION_12),
+    (13, MIGRATION_13),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -317,6 +318,14 @@ CREATE TABLE venue_staff (
     device_id   BYTEA NOT NULL,
     enrolled_at BIGINT NOT NULL,
     PRIMARY KEY (venue_id, device_id)
+);
+";
+
+/// Migration 13: as SQLite's migration 9, the certified inspectors.
+const MIGRATION_13: &str = "
+CREATE TABLE inspectors (
+    device_id    BYTEA PRIMARY KEY,
+    certified_at BIGINT NOT NULL
 );
 ";
 

@@ -6,6 +6,7 @@ pub(crate) mod backfill;
 pub(crate) mod cases;
 pub(crate) mod counts;
 pub(crate) mod devices;
+pub(crate) mod inspectors;
 pub(crate) mod overview;
 pub(crate) mod retention;
 pub(crate) mod staff;
@@ -31,6 +32,11 @@ mod tests {
         all.extend(super::visits::statements().iter().map(|s| s.to_string()));
         all.extend(super::backfill::statements().iter().map(|s| s.to_string()));
         all.extend(super::staff::statements().iter().map(|s| s.to_string()));
+        all.extend(
+            super::inspectors::statements()
+                .iter()
+                .map(|s| s.to_string()),
+        );
         for sql in &all {
             check_shared(sql).unwrap();
         }

@@ -79,6 +79,7 @@ CREATE TABLE exposure_windows (
     (6, MIGRATION_6),
     (7, MIGRATION_7),
     (8, MIGRATION_8),
+    (9, MIGRATION_9),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -251,6 +252,15 @@ CREATE TABLE venue_staff (
     device_id   BLOB NOT NULL,
     enrolled_at INTEGER NOT NULL,
     PRIMARY KEY (venue_id, device_id)
+);
+";
+
+/// Migration 9 (issue 19, field inspection): the devices the authority certified as
+/// inspectors, and when.
+const MIGRATION_9: &str = "
+CREATE TABLE inspectors (
+    device_id    BLOB PRIMARY KEY,
+    certified_at INTEGER NOT NULL
 );
 ";
 
