@@ -72,12 +72,10 @@ impl Vaora {
         server: String,
         form: OwnVenueForm,
     ) -> Result<MyVenue, VaoraError> {
-        let stay = u16::try_from(form.stay_minutes)
-            .ok()
-            .filter(|m| (1..=1440).contains(m))
-            .ok_or_else(|| {
-                VaoraError::input(ErrorCode::InvalidInput, "stay_minutes must be 1..=1440")
-            })?;
+        // The range (1..=1440) is the server's rule; here only what a u16 can carry.
+        let stay = u16::try_from(form.stay_minutes).map_err(|_| {
+            VaoraError::input(ErrorCode::InvalidInput, "stay_minutes must be 1..=1440")
+        })?;
         let category: venue::VenueCategory = form.category.into();
         let request = OwnVenueRequest {
             venue: VenueRequest {

@@ -337,10 +337,15 @@ fn declare_grandma(d: &mut Demo) -> anyhow::Result<Vec<String>> {
 }
 
 fn sync_phone(d: &Demo, phone: &Phone) -> anyhow::Result<(Id128, client::SyncReport)> {
-    let options = d.options();
     let reg =
-        d.rt.block_on(client::register(&phone.diary, &d.url, &options))
+        d.rt.block_on(client::register(&phone.diary, &d.url, &d.options()))
             .context("registering")?;
+    Ok((reg.device_id, sync_registered(d, phone)?))
+}
+
+/// Syncs a phone that registered already.
+fn sync_registered(d: &Demo, phone: &Phone) -> anyhow::Result<client::SyncReport> {
+    let options = d.options();
     let report =
         d.rt.block_on(client::sync(
             &phone.diary,
@@ -349,7 +354,7 @@ fn sync_phone(d: &Demo, phone: &Phone) -> anyhow::Result<(Id128, client::SyncRep
             &CancelToken::new(),
         ))
         .context("sync")?;
-    Ok((reg.device_id, report))
+    Ok(report)
 }
 
 fn sync_line(r: &client::SyncReport) -> String {
@@ -430,8 +435,10 @@ fn staff_desk(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     let venue_id = d.venue_id.context("the owner's venue")?;
     let code =
         d.rt.block_on(staff_enrolment_code(&transport, &owner.diary, venue_id))?;
-    d.rt.block_on(client::register(&staff.diary, &d.url, &d.options()))
-        .context("registering the staff phone")?;
+    let device =
+        d.rt.block_on(client::register(&staff.diary, &d.url, &d.options()))
+            .context("registering the staff phone")?
+            .device_id;
     let enrolled =
         d.rt.block_on(enrol_as_staff(&transport, &staff.diary, &code.code))?;
     let keyset =
@@ -451,7 +458,7 @@ fn staff_desk(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     // Later, the staff phone comes online: the visit's default stay has ended by then.
     staff.clock.set(d.now);
     staff.lock().close_due_staff_visits()?;
-    let (device, report) = sync_phone(d, &staff)?;
+    let report = sync_registered(d, &staff)?;
     let mut staff = staff;
     staff.device_id = Some(device);
     d.phone_staff = Some(staff);

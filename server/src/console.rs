@@ -249,16 +249,7 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
         .await
         .map_err(venue_error)?;
         let row = own.registered.row;
-        let drawn = row.clone();
-        let (poster_svg, poster_png) = tokio::task::spawn_blocking(move || {
-            Ok::<_, VenueError>((
-                venues::poster_as_svg(&drawn)?,
-                venues::poster_as_png(&drawn)?,
-            ))
-        })
-        .await
-        .map_err(|e| BackendError::Storage(e.to_string()))?
-        .map_err(venue_error)?;
+        let (poster_svg, poster_png) = venues::posters(row.clone()).await.map_err(venue_error)?;
         Ok(OwnVenue {
             detail: detail(row)?,
             manage_secret: own.manage_secret,

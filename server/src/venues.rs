@@ -162,9 +162,6 @@ pub(crate) async fn register_own<S: Storage>(
     contact: &str,
 ) -> Result<OwnRegistered, VenueError> {
     let contact = normalise_phone(contact)?;
-    if reg.name.trim().is_empty() {
-        return Err(VenueError::Invalid("a venue needs a name".into()));
-    }
     let registered_before = store.venues_with_contact(contact.clone()).await?;
     if registered_before >= MAX_VENUES_PER_CONTACT {
         return Err(VenueError::ContactLimit(registered_before));
@@ -324,6 +321,14 @@ fn poster(row: &VenueRow) -> Result<Poster, VenueError> {
 
 fn drawn(e: RenderError) -> VenueError {
     VenueError::Poster(e.to_string())
+}
+
+/// The poster in both formats (SVG text, PNG bytes), drawn on a blocking thread: QR and
+/// rasterised text are CPU work that must not hold an async worker.
+pub(crate) async fn posters(row: VenueRow) -> Result<(String, Vec<u8>), VenueError> {
+    tokio::task::spawn_blocking(move || Ok((poster_as_svg(&row)?, poster_as_png(&row)?)))
+        .await
+        .map_err(|e| VenueError::Poster(format!("drawing task: {e}")))?
 }
 
 /// The poster as SVG text.

@@ -93,15 +93,9 @@ fn registration(req: VenueRequest) -> Result<Registration, VenueError> {
     })
 }
 
-/// The answer for a registered venue: its code and its poster, drawn off the async
-/// workers (QR, rasterised text).
+/// The answer for a registered venue: its code and its poster.
 async fn answer(registered: Registered) -> Result<VenueResponse, ApiError> {
-    let row = registered.row.clone();
-    let (svg, png) = tokio::task::spawn_blocking(move || {
-        Ok::<_, VenueError>((venues::poster_as_svg(&row)?, venues::poster_as_png(&row)?))
-    })
-    .await
-    .map_err(|e| ApiError::internal("internal", e.to_string()))??;
+    let (svg, png) = venues::posters(registered.row.clone()).await?;
     Ok(VenueResponse {
         venue_id: registered.row.id,
         code: registered.row.code_text,
