@@ -110,6 +110,12 @@ pub enum CaseCmd {
         #[arg(long)]
         revoke: bool,
     },
+    /// A single-use inspector code (valid 15 minutes) a phone redeems with `vaora
+    /// inspector enrol`; prints `inspector code CODE` and `valid until TIME`.
+    InspectorCode {
+        #[command(flatten)]
+        conn: AuthorityConn,
+    },
 }
 
 fn client(conn: &AuthorityConn) -> anyhow::Result<AuthorityClient> {
@@ -206,6 +212,14 @@ pub fn run(cmd: CaseCmd) -> anyhow::Result<()> {
             } else {
                 println!("not an inspector {}", resp.device_id);
             }
+        }
+        CaseCmd::InspectorCode { conn } => {
+            let c = client(&conn)?;
+            let code = rt
+                .block_on(c.inspector_code())
+                .context("asking for an inspector code")?;
+            println!("inspector code {}", code.code);
+            println!("valid until {}", code.expires_at.to_rfc3339());
         }
     }
     Ok(())

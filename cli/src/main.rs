@@ -12,6 +12,7 @@ mod demo;
 mod diary_cmd;
 mod format;
 mod household;
+mod inspect;
 mod scan;
 mod serve;
 mod sync;
@@ -83,6 +84,13 @@ enum Command {
     PersonalCode(declare::PersonalCodeArgs),
     /// Staff: record a visitor from their personal code or ID card at this venue.
     StaffCheckin(declare::StaffCheckinArgs),
+    /// Inspector: check a venue poster's code and record what was found; prints
+    /// `inspection <id> <venue name> <verdict>` and queues the signed record.
+    Inspect(inspect::InspectArgs),
+    /// Inspector: enrol with the authority's code, download a ward's work list, list
+    /// recorded inspections.
+    #[command(subcommand)]
+    Inspector(inspect::InspectorCmd),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -110,6 +118,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Declarations(cmd) => declare::declarations(&cli.global, cmd),
         Command::PersonalCode(args) => declare::personal_code(&cli.global, args),
         Command::StaffCheckin(args) => declare::staff_checkin(&cli.global, args),
+        Command::Inspect(args) => inspect::inspect(&cli.global, args),
+        Command::Inspector(cmd) => inspect::run(&cli.global, cmd),
     }
 }
 

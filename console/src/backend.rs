@@ -12,9 +12,10 @@ use chrono::NaiveDate;
 
 pub use crate::compliance::{Finding, Flagged, Inspection};
 pub use crate::model::{
-    CaseSubject, CaseSummary, CaseVisit, Contact, IdentifiedBy, NewCase, NewOwnVenue, NewVenue,
-    Overview, OwnVenue, OwnerAction, OwnerView, PosterFormat, PublishedWindow, ScanCountQuery,
-    Trace, VenueDetail, VenueFilter, VenueScanCount, VenueSummary,
+    CaseSubject, CaseSummary, CaseVisit, Contact, FieldInspection, IdentifiedBy, InspectorCode,
+    InspectorEntry, NewCase, NewOwnVenue, NewVenue, Overview, OwnVenue, OwnerAction, OwnerView,
+    PosterFormat, PublishedWindow, ScanCountQuery, Trace, VenueDetail, VenueFilter, VenueScanCount,
+    VenueSummary, WorkListEntry,
 };
 
 /// Why the backend could not answer. The console shows `NotFound` and `Invalid` to the
@@ -134,4 +135,38 @@ pub trait ConsoleBackend: Send + Sync + 'static {
 
     /// Every published exposure window, newest first.
     fn published(&self) -> impl Future<Output = Result<Vec<PublishedWindow>, BackendError>> + Send;
+
+    /// A venue's field inspections, newest first (issue 19).
+    fn venue_inspections(
+        &self,
+        venue_id: &str,
+    ) -> impl Future<Output = Result<Vec<FieldInspection>, BackendError>> + Send;
+
+    /// The latest field inspection of each of these venues that has one.
+    fn latest_inspections(
+        &self,
+        venue_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<FieldInspection>, BackendError>> + Send;
+
+    /// A ward's ('' = every ward) active venues, the longest uninspected first, each
+    /// marked due when not inspected within `days`.
+    fn work_list(
+        &self,
+        ward: &str,
+        days: u32,
+    ) -> impl Future<Output = Result<Vec<WorkListEntry>, BackendError>> + Send;
+
+    /// The certified inspectors.
+    fn inspectors(&self) -> impl Future<Output = Result<Vec<InspectorEntry>, BackendError>> + Send;
+
+    /// A single-use, short-lived code that certifies the phone that redeems it.
+    fn new_inspector_code(
+        &self,
+    ) -> impl Future<Output = Result<InspectorCode, BackendError>> + Send;
+
+    /// Withdraws an inspector's certification.
+    fn withdraw_inspector(
+        &self,
+        device_id: &str,
+    ) -> impl Future<Output = Result<(), BackendError>> + Send;
 }

@@ -225,3 +225,47 @@ pub struct PublishedWindow {
     pub level: u8,
     pub published_at: DateTime<Utc>,
 }
+
+/// A field inspection as the console shows it (issue 19).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldInspection {
+    pub id: String,
+    pub venue_id: String,
+    /// The inspector's device id (32 hex digits).
+    pub inspector: String,
+    pub at: DateTime<Utc>,
+    /// `compliant`, `non-compliant` or `code-problem`.
+    pub verdict: String,
+    /// The scanned code: `genuine`, `revoked`, `expired` or `not-genuine`.
+    pub code: String,
+    /// Whether it was this place's code: `registered`, `not-registered` or `not-checked`.
+    pub place: String,
+    pub poster: bool,
+    pub scanning: bool,
+    pub desk: Option<bool>,
+    pub note: String,
+}
+
+/// A venue on a ward's inspection work list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkListEntry {
+    pub venue: VenueSummary,
+    pub last_inspected: Option<DateTime<Utc>>,
+    pub last_verdict: Option<String>,
+    /// Not inspected within the list's days.
+    pub due: bool,
+}
+
+/// A certified inspector device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectorEntry {
+    pub device_id: String,
+    pub certified_at: DateTime<Utc>,
+}
+
+/// A fresh single-use inspector enrolment code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectorCode {
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}

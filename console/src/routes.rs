@@ -58,6 +58,13 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>, config: ConsoleConfig) -> Rout
         )
         .route("/compliance", get(pages::compliance::page::<B>))
         .route("/compliance.csv", get(pages::compliance::csv::<B>))
+        .route("/inspections", get(pages::inspections::page::<B>))
+        .route("/inspections.csv", get(pages::inspections::csv::<B>))
+        .route("/inspectors/code", post(pages::inspections::new_code::<B>))
+        .route(
+            "/inspectors/{id}/withdraw",
+            post(pages::inspections::withdraw::<B>),
+        )
         .route(
             "/cases",
             get(pages::cases::list::<B>).post(pages::cases::mark::<B>),

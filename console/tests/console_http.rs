@@ -318,3 +318,61 @@ async fn csv_exports_neutralise_spreadsheet_formulas() {
     let csv = body_text(res).await;
     assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{csv}");
 }
+
+#[tokio::test]
+async fn the_work_list_puts_never_inspected_venues_first_and_escapes_notes() {
+    let (app, backend) = app();
+    let cat = vaora_protocol::venue::VenueCategory::Market;
+    let fresh = backend.add_venue("Chợ Mới", cat, WARD);
+    let stale = backend.add_venue("Chợ Cũ", cat, WARD);
+    backend.add_venue("Chợ Xa", cat, "Phường Khác");
+    backend.add_inspection(&fresh, 2, "compliant", "");
+    backend.add_inspection(&stale, 30, "non-compliant", "<script>x</script>");
+    let (cookie, _) = sign_in(&app).await;
+    let get = |path: String| {
+        let app = app.clone();
+        let cookie = cookie.clone();
+        async move {
+            let res = send(
+                &app,
+                Request::get(path)
+                    .header(header::COOKIE, &cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(res.status(), StatusCode::OK);
+            body_text(res).await
+        }
+    };
+    let ward: String = form_urlencoded(WARD);
+    let csv = get(format!("/console/inspections.csv?ward={ward}&days=14")).await;
+    let lines: Vec<&str> = csv.lines().skip(1).collect();
+    let at = |id: &str| lines.iter().position(|l| l.starts_with(id)).unwrap();
+    assert!(!csv.contains("Chợ Xa"), "another ward: {csv}");
+    // Never inspected first, then the longest ago; only the recent one is not due.
+    assert!(
+        lines[..at(&stale)].iter().all(|l| l.ends_with(",,due")),
+        "{csv}"
+    );
+    assert!(lines[at(&stale)].ends_with(",non-compliant,due"), "{csv}");
+    assert_eq!(at(&fresh), at(&stale) + 1, "{csv}");
+    assert!(lines[at(&fresh)].ends_with(",compliant,inspected"), "{csv}");
+    let due_only = get(format!(
+        "/console/inspections.csv?ward={ward}&days=14&due=1"
+    ))
+    .await;
+    assert!(!due_only.contains(&fresh) && due_only.contains(&stale));
+    let page = get(format!("/console/venues/{stale}")).await;
+    assert!(!page.contains("<script>x"), "the note is escaped");
+    assert!(page.contains("Không đạt"));
+}
+
+fn form_urlencoded(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

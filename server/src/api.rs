@@ -45,6 +45,12 @@ pub(crate) fn router<S: Storage>(state: Arc<ApiState<S>>) -> Router {
         )
         .route("/v1/authority/venues", post(venues::register::<S>))
         .route("/v1/authority/inspectors", post(inspectors::certify::<S>))
+        .route(
+            "/v1/authority/inspector-codes",
+            post(inspectors::new_code::<S>),
+        )
+        .route("/v1/inspectors/enrolments", post(inspectors::enrol::<S>))
+        .route("/v1/inspections/work-list", get(inspectors::work_list::<S>))
         .route("/v1/venues", post(venues::register_own::<S>))
         .route("/v1/venues/{id}/enrolments", post(venues::enrolment::<S>))
         .route("/v1/venues/{id}/revoke", post(venues::revoke_own::<S>))

@@ -10,22 +10,24 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use vaora_console::backend::{
-    BackendError, CaseSubject, CaseSummary, CaseVisit, ConsoleBackend, Contact, Flagged,
-    Inspection, NewCase, NewOwnVenue, NewVenue, Overview, OwnVenue, OwnerAction, OwnerView,
-    PosterFormat, PublishedWindow, ScanCountQuery, Trace, VenueDetail, VenueFilter, VenueScanCount,
-    VenueSummary,
+    BackendError, CaseSubject, CaseSummary, CaseVisit, ConsoleBackend, Contact, FieldInspection,
+    Flagged, Inspection, InspectorCode, InspectorEntry, NewCase, NewOwnVenue, NewVenue, Overview,
+    OwnVenue, OwnerAction, OwnerView, PosterFormat, PublishedWindow, ScanCountQuery, Trace,
+    VenueDetail, VenueFilter, VenueScanCount, VenueSummary, WorkListEntry,
 };
 use vaora_protocol::cards::{CardKind, CardNumber};
 use vaora_protocol::ids::Id128;
+use vaora_protocol::records::{CodeFinding, PlaceFinding};
 use vaora_protocol::venue::VenueCategory;
 
 use crate::cases::{self, CaseError};
 use crate::compliance;
+use crate::inspections;
 use crate::overview;
 use crate::state::ServerState;
 use crate::storage::{
-    CaseRow, ScanWindow, Storage, StorageError, VenueQuery, VenueRow, VenueStatus, WindowRow,
-    day_number,
+    CaseRow, InspectionRow, ScanWindow, Storage, StorageError, VenueQuery, VenueRow, VenueStatus,
+    WindowRow, day_number,
 };
 use crate::venues::{self, DEFAULT_STAY_MIN, Registration, VenueError};
 
@@ -472,5 +474,100 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
             .await
             .map_err(case_error)?;
         Ok(all.into_iter().map(published_window).collect())
+    }
+
+    async fn venue_inspections(
+        &self,
+        venue_id: &str,
+    ) -> Result<Vec<FieldInspection>, BackendError> {
+        let id = parse_id(venue_id, "venue id")?;
+        let rows = self
+            .server
+            .store
+            .venue_inspections(id, 200)
+            .await
+            .map_err(storage)?;
+        Ok(rows.iter().map(field_inspection).collect())
+    }
+
+    async fn latest_inspections(
+        &self,
+        venue_ids: &[String],
+    ) -> Result<Vec<FieldInspection>, BackendError> {
+        let ids = venue_ids
+            .iter()
+            .map(|v| parse_id(v, "venue id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows = self
+            .server
+            .store
+            .latest_inspections(ids)
+            .await
+            .map_err(storage)?;
+        Ok(rows.iter().map(field_inspection).collect())
+    }
+
+    async fn work_list(&self, ward: &str, days: u32) -> Result<Vec<WorkListEntry>, BackendError> {
+        let rows = inspections::due_venues(&self.server.store, ward, days, Utc::now())
+            .await
+            .map_err(storage)?;
+        rows.into_iter()
+            .map(|(row, due)| {
+                Ok(WorkListEntry {
+                    venue: summary(&row.venue)?,
+                    last_inspected: row.last_inspected_ms.map(time),
+                    last_verdict: row.last_verdict,
+                    due,
+                })
+            })
+            .collect()
+    }
+
+    async fn inspectors(&self) -> Result<Vec<InspectorEntry>, BackendError> {
+        let rows = self.server.store.inspectors().await.map_err(storage)?;
+        Ok(rows
+            .into_iter()
+            .map(|(device, at)| InspectorEntry {
+                device_id: device.to_hex(),
+                certified_at: time(at),
+            })
+            .collect())
+    }
+
+    async fn new_inspector_code(&self) -> Result<InspectorCode, BackendError> {
+        let (code, expires_at) = inspections::new_code(&self.server.store)
+            .await
+            .map_err(|e| BackendError::Storage(e.to_string()))?;
+        Ok(InspectorCode { code, expires_at })
+    }
+
+    async fn withdraw_inspector(&self, device_id: &str) -> Result<(), BackendError> {
+        let id = parse_id(device_id, "device id")?;
+        self.server
+            .store
+            .withdraw_inspector(id)
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+}
+
+fn field_inspection(i: &InspectionRow) -> FieldInspection {
+    FieldInspection {
+        id: i.id.to_hex(),
+        venue_id: i.venue_id.to_hex(),
+        inspector: i.device_id.to_hex(),
+        at: time(i.at_ms),
+        verdict: i.verdict.clone(),
+        code: CodeFinding::from_code(i.code)
+            .map_or("unknown", CodeFinding::as_str)
+            .to_owned(),
+        place: PlaceFinding::from_code(i.place)
+            .map_or("unknown", PlaceFinding::as_str)
+            .to_owned(),
+        poster: i.poster,
+        scanning: i.scanning,
+        desk: i.desk,
+        note: i.note.clone(),
     }
 }

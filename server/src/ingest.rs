@@ -21,8 +21,8 @@ use vaora_protocol::wire::{self, RecordStatus};
 use crate::authority::AuthorityKey;
 use crate::limits::Limits;
 use crate::storage::{
-    CheckInRow, CodeRef, Derived, DeviceRow, InsertOutcome, NewRecord, RecordedBy, Storage,
-    StorageError, UpdateRow,
+    CheckInRow, CodeRef, Derived, DeviceRow, InsertOutcome, InspectionRow, NewRecord, RecordedBy,
+    Storage, StorageError, UpdateRow,
 };
 
 /// Why an upload was refused as a whole.
@@ -41,6 +41,8 @@ pub(crate) enum IngestError {
 }
 
 const REUSED: &str = "record id reused with different content";
+/// Why an inspection from a device the authority did not certify is refused.
+pub(crate) const NOT_INSPECTOR: &str = "the device is not a certified inspector";
 
 /// Checks and stores the upload `bytes` of `device`; the status of each record, in order.
 pub(crate) async fn upload<S: Storage>(
@@ -55,12 +57,23 @@ pub(crate) async fn upload<S: Storage>(
         wire::WireError::TooManyRecords { max, got } => IngestError::TooMany { max, got },
         e => IngestError::Malformed(e.to_string()),
     })?;
+    // Inspections are stored only from certified inspectors (asked once per upload, and
+    // only when the upload holds one).
+    let inspector = if items
+        .iter()
+        .any(|i| i.kind == RecordKind::Inspection.code())
+    {
+        store.is_inspector(device.id).await?
+    } else {
+        false
+    };
     let limits = limits.clone();
     let authority = authority.clone();
-    let (mut statuses, to_store, repeats) =
-        tokio::task::spawn_blocking(move || check_batch(&limits, &authority, &device, items))
-            .await
-            .map_err(|e| IngestError::Internal(e.to_string()))?;
+    let (mut statuses, to_store, repeats) = tokio::task::spawn_blocking(move || {
+        check_batch(&limits, &authority, &device, inspector, items)
+    })
+    .await
+    .map_err(|e| IngestError::Internal(e.to_string()))?;
     let indexes: Vec<usize> = to_store.iter().map(|(i, _)| *i).collect();
     let outcomes = if to_store.is_empty() {
         Vec::new()
@@ -102,7 +115,7 @@ fn precheck(
     limits: &Limits,
     authority: &AuthorityKey,
     now_ms: i64,
-    device: &DeviceRow,
+    (device, inspector): (&DeviceRow, bool),
     record: &SignedRecord,
 ) -> Result<(Id128, i64, Derived), String> {
     let rules = receive_rules(limits);
@@ -125,6 +138,20 @@ fn precheck(
         Received::StaffCheckIn(s, stay) => {
             Derived::CheckIn(staff_stay(authority, device.id, s, stay)?)
         }
+        Received::Inspection(_) if !inspector => return Err(NOT_INSPECTOR.into()),
+        Received::Inspection(i) => Derived::Inspection(InspectionRow {
+            id,
+            device_id: device.id,
+            venue_id: i.venue_id,
+            at_ms,
+            code: i.code.code(),
+            place: i.place.code(),
+            poster: i.poster_displayed,
+            scanning: i.visitors_scanning,
+            desk: i.staff_desk_in_use,
+            verdict: i.verdict().as_str().to_owned(),
+            note: i.note,
+        }),
     };
     Ok((id, at_ms, derived))
 }
@@ -281,6 +308,7 @@ fn check_batch(
     limits: &Limits,
     authority: &AuthorityKey,
     device: &DeviceRow,
+    inspector: bool,
     items: Vec<wire::UploadItem>,
 ) -> CheckedBatch {
     let now_ms = Utc::now().timestamp_millis();
@@ -294,7 +322,7 @@ fn check_batch(
                 continue;
             }
         };
-        match precheck(limits, authority, now_ms, device, &record) {
+        match precheck(limits, authority, now_ms, (device, inspector), &record) {
             Ok((id, at_ms, derived)) => candidates.push((i, record, id, at_ms, derived)),
             Err(reason) => statuses[i] = Some(RecordStatus::Rejected(reason)),
         }

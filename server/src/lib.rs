@@ -18,6 +18,7 @@ pub mod compliance;
 mod devices;
 mod exposures;
 mod ingest;
+mod inspections;
 mod keeper;
 mod overview;
 mod retention_keeper;

@@ -38,6 +38,13 @@ pub(crate) fn spawn<S: Storage>(
         {
             log::warn!("forgetting expired enrolment codes failed (will retry): {e}");
         }
+        if let Err(e) = state
+            .store
+            .forget_expired_inspector_codes(Utc::now().timestamp_millis())
+            .await
+        {
+            log::warn!("forgetting expired inspector codes failed (will retry): {e}");
+        }
         PURGE_TICK
     })
 }

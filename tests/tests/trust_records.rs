@@ -19,7 +19,9 @@ use vaora_protocol::declare::{
     VisitorSource,
 };
 use vaora_protocol::ids::Id128;
-use vaora_protocol::records::{CheckInMethod, RecordKind, SignedRecord};
+use vaora_protocol::records::{
+    CheckInMethod, CodeFinding, InspectionBody, PlaceFinding, RecordKind, SignedRecord,
+};
 use vaora_protocol::venue::SignerPolicy;
 use vaora_protocol::wire::RecordStatus;
 use vaora_tests::adversary::{RawDevice, checkin_body, update_body};
@@ -90,6 +92,20 @@ fn forged(attacker: &RawDevice, kind: RecordKind, id: Id128, at: DateTime<Utc>) 
             }
             .encode()
         }
+        RecordKind::Inspection => InspectionBody {
+            id,
+            venue_id: elsewhere.id.unwrap(),
+            venue_name: "Nhà nghỉ Hoa Hồng".into(),
+            issuer_key_id: None,
+            code: CodeFinding::Genuine,
+            place: PlaceFinding::NotChecked,
+            poster_displayed: false,
+            visitors_scanning: false,
+            staff_desk_in_use: None,
+            note: String::new(),
+            inspected_at: at,
+        }
+        .encode(),
     };
     attacker.sign(kind, body)
 }

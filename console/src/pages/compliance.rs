@@ -8,9 +8,12 @@ use axum::response::Response;
 use chrono::Duration;
 use serde::Deserialize;
 
+use std::collections::HashMap;
+
+use super::inspections::verdict_label;
 use super::venues::{category_options, parse_category};
-use super::{Authed, Layout, PageError, csv_response, html, write_csv};
-use crate::backend::{ConsoleBackend, ScanCountQuery};
+use super::{Authed, Layout, PageError, csv_response, html, local_time, write_csv};
+use crate::backend::{ConsoleBackend, FieldInspection, ScanCountQuery};
 use crate::compliance::{Finding, Flagged, Inspection, SortKey, sort};
 use crate::state::Console;
 
@@ -83,6 +86,8 @@ pub struct ComplianceRow {
     pub scans: u64,
     pub peer_median: String,
     pub none: bool,
+    /// The latest field inspection (time, verdict label, CSS class), if any.
+    pub inspection: Option<(String, &'static str, &'static str)>,
 }
 
 #[derive(Template)]
@@ -105,7 +110,7 @@ struct CompliancePage {
     filter_qs: String,
 }
 
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -126,12 +131,22 @@ pub async fn page<B: ConsoleBackend>(
     let flagged_total = list.flagged.len();
     let pages = flagged_total.div_ceil(PAGE_ROWS).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
-    let rows = list
+    let shown: Vec<_> = list
         .flagged
         .into_iter()
         .skip((page - 1) * PAGE_ROWS)
         .take(PAGE_ROWS)
+        .collect();
+    let mut latest = latest_by_venue(&state, shown.iter().map(|f| f.row.venue.id.clone())).await?;
+    let t = lang.texts();
+    let clock = state.config.clock.as_ref();
+    let rows = shown
+        .into_iter()
         .map(|f| ComplianceRow {
+            inspection: latest.remove(&f.row.venue.id).map(|i| {
+                let (label, class) = verdict_label(t, &i.verdict);
+                (local_time(clock, i.at), label, class)
+            }),
             category: lang.category(f.row.venue.category),
             scans: f.row.scans,
             peer_median: format!("{:.1}", f.peer_median),
@@ -168,17 +183,35 @@ pub async fn page<B: ConsoleBackend>(
     )
 }
 
+/// The latest field inspection of each venue, by venue id.
+async fn latest_by_venue<B: ConsoleBackend>(
+    state: &Console<B>,
+    ids: impl Iterator<Item = String>,
+) -> Result<HashMap<String, FieldInspection>, PageError> {
+    let ids: Vec<String> = ids.collect();
+    Ok(state
+        .backend
+        .latest_inspections(&ids)
+        .await?
+        .into_iter()
+        .map(|i| (i.venue_id.clone(), i))
+        .collect())
+}
+
 pub async fn csv<B: ConsoleBackend>(
     State(state): State<Arc<Console<B>>>,
     _authed: Authed,
     Query(q): Query<ComplianceQuery>,
 ) -> Result<Response, PageError> {
     let list = listing(&state, &q).await?;
+    let mut latest =
+        latest_by_venue(&state, list.flagged.iter().map(|f| f.row.venue.id.clone())).await?;
     let rows: Vec<Vec<String>> = list
         .flagged
         .into_iter()
         .map(|f| {
             let v = f.row.venue;
+            let last = latest.remove(&v.id);
             vec![
                 v.id,
                 v.name,
@@ -192,6 +225,8 @@ pub async fn csv<B: ConsoleBackend>(
                     Finding::FewScans => "few-scans",
                 }
                 .to_owned(),
+                last.as_ref().map(|i| i.at.to_rfc3339()).unwrap_or_default(),
+                last.map(|i| i.verdict).unwrap_or_default(),
             ]
         })
         .collect();
@@ -205,6 +240,8 @@ pub async fn csv<B: ConsoleBackend>(
             "scans",
             "peer_median",
             "finding",
+            "last_inspected_at",
+            "last_verdict",
         ],
         &rows,
     )?;

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod compliance;
 mod cookies;
 mod error;
+pub mod inspections;
 pub mod overview;
 pub mod public;
 mod render;

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use vaora_protocol::venue::VenueCategory;
 
+use super::inspections::InspectionView;
 use super::{Authed, CsrfForm, Layout, PageError, SignedForm, WithCsrf, html, local_time};
 use crate::backend::{ConsoleBackend, NewVenue, PosterFormat, VenueFilter};
 use crate::state::{BASE, Console};
@@ -187,6 +188,7 @@ struct VenuePage {
     v: VenueRow,
     code_text: String,
     just_registered: bool,
+    inspections: Vec<InspectionView>,
 }
 
 #[derive(Deserialize, Default)]
@@ -203,7 +205,15 @@ pub async fn detail<B: ConsoleBackend>(
 ) -> Result<Response, PageError> {
     let d = state.backend.venue(&id).await?;
     let lang = authed.lang.lang;
-    let row = VenueRow::new(state.config.clock.as_ref(), lang, d.venue);
+    let clock = state.config.clock.as_ref();
+    let inspections = state
+        .backend
+        .venue_inspections(&d.venue.id)
+        .await?
+        .into_iter()
+        .map(|i| InspectionView::new(clock, lang, i))
+        .collect();
+    let row = VenueRow::new(clock, lang, d.venue);
     html(
         authed.lang,
         &VenuePage {
@@ -211,6 +221,7 @@ pub async fn detail<B: ConsoleBackend>(
             v: row,
             code_text: d.code_text,
             just_registered: q.new.is_some(),
+            inspections,
         },
     )
 }

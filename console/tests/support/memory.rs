@@ -28,6 +28,8 @@ struct Data {
     devices: u64,
     cases: Vec<CaseSummary>,
     published: Vec<PublishedWindow>,
+    inspections: Vec<FieldInspection>,
+    inspectors: Vec<InspectorEntry>,
     next: u64,
 }
 
@@ -44,6 +46,26 @@ impl MemoryBackend {
             now,
             data: Mutex::new(Data::default()),
         }
+    }
+
+    /// Records a field inspection of a venue (what the server derives from a record).
+    pub fn add_inspection(&self, venue_id: &str, days_ago: i64, verdict: &str, note: &str) {
+        let mut d = self.data.lock().unwrap();
+        d.next += 1;
+        let id = format!("{:032x}", d.next);
+        d.inspections.push(FieldInspection {
+            id,
+            venue_id: venue_id.to_owned(),
+            inspector: "ab".repeat(16),
+            at: self.now - Duration::days(days_ago),
+            verdict: verdict.to_owned(),
+            code: "genuine".into(),
+            place: "registered".into(),
+            poster: verdict == "compliant",
+            scanning: verdict == "compliant",
+            desk: None,
+            note: note.to_owned(),
+        });
     }
 
     pub fn add_venue(&self, name: &str, category: VenueCategory, ward: &str) -> String {
@@ -412,5 +434,85 @@ impl ConsoleBackend for MemoryBackend {
             .rev()
             .cloned()
             .collect())
+    }
+
+    async fn venue_inspections(
+        &self,
+        venue_id: &str,
+    ) -> Result<Vec<FieldInspection>, BackendError> {
+        let d = self.data.lock().unwrap();
+        let mut v: Vec<FieldInspection> = d
+            .inspections
+            .iter()
+            .filter(|i| i.venue_id == venue_id)
+            .cloned()
+            .collect();
+        v.sort_by_key(|i| std::cmp::Reverse(i.at));
+        Ok(v)
+    }
+
+    async fn latest_inspections(
+        &self,
+        venue_ids: &[String],
+    ) -> Result<Vec<FieldInspection>, BackendError> {
+        let d = self.data.lock().unwrap();
+        let mut latest: BTreeMap<String, FieldInspection> = BTreeMap::new();
+        for i in d
+            .inspections
+            .iter()
+            .filter(|i| venue_ids.contains(&i.venue_id))
+        {
+            if latest.get(&i.venue_id).is_none_or(|l| l.at < i.at) {
+                latest.insert(i.venue_id.clone(), i.clone());
+            }
+        }
+        Ok(latest.into_values().collect())
+    }
+
+    async fn work_list(&self, ward: &str, days: u32) -> Result<Vec<WorkListEntry>, BackendError> {
+        let d = self.data.lock().unwrap();
+        let since = self.now - Duration::days(i64::from(days));
+        let mut out: Vec<WorkListEntry> = d
+            .venues
+            .values()
+            .filter(|v| !v.venue.revoked && (ward.is_empty() || v.venue.ward == ward))
+            .map(|v| {
+                let last = d
+                    .inspections
+                    .iter()
+                    .filter(|i| i.venue_id == v.venue.id)
+                    .max_by_key(|i| i.at);
+                WorkListEntry {
+                    venue: v.venue.clone(),
+                    last_inspected: last.map(|i| i.at),
+                    last_verdict: last.map(|i| i.verdict.clone()),
+                    due: last.is_none_or(|i| i.at < since),
+                }
+            })
+            .collect();
+        out.sort_by_key(|e| e.last_inspected);
+        Ok(out)
+    }
+
+    async fn inspectors(&self) -> Result<Vec<InspectorEntry>, BackendError> {
+        Ok(self.data.lock().unwrap().inspectors.clone())
+    }
+
+    async fn new_inspector_code(&self) -> Result<InspectorCode, BackendError> {
+        let mut d = self.data.lock().unwrap();
+        d.next += 1;
+        Ok(InspectorCode {
+            code: format!("VI1:{:032x}", d.next),
+            expires_at: self.now + Duration::minutes(15),
+        })
+    }
+
+    async fn withdraw_inspector(&self, device_id: &str) -> Result<(), BackendError> {
+        self.data
+            .lock()
+            .unwrap()
+            .inspectors
+            .retain(|i| i.device_id != device_id);
+        Ok(())
     }
 }

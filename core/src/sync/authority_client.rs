@@ -13,7 +13,7 @@ use crate::sync::client::SyncError;
 use crate::sync::transport::{HttpRequest, HttpTransport, Method};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::wire::{
-    self, AUTHORITY_SCHEME, CaseRequest, CaseResponse, ErrorBody, InspectorRequest,
+    self, AUTHORITY_SCHEME, CaseRequest, CaseResponse, ErrorBody, InspectorCode, InspectorRequest,
     InspectorResponse, PublishResponse, RequestAuth, TraceResponse, VenueRequest, VenueResponse,
 };
 
@@ -174,6 +174,19 @@ impl AuthorityClient {
         Self::parse(
             &self
                 .call(Method::Post, "/v1/authority/inspectors", body)
+                .await?,
+        )
+    }
+
+    /// A single-use, short-lived code that certifies the phone redeeming it as an inspector.
+    pub async fn inspector_code(&self) -> Result<InspectorCode, SyncError> {
+        Self::parse(
+            &self
+                .call(
+                    Method::Post,
+                    "/v1/authority/inspector-codes",
+                    b"{}".to_vec(),
+                )
                 .await?,
         )
     }

@@ -19,6 +19,7 @@ mod cancel;
 pub mod client;
 mod error;
 mod exchange;
+pub mod inspection;
 mod options;
 pub mod own_venue;
 #[cfg(feature = "reqwest-transport")]

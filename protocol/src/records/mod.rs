@@ -6,7 +6,12 @@
 //! first field of every body) is the sync idempotency key. Spec: `docs/records.md`.
 
 mod checkin;
+mod inspection;
 mod signed;
 
 pub use checkin::{CheckInBody, CheckInMethod, CheckInUpdateBody, UpdateReason, VenueRef};
+pub use inspection::{
+    CodeFinding, INSPECTION_BODY_VERSION, InspectionBody, InspectionError, InspectionVerdict,
+    MAX_NOTE, PlaceFinding,
+};
 pub use signed::{RECORD_DOMAIN, RecordError, RecordKind, SignedRecord};

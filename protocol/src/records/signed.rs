@@ -20,6 +20,8 @@ pub enum RecordKind {
     Declaration = 3,
     /// A visitor recorded by venue staff from a personal code or an ID card.
     StaffCheckIn = 4,
+    /// What a certified inspector found at a venue's door (issue 19).
+    Inspection = 5,
 }
 
 impl RecordKind {
@@ -32,6 +34,7 @@ impl RecordKind {
             2 => Some(Self::CheckInUpdate),
             3 => Some(Self::Declaration),
             4 => Some(Self::StaffCheckIn),
+            5 => Some(Self::Inspection),
             _ => None,
         }
     }
@@ -41,6 +44,7 @@ impl RecordKind {
             Self::CheckInUpdate => "check-in-update",
             Self::Declaration => "declaration",
             Self::StaffCheckIn => "staff-check-in",
+            Self::Inspection => "inspection",
         }
     }
 }

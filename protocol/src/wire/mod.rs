@@ -9,13 +9,15 @@
 //! Files: `common.rs` (domains, errors, helpers), `devices.rs` (registration, request
 //! signatures), `upload.rs` (the record upload), `downloads.rs` (key set, exposure
 //! windows), `authority.rs` (cases, tracing, publishing, venues), `own_venue.rs` (a venue
-//! registered by its owner).
+//! registered by its owner),
+//! `inspection.rs` (inspector codes and a ward's work list).
 
 mod authority;
 mod cbor_upload;
 mod common;
 mod devices;
 mod downloads;
+mod inspection;
 mod own_venue;
 pub mod received;
 #[cfg(test)]
@@ -36,6 +38,7 @@ pub use devices::{
     request_signing_input,
 };
 pub use downloads::{CodeVisit, CodeVisits, ExposurePage, ExposureWindow, KeySet};
+pub use inspection::{InspectorCode, InspectorEnrolRequest, WorkList, WorkListVenue};
 pub use own_venue::{
     EnrolRequest, Enrolled, EnrolmentCode, ManageRequest, OwnVenueRequest, OwnVenueResponse,
     RemoveStaffRequest, RemovedStaff, RevokedVenue, StaffDevice, StaffList,

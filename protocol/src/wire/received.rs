@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::declare::{DeclarationBody, DeclaredFor, StaffCheckInBody};
 use crate::exposure::DEFAULT_STAY_MS;
 use crate::ids::Id128;
-use crate::records::{CheckInBody, CheckInUpdateBody, RecordKind};
+use crate::records::{CheckInBody, CheckInUpdateBody, InspectionBody, MAX_NOTE, RecordKind};
 
 /// Longest person name (characters), as the diary keeps them.
 pub const MAX_PERSON_NAME: usize = 100;
@@ -53,6 +53,9 @@ pub enum Received {
     Declaration(DeclarationBody),
     /// A visit recorded by venue staff; the stay is the visit's (issue 17 traces it).
     StaffCheckIn(StaffCheckInBody, Stay),
+    /// What an inspector found at a venue (issue 19); the server stores it only from a
+    /// certified inspector.
+    Inspection(InspectionBody),
 }
 
 impl Received {
@@ -63,6 +66,7 @@ impl Received {
             Self::Update(u, _) => u.id,
             Self::Declaration(d) => d.id,
             Self::StaffCheckIn(s, _) => s.checkin.id,
+            Self::Inspection(i) => i.id,
         }
     }
 
@@ -71,6 +75,7 @@ impl Received {
         match self {
             Self::CheckIn(_, s) | Self::Update(_, s) | Self::StaffCheckIn(_, s) => s.from_ms,
             Self::Declaration(d) => d.declared_at.timestamp_millis(),
+            Self::Inspection(i) => i.inspected_at.timestamp_millis(),
         }
     }
 }
@@ -166,6 +171,21 @@ fn staff(s: &StaffCheckInBody, now_ms: i64, rules: &ReceiveRules) -> Result<Stay
     )
 }
 
+fn inspection(i: &InspectionBody, now_ms: i64, rules: &ReceiveRules) -> Result<(), String> {
+    text("the venue name", &i.venue_name, MAX_VENUE_NAME, false)?;
+    if let Some(k) = &i.issuer_key_id {
+        text("the issuer key id", k, MAX_VENUE_NAME, false)?;
+    }
+    if i.note.chars().count() > MAX_NOTE {
+        return Err(format!("the note is longer than {MAX_NOTE} characters"));
+    }
+    if i.note.chars().any(|c| c.is_control() && c != '\n') {
+        return Err("the note contains control characters".into());
+    }
+    believable(i.inspected_at, now_ms, rules)?;
+    Ok(())
+}
+
 /// Reads and checks one uploaded body of `kind` at server time `now_ms`, in the order of
 /// the spec: size, record id, the body's type, its texts and times. The reason says what
 /// failed.
@@ -205,6 +225,11 @@ pub fn receive(
             let s = StaffCheckInBody::decode(body).map_err(|e| e.to_string())?;
             let visit = staff(&s, now_ms, rules)?;
             Ok(Received::StaffCheckIn(s, visit))
+        }
+        RecordKind::Inspection => {
+            let i = InspectionBody::decode(body).map_err(|e| e.to_string())?;
+            inspection(&i, now_ms, rules)?;
+            Ok(Received::Inspection(i))
         }
     }
 }

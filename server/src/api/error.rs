@@ -8,6 +8,7 @@ use vaora_protocol::wire::ErrorBody;
 use crate::cases::CaseError;
 use crate::devices::DeviceError;
 use crate::ingest::IngestError;
+use crate::inspections::InspectorCodeError;
 use crate::storage::StorageError;
 use crate::venues::VenueError;
 
@@ -114,6 +115,18 @@ impl From<CaseError> for ApiError {
             }
             CaseError::Random(_) => Self::internal("random", e.to_string()),
             CaseError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<InspectorCodeError> for ApiError {
+    fn from(e: InspectorCodeError) -> Self {
+        match e {
+            InspectorCodeError::Invalid => {
+                Self::new(StatusCode::GONE, "enrolment_invalid", e.to_string())
+            }
+            InspectorCodeError::Random(_) => Self::internal("random", e.to_string()),
+            InspectorCodeError::Storage(s) => s.into(),
         }
     }
 }

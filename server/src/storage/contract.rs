@@ -17,11 +17,13 @@ use super::engine::Engine;
 pub use super::queries::backfill::StoredBody;
 pub use super::queries::retention::Purged;
 use super::queries::{
-    backfill, cases, counts, devices, inspectors, overview, staff, venues, visits, windows,
+    backfill, cases, counts, devices, inspections, inspectors, overview, staff, venues, visits,
+    windows,
 };
 use super::{
-    CaseRow, CheckInRow, ContactRow, DeviceRow, InsertOutcome, NewRecord, OverviewCounts,
-    PeerCount, ScanWindow, StayRow, StorageError, VenueQuery, VenueRow, VenueStatus, WindowRow,
+    CaseRow, CheckInRow, ContactRow, DeviceRow, InsertOutcome, InspectionRow, NewRecord,
+    OverviewCounts, PeerCount, ScanWindow, StayRow, StorageError, VenueQuery, VenueRow,
+    VenueStatus, WindowRow, WorkListRow,
 };
 
 /// Everything the server needs from a database.
@@ -251,6 +253,65 @@ pub trait Storage: Engine + Sized {
         device: Id128,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send {
         inspectors::is_inspector(self, device)
+    }
+
+    /// The certified inspectors and when each was certified (ms).
+    fn inspectors(&self) -> impl Future<Output = Result<Vec<(Id128, i64)>, StorageError>> + Send {
+        inspectors::list(self)
+    }
+
+    /// A venue's inspections, newest first (at most `limit`).
+    fn venue_inspections(
+        &self,
+        venue: Id128,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<InspectionRow>, StorageError>> + Send {
+        inspections::of_venue(self, venue, limit)
+    }
+
+    /// The latest inspection of each of `venues` that has one.
+    fn latest_inspections(
+        &self,
+        venues: Vec<Id128>,
+    ) -> impl Future<Output = Result<Vec<InspectionRow>, StorageError>> + Send {
+        async move { inspections::latest(self, &venues).await }
+    }
+
+    /// A ward's ('' = every ward) active venues not inspected since `since_ms`.
+    fn inspection_work_list(
+        &self,
+        ward: String,
+        since_ms: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<WorkListRow>, StorageError>> + Send {
+        async move { inspections::work_list(self, &ward, since_ms, limit).await }
+    }
+
+    /// Stores an inspector enrolment code (its hash), valid until `expires_ms`.
+    fn new_inspector_code(
+        &self,
+        code_hash: [u8; 32],
+        expires_ms: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send {
+        inspections::new_code(self, code_hash, expires_ms)
+    }
+
+    /// Spends an inspector enrolment code for `device`: whether it was valid.
+    fn use_inspector_code(
+        &self,
+        code_hash: [u8; 32],
+        device: Id128,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send {
+        inspections::use_code(self, code_hash, device, now_ms)
+    }
+
+    /// Deletes inspector enrolment codes that expired before `now_ms`.
+    fn forget_expired_inspector_codes(
+        &self,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send {
+        inspections::forget_expired(self, now_ms)
     }
 
     /// Stores a staff enrolment code (its hash) for `venue`, valid until `expires_ms`.

@@ -34,7 +34,8 @@ pub use postgres::PgStore;
 pub(crate) use rows::ms_to_next_day;
 pub use rows::{
     CaseCard, CaseRow, CheckInRow, CodeRef, CodeVisitRow, ContactRow, Derived, DeviceRow,
-    InsertOutcome, NewRecord, OverviewCounts, PeerCount, RecordedBy, ScanWindow, StayRow,
-    UpdateRow, VenueQuery, VenueRow, VenueStatus, WindowRow, day_number, day_of_ms,
+    InsertOutcome, InspectionRow, NewRecord, OverviewCounts, PeerCount, RecordedBy, ScanWindow,
+    StayRow, UpdateRow, VenueQuery, VenueRow, VenueStatus, WindowRow, WorkListRow, day_number,
+    day_of_ms,
 };
 pub use sqlite::SqliteStore;

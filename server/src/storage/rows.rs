@@ -176,7 +176,39 @@ pub enum Derived {
     Declaration {
         person_id: Id128,
     },
+    /// What an inspector found (issue 19).
+    Inspection(InspectionRow),
     Nothing,
+}
+
+/// An inspection as the server keeps it (beside its signed record): the inspector's
+/// findings at a venue and the verdict they come to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectionRow {
+    pub id: Id128,
+    /// The inspector's device.
+    pub device_id: Id128,
+    pub venue_id: Id128,
+    pub at_ms: i64,
+    /// `vaora_protocol::records::CodeFinding` code.
+    pub code: u8,
+    /// `vaora_protocol::records::PlaceFinding` code.
+    pub place: u8,
+    pub poster: bool,
+    pub scanning: bool,
+    pub desk: Option<bool>,
+    /// `vaora_protocol::records::InspectionVerdict::as_str`.
+    pub verdict: String,
+    pub note: String,
+}
+
+/// A venue on a ward's inspection work list: due when not inspected since the cutoff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkListRow {
+    pub venue: VenueRow,
+    /// The latest inspection kept (within the retention window), if any.
+    pub last_inspected_ms: Option<i64>,
+    pub last_verdict: Option<String>,
 }
 
 /// A verified record ready to store. Its identity is `(device_id, id)`: a record id is

@@ -98,6 +98,25 @@ impl ConsoleBackend for Precomputed {
     async fn published(&self) -> Result<Vec<PublishedWindow>, BackendError> {
         Ok(Vec::new())
     }
+    async fn venue_inspections(&self, _: &str) -> Result<Vec<FieldInspection>, BackendError> {
+        Err(refused())
+    }
+    async fn latest_inspections(&self, _: &[String]) -> Result<Vec<FieldInspection>, BackendError> {
+        // The compliance page of this bench shows venues never inspected.
+        Ok(Vec::new())
+    }
+    async fn work_list(&self, _: &str, _: u32) -> Result<Vec<WorkListEntry>, BackendError> {
+        Err(refused())
+    }
+    async fn inspectors(&self) -> Result<Vec<InspectorEntry>, BackendError> {
+        Err(refused())
+    }
+    async fn new_inspector_code(&self) -> Result<InspectorCode, BackendError> {
+        Err(refused())
+    }
+    async fn withdraw_inspector(&self, _: &str) -> Result<(), BackendError> {
+        Err(refused())
+    }
 }
 
 fn data(now: DateTime<Utc>) -> Precomputed {

@@ -45,7 +45,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::error::DiaryError;
 
 /// The schema version a fresh diary gets and an older one is upgraded to.
-pub(crate) const VERSION: u32 = 13;
+pub(crate) const VERSION: u32 = 14;
 
 /// How many check-ins may begin in the same millisecond (`place` = ms × this + n).
 pub(crate) const PLACES_PER_MS: i64 = 1024;
@@ -221,6 +221,26 @@ CREATE TABLE my_venues (
     contact       TEXT NOT NULL,
     server        TEXT NOT NULL,
     registered_at INTEGER NOT NULL
+) STRICT;
+-- Inspections this phone's inspector recorded (issue 19; the signed record is in the
+-- outbox), and the ward venue list downloaded for offline work.
+CREATE TABLE inspections (
+    id           BLOB PRIMARY KEY,
+    venue_id     BLOB NOT NULL,
+    venue_name   TEXT NOT NULL,
+    verdict      TEXT NOT NULL,
+    inspected_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE ward_venues (
+    venue_id          BLOB PRIMARY KEY,
+    ward              TEXT NOT NULL,
+    name              TEXT NOT NULL,
+    address           TEXT NOT NULL,
+    category          INTEGER NOT NULL,
+    last_inspected_at INTEGER,
+    last_verdict      TEXT,
+    due               INTEGER NOT NULL,
+    downloaded_at     INTEGER NOT NULL
 ) STRICT;
 ";
 

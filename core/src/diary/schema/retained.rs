@@ -50,6 +50,13 @@ pub(crate) const AGING: &[Aging] = &[
         parent: "declarations",
         parent_key: "id",
     },
+    // An inspection's record goes with the inspection (issue 19).
+    Aging::With {
+        table: "outbox",
+        key: "record_id",
+        parent: "inspections",
+        parent_key: "id",
+    },
     // A staff check-in's record and its check-out update both name the visit as their
     // subject.
     Aging::With {
@@ -79,6 +86,13 @@ pub(crate) const AGING: &[Aging] = &[
     Aging::Own {
         table: "declarations",
         column: "declared_at",
+        scale: 1,
+        keep_if: "",
+    },
+    // An inspection names a venue and when the inspector was there.
+    Aging::Own {
+        table: "inspections",
+        column: "inspected_at",
         scale: 1,
         keep_if: "",
     },
@@ -143,6 +157,10 @@ pub(crate) const KEPT: &[(&str, &str)] = &[
     (
         "sync_state",
         "the registration, the last key set and the download cursor",
+    ),
+    (
+        "ward_venues",
+        "a ward's public venue registry as downloaded for inspection (names, addresses, last verdicts): no one's whereabouts or health; replaced at each download",
     ),
     (
         "my_venues",

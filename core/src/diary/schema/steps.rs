@@ -353,6 +353,29 @@ CREATE TABLE my_venues (
 ) STRICT;
 ";
 
+/// Version 13 → 14: field inspection (issue 19): the inspections this phone recorded and
+/// a ward's venue list downloaded for offline work.
+const V13_TO_V14: &str = "
+CREATE TABLE inspections (
+    id           BLOB PRIMARY KEY,
+    venue_id     BLOB NOT NULL,
+    venue_name   TEXT NOT NULL,
+    verdict      TEXT NOT NULL,
+    inspected_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE ward_venues (
+    venue_id          BLOB PRIMARY KEY,
+    ward              TEXT NOT NULL,
+    name              TEXT NOT NULL,
+    address           TEXT NOT NULL,
+    category          INTEGER NOT NULL,
+    last_inspected_at INTEGER,
+    last_verdict      TEXT,
+    due               INTEGER NOT NULL,
+    downloaded_at     INTEGER NOT NULL
+) STRICT;
+";
+
 /// Applies the step from `version` to `version + 1`; `false` when there is none.
 pub(super) fn apply(conn: &Connection, version: u32) -> Result<bool, DiaryError> {
     match version {
@@ -391,6 +414,7 @@ pub(super) fn apply(conn: &Connection, version: u32) -> Result<bool, DiaryError>
         10 => conn.execute_batch(V10_TO_V11)?,
         11 => conn.execute_batch(V11_TO_V12)?,
         12 => conn.execute_batch(V12_TO_V13)?,
+        13 => conn.execute_batch(V13_TO_V14)?,
         _ => return Ok(false),
     }
     Ok(true)

@@ -85,6 +85,18 @@ pub(super) async fn fetch<'c, T>(
     rows.iter().map(|r| read(r)).collect()
 }
 
+/// Runs a shared statement inside a caller's transaction; the rows it changed.
+pub(super) async fn execute_in<'c>(
+    executor: impl sqlx::PgExecutor<'c>,
+    query: Query,
+) -> Result<u64, StorageError> {
+    Ok(bind(query)
+        .execute(executor)
+        .await
+        .or_storage()?
+        .rows_affected())
+}
+
 impl Engine for PgStore {
     async fn rows<T: Send + 'static>(&self, q: Query, read: ReadRow<T>) -> Rows<T> {
         fetch(self.pool(), q, read).await

@@ -13,7 +13,9 @@ use sqlx::{Postgres, Row as _, Transaction};
 use vaora_protocol::ids::Id128;
 
 use super::rollup;
+use crate::storage::engine::Query;
 use crate::storage::error::{OrStorage, StorageError};
+use crate::storage::queries::inspections;
 use crate::storage::rows::{CheckInRow, Derived, InsertOutcome, NewRecord, UpdateRow};
 
 fn v(id: &Id128) -> Vec<u8> {
@@ -313,6 +315,10 @@ pub(super) async fn insert_records(
             match &r.derived {
                 Derived::CheckIn(_) => new_checkins.push(k),
                 Derived::Update(u) => updates.push((r.device_id, u)),
+                Derived::Inspection(i) => {
+                    let q = Query::new(inspections::INSERT, inspections::insert_args(i));
+                    super::engine::execute_in(&mut *tx, q).await?;
+                }
                 Derived::Declaration { .. } | Derived::Nothing => {}
             }
             outcomes.push(InsertOutcome::Inserted);

@@ -84,6 +84,7 @@ CREATE TABLE exposure_windows (
     (11, MIGRATION_11),
     (12, MIGRATION_12),
     (13, MIGRATION_13),
+    (14, MIGRATION_14),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -326,6 +327,31 @@ const MIGRATION_13: &str = "
 CREATE TABLE inspectors (
     device_id    BYTEA PRIMARY KEY,
     certified_at BIGINT NOT NULL
+);
+";
+
+/// Migration 14: as SQLite's migration 10, inspections and inspector enrolment codes.
+const MIGRATION_14: &str = "
+CREATE TABLE inspections (
+    device_id BYTEA NOT NULL,
+    id        BYTEA NOT NULL,
+    venue_id  BYTEA NOT NULL,
+    at_ms     BIGINT NOT NULL,
+    code      SMALLINT NOT NULL,
+    place     SMALLINT NOT NULL,
+    poster    SMALLINT NOT NULL,
+    scanning  SMALLINT NOT NULL,
+    desk      SMALLINT,
+    verdict   TEXT NOT NULL,
+    note      TEXT NOT NULL,
+    PRIMARY KEY (device_id, id)
+);
+CREATE INDEX inspections_venue ON inspections (venue_id, at_ms);
+CREATE INDEX inspections_at ON inspections (at_ms);
+CREATE TABLE inspector_enrolments (
+    code_hash  BYTEA PRIMARY KEY,
+    expires_at BIGINT NOT NULL,
+    used_by    BYTEA
 );
 ";
 

@@ -2,17 +2,25 @@
 
 use vaora_protocol::ids::Id128;
 
-use crate::storage::engine::{Arg, Engine, Query};
+use crate::storage::engine::{Arg, Engine, Query, id};
 use crate::storage::error::StorageError;
 
 const CERTIFY: &str = "INSERT INTO inspectors (device_id, certified_at) VALUES ($1, $2)
      ON CONFLICT (device_id) DO NOTHING";
 const WITHDRAW: &str = "DELETE FROM inspectors WHERE device_id = $1";
 const IS: &str = "SELECT 1 FROM inspectors WHERE device_id = $1";
+const LIST: &str =
+    "SELECT device_id, certified_at FROM inspectors ORDER BY certified_at, device_id LIMIT 10000";
 
 #[cfg(test)]
-pub(super) fn statements() -> [&'static str; 3] {
-    [CERTIFY, WITHDRAW, IS]
+pub(super) fn statements() -> [&'static str; 4] {
+    [CERTIFY, WITHDRAW, IS, LIST]
+}
+
+/// The certified inspectors and when each was certified (ms).
+pub(crate) async fn list<E: Engine>(db: &E) -> Result<Vec<(Id128, i64)>, StorageError> {
+    db.rows(Query::new(LIST, vec![]), |r| Ok((id(r, 0)?, r.int(1)?)))
+        .await
 }
 
 /// Certifies `device` as an inspector (once; a repeat changes nothing).

@@ -6,6 +6,7 @@ pub(crate) mod backfill;
 pub(crate) mod cases;
 pub(crate) mod counts;
 pub(crate) mod devices;
+pub(crate) mod inspections;
 pub(crate) mod inspectors;
 pub(crate) mod overview;
 pub(crate) mod retention;
@@ -34,6 +35,11 @@ mod tests {
         all.extend(super::staff::statements().iter().map(|s| s.to_string()));
         all.extend(
             super::inspectors::statements()
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        all.extend(
+            super::inspections::statements()
                 .iter()
                 .map(|s| s.to_string()),
         );

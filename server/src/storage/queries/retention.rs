@@ -3,7 +3,7 @@
 //! (`records.at_ms`, migration 4 on SQLite, 6 on PostgreSQL), check-in updates and (on
 //! SQLite, where they are tables of their own) the stays and declared people derived
 //! from the records with their records,
-//! exposure windows whose stay ended and cases whose period ended before the cutoff.
+//! inspections with their records (issue 19), exposure windows whose stay ended and cases whose period ended before the cutoff.
 //!
 //! In chunks of at most [`CHUNK`] records (a few thousand rows per statement), oldest
 //! first, so SQLite's one connection is never held for long and PostgreSQL's deletes stay
@@ -74,6 +74,8 @@ pub(crate) async fn purge<E: Engine>(
             db.execute(Query::new(DECLARED, vec![Arg::Int(end)]))
                 .await?;
         }
+        db.execute(Query::new(super::inspections::PURGE, vec![Arg::Int(end)]))
+            .await?;
         let n = db.execute(Query::new(RECORDS, vec![Arg::Int(end)])).await?;
         purged.records += n;
         if next.is_none() {

@@ -11,6 +11,7 @@ use vaora_protocol::ids::Id128;
 use super::engine::b;
 use super::rollup;
 use crate::storage::error::{OrStorage, StorageError};
+use crate::storage::queries::inspections;
 use crate::storage::rows::{
     CheckInRow, Derived, InsertOutcome, NewRecord, RecordedBy, UpdateRow, day_of_ms,
 };
@@ -71,6 +72,9 @@ pub(super) fn insert_batch(
                 )
                 .and_then(|mut stmt| stmt.execute(params![b(&r.device_id), b(&r.id), b(person_id)]))
                 .or_storage()?;
+            }
+            Derived::Inspection(i) => {
+                super::engine::execute(tx, inspections::INSERT, &inspections::insert_args(i))?;
             }
             Derived::Nothing => {}
         }

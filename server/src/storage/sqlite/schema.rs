@@ -80,6 +80,7 @@ CREATE TABLE exposure_windows (
     (7, MIGRATION_7),
     (8, MIGRATION_8),
     (9, MIGRATION_9),
+    (10, MIGRATION_10),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -261,6 +262,33 @@ const MIGRATION_9: &str = "
 CREATE TABLE inspectors (
     device_id    BLOB PRIMARY KEY,
     certified_at INTEGER NOT NULL
+);
+";
+
+/// Migration 10 (issue 19, field inspection): what inspectors found, one row per stored
+/// inspection record (purged with it), and the single-use codes the authority gives an
+/// inspector's phone to certify itself (kept as SHA-256).
+const MIGRATION_10: &str = "
+CREATE TABLE inspections (
+    device_id BLOB NOT NULL,
+    id        BLOB NOT NULL,
+    venue_id  BLOB NOT NULL,
+    at_ms     INTEGER NOT NULL,
+    code      INTEGER NOT NULL,
+    place     INTEGER NOT NULL,
+    poster    INTEGER NOT NULL,
+    scanning  INTEGER NOT NULL,
+    desk      INTEGER,
+    verdict   TEXT NOT NULL,
+    note      TEXT NOT NULL,
+    PRIMARY KEY (device_id, id)
+);
+CREATE INDEX inspections_venue ON inspections (venue_id, at_ms);
+CREATE INDEX inspections_at ON inspections (at_ms);
+CREATE TABLE inspector_enrolments (
+    code_hash  BLOB PRIMARY KEY,
+    expires_at INTEGER NOT NULL,
+    used_by    BLOB
 );
 ";
 
