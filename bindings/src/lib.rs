@@ -37,6 +37,7 @@ pub mod diary;
 pub mod error;
 pub mod guard;
 pub mod http;
+pub mod inspections;
 pub mod keystore;
 pub mod logging;
 pub mod own_venues;

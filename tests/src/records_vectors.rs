@@ -5,7 +5,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::records::{
-    CheckInBody, CheckInMethod, CheckInUpdateBody, RecordKind, UpdateReason, VenueRef,
+    CheckInBody, CheckInMethod, CheckInUpdateBody, CodeFinding, InspectionBody, PlaceFinding,
+    RecordKind, UpdateReason, VenueRef,
 };
 use vaora_protocol::venue::VenueCategory;
 
@@ -36,6 +37,24 @@ pub struct Vector {
 pub enum Fields {
     CheckIn(CheckInFields),
     Update(UpdateFields),
+    Inspection(InspectionFields),
+}
+
+/// An inspection (kind 5); `verdict` is what the fields come to (derived, not signed).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InspectionFields {
+    pub id: String,
+    pub venue_id: String,
+    pub venue_name: String,
+    pub issuer_key_id: Option<String>,
+    pub code: u8,
+    pub place: u8,
+    pub poster_displayed: bool,
+    pub visitors_scanning: bool,
+    pub staff_desk_in_use: Option<bool>,
+    pub note: String,
+    pub inspected_at_ms: i64,
+    pub verdict: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,6 +98,23 @@ fn time(ms: i64) -> Result<DateTime<Utc>, String> {
         .ok_or_else(|| format!("bad time {ms}"))
 }
 
+/// The inspection body the fields describe.
+pub fn inspection(f: &InspectionFields) -> Result<InspectionBody, String> {
+    Ok(InspectionBody {
+        id: id(&f.id)?,
+        venue_id: id(&f.venue_id)?,
+        venue_name: f.venue_name.clone(),
+        issuer_key_id: f.issuer_key_id.clone(),
+        code: CodeFinding::from_code(f.code).ok_or("bad code finding")?,
+        place: PlaceFinding::from_code(f.place).ok_or("bad place finding")?,
+        poster_displayed: f.poster_displayed,
+        visitors_scanning: f.visitors_scanning,
+        staff_desk_in_use: f.staff_desk_in_use,
+        note: f.note.clone(),
+        inspected_at: time(f.inspected_at_ms)?,
+    })
+}
+
 impl Fields {
     /// The record kind and its canonical body.
     pub fn encode(&self) -> Result<(RecordKind, Vec<u8>), String> {
@@ -114,6 +150,7 @@ impl Fields {
                 };
                 Ok((RecordKind::CheckInUpdate, body.encode()))
             }
+            Fields::Inspection(f) => Ok((RecordKind::Inspection, inspection(f)?.encode())),
         }
     }
 }

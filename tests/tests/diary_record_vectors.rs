@@ -7,9 +7,10 @@
 
 use vaora_protocol::identity::DeviceIdentity;
 use vaora_protocol::records::{
-    CheckInBody, CheckInUpdateBody, RECORD_DOMAIN, RecordError, RecordKind, SignedRecord,
+    CheckInBody, CheckInUpdateBody, InspectionBody, RECORD_DOMAIN, RecordError, RecordKind,
+    SignedRecord,
 };
-use vaora_tests::records_vectors::VectorFile;
+use vaora_tests::records_vectors::{Fields, VectorFile};
 
 fn load() -> VectorFile {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/vectors/records.json");
@@ -56,6 +57,14 @@ fn vectors_encode_sign_and_verify_exactly() {
         let re = match kind {
             RecordKind::CheckIn => CheckInBody::decode(&record.body).unwrap().encode(),
             RecordKind::CheckInUpdate => CheckInUpdateBody::decode(&record.body).unwrap().encode(),
+            RecordKind::Inspection => {
+                let body = InspectionBody::decode(&record.body).unwrap();
+                let Fields::Inspection(f) = &v.fields else {
+                    panic!("{}: kind 5 with other fields", v.name)
+                };
+                assert_eq!(body.verdict().as_str(), f.verdict, "verdict of {}", v.name);
+                body.encode()
+            }
             other => panic!("unexpected kind {other:?}"),
         };
         assert_eq!(re, record.body);
@@ -87,6 +96,7 @@ fn vectors_encode_sign_and_verify_exactly() {
         assert!(bad.verify().is_err());
     }
     assert!(kinds.contains(&RecordKind::CheckIn) && kinds.contains(&RecordKind::CheckInUpdate));
+    assert!(kinds.contains(&RecordKind::Inspection));
 }
 
 /// The first two vectors assembled by hand from the layout in docs/records.md, without

@@ -6,10 +6,22 @@
 use vaora_protocol::identity::DeviceIdentity;
 use vaora_protocol::records::{RECORD_DOMAIN, RecordKind, SignedRecord};
 use vaora_tests::records_vectors::{
-    CheckInFields, Fields, UpdateFields, Vector, VectorFile, VenueFields,
+    self, CheckInFields, Fields, InspectionFields, UpdateFields, Vector, VectorFile, VenueFields,
 };
 
 const SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+
+/// An inspection vector with its derived verdict filled in.
+fn inspection(
+    name: &'static str,
+    mut f: InspectionFields,
+) -> Result<(&'static str, Fields), String> {
+    f.verdict = records_vectors::inspection(&f)?
+        .verdict()
+        .as_str()
+        .to_owned();
+    Ok((name, Fields::Inspection(f)))
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let identity = DeviceIdentity::from_secret_bytes(&hex::decode(SECRET)?)?;
@@ -74,6 +86,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 checked_out_at_ms: None,
             }),
         ),
+        inspection(
+            "inspection: genuine code on the ward list, poster up, visitors not scanning, desk in use, a note",
+            InspectionFields {
+                id: "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff".into(),
+                venue_id: "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf".into(),
+                venue_name: "Phở Bà Lan".into(),
+                issuer_key_id: Some("0a1b2c3d".into()),
+                code: 1,
+                place: 1,
+                poster_displayed: true,
+                visitors_scanning: false,
+                staff_desk_in_use: Some(true),
+                note: "Áp phích sau quầy".into(),
+                inspected_at_ms: 1_773_120_000_000,
+                verdict: String::new(),
+            },
+        )?,
+        inspection(
+            "inspection: forged code, place not checked, desk not observed, no note",
+            InspectionFields {
+                id: "10203040506070809000a0b0c0d0e0f0".into(),
+                venue_id: "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf".into(),
+                venue_name: "Phở Bà Lan".into(),
+                issuer_key_id: None,
+                code: 4,
+                place: 0,
+                poster_displayed: true,
+                visitors_scanning: true,
+                staff_desk_in_use: None,
+                note: String::new(),
+                inspected_at_ms: 1_773_120_600_000,
+                verdict: String::new(),
+            },
+        )?,
     ];
     let mut records = Vec::new();
     for (name, fields) in inputs {
