@@ -79,7 +79,11 @@ pub fn run_kotlin_test(args: &[String]) -> Result<()> {
     let mut java = Command::new("java");
     java.arg(format!("-Djna.library.path={}", built.lib_dir.display()))
         .args(["-cp", &runtime, "app.vaora.jvmtest.MainKt"])
-        .envs(ffi_build::test_env(&root, &built, &scratch, &server.url));
+        .envs(ffi_build::test_env(&root, &built, &scratch, &server.url))
+        .env(
+            "VAORA_INSPECTOR_CODE",
+            server.inspector_code(&built.vaora_bin, &scratch.join("server"))?,
+        );
     if args.iter().any(|a| a == "--bench-only") {
         java.env("VAORA_BENCH", "only");
     } else if args.iter().any(|a| a == "--bench") {

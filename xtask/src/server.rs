@@ -70,6 +70,32 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// A single-use inspector code from this server's authority (what `vaora authority
+    /// inspector-code` prints), for the foreign tests of inspection: the Swift program
+    /// runs in a chroot and spawns nothing, so the runner asks for the code.
+    pub fn inspector_code(&self, vaora_bin: &Path, dir: &Path) -> Result<String> {
+        let out = Command::new(vaora_bin)
+            .args(["authority", "inspector-code", "--server", &self.url])
+            .arg("--authority")
+            .arg(dir.join("authority"))
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("running {} authority inspector-code", vaora_bin.display()))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .find_map(|l| l.strip_prefix("inspector code "))
+            .map(|c| c.trim().to_owned())
+            .with_context(|| {
+                format!(
+                    "vaora authority inspector-code printed no code ({}): {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -96,7 +96,11 @@ pub fn run_swift_test(args: &[String]) -> Result<()> {
             "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         )
         .env("HOME", "/root")
-        .envs(ffi_build::test_env(&root, &built, &scratch, &server.url));
+        .envs(ffi_build::test_env(&root, &built, &scratch, &server.url))
+        .env(
+            "VAORA_INSPECTOR_CODE",
+            server.inspector_code(&built.vaora_bin, &scratch.join("server"))?,
+        );
     if args.iter().any(|a| a == "--bench") {
         cmd.env("VAORA_BENCH", "1");
     }
