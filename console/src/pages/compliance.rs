@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use super::inspections::verdict_label;
 use super::venues::{category_options, parse_category};
-use super::{Authed, Layout, PageError, csv_response, html, local_time, write_csv};
+use super::{Authed, Layout, PageError, csv_response, html, local_time, query_value, write_csv};
 use crate::backend::{ConsoleBackend, FieldInspection, ScanCountQuery};
 use crate::compliance::{Finding, Flagged, Inspection, SortKey, sort};
 use crate::state::Console;
@@ -110,17 +110,6 @@ struct CompliancePage {
     filter_qs: String,
 }
 
-pub(crate) fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 pub async fn page<B: ConsoleBackend>(
     State(state): State<Arc<Console<B>>>,
     authed: Authed,
@@ -160,8 +149,8 @@ pub async fn page<B: ConsoleBackend>(
     let filter_qs = format!(
         "days={}&ward={}&category={}",
         list.days,
-        encode(q.ward.trim()),
-        encode(q.category.trim())
+        query_value(q.ward.trim()),
+        query_value(q.category.trim())
     );
     html(
         authed.lang,

@@ -12,8 +12,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine as _;
 use serde::Deserialize;
 
-use super::public::ShownCode;
-use super::{Authed, CsrfForm, Layout, PageError, SignedForm, csv_response, html, local_time};
+use super::{
+    Authed, CsrfForm, Layout, PageError, ShownCode, SignedForm, csv_response, html, local_time,
+    query_value,
+};
 use crate::backend::{ConsoleBackend, FieldInspection, WorkListEntry};
 use crate::i18n::{Lang, Texts};
 use crate::state::{BASE, Console};
@@ -157,7 +159,7 @@ async fn render<B: ConsoleBackend>(
     let only_due = q.due.is_some();
     let csv_qs = format!(
         "ward={}&days={days}{}",
-        super::compliance::encode(q.ward.trim()),
+        query_value(q.ward.trim()),
         if only_due { "&due=1" } else { "" }
     );
     html(

@@ -16,5 +16,7 @@ pub mod venues;
 
 pub use cookies::{PageLang, SESSION_COOKIE, cookie};
 pub use error::PageError;
-pub use render::{Layout, csv_response, html, local_time, parse_local_time, write_csv};
+pub use render::{
+    Layout, ShownCode, csv_response, html, local_time, parse_local_time, query_value, write_csv,
+};
 pub use signed_in::{Authed, CsrfForm, SignedForm, WithCsrf};

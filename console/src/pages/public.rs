@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::auth::client_ip;
 use super::venues::{category_options, parse_category};
-use super::{Layout, PageError, PageLang, html, local_time};
+use super::{Layout, PageError, PageLang, ShownCode, html, local_time};
 use crate::backend::{BackendError, ConsoleBackend, NewOwnVenue, OwnerAction};
 use crate::state::Console;
 
@@ -136,13 +136,6 @@ pub struct ManagedVenue {
     pub revoked: bool,
     /// Staff devices and when each was enrolled (local time).
     pub staff: Vec<(String, String)>,
-}
-
-/// A fresh enrolment code as the page shows it.
-pub struct ShownCode {
-    pub text: String,
-    pub until: String,
-    pub png_base64: String,
 }
 
 #[derive(Template)]

@@ -96,6 +96,26 @@ pub fn parse_local_time(
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A fresh single-use code as a page shows it: text, expiry and QR (staff enrolment on
+/// the management page, inspector certification in the console).
+pub struct ShownCode {
+    pub text: String,
+    pub until: String,
+    pub png_base64: String,
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+pub fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A CSV download.
 pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
     (
