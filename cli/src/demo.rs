@@ -16,10 +16,13 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
 use vaora_core::desk::{DeskSettings, StaffDesk};
-use vaora_core::diary::{Diary, DiaryConfig, DiaryKey, NewPerson, SharedDiary, Unverified};
+use vaora_core::diary::{
+    Diary, DiaryConfig, DiaryKey, InspectionFindings, NewPerson, SharedDiary, Unverified,
+};
 use vaora_core::scan::{ScanOptions, scan_luma};
 use vaora_core::sync::authority_client::AuthorityClient;
 use vaora_core::sync::client::{self, CancelToken, SyncOptions};
+use vaora_core::sync::inspection::{download_work_list, enrol_as_inspector};
 use vaora_core::sync::own_venue::{enrol_as_staff, register_and_keep, staff_enrolment_code};
 use vaora_core::sync::reqwest_transport::ReqwestTransport;
 use vaora_protocol::clock::VIETNAM_OFFSET;
@@ -132,6 +135,10 @@ pub const STEPS: &[Step] = &[
         "The second phone, who overlapped her too, syncs and gets its alert",
         card_alert,
     ),
+    (
+        "An inspector checks the shop's poster and records the visit; the console's compliance page shows it",
+        inspect_shop,
+    ),
 ];
 
 const VENUE: &str = "Phở Hòa Pasteur";
@@ -206,7 +213,7 @@ fn register_venue(d: &mut Demo) -> anyhow::Result<Vec<String>> {
             venue: VenueRequest {
                 name: VENUE.into(),
                 address: "Pasteur, Quận 1".into(),
-                ward: "Phường Bến Nghé".into(),
+                ward: WARD.into(),
                 category: Some("restaurant-shop".into()),
                 stay_minutes: Some(60),
             },
@@ -610,6 +617,152 @@ fn card_alert(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     Ok(lines)
 }
 
+/// The ward the shop registered in (and the inspector's work list).
+const WARD: &str = "Phường Bến Nghé";
+
+fn inspect_shop(d: &mut Demo) -> anyhow::Result<Vec<String>> {
+    // The authority certifies a registered phone as an inspector with a one-time code
+    // (the console shows it as a QR); the inspector downloads the ward's venue list.
+    let transport = ReqwestTransport::new()?;
+    let code = d.rt.block_on(d.authority()?.inspector_code())?;
+    let inspector = Phone::open(&d.dir.path().join("phone-inspector.db"), d.now)?;
+    let device =
+        d.rt.block_on(client::register(&inspector.diary, &d.url, &d.options()))
+            .context("registering the inspector's phone")?
+            .device_id;
+    let keyset =
+        crate::trust::read_keyset(&d.authority_dir.join(vaora_protocol::venue::KEYSET_FILE))?;
+    inspector
+        .lock()
+        .apply_keyset(&keyset, SignerPolicy::PinSelfSigned)?;
+    d.rt.block_on(enrol_as_inspector(&transport, &inspector.diary, &code.code))?;
+    let list =
+        d.rt.block_on(download_work_list(&transport, &inspector.diary, WARD, 14))?;
+    let due = list.venues.iter().filter(|v| v.due).count();
+    // At the door: the poster's code checked offline, then what the inspector found.
+    let (check, body) = {
+        let diary = inspector.lock();
+        let check = diary.check_poster(d.code()?)?;
+        let (body, _) = diary.record_inspection(
+            d.code()?,
+            &InspectionFindings {
+                poster_displayed: true,
+                visitors_scanning: true,
+                staff_desk_in_use: Some(true),
+                note: "Áp phích ở cửa; nhân viên ghi khách không có điện thoại".into(),
+            },
+        )?;
+        (check, body)
+    };
+    let report = sync_registered(d, &inspector)?;
+    if report.uploaded != 1 || !report.rejected.is_empty() {
+        bail!("the inspection was not accepted: {}", sync_line(&report));
+    }
+    let shown = d.rt.block_on(console_inspected_row(d))?;
+    if let Ok(diary) = inspector.diary.into_inner() {
+        diary.close()?;
+    }
+    Ok(vec![
+        format!("inspector {device}: certified with a one-time code"),
+        format!("work list {WARD}: venues {}, due {due}", list.venues.len()),
+        format!(
+            "poster at the door: code {}, {} for this ward",
+            check.code.as_str(),
+            check.place.as_str()
+        ),
+        format!(
+            "inspection {} {} {}",
+            body.id,
+            body.venue_name,
+            body.verdict().as_str()
+        ),
+        sync_line(&report),
+        format!("console compliance page: {shown}"),
+    ])
+}
+
+/// The compliance page's row for the shop among the venues inspected this week, as text:
+/// signed in with a token from the authority key, as `vaora authority token` gives one.
+async fn console_inspected_row(d: &Demo) -> anyhow::Result<String> {
+    let authority = Authority::load_dir(&d.authority_dir)?;
+    let token = vaora_console::token::issue(&authority, Utc::now(), 1)?;
+    // The console answers its sign-in with a redirect that sets the session cookie.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let login = http
+        .post(format!("{}/console/login", d.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={}", form_value(&token)))
+        .send()
+        .await?;
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.split(';')
+                .next()
+                .filter(|c| c.starts_with("vaora_console_session="))
+        })
+        .context("the console did not sign in")?
+        .to_owned();
+    let page = http
+        .get(format!("{}/console/compliance?days=7&lang=en", d.url))
+        .header("cookie", cookie)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let html = String::from_utf8_lossy(&page);
+    let list = html
+        .find("id=\"inspected-list\"")
+        .map(|at| &html[at..])
+        .context("the compliance page lists no inspected venues")?;
+    let row = list
+        .find(VENUE)
+        .map(|at| &list[at..])
+        .and_then(|r| r.find("</tr>").map(|end| &r[..end]))
+        .context("the shop is not among the inspected venues")?;
+    Ok(text_of(row))
+}
+
+/// Percent-encodes a form value (RFC 3986 unreserved characters stay).
+fn form_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The text of an HTML fragment: tags dropped, the non-empty cells joined with " | ".
+fn text_of(html: &str) -> String {
+    let mut cells = vec![String::new()];
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                cells.push(String::new());
+            }
+            '>' => in_tag = false,
+            c if !in_tag => cells.last_mut().into_iter().for_each(|s| s.push(c)),
+            _ => {}
+        }
+    }
+    cells
+        .iter()
+        .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 /// Syncs `phone`; adds its windows and alert lines; returns how many alerts are new.
 fn alert_lines(d: &Demo, phone: &Phone, lines: &mut Vec<String>) -> anyhow::Result<usize> {
     let report =
@@ -692,7 +845,7 @@ pub fn run() -> anyhow::Result<()> {
         contacts: 0,
     };
     println!(
-        "Vaora demo: venue, scan, family check-in, declaration, sync, staff desk, case, trace, alert, card holder's case (times in UTC+7)\n"
+        "Vaora demo: venue, scan, family check-in, declaration, sync, staff desk, case, trace, alert, card holder's case, inspection (times in UTC+7)\n"
     );
     let total = Instant::now();
     let mut result = Ok(());

@@ -24,7 +24,7 @@ fn demo_tells_the_whole_story() {
     let lines: Vec<&str> = out.lines().map(str::trim).collect();
     let has = |prefix: &str| lines.iter().any(|l| l.starts_with(prefix));
 
-    // Fourteen numbered steps, each with its time in ms.
+    // Fifteen numbered steps, each with its time in ms.
     let steps: Vec<&&str> = lines
         .iter()
         .filter(|l| {
@@ -32,7 +32,7 @@ fn demo_tells_the_whole_story() {
                 .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
         })
         .collect();
-    assert_eq!(steps.len(), 14, "{out}");
+    assert_eq!(steps.len(), 15, "{out}");
     assert!(steps.iter().all(|l| l.ends_with(" ms)")), "{out}");
 
     assert!(has("listening on http://127.0.0.1:"), "{out}");
@@ -89,8 +89,25 @@ fn demo_tells_the_whole_story() {
             .all(|a| a.starts_with("alert Lê Minh at Phở Hòa Pasteur ")),
         "{out}"
     );
+    // Issue 19: an inspector certified with a one-time code checks the shop's poster
+    // offline, records the visit, and the console's compliance page shows it.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("inspection ") && l.ends_with(" Phở Hòa Pasteur compliant")),
+        "{out}"
+    );
+    assert!(
+        has("poster at the door: code genuine, registered for this ward"),
+        "{out}"
+    );
+    assert!(
+        has("console compliance page: Phở Hòa Pasteur | Phường Bến Nghé | ")
+            && out.contains(" | Compliant | scans in line with peers"),
+        "{out}"
+    );
     let last = lines.last().unwrap();
-    assert!(last.starts_with("done: 14 steps in "), "{out}");
+    assert!(last.starts_with("done: 15 steps in "), "{out}");
     assert!(last.ends_with("; contacts 4; alerts 2"), "{out}");
 
     // No secret material: no hex run as long as a key (64+ hex digits) in the output.

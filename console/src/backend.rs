@@ -12,10 +12,10 @@ use chrono::NaiveDate;
 
 pub use crate::compliance::{Finding, Flagged, Inspection};
 pub use crate::model::{
-    CaseSubject, CaseSummary, CaseVisit, Contact, FieldInspection, IdentifiedBy, InspectorCode,
-    InspectorEntry, NewCase, NewOwnVenue, NewVenue, Overview, OwnVenue, OwnerAction, OwnerView,
-    PosterFormat, PublishedWindow, ScanCountQuery, Trace, VenueDetail, VenueFilter, VenueScanCount,
-    VenueSummary, WorkListEntry,
+    CaseSubject, CaseSummary, CaseVisit, Contact, FieldInspection, IdentifiedBy, InspectedVenue,
+    InspectorCode, InspectorEntry, NewCase, NewOwnVenue, NewVenue, Overview, OwnVenue, OwnerAction,
+    OwnerView, PosterFormat, PublishedWindow, ScanCountQuery, Trace, VenueDetail, VenueFilter,
+    VenueScanCount, VenueSummary, WorkListEntry,
 };
 
 /// Why the backend could not answer. The console shows `NotFound` and `Invalid` to the
@@ -147,6 +147,14 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         &self,
         venue_ids: &[String],
     ) -> impl Future<Output = Result<Vec<FieldInspection>, BackendError>> + Send;
+
+    /// The latest field inspection of each venue (of `ward`, '' = any) inspected since
+    /// `since`, newest first: the compliance page puts them beside the scan statistics.
+    fn recent_inspections(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+        ward: &str,
+    ) -> impl Future<Output = Result<Vec<InspectedVenue>, BackendError>> + Send;
 
     /// A ward's ('' = every ward) active venues, the longest uninspected first, each
     /// marked due when not inspected within `days`.

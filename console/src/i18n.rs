@@ -210,6 +210,8 @@ pub struct Texts {
     pub new_inspector_code: &'static str,
     pub inspector_code_help: &'static str,
     pub withdraw: &'static str,
+    pub inspected_in_period: &'static str,
+    pub scans_normal: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -363,6 +365,8 @@ pub static VI: Texts = Texts {
     new_inspector_code: "Tạo mã chứng nhận thanh tra viên",
     inspector_code_help: "Thanh tra viên quét mã này bằng ứng dụng Vaora trên điện thoại đã đăng ký của mình. Mỗi mã chỉ dùng một lần, trong 15 phút.",
     withdraw: "Thu hồi chứng nhận",
+    inspected_in_period: "Địa điểm đã kiểm tra thực địa trong kỳ",
+    scans_normal: "quét mã như các nơi cùng loại",
 };
 
 pub static EN: Texts = Texts {
@@ -516,4 +520,6 @@ pub static EN: Texts = Texts {
     new_inspector_code: "New inspector code",
     inspector_code_help: "The inspector scans this code with the Vaora app on their registered phone. Each code works once, for 15 minutes.",
     withdraw: "Withdraw",
+    inspected_in_period: "Venues inspected in the period",
+    scans_normal: "scans in line with peers",
 };

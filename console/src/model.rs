@@ -246,6 +246,13 @@ pub struct FieldInspection {
     pub note: String,
 }
 
+/// A venue and its latest field inspection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectedVenue {
+    pub venue: VenueSummary,
+    pub inspection: FieldInspection,
+}
+
 /// A venue on a ward's inspection work list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkListEntry {

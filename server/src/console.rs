@@ -11,9 +11,9 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use vaora_console::backend::{
     BackendError, CaseSubject, CaseSummary, CaseVisit, ConsoleBackend, Contact, FieldInspection,
-    Flagged, Inspection, InspectorCode, InspectorEntry, NewCase, NewOwnVenue, NewVenue, Overview,
-    OwnVenue, OwnerAction, OwnerView, PosterFormat, PublishedWindow, ScanCountQuery, Trace,
-    VenueDetail, VenueFilter, VenueScanCount, VenueSummary, WorkListEntry,
+    Flagged, InspectedVenue, Inspection, InspectorCode, InspectorEntry, NewCase, NewOwnVenue,
+    NewVenue, Overview, OwnVenue, OwnerAction, OwnerView, PosterFormat, PublishedWindow,
+    ScanCountQuery, Trace, VenueDetail, VenueFilter, VenueScanCount, VenueSummary, WorkListEntry,
 };
 use vaora_protocol::cards::{CardKind, CardNumber};
 use vaora_protocol::ids::Id128;
@@ -505,6 +505,33 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
             .await
             .map_err(storage)?;
         Ok(rows.iter().map(field_inspection).collect())
+    }
+
+    async fn recent_inspections(
+        &self,
+        since: DateTime<Utc>,
+        ward: &str,
+    ) -> Result<Vec<InspectedVenue>, BackendError> {
+        let store = &self.server.store;
+        let rows = store
+            .recent_inspections(since.timestamp_millis(), ward.trim().to_owned(), 500)
+            .await
+            .map_err(storage)?;
+        let venues = store
+            .venue_rows(rows.iter().map(|r| r.venue_id).collect())
+            .await
+            .map_err(storage)?;
+        let by_id: std::collections::HashMap<Id128, &VenueRow> =
+            venues.iter().map(|v| (v.id, v)).collect();
+        rows.iter()
+            .filter_map(|r| by_id.get(&r.venue_id).map(|v| (r, *v)))
+            .map(|(r, v)| {
+                Ok(InspectedVenue {
+                    venue: summary(v)?,
+                    inspection: field_inspection(r),
+                })
+            })
+            .collect()
     }
 
     async fn work_list(&self, ward: &str, days: u32) -> Result<Vec<WorkListEntry>, BackendError> {

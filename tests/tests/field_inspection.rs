@@ -266,6 +266,18 @@ async fn story(backend: Backend) {
         .expect("Phở Hòa flagged")..];
     let row = &row[..row.find("</tr>").unwrap()];
     assert!(row.contains("Không đạt"), "{row}");
+    // Beside it, every venue inspected in the period, with what its scans say: Phở Hòa
+    // (no scans) and the venue elsewhere (not flagged: another ward has no peers).
+    let inspected = &compliance[compliance
+        .find("id=\"inspected-list\"")
+        .expect("inspected list")..];
+    let row = &inspected[inspected.find(&format!("/venues/{pho_hex}")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("Không đạt") && row.contains("class=\"bad\""),
+        "{row}"
+    );
+    assert!(inspected.contains("Tiệm Vàng Kim") && inspected.contains("Mã có vấn đề"));
     let (_, csv) = console.get("/console/compliance.csv?days=7").await;
     assert!(
         csv.lines()

@@ -40,6 +40,8 @@ pub struct ComplianceQuery {
 
 struct Listing {
     days: u32,
+    /// The window's first day (UTC).
+    from_day: chrono::NaiveDate,
     sort: SortKey,
     descending: bool,
     checked: u64,
@@ -70,6 +72,7 @@ async fn listing<B: ConsoleBackend>(
     sort(&mut flagged, key, descending);
     Ok(Listing {
         days,
+        from_day,
         sort: key,
         descending,
         checked,
@@ -108,6 +111,21 @@ struct CompliancePage {
     rows: Vec<ComplianceRow>,
     /// Query string (without sort and dir) that keeps the filters on sort links.
     filter_qs: String,
+    /// Venues inspected in the window, with their latest verdict and scan finding.
+    inspected: Vec<InspectedRow>,
+}
+
+/// A venue inspected in the window, beside what its scans say.
+pub struct InspectedRow {
+    pub id: String,
+    pub name: String,
+    pub ward: String,
+    pub at: String,
+    pub verdict: &'static str,
+    pub verdict_class: &'static str,
+    /// The scan finding: no scans / few scans (with the count), or in line with peers.
+    pub scans: String,
+    pub scans_class: &'static str,
 }
 
 pub async fn page<B: ConsoleBackend>(
@@ -117,6 +135,42 @@ pub async fn page<B: ConsoleBackend>(
 ) -> Result<Response, PageError> {
     let list = listing(&state, &q).await?;
     let lang = authed.lang.lang;
+    let t = lang.texts();
+    let clock = state.config.clock.as_ref();
+    let since = list
+        .from_day
+        .and_hms_opt(0, 0, 0)
+        .map_or_else(chrono::Utc::now, |d| d.and_utc());
+    let findings: HashMap<&str, (Finding, u64)> = list
+        .flagged
+        .iter()
+        .map(|f| (f.row.venue.id.as_str(), (f.finding, f.row.scans)))
+        .collect();
+    let inspected: Vec<InspectedRow> = state
+        .backend
+        .recent_inspections(since, q.ward.trim())
+        .await?
+        .into_iter()
+        .map(|iv| {
+            let (verdict, verdict_class) = verdict_label(t, &iv.inspection.verdict);
+            let (scans, scans_class) = match findings.get(iv.venue.id.as_str()) {
+                Some((Finding::NoScans, _)) => (t.no_scans.to_owned(), "bad"),
+                Some((Finding::FewScans, n)) => (format!("{} ({n})", t.few_scans), "warn"),
+                None => (t.scans_normal.to_owned(), "ok"),
+            };
+            InspectedRow {
+                at: local_time(clock, iv.inspection.at),
+                verdict,
+                verdict_class,
+                scans,
+                scans_class,
+                id: iv.venue.id,
+                name: iv.venue.name,
+                ward: iv.venue.ward,
+            }
+        })
+        .collect();
+    drop(findings);
     let flagged_total = list.flagged.len();
     let pages = flagged_total.div_ceil(PAGE_ROWS).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
@@ -127,8 +181,6 @@ pub async fn page<B: ConsoleBackend>(
         .take(PAGE_ROWS)
         .collect();
     let mut latest = latest_by_venue(&state, shown.iter().map(|f| f.row.venue.id.clone())).await?;
-    let t = lang.texts();
-    let clock = state.config.clock.as_ref();
     let rows = shown
         .into_iter()
         .map(|f| ComplianceRow {
@@ -168,6 +220,7 @@ pub async fn page<B: ConsoleBackend>(
             pages,
             rows,
             filter_qs,
+            inspected,
         },
     )
 }

@@ -469,6 +469,32 @@ impl ConsoleBackend for MemoryBackend {
         Ok(latest.into_values().collect())
     }
 
+    async fn recent_inspections(
+        &self,
+        since: DateTime<Utc>,
+        ward: &str,
+    ) -> Result<Vec<InspectedVenue>, BackendError> {
+        let d = self.data.lock().unwrap();
+        let mut latest: BTreeMap<String, FieldInspection> = BTreeMap::new();
+        for i in d.inspections.iter().filter(|i| i.at >= since) {
+            if latest.get(&i.venue_id).is_none_or(|l| l.at < i.at) {
+                latest.insert(i.venue_id.clone(), i.clone());
+            }
+        }
+        let mut out: Vec<InspectedVenue> = latest
+            .into_values()
+            .filter_map(|i| {
+                let v = d.venues.get(&i.venue_id)?;
+                (ward.is_empty() || v.venue.ward == ward).then(|| InspectedVenue {
+                    venue: v.venue.clone(),
+                    inspection: i,
+                })
+            })
+            .collect();
+        out.sort_by_key(|v| std::cmp::Reverse(v.inspection.at));
+        Ok(out)
+    }
+
     async fn work_list(&self, ward: &str, days: u32) -> Result<Vec<WorkListEntry>, BackendError> {
         let d = self.data.lock().unwrap();
         let since = self.now - Duration::days(i64::from(days));

@@ -277,6 +277,17 @@ pub trait Storage: Engine + Sized {
         async move { inspections::latest(self, &venues).await }
     }
 
+    /// The latest inspection of each venue (of `ward`, '' = any) inspected since
+    /// `since_ms`, newest first (at most `limit`).
+    fn recent_inspections(
+        &self,
+        since_ms: i64,
+        ward: String,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<InspectionRow>, StorageError>> + Send {
+        async move { inspections::recent(self, since_ms, &ward, limit).await }
+    }
+
     /// A ward's ('' = every ward) active venues not inspected since `since_ms`.
     fn inspection_work_list(
         &self,

@@ -105,6 +105,14 @@ impl ConsoleBackend for Precomputed {
         // The compliance page of this bench shows venues never inspected.
         Ok(Vec::new())
     }
+    async fn recent_inspections(
+        &self,
+        _: DateTime<Utc>,
+        _: &str,
+    ) -> Result<Vec<InspectedVenue>, BackendError> {
+        // The compliance page of this bench has no field inspections.
+        Ok(Vec::new())
+    }
     async fn work_list(&self, _: &str, _: u32) -> Result<Vec<WorkListEntry>, BackendError> {
         Err(refused())
     }

@@ -38,6 +38,18 @@ const LATEST: &str = concat!(
             AND (j.at_ms > i.at_ms OR (j.at_ms = i.at_ms AND j.id > i.id)))"
 );
 
+/// The latest inspection of each venue inspected at or after `$1` (of ward `$2`, '' =
+/// any), newest first, at most `$3`.
+const RECENT: &str = concat!(
+    "SELECT ",
+    inspection_columns!(),
+    " FROM inspections i JOIN venues v ON v.id = i.venue_id
+     WHERE i.at_ms >= $1 AND ($2 = '' OR v.ward = $2) AND NOT EXISTS (
+         SELECT 1 FROM inspections j WHERE j.venue_id = i.venue_id
+            AND (j.at_ms > i.at_ms OR (j.at_ms = i.at_ms AND j.id > i.id)))
+     ORDER BY i.at_ms DESC, i.id LIMIT $3"
+);
+
 /// Ward `$1`'s active venues not inspected at or after `$2` ('' = every ward), with their
 /// latest inspection, longest-uninspected first, at most `$3`.
 const WORK_LIST: &str = concat!(
@@ -62,9 +74,10 @@ const USE_CODE: &str = "UPDATE inspector_enrolments SET used_by = $2
 const EXPIRED_CODES: &str = "DELETE FROM inspector_enrolments WHERE expires_at < $1";
 
 #[cfg(test)]
-pub(super) fn statements() -> [&'static str; 8] {
+pub(super) fn statements() -> [&'static str; 9] {
     [
         INSERT,
+        RECENT,
         OF_VENUE,
         LATEST,
         WORK_LIST,
@@ -132,6 +145,22 @@ pub(crate) async fn latest<E: Engine>(
     let ids = venues.iter().map(|v| v.as_bytes().to_vec()).collect();
     db.rows(Query::new(LATEST, vec![Arg::BytesList(ids)]), inspection)
         .await
+}
+
+/// The latest inspection of each venue (of `ward`, '' = any) inspected since `since_ms`,
+/// newest first.
+pub(crate) async fn recent<E: Engine>(
+    db: &E,
+    since_ms: i64,
+    ward: &str,
+    limit: i64,
+) -> Result<Vec<InspectionRow>, StorageError> {
+    let args = vec![
+        Arg::Int(since_ms),
+        Arg::Text(ward.to_owned()),
+        Arg::Int(limit),
+    ];
+    db.rows(Query::new(RECENT, args), inspection).await
 }
 
 /// Ward `ward`'s ('' = all) active venues not inspected since `since_ms`, at most `limit`.
