@@ -293,6 +293,55 @@ public final class VaoraDiary: @unchecked Sendable {
         }.value
     }
 
+    // MARK: field inspection
+
+    /// Checks a scanned poster now, offline: its code against the trust store (`code`) and
+    /// its venue against the downloaded ward list (`place`: `.notChecked` before
+    /// `downloadWorkList`). Writes nothing. A text that is not a venue code throws
+    /// `VaoraError.Input` (`.invalidInput`).
+    public func checkPoster(_ codeText: String) async throws -> PosterCheck {
+        try await call { try $0.checkPoster(codeText: codeText) }
+    }
+
+    /// Checks the poster of `codeText` and records what the inspector found as a signed
+    /// inspection, queued for the next sync (the server keeps it only from a certified
+    /// inspector: `enrolAsInspector`). Returns it with its verdict. Off the caller's actor.
+    public func recordInspection(_ codeText: String, form: InspectionForm) async throws -> Inspection {
+        try await call { try $0.recordInspection(codeText: codeText, form: form) }
+    }
+
+    /// The inspections this phone recorded, newest first.
+    public func inspections() async throws -> [Inspection] { try await call { try $0.inspections() } }
+
+    /// The downloaded ward list (see `downloadWorkList`), venues due first.
+    public func workList() async throws -> [WardVenue] { try await call { try $0.workList() } }
+
+    /// The inspector's side (after `registerDevice`): redeems the authority's single-use
+    /// inspector code (shown by the console); this device is then a certified inspector.
+    /// Off the caller's actor. A used, expired or unknown code throws `VaoraError.Network`
+    /// (`.serverRefused`) with the server's reason.
+    public func enrolAsInspector(code: String,
+                                 transport: HttpTransport = URLSessionTransport.shared) async throws {
+        try state.checkOpen()
+        let raw = self.raw
+        try await Task.detached(priority: .utility) {
+            try await raw.enrolAsInspector(transport: transport, code: code)
+        }.value
+    }
+
+    /// Downloads `ward`'s venue list ("" = every ward; venues not inspected for `days` are
+    /// due) and keeps it for offline `checkPoster`, replacing the previous one; returns it
+    /// as `workList()` does. Off the caller's actor. A device that is not a certified
+    /// inspector throws `VaoraError.Network` (`.serverRefused`).
+    public func downloadWorkList(ward: String, days: Int32 = 14,
+                                 transport: HttpTransport = URLSessionTransport.shared) async throws -> [WardVenue] {
+        try state.checkOpen()
+        let raw = self.raw
+        return try await Task.detached(priority: .utility) {
+            try await raw.downloadWorkList(transport: transport, ward: ward, days: days)
+        }.value
+    }
+
     // MARK: change streams
 
     /// Every committed change, by area, from now until the diary closes.

@@ -182,6 +182,10 @@ func layerTests() {
     t.testAsync("a shop registers itself from the phone: kept in myVenues, its poster, its desk, a citizen checks in, a staff phone enrols") {
         try await ownVenueScenario()
     }
+
+    t.testAsync("an inspector enrols with the authority's code, downloads the ward list, checks a poster offline and records an inspection that syncs") {
+        try await inspectionScenario()
+    }
 }
 
 /// Runs the `vaora` CLI (the test server's authority); returns its output lines.
@@ -371,4 +375,74 @@ func ownVenueScenario() async throws {
         try checkEq(ErrorCode.serverRefused, e.code, "used code")
     }
     await staff.close()
+}
+
+/// Issue 19, field inspection, through the SDK and the test server: a shop registers itself
+/// in a ward; an inspector's phone checks its poster offline (genuine, place not checked),
+/// is refused the ward list until it redeems the authority's single-use inspector code (once
+/// only), then finds the shop due on the ward list, checks the poster against it
+/// (registered, in that ward) and records an inspection that the next sync uploads.
+func inspectionScenario() async throws {
+    let server = try env("VAORA_SERVER_URL")
+    let rootKeySet = try String(contentsOfFile: try env("VAORA_TEST_DIR") + "/server/authority/keyset.json", encoding: .utf8)
+    let inspectorCode = try env("VAORA_INSPECTOR_CODE")
+    let ward = "Phường Cửa Nam"
+    let dir = try freshDir("inspection-swift")
+    let form = OwnVenueForm(name: "Tiệm bánh mì Chị Mai", address: "8 Cửa Nam", ward: ward,
+                            category: .restaurantOrShop, stayMinutes: 20, contact: "0912 000 888")
+    let owner = try await VaoraDiary.open(path: dir + "/owner.db", keyStore: XorKeyStore(pad: 0x64))
+    let shop = try await owner.registerOwnVenue(server: server, form: form)
+    await owner.close()
+
+    let inspector = try await VaoraDiary.open(path: dir + "/inspector.db", keyStore: XorKeyStore(pad: 0x65))
+    _ = try await inspector.registerDevice(server: server)
+    try await inspector.installRootKeySet(rootKeySet)
+    let before = try await inspector.checkPoster(shop.codeText)
+    try checkEq(shop.venueId, before.venueId, "checked venue")
+    try checkEq("Tiệm bánh mì Chị Mai", before.venueName, "checked venue name")
+    try checkEq(CodeFinding.genuine, before.code, "code before the list")
+    try checkEq(PlaceFinding.notChecked, before.place, "place before the list")
+    try checkEq(nil, before.ward, "no ward before the list")
+
+    let notYet = try await expectThrowsAsync { _ = try await inspector.downloadWorkList(ward: ward) }
+    guard case .Network = notYet else { throw AssertionFailed(description: "work list before enrolling: \(notYet)") }
+    try checkEq(ErrorCode.serverRefused, notYet.code, "work list before enrolling")
+    try check(notYet.reason.contains("not a certified inspector"), "work list before enrolling: \(notYet.reason)")
+
+    try await inspector.enrolAsInspector(code: inspectorCode)
+    let again = try await expectThrowsAsync { try await inspector.enrolAsInspector(code: inspectorCode) }
+    guard case .Network = again else { throw AssertionFailed(description: "used code: \(again)") }
+    try checkEq(ErrorCode.serverRefused, again.code, "used code")
+
+    let list = try await inspector.downloadWorkList(ward: ward, days: 14)
+    guard let entry = list.first(where: { $0.venueId == shop.venueId }) else {
+        throw AssertionFailed(description: "not on the list: \(list)")
+    }
+    try checkEq(ward, entry.ward, "entry ward")
+    try checkEq("Tiệm bánh mì Chị Mai", entry.name, "entry name")
+    try checkEq(true, entry.due, "never inspected: due")
+    try checkEq(nil, entry.lastVerdict, "no verdict yet")
+    try checkEq(list, try await inspector.workList(), "the list is kept")
+
+    let after = try await inspector.checkPoster(shop.codeText)
+    try checkEq(CodeFinding.genuine, after.code, "code with the list")
+    try checkEq(PlaceFinding.registered, after.place, "place with the list")
+    try checkEq(ward, after.ward, "ward with the list")
+
+    let bad = try await expectThrowsAsync { _ = try await inspector.checkPoster("not a venue code") }
+    guard case .Input = bad else { throw AssertionFailed(description: "not a venue code: \(bad)") }
+    try checkEq(ErrorCode.invalidInput, bad.code, "not a venue code")
+
+    let inspection = try await inspector.recordInspection(shop.codeText, form: InspectionForm(
+        posterDisplayed: true, visitorsScanning: false, staffDeskInUse: nil, note: "Áp phích bị che"))
+    try checkEq(InspectionVerdict.nonCompliant, inspection.verdict, "verdict")
+    try checkEq(shop.venueId, inspection.venueId, "inspected venue")
+    try checkEq(32, inspection.id.count, "inspection id")
+    try checkEq([inspection], try await inspector.inspections(), "inspections")
+
+    let summary = try await inspector.sync()
+    try check(summary.uploaded >= 1 && summary.rejected == 0, "sync: \(summary)")
+    let counts = try await inspector.outboxCounts()
+    try check(counts.pending == 0 && counts.rejected == 0, "outbox after sync: \(counts)")
+    await inspector.close()
 }

@@ -336,6 +336,54 @@ class VaoraDiary private constructor(
         transport: HttpTransport = HttpUrlConnectionTransport(),
     ): StaffEnrolment = callAsync { it.enrolAsStaff(transport, code) }
 
+    // ---- field inspection ----
+
+    /**
+     * Checks a scanned poster now, offline, on [io]: its code against the trust store
+     * ([PosterCheck.code]) and its venue against the downloaded ward list
+     * ([PosterCheck.place]: [PlaceFinding.NOT_CHECKED] before [downloadWorkList]). Writes
+     * nothing. A text that is not a venue code throws [VaoraException.Input]
+     * ([ErrorCode.INVALID_INPUT]).
+     */
+    suspend fun checkPoster(codeText: String): PosterCheck = call { it.checkPoster(codeText) }
+
+    /**
+     * Checks the poster of [codeText] and records what the inspector found ([form]) as a
+     * signed inspection, queued for the next [sync] (the server keeps it only from a
+     * certified inspector: [enrolAsInspector]). Returns it with its verdict. Runs on [io].
+     */
+    suspend fun recordInspection(codeText: String, form: InspectionForm): Inspection =
+        call { it.recordInspection(codeText, form) }
+
+    /** The inspections this phone recorded, newest first. */
+    suspend fun inspections(): List<Inspection> = call { it.inspections() }
+
+    /** The downloaded ward list (see [downloadWorkList]), venues due first. */
+    suspend fun workList(): List<WardVenue> = call { it.workList() }
+
+    /**
+     * The inspector's side (after [registerDevice]): redeems the authority's single-use
+     * inspector code (shown by the console); this device is then a certified inspector.
+     * Runs on [io]. A used, expired or unknown code throws [VaoraException.Network]
+     * ([ErrorCode.SERVER_REFUSED]) with the server's reason.
+     */
+    suspend fun enrolAsInspector(
+        code: String,
+        transport: HttpTransport = HttpUrlConnectionTransport(),
+    ) = callAsync { it.enrolAsInspector(transport, code) }
+
+    /**
+     * Downloads [ward]'s venue list ("" = every ward; venues not inspected for [days] are
+     * due) and keeps it for offline [checkPoster], replacing the previous one; returns it
+     * as [workList] does. Runs on [io]. A device that is not a certified inspector throws
+     * [VaoraException.Network] ([ErrorCode.SERVER_REFUSED]).
+     */
+    suspend fun downloadWorkList(
+        ward: String,
+        days: Int = 14,
+        transport: HttpTransport = HttpUrlConnectionTransport(),
+    ): List<WardVenue> = callAsync { it.downloadWorkList(transport, ward, days) }
+
     // ---- change streams ----
 
     /** Every committed change, by area (people, check-ins, outbox, alerts…). */

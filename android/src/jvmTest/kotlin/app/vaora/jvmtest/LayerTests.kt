@@ -8,6 +8,7 @@ package app.vaora.jvmtest
 import app.vaora.BackgroundSync
 import app.vaora.BackgroundSyncResult
 import app.vaora.CameraScanSession
+import app.vaora.CodeFinding
 import app.vaora.DeskVerdict
 import app.vaora.DiaryOptions
 import app.vaora.ErrorCode
@@ -16,9 +17,12 @@ import app.vaora.HttpRequest
 import app.vaora.HttpResponse
 import app.vaora.HttpTransport
 import app.vaora.HttpUrlConnectionTransport
+import app.vaora.InspectionForm
+import app.vaora.InspectionVerdict
 import app.vaora.LogLevel
 import app.vaora.ManualCheckIn
 import app.vaora.OwnVenueForm
+import app.vaora.PlaceFinding
 import app.vaora.ScanSettings
 import app.vaora.SyncStep
 import app.vaora.VaoraDiary
@@ -222,6 +226,10 @@ object LayerTests {
             OwnVenueScenario.run()
         }
 
+        Harness.test("an inspector enrols with the authority's code, downloads the ward list, checks a poster offline and records an inspection that syncs") {
+            InspectionScenario.run()
+        }
+
         Harness.test("background sync outcomes: offline is RetryLater, an unregistered device is Failed") {
             val path = File(freshDir("bg-outcomes"), "diary.db").path
             val store = XorKeyStore(0x61)
@@ -408,6 +416,76 @@ object OwnVenueScenario {
                 checkEq("Tiệm may Bà Hai", enrolled.venueName, "enrolled venue name")
                 val again = runCatching { staff.enrolAsStaff(code.code) }.exceptionOrNull()
                 check(again is VaoraException.Network && again.code == ErrorCode.SERVER_REFUSED) { "used code: $again" }
+            }
+        }
+    }
+}
+
+/**
+ * Issue 19, field inspection, through the SDK and the test server: a shop registers itself
+ * in a ward; an inspector's phone checks its poster offline (genuine, place not checked),
+ * is refused the ward list until it redeems the authority's single-use inspector code (once
+ * only), then finds the shop due on the ward list, checks the poster against it
+ * (registered, in that ward) and records an inspection that the next sync uploads.
+ */
+object InspectionScenario {
+    fun run() {
+        val server = env("VAORA_SERVER_URL")
+        val rootKeySet = File(env("VAORA_TEST_DIR"), "server/authority/keyset.json").readText()
+        val inspectorCode = env("VAORA_INSPECTOR_CODE")
+        val ward = "Phường Hàng Bông"
+        val dir = freshDir("inspection")
+        val form = OwnVenueForm("Quán cà phê Cô Lan", "41 Hàng Bông", ward,
+            VenueCategory.RESTAURANT_OR_SHOP, 45, "0912 000 777")
+        val shop = runBlocking {
+            VaoraDiary.open(File(dir, "owner.db").path, XorKeyStore(0x54)).use { it.registerOwnVenue(server, form) }
+        }
+        runBlocking {
+            VaoraDiary.open(File(dir, "inspector.db").path, XorKeyStore(0x55)).use { inspector ->
+                inspector.registerDevice(server)
+                inspector.installRootKeySet(rootKeySet)
+                val before = inspector.checkPoster(shop.codeText)
+                checkEq(shop.venueId, before.venueId, "checked venue")
+                checkEq("Quán cà phê Cô Lan", before.venueName, "checked venue name")
+                checkEq(CodeFinding.GENUINE, before.code, "code before the list")
+                checkEq(PlaceFinding.NOT_CHECKED, before.place, "place before the list")
+                checkEq(null, before.ward, "no ward before the list")
+
+                val notYet = runCatching { inspector.downloadWorkList(ward) }.exceptionOrNull()
+                check(notYet is VaoraException.Network && notYet.code == ErrorCode.SERVER_REFUSED &&
+                    notYet.reason.contains("not a certified inspector")) { "work list before enrolling: $notYet" }
+
+                inspector.enrolAsInspector(inspectorCode)
+                val again = runCatching { inspector.enrolAsInspector(inspectorCode) }.exceptionOrNull()
+                check(again is VaoraException.Network && again.code == ErrorCode.SERVER_REFUSED) { "used code: $again" }
+
+                val list = inspector.downloadWorkList(ward, 14)
+                val entry = list.singleOrNull { it.venueId == shop.venueId } ?: throw AssertionFailed("not on the list: $list")
+                checkEq(ward, entry.ward, "entry ward")
+                checkEq("Quán cà phê Cô Lan", entry.name, "entry name")
+                checkEq(true, entry.due, "never inspected: due")
+                checkEq(null, entry.lastVerdict, "no verdict yet")
+                checkEq(list, inspector.workList(), "the list is kept")
+
+                val after = inspector.checkPoster(shop.codeText)
+                checkEq(CodeFinding.GENUINE, after.code, "code with the list")
+                checkEq(PlaceFinding.REGISTERED, after.place, "place with the list")
+                checkEq(ward, after.ward, "ward with the list")
+
+                val bad = runCatching { inspector.checkPoster("not a venue code") }.exceptionOrNull()
+                check(bad is VaoraException.Input && bad.code == ErrorCode.INVALID_INPUT) { "not a venue code: $bad" }
+
+                val inspection = inspector.recordInspection(shop.codeText, InspectionForm(
+                    posterDisplayed = true, visitorsScanning = false, staffDeskInUse = null, note = "Áp phích sau quầy"))
+                checkEq(InspectionVerdict.NON_COMPLIANT, inspection.verdict, "verdict")
+                checkEq(shop.venueId, inspection.venueId, "inspected venue")
+                check(inspection.id.matches(Regex("[0-9a-f]{32}"))) { "inspection id ${inspection.id}" }
+                checkEq(listOf(inspection), inspector.inspections(), "inspections")
+
+                val summary = inspector.sync()
+                check(summary.uploaded >= 1 && summary.rejected == 0) { "sync: $summary" }
+                val counts = inspector.outboxCounts()
+                check(counts.pending == 0L && counts.rejected == 0L) { "outbox after sync: $counts" }
             }
         }
     }
