@@ -362,3 +362,130 @@ fn registered_device(dir: &std::path::Path, url: &str) -> String {
         .trim()
         .to_owned()
 }
+
+/// `vaora inspect` and `vaora inspector` (issue 19) on an inspector's diary: a poster's
+/// code checked offline and recorded (`inspection <id> <venue name> <verdict>` last); the
+/// server refuses it until the device redeems the authority's one-time code (`vaora
+/// authority inspector-code`, single use); with the ward's work list the place is checked
+/// too; a text that is not a venue code is refused.
+#[test]
+fn inspects_a_poster_and_syncs_the_inspection() {
+    let dir = tempfile::tempdir().unwrap();
+    let (auth, _server, url) = authority_and_server(dir.path());
+    let out = vaora(&[
+        "authority",
+        "venue",
+        "--server",
+        &url,
+        "--authority",
+        &auth,
+        "--name",
+        "Phở Hòa",
+        "--ward",
+        "Phường Bến Nghé",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let code = text.lines().last().unwrap().trim().to_owned();
+    let device = registered_device(dir.path(), &url);
+    let diary = dir.path().join("inspector.db");
+    let key = dir.path().join("inspector.key");
+    let (diary, key) = (diary.to_str().unwrap(), key.to_str().unwrap());
+    let keyset = format!("{auth}/keyset.json");
+    let on_diary = |args: &[&str]| {
+        let mut all = vec!["--diary", diary, "--key-file", key];
+        all.extend_from_slice(args);
+        vaora(&all)
+    };
+    let text_of = |o: &std::process::Output| String::from_utf8(o.stdout.clone()).unwrap();
+    assert!(on_diary(&["trust", "add", &keyset]).status.success());
+
+    // Not yet an inspector: recorded on the phone, refused by the server.
+    let first = on_diary(&[
+        "inspect",
+        "--venue-code",
+        &code,
+        "--poster",
+        "yes",
+        "--scanning",
+        "yes",
+    ]);
+    assert!(first.status.success(), "{first:?}");
+    let out = text_of(&first);
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("inspection ") && last.ends_with(" Phở Hòa compliant"),
+        "{out}"
+    );
+    assert!(out.contains("code genuine not-checked"), "{out}");
+    let sync = text_of(&on_diary(&["sync", "--server", &url]));
+    assert!(sync.contains("uploaded 0 duplicate 0 rejected 1"), "{sync}");
+    assert!(sync.contains("not a certified inspector"), "{sync}");
+    let list = on_diary(&["inspector", "work-list", "--ward", "Phường Bến Nghé"]);
+    assert!(!list.status.success());
+    assert!(String::from_utf8_lossy(&list.stderr).contains("not_inspector"));
+
+    // The authority's one-time code, redeemed once.
+    let issued = vaora(&[
+        "authority",
+        "inspector-code",
+        "--server",
+        &url,
+        "--authority",
+        &auth,
+    ]);
+    let issued = text_of(&issued);
+    let one_time = issued
+        .lines()
+        .find_map(|l| l.strip_prefix("inspector code "))
+        .unwrap_or_else(|| panic!("{issued}"))
+        .to_owned();
+    assert!(issued.contains("valid until "), "{issued}");
+    let enrolled = on_diary(&["inspector", "enrol", "--code", &one_time]);
+    assert_eq!(text_of(&enrolled).trim(), format!("inspector {device}"));
+    let again = on_diary(&["inspector", "enrol", "--code", &one_time]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("enrolment_invalid"));
+
+    // With the ward's list the place is checked; the inspection is accepted.
+    let list = text_of(&on_diary(&[
+        "inspector",
+        "work-list",
+        "--ward",
+        "Phường Bến Nghé",
+    ]));
+    assert!(list.starts_with("work list 1 venues (1 due)"), "{list}");
+    let second = on_diary(&[
+        "inspect",
+        "--venue-code",
+        &code,
+        "--poster",
+        "no",
+        "--scanning",
+        "yes",
+        "--desk",
+        "no",
+        "--note",
+        "Áp phích bị gỡ",
+    ]);
+    let out = text_of(&second);
+    assert!(out.contains("code genuine registered"), "{out}");
+    assert!(out.trim_end().ends_with(" Phở Hòa non-compliant"), "{out}");
+    let sync = text_of(&on_diary(&["sync", "--server", &url]));
+    assert!(sync.contains("uploaded 1 duplicate 0 rejected 0"), "{sync}");
+    let mine = text_of(&on_diary(&["inspector", "list"]));
+    assert_eq!(mine.lines().count(), 2, "{mine}");
+
+    let bad = on_diary(&[
+        "inspect",
+        "--venue-code",
+        "hello",
+        "--poster",
+        "yes",
+        "--scanning",
+        "yes",
+    ]);
+    assert!(!bad.status.success());
+    assert!(bad.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a venue code"));
+}
