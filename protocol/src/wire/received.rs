@@ -292,6 +292,56 @@ mod tests {
     }
 
     #[test]
+    fn inspections_are_held_to_the_apps_rules() {
+        use crate::records::{CodeFinding, PlaceFinding};
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 3, 0, 0).unwrap();
+        let ms = now.timestamp_millis();
+        let good = InspectionBody {
+            id: Id128::from_bytes([9; 16]),
+            venue_id: Id128::from_bytes([8; 16]),
+            venue_name: "Phở Hòa".into(),
+            issuer_key_id: Some("0a1b2c3d".into()),
+            code: CodeFinding::Genuine,
+            place: PlaceFinding::Registered,
+            poster_displayed: true,
+            visitors_scanning: false,
+            staff_desk_in_use: None,
+            note: "Áp phích sau quầy\ndòng hai".into(),
+            inspected_at: now,
+        };
+        let got = receive(RecordKind::Inspection, &good.encode(), ms, &RULES).unwrap();
+        assert_eq!(got.id(), good.id);
+        assert_eq!(got.at_ms(), ms);
+        assert_eq!(got, Received::Inspection(good.clone()));
+        let long = InspectionBody {
+            note: "x".repeat(MAX_NOTE + 1),
+            ..good.clone()
+        };
+        let escape = InspectionBody {
+            note: "\u{1b}[2J".into(),
+            ..good.clone()
+        };
+        let future = InspectionBody {
+            inspected_at: now + Duration::hours(1),
+            ..good.clone()
+        };
+        let stale = InspectionBody {
+            inspected_at: now - Duration::days(61),
+            ..good.clone()
+        };
+        let markup_name = InspectionBody {
+            venue_name: "x".repeat(MAX_VENUE_NAME + 1),
+            ..good
+        };
+        for bad in [long, escape, future, stale, markup_name] {
+            assert!(receive(RecordKind::Inspection, &bad.encode(), ms, &RULES).is_err());
+        }
+        // Another kind's body read as an inspection.
+        let declared = declared(now).encode();
+        assert!(receive(RecordKind::Inspection, &declared, ms, &RULES).is_err());
+    }
+
+    #[test]
     fn times_at_the_ends_of_the_range_do_not_overflow() {
         let at = Utc.with_ymd_and_hms(2026, 11, 25, 3, 0, 0).unwrap();
         let rules = ReceiveRules {
