@@ -62,7 +62,8 @@ pub enum CaseCmd {
         conn: AuthorityConn,
         #[command(flatten)]
         venue: VenueFields,
-        /// Write the poster here: SVG when the name ends in `.svg`, PNG otherwise.
+        /// Write the poster here: SVG when the name ends in `.svg`, an A4 PDF when it ends
+        /// in `.pdf`, PNG otherwise.
         #[arg(long)]
         poster_out: Option<PathBuf>,
     },
@@ -140,6 +141,7 @@ pub fn run(cmd: CaseCmd) -> anyhow::Result<()> {
             poster_out,
         } => {
             let c = client(&conn)?;
+            let ward = venue.ward.clone();
             let resp = rt
                 .block_on(c.register_venue(&venue.request()))
                 .context("registering the venue")?;
@@ -148,7 +150,7 @@ pub fn run(cmd: CaseCmd) -> anyhow::Result<()> {
                 resp.valid_from.to_rfc3339(),
                 resp.valid_until.to_rfc3339()
             );
-            print_registered(&resp, poster_out.as_deref())?;
+            print_registered(&resp, poster_out.as_deref(), &ward)?;
         }
         CaseCmd::Case {
             conn,
@@ -243,23 +245,30 @@ fn staff_note(k: &vaora_protocol::wire::Contact) -> String {
 }
 
 /// Writes the poster of a venue the server registered (SVG when `poster_out` ends in
-/// `.svg`, PNG otherwise) and prints `poster FILE`, then the venue id and the signed code
-/// as the last two lines (the contract of `vaora authority venue` and `vaora venue
-/// register`).
+/// `.svg`, an A4 PDF ready to print when it ends in `.pdf`, PNG otherwise) and prints
+/// `poster FILE`, then the venue id and the signed code as the last two lines (the
+/// contract of `vaora authority venue` and `vaora venue register`). The PDF is drawn
+/// here from the signed code and `ward`, as the server draws its posters.
 pub(crate) fn print_registered(
     resp: &VenueResponse,
     poster_out: Option<&std::path::Path>,
+    ward: &str,
 ) -> anyhow::Result<()> {
     if let Some(path) = poster_out {
-        let svg = path
+        let ext = path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-        let bytes = if svg {
-            resp.poster_svg.clone().into_bytes()
-        } else {
-            base64::engine::general_purpose::STANDARD
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let bytes = match ext.as_deref() {
+            Some("svg") => resp.poster_svg.clone().into_bytes(),
+            Some("pdf") => {
+                let code = vaora_protocol::venue::VenueCode::parse(&resp.code)
+                    .context("the server's venue code")?;
+                vaora_protocol::render::poster::poster_pdf(&code.poster(ward))?
+            }
+            _ => base64::engine::general_purpose::STANDARD
                 .decode(&resp.poster_png_base64)
-                .context("the server's poster PNG is not base64")?
+                .context("the server's poster PNG is not base64")?,
         };
         std::fs::write(path, bytes)
             .with_context(|| format!("writing the poster to {}", path.display()))?;

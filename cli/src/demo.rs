@@ -728,16 +728,9 @@ async fn console_inspected_row(d: &Demo) -> anyhow::Result<String> {
     Ok(text_of(row))
 }
 
-/// Percent-encodes a form value (RFC 3986 unreserved characters stay).
+/// A form value, percent-encoded (every byte but ASCII letters and digits).
 fn form_value(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// The text of an HTML fragment: tags dropped, the non-empty cells joined with " | ".

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use vaora_core::sync::own_venue::register_own_venue;
 use vaora_core::sync::reqwest_transport::ReqwestTransport;
-use vaora_protocol::render::poster::{poster_png, poster_svg};
+use vaora_protocol::render::poster::{poster_pdf, poster_png, poster_svg};
 use vaora_protocol::venue::{Authority, NewVenue, VenueCategory, VenueIssuer};
 use vaora_protocol::wire::OwnVenueRequest;
 
@@ -35,7 +35,8 @@ pub struct RegisterArgs {
     /// The owner's contact phone number (required by the server).
     #[arg(long, default_value = "")]
     contact: String,
-    /// Write the poster here: SVG when the name ends in `.svg`, PNG otherwise.
+    /// Write the poster here: SVG when the name ends in `.svg`, an A4 PDF when it ends in
+    /// `.pdf`, PNG otherwise.
     #[arg(long)]
     poster_out: Option<PathBuf>,
 }
@@ -59,7 +60,7 @@ pub struct CreateArgs {
     /// Days the code stays valid from today (UTC days).
     #[arg(long, default_value_t = 365)]
     valid_days: u32,
-    /// Write a printable poster: FILE.png or FILE.svg.
+    /// Write a printable poster: FILE.png, FILE.svg or FILE.pdf (one A4 page).
     #[arg(long)]
     poster: Option<PathBuf>,
 }
@@ -77,6 +78,7 @@ fn register(args: RegisterArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     let transport = ReqwestTransport::new().context("starting the HTTP client")?;
+    let ward = args.venue.ward.clone();
     let request = OwnVenueRequest {
         venue: args.venue.request(),
         contact: args.contact,
@@ -93,7 +95,7 @@ fn register(args: RegisterArgs) -> anyhow::Result<()> {
         "manage secret {} (shown once: keep it to manage the venue)",
         resp.manage_secret
     );
-    crate::authority_case::print_registered(&resp.venue, args.poster_out.as_deref())
+    crate::authority_case::print_registered(&resp.venue, args.poster_out.as_deref(), &ward)
 }
 
 fn create(args: CreateArgs) -> anyhow::Result<()> {
@@ -107,8 +109,8 @@ fn create(args: CreateArgs) -> anyhow::Result<()> {
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
         {
-            Some(e) if e == "png" || e == "svg" => Some(e),
-            _ => bail!("--poster must end in .png or .svg: {}", p.display()),
+            Some(e) if e == "png" || e == "svg" || e == "pdf" => Some(e),
+            _ => bail!("--poster must end in .png, .svg or .pdf: {}", p.display()),
         },
     };
     let authority = Authority::load_dir(&args.authority)
@@ -125,10 +127,10 @@ fn create(args: CreateArgs) -> anyhow::Result<()> {
     })?;
     if let (Some(path), Some(kind)) = (&args.poster, poster_kind) {
         let poster = code.poster("");
-        let bytes = if kind == "png" {
-            poster_png(&poster)?
-        } else {
-            poster_svg(&poster)?.into_bytes()
+        let bytes = match kind.as_str() {
+            "png" => poster_png(&poster)?,
+            "pdf" => poster_pdf(&poster)?,
+            _ => poster_svg(&poster)?.into_bytes(),
         };
         std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("poster: {}", path.display());

@@ -372,6 +372,7 @@ fn registered_device(dir: &std::path::Path, url: &str) -> String {
 fn inspects_a_poster_and_syncs_the_inspection() {
     let dir = tempfile::tempdir().unwrap();
     let (auth, _server, url) = authority_and_server(dir.path());
+    let pdf = dir.path().join("pho.pdf");
     let out = vaora(&[
         "authority",
         "venue",
@@ -383,8 +384,14 @@ fn inspects_a_poster_and_syncs_the_inspection() {
         "Phở Hòa",
         "--ward",
         "Phường Bến Nghé",
+        "--poster-out",
+        pdf.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{out:?}");
+    // The poster as one A4 page ready to print.
+    let printed = std::fs::read(&pdf).unwrap();
+    assert!(printed.starts_with(b"%PDF-"));
+    assert!(String::from_utf8_lossy(&printed).contains("/MediaBox [0 0 595.28 841.89]"));
     let text = String::from_utf8(out.stdout).unwrap();
     let code = text.lines().last().unwrap().trim().to_owned();
     let device = registered_device(dir.path(), &url);

@@ -212,6 +212,7 @@ pub struct Texts {
     pub withdraw: &'static str,
     pub inspected_in_period: &'static str,
     pub scans_normal: &'static str,
+    pub download_pdf: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -367,6 +368,7 @@ pub static VI: Texts = Texts {
     withdraw: "Thu hồi chứng nhận",
     inspected_in_period: "Địa điểm đã kiểm tra thực địa trong kỳ",
     scans_normal: "quét mã như các nơi cùng loại",
+    download_pdf: "Tải áp phích A4 (PDF)",
 };
 
 pub static EN: Texts = Texts {
@@ -522,4 +524,5 @@ pub static EN: Texts = Texts {
     withdraw: "Withdraw",
     inspected_in_period: "Venues inspected in the period",
     scans_normal: "scans in line with peers",
+    download_pdf: "Download A4 poster (PDF)",
 };

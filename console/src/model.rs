@@ -61,6 +61,8 @@ pub struct OwnVenue {
     pub manage_secret: String,
     pub poster_svg: String,
     pub poster_png: Vec<u8>,
+    /// The same poster on one A4 page, ready to print.
+    pub poster_pdf: Vec<u8>,
 }
 
 /// What a venue's owner asks of their venue on the public management page, with its
@@ -106,6 +108,8 @@ pub struct VenueFilter {
 pub enum PosterFormat {
     Png,
     Svg,
+    /// One A4 page ready to print.
+    Pdf,
 }
 
 /// Counts for the overview page.

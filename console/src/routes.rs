@@ -56,6 +56,10 @@ pub fn router<B: ConsoleBackend>(backend: Arc<B>, config: ConsoleConfig) -> Rout
             "/venues/{id}/poster.svg",
             get(pages::venues::poster_svg::<B>),
         )
+        .route(
+            "/venues/{id}/poster.pdf",
+            get(pages::venues::poster_pdf::<B>),
+        )
         .route("/compliance", get(pages::compliance::page::<B>))
         .route("/compliance.csv", get(pages::compliance::csv::<B>))
         .route("/inspections", get(pages::inspections::page::<B>))

@@ -185,18 +185,18 @@ async fn compliance_list_finds_silent_and_quiet_venues() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "venue_id,name,category,ward,address,scans,peer_median,finding"
+        "venue_id,name,category,ward,address,scans,peer_median,finding,last_inspected_at,last_verdict"
     );
     assert!(
         lines
             .iter()
-            .any(|l| l.contains(SILENT_MARKET) && l.ends_with(",0,21.0,no-scans")),
+            .any(|l| l.contains(SILENT_MARKET) && l.ends_with(",0,21.0,no-scans,,")),
         "{csv}"
     );
     assert!(
         lines
             .iter()
-            .any(|l| l.contains(QUIET_MARKET) && l.ends_with(",2,21.0,few-scans")),
+            .any(|l| l.contains(QUIET_MARKET) && l.ends_with(",2,21.0,few-scans,,")),
         "{csv}"
     );
 

@@ -252,11 +252,17 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
         .map_err(venue_error)?;
         let row = own.registered.row;
         let (poster_svg, poster_png) = venues::posters(row.clone()).await.map_err(venue_error)?;
+        let printed = row.clone();
+        let poster_pdf = tokio::task::spawn_blocking(move || venues::poster_as_pdf(&printed))
+            .await
+            .map_err(|e| BackendError::Storage(format!("drawing task: {e}")))?
+            .map_err(venue_error)?;
         Ok(OwnVenue {
             detail: detail(row)?,
             manage_secret: own.manage_secret,
             poster_svg,
             poster_png,
+            poster_pdf,
         })
     }
 
@@ -326,6 +332,7 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
         match format {
             PosterFormat::Png => venues::poster_as_png(&row),
             PosterFormat::Svg => venues::poster_as_svg(&row).map(String::into_bytes),
+            PosterFormat::Pdf => venues::poster_as_pdf(&row),
         }
         .map_err(venue_error)
     }

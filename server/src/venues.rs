@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::render::RenderError;
-use vaora_protocol::render::poster::{Poster, poster_png, poster_svg};
+use vaora_protocol::render::poster::{Poster, poster_pdf, poster_png, poster_svg};
 use vaora_protocol::venue::{self, VenueCategory, VenueIssuer, venue_poster};
 
 use std::net::IpAddr;
@@ -339,6 +339,11 @@ pub(crate) fn poster_as_svg(row: &VenueRow) -> Result<String, VenueError> {
 /// The poster as a PNG image.
 pub(crate) fn poster_as_png(row: &VenueRow) -> Result<Vec<u8>, VenueError> {
     poster_png(&poster(row)?).map_err(drawn)
+}
+
+/// The poster as a one-page A4 PDF ready to print.
+pub(crate) fn poster_as_pdf(row: &VenueRow) -> Result<Vec<u8>, VenueError> {
+    poster_pdf(&poster(row)?).map_err(drawn)
 }
 
 /// How long a staff enrolment code can be used.

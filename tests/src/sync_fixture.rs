@@ -169,6 +169,25 @@ impl ServerFixture {
         Ok((v, resp.code))
     }
 
+    /// A phone registered with this server whose trust store holds its authority (as an
+    /// app that ships it built in), with its clock at `now`.
+    pub async fn trusting_phone(&self, now: DateTime<Utc>) -> Result<Phone, String> {
+        let url = self.url();
+        let phone = Phone::new(now).map_err(|e| e.to_string())?;
+        client::register(&phone.diary, &url, &options_for(&url))
+            .await
+            .map_err(|e| e.to_string())?;
+        let keyset = self
+            .authority_key()?
+            .authority()
+            .self_signed_keyset(now.timestamp() - 60);
+        phone
+            .lock()
+            .apply_keyset(&keyset, vaora_protocol::venue::SignerPolicy::PinSelfSigned)
+            .map_err(|e| e.to_string())?;
+        Ok(phone)
+    }
+
     /// How many records the database holds (through a second connection).
     pub async fn record_count(&self) -> Result<u64, String> {
         on_store!(&self.database, |s| s.record_count().await)

@@ -13,35 +13,20 @@ use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 use vaora_core::diary::InspectionFindings;
-use vaora_core::sync::client::{self, SyncError};
+use vaora_core::sync::client::SyncError;
 use vaora_core::sync::inspection::{download_work_list, enrol_as_inspector};
 use vaora_core::sync::reqwest_transport::ReqwestTransport;
 use vaora_protocol::records::{CodeFinding, InspectionVerdict, PlaceFinding};
-use vaora_protocol::venue::{Authority, NewVenue, SignerPolicy, VenueCategory, VenueIssuer};
+use vaora_protocol::venue::{Authority, NewVenue, VenueCategory, VenueIssuer};
 use vaora_protocol::wire::VenueRequest;
 use vaora_tests::console_client::{Console, by_id, csrf, form};
-use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture, options_for};
+use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture};
 
 const WARD: &str = "Phường Bến Nghé";
 
 /// A registered phone that trusts the server's authority.
 async fn phone(server: &ServerFixture) -> Phone {
-    let url = server.url();
-    let now = Utc::now();
-    let phone = Phone::new(now).unwrap();
-    client::register(&phone.diary, &url, &options_for(&url))
-        .await
-        .unwrap();
-    let keyset = server
-        .authority_key()
-        .unwrap()
-        .authority()
-        .self_signed_keyset(now.timestamp() - 60);
-    phone
-        .lock()
-        .apply_keyset(&keyset, SignerPolicy::PinSelfSigned)
-        .unwrap();
-    phone
+    server.trusting_phone(Utc::now()).await.unwrap()
 }
 
 fn server_error(e: Result<impl std::fmt::Debug, SyncError>) -> (u16, String) {
@@ -250,6 +235,22 @@ async fn story(backend: Backend) {
     let pho_hex = pho.id.unwrap().to_hex();
     let (status, page) = console.get(&format!("/console/venues/{pho_hex}")).await;
     assert_eq!(status, StatusCode::OK);
+    // The A4 poster, ready to print.
+    assert!(page.contains(&format!("/venues/{pho_hex}/poster.pdf")));
+    let pdf = console
+        .http
+        .get(format!("{url}/console/venues/{pho_hex}/poster.pdf"))
+        .header(COOKIE, &console.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf = pdf.bytes().await.unwrap();
+    assert!(
+        pdf.starts_with(b"%PDF-") && pdf.len() > 10_000,
+        "{} bytes",
+        pdf.len()
+    );
     let table = &page[page.find("id=\"inspections\"").expect("inspections table")..];
     assert!(table.contains("Không đạt"), "the verdict");
     assert!(table.contains("khuất"), "the note");

@@ -14,41 +14,22 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use vaora_core::desk::{DeskSettings, StaffDesk};
 use vaora_core::sync::authority_client::AuthorityClient;
-use vaora_core::sync::client;
 use vaora_protocol::declare::{Answers, DeclarePolicy};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::records::RecordKind;
 use vaora_protocol::venue::Authority;
-use vaora_protocol::venue::SignerPolicy;
 use vaora_protocol::wire::{CaseRequest, CaseResponse, IdentifiedBy, RecordStatus};
 use vaora_server::storage::{ScanWindow, day_of_ms};
 use vaora_tests::adversary::RawDevice;
 use vaora_tests::console_client::{self, Console};
-use vaora_tests::sync_fixture::{
-    Backend, Phone, ServerFixture, all_records, base_time, options_for,
-};
+use vaora_tests::sync_fixture::{Backend, Phone, ServerFixture, all_records, base_time};
 
 /// Synthetic card: province 001 (Hà Nội), male born 1948.
 const NEIGHBOUR_CCCD: &str = "001048009876||Nguyễn Văn Đường|09051948|Nam|Số 7, ngõ 42, Phố Huế, Hai Bà Trưng, Hà Nội|20052021";
 
-/// A registered phone whose trust store holds the server's authority (as an app that
-/// ships it built in), with its clock at `now`.
+/// A registered phone that trusts the server's authority, with its clock at `now`.
 async fn phone_at(server: &ServerFixture, now: DateTime<Utc>) -> Phone {
-    let url = server.url();
-    let phone = Phone::new(now).unwrap();
-    client::register(&phone.diary, &url, &options_for(&url))
-        .await
-        .unwrap();
-    let keyset = server
-        .authority_key()
-        .unwrap()
-        .authority()
-        .self_signed_keyset(now.timestamp() - 60);
-    phone
-        .lock()
-        .apply_keyset(&keyset, SignerPolicy::PinSelfSigned)
-        .unwrap();
-    phone
+    server.trusting_phone(now).await.unwrap()
 }
 
 /// Marks a case for `device` (and `person`) over the hour before `t0` to three after.

@@ -98,11 +98,14 @@ async fn page(backend: Backend) {
     assert_eq!(info.name, name);
     assert_eq!(info.default_stay_min, 45);
 
-    // The PNG download scans back to the code; the SVG is the same poster.
+    // The PNG and A4 PDF downloads scan back to the code; the SVG is the same poster.
     let b64 = base64::engine::general_purpose::STANDARD;
     let png = b64.decode(data_uri(&done, "poster-png", "href")).unwrap();
     let texts = vaora_tests::posters::codes_in_png(&png);
     assert_eq!(texts, vec![code.clone()]);
+    let pdf = b64.decode(data_uri(&done, "poster-pdf", "href")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(vaora_tests::posters::codes_in_pdf(&pdf), vec![code.clone()]);
     let svg =
         String::from_utf8(b64.decode(data_uri(&done, "poster-svg", "href")).unwrap()).unwrap();
     assert!(svg.starts_with("<svg"));

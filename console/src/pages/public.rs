@@ -36,6 +36,7 @@ struct RegisteredPage {
     manage_secret: String,
     poster_svg_base64: String,
     poster_png_base64: String,
+    poster_pdf_base64: String,
 }
 
 /// `GET /register`: the form.
@@ -126,6 +127,7 @@ pub async fn register<B: ConsoleBackend>(
             manage_secret: own.manage_secret,
             poster_svg_base64: b64.encode(own.poster_svg.as_bytes()),
             poster_png_base64: b64.encode(&own.poster_png),
+            poster_pdf_base64: b64.encode(&own.poster_pdf),
         },
     )
 }

@@ -104,16 +104,9 @@ pub struct ShownCode {
     pub png_base64: String,
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+/// A query value, percent-encoded (every byte but ASCII letters and digits).
 pub fn query_value(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// A CSV download.

@@ -245,6 +245,7 @@ async fn poster<B: ConsoleBackend>(
     let (mime, ext) = match format {
         PosterFormat::Png => ("image/png", "png"),
         PosterFormat::Svg => ("image/svg+xml", "svg"),
+        PosterFormat::Pdf => ("application/pdf", "pdf"),
     };
     let safe_id: String = id
         .chars()
@@ -269,6 +270,14 @@ pub async fn poster_png<B: ConsoleBackend>(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     poster(&state, &id, PosterFormat::Png).await
+}
+
+pub async fn poster_pdf<B: ConsoleBackend>(
+    State(state): State<Arc<Console<B>>>,
+    _authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    poster(&state, &id, PosterFormat::Pdf).await
 }
 
 pub async fn poster_svg<B: ConsoleBackend>(

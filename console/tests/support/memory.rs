@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use vaora_console::backend::*;
-use vaora_protocol::render::poster::{poster_png, poster_svg};
+use vaora_protocol::render::poster::{poster_pdf, poster_png, poster_svg};
 use vaora_protocol::venue::{self as venue, Authority, VenueCategory, VenueIssuer, venue_poster};
 
 #[derive(Debug, Clone)]
@@ -295,11 +295,13 @@ impl ConsoleBackend for MemoryBackend {
         let poster_svg = String::from_utf8(self.poster(&detail.venue.id, PosterFormat::Svg).await?)
             .map_err(|e| BackendError::Storage(e.to_string()))?;
         let poster_png = self.poster(&detail.venue.id, PosterFormat::Png).await?;
+        let poster_pdf = self.poster(&detail.venue.id, PosterFormat::Pdf).await?;
         Ok(OwnVenue {
             detail,
             manage_secret: "0".repeat(32),
             poster_svg,
             poster_png,
+            poster_pdf,
         })
     }
 
@@ -336,6 +338,7 @@ impl ConsoleBackend for MemoryBackend {
         Ok(match format {
             PosterFormat::Png => poster_png(&poster).map_err(fail)?,
             PosterFormat::Svg => poster_svg(&poster).map_err(fail)?.into_bytes(),
+            PosterFormat::Pdf => poster_pdf(&poster).map_err(fail)?,
         })
     }
 

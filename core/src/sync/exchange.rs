@@ -47,6 +47,35 @@ pub(super) struct Exchange<'a> {
     pub(super) progress: &'a (dyn Fn(SyncProgress) + Send + Sync),
 }
 
+/// One request as the device this diary registered (its credential, its server), with the
+/// default options and no cancellation: what the small calls beside sync make (staff and
+/// inspector enrolment, the inspector's work list).
+pub(super) async fn as_registered_device(
+    transport: &dyn HttpTransport,
+    diary: &SharedDiary,
+    method: Method,
+    path: &str,
+    body: Body,
+) -> Result<Vec<u8>, SyncError> {
+    let registration = diary
+        .lock()
+        .registration()?
+        .ok_or(SyncError::NotRegistered)?;
+    let options = SyncOptions::default();
+    let cancel = CancelToken::new();
+    let no_progress = |_: SyncProgress| {};
+    let exchange = Exchange {
+        transport,
+        base: registration.server.clone(),
+        diary,
+        device_id: Some(registration.device_id),
+        options: &options,
+        cancel: &cancel,
+        progress: &no_progress,
+    };
+    exchange.call(method, path, body).await
+}
+
 enum Failure {
     Transient {
         reason: String,

@@ -7,38 +7,9 @@
 use vaora_protocol::wire::{InspectorEnrolRequest, InspectorResponse, WorkList};
 
 use crate::diary::SharedDiary;
-use crate::sync::cancel::CancelToken;
 use crate::sync::client::SyncError;
-use crate::sync::exchange::{Body, Exchange};
-use crate::sync::options::{SyncOptions, SyncProgress};
+use crate::sync::exchange::{Body, as_registered_device as call};
 use crate::sync::transport::{HttpTransport, Method};
-
-/// Calls the server this diary is registered with, as this device.
-async fn call(
-    transport: &dyn HttpTransport,
-    diary: &SharedDiary,
-    method: Method,
-    path: &str,
-    body: Body,
-) -> Result<Vec<u8>, SyncError> {
-    let registration = diary
-        .lock()
-        .registration()?
-        .ok_or(SyncError::NotRegistered)?;
-    let options = SyncOptions::default();
-    let cancel = CancelToken::new();
-    let no_progress = |_: SyncProgress| {};
-    let exchange = Exchange {
-        transport,
-        base: registration.server.clone(),
-        diary,
-        device_id: Some(registration.device_id),
-        options: &options,
-        cancel: &cancel,
-        progress: &no_progress,
-    };
-    exchange.call(method, path, body).await
-}
 
 /// Redeems an inspector code (`VI1:…`, scanned from the console): this device is now a
 /// certified inspector. A used, expired or unknown code is [`SyncError::Server`] with code
@@ -85,16 +56,9 @@ pub async fn download_work_list(
     Ok(list)
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+/// A query value, percent-encoded (every byte but ASCII letters and digits).
 fn query_value(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 #[cfg(test)]

@@ -14,10 +14,8 @@ use vaora_protocol::wire::{
 };
 
 use crate::diary::{DiaryError, MyVenue, SharedDiary};
-use crate::sync::cancel::CancelToken;
 use crate::sync::client::SyncError;
-use crate::sync::exchange::{Body, Exchange};
-use crate::sync::options::{SyncOptions, SyncProgress};
+use crate::sync::exchange::{Body, as_registered_device};
 use crate::sync::transport::{HttpRequest, HttpTransport, Method};
 
 /// Registers the venue `request` describes on the server at `server` (base URL).
@@ -87,29 +85,18 @@ pub async fn enrol_as_staff(
     diary: &SharedDiary,
     code: &str,
 ) -> Result<Enrolled, SyncError> {
-    let registration = diary
-        .lock()
-        .registration()?
-        .ok_or(SyncError::NotRegistered)?;
-    let options = SyncOptions::default();
-    let cancel = CancelToken::new();
-    let no_progress = |_: SyncProgress| {};
-    let exchange = Exchange {
-        transport,
-        base: registration.server.clone(),
-        diary,
-        device_id: Some(registration.device_id),
-        options: &options,
-        cancel: &cancel,
-        progress: &no_progress,
-    };
     let body = serde_json::to_vec(&EnrolRequest {
         code: code.trim().to_owned(),
     })
     .map_err(|e| SyncError::Protocol(e.to_string()))?;
-    let bytes = exchange
-        .call(Method::Post, "/v1/staff/enrolments", Body::Json(body))
-        .await?;
+    let bytes = as_registered_device(
+        transport,
+        diary,
+        Method::Post,
+        "/v1/staff/enrolments",
+        Body::Json(body),
+    )
+    .await?;
     serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
 }
 

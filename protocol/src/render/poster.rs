@@ -125,6 +125,71 @@ pub fn poster_svg(p: &Poster) -> Result<String, RenderError> {
 /// The poster as a grey PNG with rasterized text.
 #[cfg(feature = "poster")]
 pub fn poster_png(p: &Poster) -> Result<Vec<u8>, RenderError> {
+    poster_image(p)?.to_png()
+}
+
+/// A4 in PostScript points (210 × 297 mm).
+#[cfg(feature = "poster")]
+const A4: (f32, f32) = (595.28, 841.89);
+/// The printed margin: 12 mm, inside what office printers leave white anyway.
+#[cfg(feature = "poster")]
+const PRINT_MARGIN: f32 = 34.0;
+
+/// The poster as a one-page A4 PDF ready to print: the same rasterized page as the PNG,
+/// scaled to fit inside 12 mm margins and centred, as a lossless grey image (the QR's
+/// modules stay sharp: a module is several printer dots at the PNG's resolution). Text is
+/// part of the image, so no font is embedded and every Vietnamese letter prints as drawn.
+#[cfg(feature = "poster")]
+pub fn poster_pdf(p: &Poster) -> Result<Vec<u8>, RenderError> {
+    use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref};
+
+    let img = poster_image(p)?;
+    let (w, h) = (img.width as f32, img.height as f32);
+    let scale = ((A4.0 - 2.0 * PRINT_MARGIN) / w).min((A4.1 - 2.0 * PRINT_MARGIN) / h);
+    let (draw_w, draw_h) = (w * scale, h * scale);
+    let (x, y) = ((A4.0 - draw_w) / 2.0, (A4.1 - draw_h) / 2.0);
+
+    let (catalog, pages, page, image, content) = (
+        Ref::new(1),
+        Ref::new(2),
+        Ref::new(3),
+        Ref::new(4),
+        Ref::new(5),
+    );
+    let name = Name(b"Poster");
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog).pages(pages);
+    pdf.pages(pages).kids([page]).count(1);
+    let mut pg = pdf.page(page);
+    pg.media_box(Rect::new(0.0, 0.0, A4.0, A4.1));
+    pg.parent(pages);
+    pg.contents(content);
+    pg.resources().x_objects().pair(name, image);
+    pg.finish();
+    let pixels = miniz_oxide::deflate::compress_to_vec_zlib(&img.pixels, 6);
+    let mut xobject = pdf.image_xobject(image, &pixels);
+    xobject.filter(Filter::FlateDecode);
+    xobject.width(
+        i32::try_from(img.width).map_err(|_| RenderError::BadOption("poster image too large"))?,
+    );
+    xobject.height(
+        i32::try_from(img.height).map_err(|_| RenderError::BadOption("poster image too large"))?,
+    );
+    xobject.color_space().device_gray();
+    xobject.bits_per_component(8);
+    xobject.finish();
+    let mut c = Content::new();
+    c.save_state();
+    c.transform([draw_w, 0.0, 0.0, draw_h, x, y]);
+    c.x_object(name);
+    c.restore_state();
+    pdf.stream(content, &c.finish());
+    Ok(pdf.finish())
+}
+
+/// The poster page rasterized (grey, [`WIDTH`] pixels wide).
+#[cfg(feature = "poster")]
+fn poster_image(p: &Poster) -> Result<super::GreyImage, RenderError> {
     use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 
     static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
@@ -181,7 +246,7 @@ pub fn poster_png(p: &Poster) -> Result<Vec<u8>, RenderError> {
     let modules = m.width() as u32 + 8;
     let left = (WIDTH - modules * l.scale) / 2;
     img.draw_matrix(&m, left + 4 * l.scale, l.qr_top + 4 * l.scale, l.scale);
-    img.to_png()
+    Ok(img)
 }
 
 #[cfg(test)]
@@ -194,5 +259,49 @@ mod tests {
             s.chars().count() as f32
         });
         assert_eq!(lines, ["một hai", "ba bốn", "năm"]);
+    }
+
+    /// The A4 PDF holds exactly the PNG poster's pixels, on one A4 page.
+    #[cfg(feature = "poster")]
+    #[test]
+    fn the_pdf_poster_is_one_a4_page_with_the_png_posters_pixels() {
+        let p = Poster {
+            title: "Phở Hòa Pasteur".into(),
+            lines: vec!["Quán ăn / cửa hàng".into(), "260C Pasteur, Quận 3".into()],
+            footer: "Quét mã bằng Vaora".into(),
+            code_text: "VV1:TESTPAYLOAD".into(),
+        };
+        let pdf = poster_pdf(&p).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(
+            text.contains("/MediaBox [0 0 595.28 841.89]"),
+            "{}",
+            &text[..400]
+        );
+        assert!(text.contains("/Count 1"));
+        assert!(text.contains("/ColorSpace /DeviceGray"));
+        let at_image = text.find("/Subtype /Image").unwrap();
+        let start = at_image
+            + pdf[at_image..]
+                .windows(7)
+                .position(|w| w == b"stream\n")
+                .unwrap()
+            + 7;
+        let end = start
+            + pdf[start..]
+                .windows(10)
+                .position(|w| w == b"\nendstream")
+                .unwrap();
+        let pixels = miniz_oxide::inflate::decompress_to_vec_zlib(&pdf[start..end]).unwrap();
+
+        let png = poster_png(&p).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!(info.color_type, png::ColorType::Grayscale);
+        assert_eq!(pixels, buf[..info.buffer_size()]);
     }
 }
