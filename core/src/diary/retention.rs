@@ -122,7 +122,7 @@ mod tests {
     use vaora_protocol::exposure::Alert;
     use vaora_protocol::ids::Id128;
     use vaora_protocol::records::{CheckInMethod, VenueRef};
-    use vaora_protocol::venue::VenueCategory;
+    use vaora_protocol::venue::{Authority, NewVenue, VenueCategory, VenueIssuer};
     use vaora_protocol::wire::ExposureWindow;
 
     use super::*;
@@ -177,6 +177,27 @@ mod tests {
         );
         d.save_staff_checkin(&staff, chrono::Duration::hours(1))
             .unwrap();
+        // An inspection (of a poster signed by a key nobody trusts: recorded all the same).
+        let poster = VenueIssuer::new(Authority::generate(0, i64::from(u32::MAX)).unwrap())
+            .issue(NewVenue {
+                venue_id: None,
+                name: "Chợ".into(),
+                address: String::new(),
+                category: VenueCategory::Market,
+                default_stay_min: 60,
+                valid_from: now - chrono::Duration::days(1),
+                valid_until: now + chrono::Duration::days(30),
+            })
+            .unwrap()
+            .to_text();
+        d.record_inspection(
+            &poster,
+            &crate::diary::InspectionFindings {
+                poster_displayed: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let window = ExposureWindow {
             id: Id128::from_bytes([tag; 16]),
             venue_id: Id128::from_bytes([9; 16]),
@@ -276,9 +297,9 @@ mod tests {
         assert_eq!(counts.updates, 1);
         assert_eq!(counts.declarations, 2, "a declaration and a staff check-in");
         // The check-in's own record, its update's, the declaration's, the staff check-in's,
-        // and the update that ended the staff visit when its stay ran out (queued at the
-        // next desk write, day 30, yet aged with its visit).
-        assert_eq!(counts.records, 5);
+        // the update that ended the staff visit when its stay ran out (queued at the next
+        // desk write, day 30, yet aged with its visit), and the inspection's.
+        assert_eq!(counts.records, 6);
         assert!(counts.other >= 5, "{counts:?}");
         // The recent member, with their card, is still there; the removed old one is gone.
         let people = d.list_people().unwrap();
