@@ -15,6 +15,7 @@ mod household;
 mod inspect;
 mod scan;
 mod serve;
+mod server_log;
 mod sync;
 mod token;
 mod trust;

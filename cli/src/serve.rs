@@ -32,6 +32,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    crate::server_log::install();
     let database: Database = args.database.parse().context("--database")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

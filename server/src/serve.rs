@@ -154,7 +154,8 @@ pub fn app<S: Storage>(
     let public = vaora_console::public_router(backend, console_config);
     Ok(api::router(Arc::new(ApiState::new(server)))
         .nest("/console", console)
-        .merge(public))
+        .merge(public)
+        .layer(axum::middleware::from_fn(crate::request_log::layer)))
 }
 
 /// Opens the store, binds the address and starts serving in the background.
