@@ -76,6 +76,23 @@ fn every_request_is_logged_once_with_its_id_and_route() {
         r#"{"name":"Quán Bà Sáu","ward":"Phường 9","category":"restaurant-shop","contact":"0912 345 678"}"#,
     );
     assert_eq!(created, 201);
+    // The counts: what was answered, by declared route and status.
+    let mut s = TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut metrics = String::new();
+    s.read_to_string(&mut metrics).unwrap();
+    for line in [
+        r#"vaora_requests_total{method="POST",route="/v1/venues",status="201"} 1"#,
+        r#"vaora_requests_total{method="POST",route="/v1/venues/{id}/staff",status="403"} 1"#,
+        r#"vaora_request_duration_seconds_count{method="POST",route="/v1/venues"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+    assert!(!metrics.contains(venue), "{metrics}");
     let _ = child.kill();
     let _ = child.wait();
 

@@ -51,12 +51,14 @@ pub(crate) async fn upload<S: Storage>(
     authority: &Arc<AuthorityKey>,
     device: DeviceRow,
     bytes: &[u8],
+    metrics: &crate::metrics::Metrics,
 ) -> Result<Vec<RecordStatus>, IngestError> {
     // The batch size is read from the array's head, before any record is decoded.
     let items = wire::decode_upload(bytes, limits.max_batch).map_err(|e| match e {
         wire::WireError::TooManyRecords { max, got } => IngestError::TooMany { max, got },
         e => IngestError::Malformed(e.to_string()),
     })?;
+    let kinds: Vec<u8> = items.iter().map(|i| i.kind).collect();
     // Inspections are stored only from certified inspectors (asked once per upload, and
     // only when the upload holds one).
     let inspector = if items
@@ -104,6 +106,7 @@ pub(crate) async fn upload<S: Storage>(
         .filter(|s| **s == RecordStatus::Accepted)
         .count();
     log::info!("upload: {} records, {accepted} accepted", statuses.len());
+    metrics.upload(&kinds, &statuses);
     Ok(statuses)
 }
 

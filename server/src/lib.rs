@@ -31,6 +31,7 @@ mod authority;
 mod batch_verify;
 mod buckets;
 mod limits;
+pub mod metrics;
 mod serve;
 mod state;
 pub mod storage;

@@ -9,7 +9,9 @@
 
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -39,7 +41,12 @@ fn new_id() -> String {
 }
 
 /// The middleware: serves the request under a new id, answers with the id, logs one line.
-pub(crate) async fn layer(req: Request, next: Next) -> Response {
+/// Counts the request in the server's metrics (`crate::metrics`) too.
+pub(crate) async fn layer(
+    State(metrics): State<Arc<crate::metrics::Metrics>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let id = new_id();
     let method = req.method().clone();
@@ -52,7 +59,9 @@ pub(crate) async fn layer(req: Request, next: Next) -> Response {
         resp.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     let status = resp.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let seconds = started.elapsed().as_secs_f64();
+    metrics.request(method.as_str(), &route, status, seconds);
+    let ms = seconds * 1000.0;
     let line = format!("request {id} {method} {route} {status} {ms:.1} ms");
     if status >= 500 {
         log::warn!(target: "vaora_server::request", "{line}");

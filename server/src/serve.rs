@@ -135,7 +135,9 @@ pub fn app<S: Storage>(
         limits: config.limits.clone(),
         attestation: config.attestation.clone(),
         own_venues: OwnVenueBudget::default(),
+        metrics: Arc::new(crate::metrics::Metrics::default()),
     });
+    let metrics = server.metrics.clone();
     // The compliance page's rollup is re-based in the background, never by a request.
     rollup_keeper::spawn(&server);
     // Nothing personal is kept past the retention window: purged in the background.
@@ -152,10 +154,26 @@ pub fn app<S: Storage>(
     let console = vaora_console::router(backend.clone(), console_config.clone());
     // The venue self-registration page, at the root (anyone may open it).
     let public = vaora_console::public_router(backend, console_config);
+    let scraped = metrics.clone();
     Ok(api::router(Arc::new(ApiState::new(server)))
         .nest("/console", console)
         .merge(public)
-        .layer(axum::middleware::from_fn(crate::request_log::layer)))
+        .route(
+            "/metrics",
+            axum::routing::get(move || async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    scraped.encode(),
+                )
+            }),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::request_log::layer,
+        )))
 }
 
 /// Opens the store, binds the address and starts serving in the background.

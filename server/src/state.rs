@@ -21,4 +21,6 @@ pub(crate) struct ServerState<S> {
     /// Venue self-registrations, per address and overall: the API and the public page
     /// draw from the same budget.
     pub own_venues: OwnVenueBudget,
+    /// What `GET /metrics` shows (requests, records, batch sizes).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

@@ -214,6 +214,25 @@ async fn story(backend: Backend) {
         report.rejected[0].reason
     );
 
+    // The server's counts (GET /metrics): two inspections accepted, one refused.
+    let metrics = vaora_tests::console_client::http()
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"vaora_records_total{kind="inspection",outcome="accepted"} 2"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"vaora_records_total{kind="inspection",outcome="rejected"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"route="/v1/inspections/work-list",status="403"}"#));
+
     // The work list now: Phở Hòa inspected (not due, its verdict), the café still due.
     let list = download_work_list(&transport, &inspector.diary, WARD, 14)
         .await

@@ -38,6 +38,7 @@ pub(crate) async fn upload<S: Storage>(
         &server.authority,
         device,
         &body,
+        &server.metrics,
     )
     .await?;
     Ok((

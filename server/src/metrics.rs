@@ -1,0 +1,135 @@
+//! What the server counts, in the Prometheus text format at `GET /metrics`: requests by
+//! method, declared route and status, their latency per route, the records of uploads by
+//! kind and outcome, and the size of upload batches. Counts only: no label holds a name,
+//! an id or a key (routes are the declared templates, `request_log.rs`).
+//!
+//! Why a registry per server (not a global): tests run several servers in one process and
+//! read their own counts.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use vaora_protocol::records::RecordKind;
+use vaora_protocol::wire::RecordStatus;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RecordLabels {
+    kind: String,
+    outcome: String,
+}
+
+fn latency_buckets() -> Histogram {
+    // 0.5 ms … ~8 s.
+    Histogram::new(exponential_buckets(0.0005, 2.0, 15))
+}
+
+/// One server's counters.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    records: Family<RecordLabels, Counter>,
+    batch: Histogram,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("vaora");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency: Family<RouteLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(latency_buckets);
+        let records = Family::<RecordLabels, Counter>::default();
+        let batch = Histogram::new(exponential_buckets(1.0, 2.0, 11));
+        registry.register(
+            "requests",
+            "Requests answered, by method, declared route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Time to answer a request, by method and declared route",
+            latency.clone(),
+        );
+        registry.register(
+            "records",
+            "Uploaded records, by kind and outcome (accepted, duplicate, rejected)",
+            records.clone(),
+        );
+        registry.register("upload_batch_records", "Records per upload", batch.clone());
+        Self {
+            registry,
+            requests,
+            latency,
+            records,
+            batch,
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts one answered request.
+    pub(crate) fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    /// Counts an upload's records by kind (the item's code as sent) and outcome.
+    pub(crate) fn upload(&self, kinds: &[u8], statuses: &[RecordStatus]) {
+        self.batch.observe(statuses.len() as f64);
+        for (kind, status) in kinds.iter().zip(statuses) {
+            let kind = RecordKind::from_code(*kind).map_or("unknown", RecordKind::as_str);
+            let outcome = match status {
+                RecordStatus::Accepted => "accepted",
+                RecordStatus::Duplicate => "duplicate",
+                RecordStatus::Rejected(_) => "rejected",
+            };
+            self.records
+                .get_or_create(&RecordLabels {
+                    kind: kind.to_owned(),
+                    outcome: outcome.to_owned(),
+                })
+                .inc();
+        }
+    }
+
+    /// Everything in the Prometheus text format.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
