@@ -105,22 +105,28 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// Counts an upload's records by kind (the item's code as sent) and outcome.
+    /// Counts an upload's records by kind (the item's code as sent) and outcome: summed
+    /// over the batch first, so a label set is looked up once per upload, not per record.
     pub(crate) fn upload(&self, kinds: &[u8], statuses: &[RecordStatus]) {
         self.batch.observe(statuses.len() as f64);
+        let mut sums: std::collections::HashMap<(u8, &'static str), u64> =
+            std::collections::HashMap::new();
         for (kind, status) in kinds.iter().zip(statuses) {
-            let kind = RecordKind::from_code(*kind).map_or("unknown", RecordKind::as_str);
             let outcome = match status {
                 RecordStatus::Accepted => "accepted",
                 RecordStatus::Duplicate => "duplicate",
                 RecordStatus::Rejected(_) => "rejected",
             };
+            *sums.entry((*kind, outcome)).or_default() += 1;
+        }
+        for ((kind, outcome), n) in sums {
+            let kind = RecordKind::from_code(kind).map_or("unknown", RecordKind::as_str);
             self.records
                 .get_or_create(&RecordLabels {
                     kind: kind.to_owned(),
                     outcome: outcome.to_owned(),
                 })
-                .inc();
+                .inc_by(n);
         }
     }
 
