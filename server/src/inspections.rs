@@ -4,10 +4,10 @@
 //! themselves, and only from certified inspectors (`crate::ingest`).
 
 use chrono::{DateTime, Duration, Utc};
-use sha2::{Digest, Sha256};
 use vaora_protocol::ids::Id128;
 use vaora_protocol::wire::{WorkList, WorkListVenue, from_millis};
 
+use crate::one_time_code;
 use crate::storage::{Storage, StorageError, WorkListRow};
 
 /// How long an inspector enrolment code can be redeemed.
@@ -28,12 +28,9 @@ pub(crate) enum InspectorCodeError {
     Storage(#[from] StorageError),
 }
 
+/// What the server keeps of an inspector code.
 fn code_hash(code: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"vaora-inspector-enrolment-v1");
-    h.update([0]);
-    h.update(code.as_bytes());
-    h.finalize().into()
+    one_time_code::hash(b"vaora-inspector-enrolment-v1", code)
 }
 
 /// A new single-use inspector code (`VI1:` and 32 hex digits), valid for
@@ -41,9 +38,8 @@ fn code_hash(code: &str) -> [u8; 32] {
 pub(crate) async fn new_code<S: Storage>(
     store: &S,
 ) -> Result<(String, DateTime<Utc>), InspectorCodeError> {
-    let mut random = [0u8; 16];
-    getrandom::fill(&mut random).map_err(|e| InspectorCodeError::Random(e.to_string()))?;
-    let code = format!("VI1:{}", hex::encode(random));
+    let code =
+        one_time_code::fresh("VI1:").map_err(|e| InspectorCodeError::Random(e.to_string()))?;
     let expires = Utc::now() + Duration::minutes(INSPECTOR_CODE_MINUTES);
     store
         .new_inspector_code(code_hash(&code), expires.timestamp_millis())
@@ -59,7 +55,7 @@ pub(crate) async fn redeem<S: Storage>(
 ) -> Result<(), InspectorCodeError> {
     let now = Utc::now().timestamp_millis();
     if !store
-        .use_inspector_code(code_hash(code.trim()), device, now)
+        .use_inspector_code(code_hash(code), device, now)
         .await?
     {
         return Err(InspectorCodeError::Invalid);
@@ -79,7 +75,7 @@ pub(crate) async fn due_venues<S: Storage>(
     let days = days.min(MAX_WORK_LIST_DAYS);
     let since = (now - Duration::days(i64::from(days))).timestamp_millis();
     let rows = store
-        .inspection_work_list(ward.trim().to_owned(), i64::MAX, MAX_WORK_LIST)
+        .inspection_work_list(ward.trim().to_owned(), MAX_WORK_LIST)
         .await?;
     Ok(rows
         .into_iter()

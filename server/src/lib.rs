@@ -32,6 +32,7 @@ mod batch_verify;
 mod buckets;
 mod limits;
 pub mod metrics;
+mod one_time_code;
 mod serve;
 mod state;
 pub mod storage;

@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use crate::buckets::Buckets;
 use crate::limits::Limits;
+use crate::one_time_code;
 use crate::storage::{Storage, StorageError, VenueQuery, VenueRow};
 
 /// How long a venue code issued by the server is valid (cut to the key's validity).
@@ -370,10 +371,8 @@ pub(crate) async fn enrolment_code<S: Storage>(
     secret: &str,
 ) -> Result<(String, DateTime<Utc>), VenueError> {
     managed(store, venue, secret).await?;
-    let mut random = [0u8; 16];
-    getrandom::fill(&mut random)
+    let code = one_time_code::fresh("VE1:")
         .map_err(|e| VenueError::Invalid(format!("no randomness for the code: {e}")))?;
-    let code = format!("VE1:{}", hex::encode(random));
     let expires = Utc::now() + Duration::minutes(ENROLMENT_MINUTES);
     store
         .new_enrolment_code(code_hash(&code), venue, expires.timestamp_millis())
@@ -389,7 +388,7 @@ pub(crate) async fn enrol<S: Storage>(
 ) -> Result<VenueRow, VenueError> {
     let now = Utc::now().timestamp_millis();
     let venue = store
-        .use_enrolment_code(code_hash(code.trim()), device, now)
+        .use_enrolment_code(code_hash(code), device, now)
         .await?
         .ok_or(VenueError::EnrolmentInvalid)?;
     find(store, venue).await
@@ -431,9 +430,5 @@ pub(crate) async fn revoke_own<S: Storage>(
 
 /// `SHA-256("vaora-staff-enrolment-v1" 0x00 code)`: what the server keeps of a code.
 fn code_hash(code: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"vaora-staff-enrolment-v1");
-    h.update([0]);
-    h.update(code.as_bytes());
-    h.finalize().into()
+    one_time_code::hash(b"vaora-staff-enrolment-v1", code)
 }

@@ -102,16 +102,13 @@ impl Diary {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .optional()?;
-        let have_list: bool = self
-            .conn()
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM ward_venues)")?
-            .query_row([], |r| r.get(0))?;
         let (place, ward) = match listed {
             Some((name, ward)) if folded(&name) == folded(&info.name) => {
                 (PlaceFinding::Registered, Some(ward))
             }
             Some((_, ward)) => (PlaceFinding::NotRegistered, Some(ward)),
-            None if have_list => (PlaceFinding::NotRegistered, None),
+            // Not on the list: not registered here, unless there is no list at all.
+            None if self.has_work_list()? => (PlaceFinding::NotRegistered, None),
             None => (PlaceFinding::NotChecked, None),
         };
         Ok(PosterCheck {
@@ -122,6 +119,14 @@ impl Diary {
             place,
             ward,
         })
+    }
+
+    /// Whether a ward list was downloaded.
+    fn has_work_list(&self) -> Result<bool, DiaryError> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM ward_venues)")?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// Checks the poster (as [`Diary::check_poster`]), signs what the inspector found as

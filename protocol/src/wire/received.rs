@@ -97,10 +97,10 @@ fn text(what: &str, value: &str, max: usize, required: bool) -> Result<(), Strin
 fn believable(at: DateTime<Utc>, now_ms: i64, rules: &ReceiveRules) -> Result<i64, String> {
     let at = at.timestamp_millis();
     if at > now_ms.saturating_add(rules.max_future_ms) {
-        return Err("check-in time is in the future".into());
+        return Err("the record's time is in the future".into());
     }
     if at < now_ms.saturating_sub(rules.max_age_ms) {
-        return Err("check-in time is older than the retention window".into());
+        return Err("the record's time is older than the retention window".into());
     }
     Ok(at)
 }

@@ -288,14 +288,14 @@ pub trait Storage: Engine + Sized {
         async move { inspections::recent(self, since_ms, &ward, limit).await }
     }
 
-    /// A ward's ('' = every ward) active venues not inspected since `since_ms`.
+    /// A ward's ('' = every ward) active venues with their latest inspection, never
+    /// inspected first.
     fn inspection_work_list(
         &self,
         ward: String,
-        since_ms: i64,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<WorkListRow>, StorageError>> + Send {
-        async move { inspections::work_list(self, &ward, since_ms, limit).await }
+        async move { inspections::work_list(self, &ward, limit).await }
     }
 
     /// Stores an inspector enrolment code (its hash), valid until `expires_ms`.

@@ -50,8 +50,9 @@ const RECENT: &str = concat!(
      ORDER BY i.at_ms DESC, i.id LIMIT $3"
 );
 
-/// Ward `$1`'s active venues not inspected at or after `$2` ('' = every ward), with their
-/// latest inspection, longest-uninspected first, at most `$3`.
+/// Ward `$1`'s ('' = every ward) active venues with their latest inspection, never
+/// inspected first, then the longest ago, at most `$2` (whether one is due is the
+/// caller's rule, `crate::inspections`).
 const WORK_LIST: &str = concat!(
     "SELECT ",
     list_columns!(),
@@ -60,8 +61,7 @@ const WORK_LIST: &str = concat!(
                  ORDER BY i.at_ms DESC, i.id DESC LIMIT 1), '')
      FROM venues v
      WHERE v.revoked_at IS NULL AND ($1 = '' OR v.ward = $1)
-       AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.venue_id = v.id AND i.at_ms >= $2)
-     ORDER BY 11 NULLS FIRST, v.name, v.id LIMIT $3"
+     ORDER BY 11 NULLS FIRST, v.name, v.id LIMIT $2"
 );
 
 /// Inspections about records older than `$1` (retention).
@@ -163,18 +163,13 @@ pub(crate) async fn recent<E: Engine>(
     db.rows(Query::new(RECENT, args), inspection).await
 }
 
-/// Ward `ward`'s ('' = all) active venues not inspected since `since_ms`, at most `limit`.
+/// Ward `ward`'s ('' = all) active venues with their latest inspection, at most `limit`.
 pub(crate) async fn work_list<E: Engine>(
     db: &E,
     ward: &str,
-    since_ms: i64,
     limit: i64,
 ) -> Result<Vec<WorkListRow>, StorageError> {
-    let args = vec![
-        Arg::Text(ward.to_owned()),
-        Arg::Int(since_ms),
-        Arg::Int(limit),
-    ];
+    let args = vec![Arg::Text(ward.to_owned()), Arg::Int(limit)];
     db.rows(Query::new(WORK_LIST, args), |r| {
         Ok(WorkListRow {
             venue: venue(r)?,
