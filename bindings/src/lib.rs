@@ -19,8 +19,9 @@
 //! Bindings are generated in library mode from the built library
 //! (`cargo xtask kotlin-test`, `cargo xtask swift-test`, `docs/bindings.md`).
 
-// uniffi's scaffolding macros expand to `extern "C"` functions and pointer handling; this
-// crate writes no unsafe code of its own.
+// uniffi's scaffolding macros expand to `extern "C"` functions and pointer handling. The
+// crate's own unsafe code is one function, `direct_scan::vaora_scan_frame_direct` (the
+// JVM's camera fast lane), which borrows the caller's planes for one call.
 #![allow(unsafe_code)]
 
 uniffi::setup_scaffolding!();
@@ -34,6 +35,7 @@ pub mod convert;
 pub mod declare;
 pub mod desk;
 pub mod diary;
+pub mod direct_scan;
 pub mod error;
 pub mod guard;
 pub mod http;

@@ -4,6 +4,8 @@ package app.vaora.jvmtest
 
 import app.vaora.CameraFrame
 import app.vaora.CameraPlane
+import app.vaora.DirectScan
+import app.vaora.scanFrame
 import app.vaora.code
 import app.vaora.ClassifiedCode
 import app.vaora.DiaryOptions
@@ -18,6 +20,7 @@ import app.vaora.VenueCheckIn
 import app.vaora.VenueVerification
 import app.vaora.codeMatrix
 import java.io.File
+import java.nio.ByteBuffer
 
 /** A grey picture of a code: [scale] px a module, 4 modules of quiet zone, placed at (left, top). */
 class Luma(val width: Int, val height: Int) {
@@ -193,6 +196,34 @@ object ScanTests {
                 val other = v.classifyText("https://example.org/menu")
                 check(other is ClassifiedCode.Unknown) { "classified as $other" }
             }
+        }
+
+        Harness.test("the camera fast lane answers as the generated call does, reads planes from their position, falls back for errors") {
+            val a = caseText("valid")
+            val b = caseText("valid-long-vietnamese")
+            val img = Luma(1280, 720).apply { drawCode(a, 5, 40, 60); drawCode(b, 5, 700, 60) }
+            val all = ScanSettings(budgetMs = 4000, exhaustive = true)
+            for ((name, frame) in mapOf("luma" to FrameMaker.luma(img), "nv21" to FrameMaker.nv21(img), "yuv420" to FrameMaker.yuv420(img))) {
+                val direct = DirectScan.scan(frame, all) ?: throw AssertionFailed("$name: the fast lane did not answer")
+                val generated = scanFrame(frame.layout(), all, frame.plane(0), frame.plane(1), frame.plane(2))
+                checkEq(setOf(a, b), direct.codes.mapNotNull { it.text }.toSet(), "$name: both codes")
+                checkEq(generated.codes.map { it.text }.sortedBy { it }, direct.codes.map { it.text }.sortedBy { it }, "$name: texts")
+                checkEq(generated.codes.map { it.bytes.toList() }.sortedBy { it.toString() },
+                    direct.codes.map { it.bytes.toList() }.sortedBy { it.toString() }, "$name: bytes")
+                checkEq(generated.budgetExhausted, direct.budgetExhausted, "$name: budget flag")
+            }
+            // A plane whose buffer starts 7 bytes before the picture (position 7): read from there.
+            val single = Luma(640, 480).apply { drawCode(a, 5, 100, 100) }
+            val shifted = ByteBuffer.allocateDirect(7 + single.px.size)
+            shifted.put(ByteArray(7) { 0x55 }).put(single.px).position(7)
+            val frame = CameraFrame(640, 480, FrameFormat.LUMA8, listOf(CameraPlane(shifted, 640, 1)))
+            checkEq(listOf(a), (DirectScan.scan(frame, ScanSettings(budgetMs = 2000)) ?: throw AssertionFailed("no answer")).codes.mapNotNull { it.text }, "shifted plane")
+            checkEq(listOf(a), scanFrame(frame.layout(), ScanSettings(budgetMs = 2000), frame.plane(0), frame.plane(1), frame.plane(2)).codes.mapNotNull { it.text }, "shifted plane, generated")
+            checkEq(7, shifted.position(), "the caller's buffer position is untouched")
+            // A frame the fast lane cannot read answers null; CameraFrame.scan then throws the typed error.
+            val short = CameraFrame(640, 480, FrameFormat.LUMA8, listOf(CameraPlane(CameraFrame.direct(ByteArray(1000)), 640, 1)))
+            checkEq(null, DirectScan.scan(short, ScanSettings()), "short plane: no fast answer")
+            checkEq(ErrorCode.BAD_FRAME, expectThrows<VaoraException.Input> { short.scan() }.code, "short plane: typed error")
         }
 
         Harness.test("bad frames are errors with BAD_FRAME, never crashes") {
