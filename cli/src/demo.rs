@@ -185,6 +185,7 @@ fn start_server(d: &mut Demo) -> anyhow::Result<Vec<String>> {
     let server = d.rt.block_on(vaora_server::start(ServerConfig {
         listen: "127.0.0.1:0".into(),
         database: Database::Sqlite(d.dir.path().join("server.db")),
+        replica: None,
         console: Default::default(),
         attestation: Default::default(),
         authority_dir: d.authority_dir.clone(),

@@ -14,6 +14,11 @@ pub struct ServeArgs {
     /// `sqlite:PATH` (default `sqlite:vaora-server.db`) or `postgres://USER@HOST:PORT/DB`.
     #[arg(long, default_value = "sqlite:vaora-server.db")]
     pub database: String,
+    /// A PostgreSQL read replica (a hot standby of `--database`): the exposure feed and the
+    /// console's counts are read there (falling back to the primary if it fails), and
+    /// `/metrics` shows its lag.
+    #[arg(long)]
+    pub replica_database: Option<String>,
     /// Directory with the authority key (`authority.json`, as `vaora authority init --out DIR` writes it); a fresh key is made there when missing.
     #[arg(long, default_value = "vaora-authority")]
     pub authority: PathBuf,
@@ -42,6 +47,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let server = vaora_server::start(ServerConfig {
             listen: args.listen,
             database,
+            replica: args.replica_database,
             attestation: Default::default(),
             authority_dir: args.authority,
             console: vaora_server::ConsoleSettings {

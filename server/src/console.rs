@@ -165,7 +165,11 @@ fn window(q: &ScanCountQuery) -> ScanWindow {
 
 impl<S: Storage> ConsoleBackend for ServerConsole<S> {
     async fn overview(&self, today: NaiveDate, days: u32) -> Result<Overview, BackendError> {
-        let figures = overview::figures(&self.server.store, today, days)
+        let figures = self
+            .server
+            .read("overview", |store| {
+                Box::pin(overview::figures(store, today, days))
+            })
             .await
             .map_err(storage)?;
         Ok(Overview {
@@ -338,7 +342,13 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
     }
 
     async fn scan_counts(&self, q: &ScanCountQuery) -> Result<Vec<VenueScanCount>, BackendError> {
-        let rows = compliance::scan_counts(&self.server.store, &window(q))
+        let w = window(q);
+        let rows = self
+            .server
+            .read("scan counts", |store| {
+                let w = w.clone();
+                Box::pin(async move { compliance::scan_counts(store, &w).await })
+            })
             .await
             .map_err(storage)?;
         rows.iter()
@@ -352,7 +362,13 @@ impl<S: Storage> ConsoleBackend for ServerConsole<S> {
     }
 
     async fn inspection(&self, q: &ScanCountQuery) -> Result<Inspection, BackendError> {
-        let list = compliance::inspection(&self.server.store, &window(q))
+        let w = window(q);
+        let list = self
+            .server
+            .read("compliance", |store| {
+                let w = w.clone();
+                Box::pin(async move { compliance::inspection(store, &w).await })
+            })
             .await
             .map_err(storage)?;
         let flagged = list

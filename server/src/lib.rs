@@ -17,6 +17,7 @@ mod cases;
 pub mod compliance;
 mod devices;
 mod exposures;
+mod health;
 mod ingest;
 mod inspections;
 mod keeper;

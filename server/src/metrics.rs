@@ -9,6 +9,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use vaora_protocol::records::RecordKind;
@@ -25,6 +26,23 @@ struct RequestLabels {
 struct RouteLabels {
     method: String,
     route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KeeperLabels {
+    keeper: String,
+    outcome: String,
+}
+
+/// What one round of a background keeper did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeeperOutcome {
+    /// It changed something (moved the rollup, purged rows, derived stays).
+    Worked,
+    /// Nothing to do, or another node did it.
+    Idle,
+    /// It failed and will retry.
+    Failed,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -45,6 +63,12 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     records: Family<RecordLabels, Counter>,
     batch: Histogram,
+    keepers: Family<KeeperLabels, Counter>,
+    /// Set only with a read replica.
+    replica_lag: Option<(
+        Gauge<f64, std::sync::atomic::AtomicU64>,
+        Gauge<f64, std::sync::atomic::AtomicU64>,
+    )>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -55,6 +79,13 @@ impl std::fmt::Debug for Metrics {
 
 impl Default for Metrics {
     fn default() -> Self {
+        Self::new(false)
+    }
+}
+
+impl Metrics {
+    /// The counters; `replica`: also the read replica's lag gauges.
+    pub fn new(replica: bool) -> Self {
         let mut registry = Registry::with_prefix("vaora");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: Family<RouteLabels, Histogram, fn() -> Histogram> =
@@ -77,17 +108,61 @@ impl Default for Metrics {
             records.clone(),
         );
         registry.register("upload_batch_records", "Records per upload", batch.clone());
+        let keepers = Family::<KeeperLabels, Counter>::default();
+        registry.register(
+            "keeper_runs",
+            "Rounds of the background keepers (rollup, retention, backfill), by outcome",
+            keepers.clone(),
+        );
+        let replica_lag = replica.then(|| {
+            let seconds = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+            let bytes = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+            registry.register(
+                "replica_lag_seconds",
+                "How long ago the oldest transaction the read replica has not replayed committed",
+                seconds.clone(),
+            );
+            registry.register(
+                "replica_lag_bytes",
+                "WAL bytes the read replica has not replayed",
+                bytes.clone(),
+            );
+            (seconds, bytes)
+        });
         Self {
             registry,
             requests,
             latency,
             records,
             batch,
+            keepers,
+            replica_lag,
         }
     }
-}
 
-impl Metrics {
+    /// Counts one round of the keeper `name`.
+    pub(crate) fn keeper(&self, name: &str, outcome: KeeperOutcome) {
+        let outcome = match outcome {
+            KeeperOutcome::Worked => "worked",
+            KeeperOutcome::Idle => "idle",
+            KeeperOutcome::Failed => "failed",
+        };
+        self.keepers
+            .get_or_create(&KeeperLabels {
+                keeper: name.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// The read replica's latest lag.
+    pub(crate) fn replica_lag(&self, seconds: f64, bytes: f64) {
+        if let Some((s, b)) = &self.replica_lag {
+            s.set(seconds);
+            b.set(bytes);
+        }
+    }
+
     /// Counts one answered request.
     pub(crate) fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
         self.requests

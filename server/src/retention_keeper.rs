@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use crate::metrics::KeeperOutcome;
 use crate::state::ServerState;
 use crate::storage::Storage;
 
@@ -21,14 +22,20 @@ pub(crate) fn spawn<S: Storage>(
             .timestamp_millis()
             .saturating_sub(state.limits.retention_ms.max(0));
         match state.store.purge_before(cutoff).await {
-            Ok(p) if p.records + p.windows + p.cases > 0 => log::info!(
-                "retention: purged {} records, {} windows, {} cases",
-                p.records,
-                p.windows,
-                p.cases
-            ),
-            Ok(_) => {}
-            Err(e) => log::warn!("retention purge failed (will retry): {e}"),
+            Ok(p) if p.records + p.windows + p.cases > 0 => {
+                state.metrics.keeper("retention", KeeperOutcome::Worked);
+                log::info!(
+                    "retention: purged {} records, {} windows, {} cases",
+                    p.records,
+                    p.windows,
+                    p.cases
+                );
+            }
+            Ok(_) => state.metrics.keeper("retention", KeeperOutcome::Idle),
+            Err(e) => {
+                state.metrics.keeper("retention", KeeperOutcome::Failed);
+                log::warn!("retention purge failed (will retry): {e}");
+            }
         }
         // Staff enrolment codes live minutes; forget the expired ones.
         if let Err(e) = state

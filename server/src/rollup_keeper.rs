@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use crate::metrics::KeeperOutcome;
 use crate::state::ServerState;
 use crate::storage::{Storage, day_of_ms, ms_to_next_day};
 
@@ -28,9 +29,15 @@ pub(crate) fn spawn<S: Storage>(
             .rebase_scan_rollup(day_of_ms(now.timestamp_millis()))
             .await
         {
-            Ok(true) => log::info!("scan rollup moved to {}", now.date_naive()),
-            Ok(false) => {}
-            Err(e) => log::warn!("scan rollup re-base failed (will retry): {e}"),
+            Ok(true) => {
+                state.metrics.keeper("rollup", KeeperOutcome::Worked);
+                log::info!("scan rollup moved to {}", now.date_naive());
+            }
+            Ok(false) => state.metrics.keeper("rollup", KeeperOutcome::Idle),
+            Err(e) => {
+                state.metrics.keeper("rollup", KeeperOutcome::Failed);
+                log::warn!("scan rollup re-base failed (will retry): {e}");
+            }
         }
         let to_midnight = ms_to_next_day(now.timestamp_millis()) + 1_000;
         let wait = std::time::Duration::from_millis(u64::try_from(to_midnight).unwrap_or(0));

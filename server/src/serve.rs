@@ -62,6 +62,9 @@ pub enum ServeError {
 pub struct ServerConfig {
     pub listen: String,
     pub database: Database,
+    /// A PostgreSQL read replica (a hot standby of `database`) for the exposure feed and
+    /// the console's counts; `None` reads everything from `database`.
+    pub replica: Option<String>,
     /// Directory with `authority.json` (as `vaora authority init --out DIR` writes it); created with a fresh key when missing.
     pub authority_dir: PathBuf,
     pub limits: Limits,
@@ -121,6 +124,23 @@ pub fn app<S: Storage>(
     authority: AuthorityKey,
     config: &ServerConfig,
 ) -> Result<axum::Router, ServeError> {
+    app_with(
+        store,
+        None,
+        authority,
+        config,
+        Arc::new(crate::metrics::Metrics::default()),
+    )
+}
+
+/// [`app`] with a read replica and the metrics the caller keeps (for the replica's lag).
+fn app_with<S: Storage>(
+    store: S,
+    replica: Option<S>,
+    authority: AuthorityKey,
+    config: &ServerConfig,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> Result<axum::Router, ServeError> {
     let issuer_key = AuthorityKey::load(&config.authority_dir)?;
     let public_key = vaora_console::token::verifying_key(&authority.public_key()).map_err(|e| {
         AuthorityKeyError::Load {
@@ -130,12 +150,13 @@ pub fn app<S: Storage>(
     })?;
     let server = Arc::new(ServerState {
         store,
+        replica,
         authority: Arc::new(authority),
         issuer: VenueIssuer::new(issuer_key.into_inner()),
         limits: config.limits.clone(),
         attestation: config.attestation.clone(),
         own_venues: OwnVenueBudget::default(),
-        metrics: Arc::new(crate::metrics::Metrics::default()),
+        metrics,
     });
     let metrics = server.metrics.clone();
     // The compliance page's rollup is re-based in the background, never by a request.
@@ -155,6 +176,7 @@ pub fn app<S: Storage>(
     // The venue self-registration page, at the root (anyone may open it).
     let public = vaora_console::public_router(backend, console_config);
     let scraped = metrics.clone();
+    let health = server.clone();
     Ok(api::router(Arc::new(ApiState::new(server)))
         .nest("/console", console)
         .merge(public)
@@ -168,6 +190,13 @@ pub fn app<S: Storage>(
                     )],
                     scraped.encode(),
                 )
+            }),
+        )
+        .route(
+            "/healthz",
+            axum::routing::get(move || {
+                let server = health.clone();
+                async move { crate::health::answer(&server).await }
             }),
         )
         .layer(axum::middleware::from_fn_with_state(
@@ -191,12 +220,26 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServeError> {
     })?;
     let router = match &config.database {
         Database::Sqlite(path) => {
+            if config.replica.is_some() {
+                return Err(ServeError::Storage(StorageError::BadUrl(
+                    "a read replica needs a PostgreSQL database".into(),
+                )));
+            }
             let store = SqliteStore::open(path)?;
             app(store, authority, &config)?
         }
         Database::Postgres(url) => {
             let store = PgStore::connect(url).await?;
-            app(store, authority, &config)?
+            let metrics = Arc::new(crate::metrics::Metrics::new(config.replica.is_some()));
+            let replica = match &config.replica {
+                Some(replica_url) => {
+                    let replica = PgStore::connect_replica(replica_url).await?;
+                    crate::health::watch_replica(&store, &replica, &metrics);
+                    Some(replica)
+                }
+                None => None,
+            };
+            app_with(store, replica, authority, &config, metrics)?
         }
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,9 +1,11 @@
 //! Vaora end-to-end test helpers: fault-injection harnesses and test-data generators;
 //! for sync: a throwaway PostgreSQL cluster ([`pg`]), a TCP fault-injection proxy
-//! ([`proxy`]) and sync fixtures ([`sync_fixture`]).
+//! ([`proxy`]), sync fixtures ([`sync_fixture`]) and the whole server topology on loopback
+//! ([`cluster`]: primary, standby, nodes, HAProxy).
 
 pub mod adversary;
 pub mod async_main;
+pub mod cluster;
 pub mod console_client;
 pub mod crash;
 pub mod frames;

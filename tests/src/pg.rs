@@ -15,6 +15,8 @@ pub struct PgCluster {
     bin: PathBuf,
     port: u16,
     as_postgres: bool,
+    /// Left running on drop ([`PgCluster::detach`]).
+    detached: bool,
 }
 
 /// The newest `/usr/lib/postgresql/*/bin` holding `initdb` and `pg_ctl`.
@@ -54,24 +56,7 @@ fn free_port() -> Result<u16, String> {
 impl PgCluster {
     /// Starts a fresh cluster; an error says what is missing or what failed.
     pub fn start() -> Result<Self, String> {
-        let bin = find_bin()?;
-        let as_postgres = is_root();
-        let dir = tempfile::Builder::new()
-            .prefix("vaora-pg-")
-            .tempdir()
-            .map_err(|e| e.to_string())?;
-        if as_postgres {
-            run(Command::new("chown")
-                .arg("-R")
-                .arg("postgres")
-                .arg(dir.path()))?;
-        }
-        let mut cluster = Self {
-            dir,
-            bin,
-            port: 0,
-            as_postgres,
-        };
+        let mut cluster = Self::empty()?;
         let data = cluster.dir.path().join("data");
         cluster.pg(
             "initdb",
@@ -87,6 +72,63 @@ impl PgCluster {
                 "UTF8",
             ],
         )?;
+        cluster.launch()?;
+        Ok(cluster)
+    }
+
+    /// Starts a hot standby of `primary`: a base backup streamed from it (`pg_basebackup
+    /// -R`, so it keeps streaming), read-only, on its own port. initdb's `trust` lines let
+    /// loopback replication connections in.
+    pub fn start_standby(primary: &PgCluster) -> Result<Self, String> {
+        let mut cluster = Self::empty()?;
+        let data = cluster.dir.path().join("data");
+        let port = primary.port.to_string();
+        cluster.pg(
+            "pg_basebackup",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-D",
+                path_str(&data)?,
+                "-R",
+                "-X",
+                "stream",
+                "--no-sync",
+            ],
+        )?;
+        cluster.launch()?;
+        Ok(cluster)
+    }
+
+    fn empty() -> Result<Self, String> {
+        let bin = find_bin()?;
+        let as_postgres = is_root();
+        let dir = tempfile::Builder::new()
+            .prefix("vaora-pg-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        if as_postgres {
+            run(Command::new("chown")
+                .arg("-R")
+                .arg("postgres")
+                .arg(dir.path()))?;
+        }
+        Ok(Self {
+            dir,
+            bin,
+            port: 0,
+            as_postgres,
+            detached: false,
+        })
+    }
+
+    /// `pg_ctl start` on a free port.
+    fn launch(&mut self) -> Result<(), String> {
+        let data = self.dir.path().join("data");
         // A port can be taken between probing and binding: try a few.
         let mut last = String::new();
         for _ in 0..5 {
@@ -96,10 +138,10 @@ impl PgCluster {
             let extra = std::env::var("VAORA_PG_OPTIONS").unwrap_or_default();
             let opts = format!(
                 "-k {} -h 127.0.0.1 -p {port} -F {extra}",
-                path_str(cluster.dir.path())?
+                path_str(self.dir.path())?
             );
-            let log = cluster.dir.path().join("log");
-            match cluster.pg(
+            let log = self.dir.path().join("log");
+            match self.pg(
                 "pg_ctl",
                 &[
                     "-D",
@@ -115,13 +157,26 @@ impl PgCluster {
                 ],
             ) {
                 Ok(()) => {
-                    cluster.port = port;
-                    return Ok(cluster);
+                    self.port = port;
+                    return Ok(());
                 }
                 Err(e) => last = e,
             }
         }
         Err(format!("pg_ctl start failed: {last}"))
+    }
+
+    /// Keeps the cluster running and its folder after this value is gone (`cargo xtask
+    /// cluster up`); returns the data folder, which `pg_ctl -D … stop` stops.
+    pub fn detach(mut self) -> PathBuf {
+        self.dir.disable_cleanup(true);
+        self.detached = true;
+        self.dir.path().join("data")
+    }
+
+    /// The cluster's port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     fn pg(&self, tool: &str, args: &[&str]) -> Result<(), String> {
@@ -164,11 +219,26 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 impl Drop for PgCluster {
     fn drop(&mut self) {
         if self.port != 0
+            && !self.detached
             && let Some(data) = self.dir.path().join("data").to_str()
         {
             let _ = self.pg("pg_ctl", &["-D", data, "-m", "immediate", "-w", "stop"]);
         }
     }
+}
+
+/// Stops a cluster left running by [`PgCluster::detach`] (`cargo xtask cluster down`).
+pub fn stop_data_dir(data: &Path) -> Result<(), String> {
+    let ctl = find_bin()?.join("pg_ctl");
+    let mut cmd = if is_root() {
+        let mut c = Command::new("runuser");
+        c.arg("-u").arg("postgres").arg("--").arg(&ctl);
+        c
+    } else {
+        Command::new(&ctl)
+    };
+    cmd.arg("-D").arg(data).args(["-m", "fast", "-w", "stop"]);
+    run(&mut cmd)
 }
 
 /// A database at `url` brought to the server's PostgreSQL migration `version` (the steps

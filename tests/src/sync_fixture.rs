@@ -85,6 +85,7 @@ impl ServerFixture {
         let server = vaora_server::start(ServerConfig {
             listen: listen.to_owned(),
             database: self.database.clone(),
+            replica: None,
             console: Default::default(),
             attestation: Default::default(),
             authority_dir: self.authority_dir.clone(),

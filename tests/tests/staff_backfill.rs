@@ -200,6 +200,7 @@ async fn serve(dir: &std::path::Path, database: Database) -> vaora_server::Runni
     vaora_server::start(vaora_server::ServerConfig {
         listen: "127.0.0.1:0".into(),
         database,
+        replica: None,
         console: Default::default(),
         attestation: Default::default(),
         authority_dir: dir.join("authority"),

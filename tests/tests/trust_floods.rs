@@ -174,6 +174,7 @@ async fn registration_can_require_platform_attestation() {
     let server = vaora_server::start(vaora_server::ServerConfig {
         listen: "127.0.0.1:0".into(),
         database: vaora_server::Database::Sqlite(dir.path().join("server.db")),
+        replica: None,
         console: Default::default(),
         attestation: vaora_server::AttestationPolicy::required(std::sync::Arc::new(FakeVerifier)),
         authority_dir: dir.path().join("authority"),

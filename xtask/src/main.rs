@@ -5,6 +5,8 @@
 //! - `bench`: the benchmark binaries, printing their figures.
 //! - `soak`: the long crash-safety soak (many more SIGKILLs than the test suite).
 //! - `kotlin-test`, `swift-test`: the binding tests alone (`ffi_build`, `kotlin`, `swift`).
+//! - `cluster up [NODES] | down`: the server topology on loopback (PostgreSQL primary and
+//!   standby, `vaora serve` nodes, HAProxy), left running (`vaora_tests::cluster`).
 //! - `layers`: the import graph between each crate's files must have no cycles (also a test).
 
 mod cmd;
@@ -40,11 +42,12 @@ fn run(args: &[String]) -> Result<()> {
         "bench" => bench(rest),
         "soak" => soak(rest),
         "layers" => layers::run(rest),
+        "cluster" => cluster(rest),
         "kotlin-test" => kotlin::run_kotlin_test(rest),
         "swift-test" => swift::run_swift_test(rest),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <test | rust-test | bench [NAME] | soak [KILLS [SEED]] | kotlin-test [--bench | --bench-only] | swift-test [--bench] | layers>"
+                "usage: cargo xtask <test | rust-test | bench [NAME] | soak [KILLS [SEED]] | kotlin-test [--bench | --bench-only] | swift-test [--bench] | cluster up [NODES] | cluster down | layers>"
             );
             Ok(())
         }
@@ -89,6 +92,29 @@ fn bench(rest: &[String]) -> Result<()> {
         ])?;
     }
     Ok(())
+}
+
+/// `cluster up [NODES]` / `cluster down`: builds `vaora` and the harness, installs
+/// PostgreSQL and HAProxy when missing, and runs `tests/src/bin/cluster.rs`.
+fn cluster(rest: &[String]) -> Result<()> {
+    prereqs::ensure()?;
+    cmd::cargo(&["build", "--release", "--locked", "-p", "vaora-cli"])?;
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let vaora = format!("{target}/release/vaora");
+    let state = format!("{target}/cluster.env");
+    let mut args = vec![
+        "run",
+        "--release",
+        "--locked",
+        "-p",
+        "vaora-tests",
+        "--bin",
+        "cluster",
+        "--",
+    ];
+    args.extend(rest.iter().map(String::as_str));
+    args.extend(["--vaora", &vaora, "--state", &state]);
+    cmd::cargo(&args)
 }
 
 /// The crash-safety soak: many more SIGKILLs of a writing process than the test suite does.

@@ -3,6 +3,7 @@
 //! install their own toolchains the same way):
 //!
 //! - PostgreSQL (the server's second backend; `tests/src/pg.rs` starts throwaway clusters),
+//! - HAProxy (the balancer of the several-node topology, `tests/src/cluster.rs`),
 //! - Chromium and ChromeDriver (the console's browser tests),
 //! - Python's `sqlcipher3` (a standard SQLCipher client opens the diary).
 
@@ -18,6 +19,9 @@ pub fn ensure() -> Result<()> {
     let mut packages = Vec::new();
     if !postgres_installed() {
         packages.push("postgresql");
+    }
+    if !Path::new("/usr/sbin/haproxy").exists() {
+        packages.push("haproxy");
     }
     if !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists() {
         packages.extend(["chromium", "chromium-driver"]);

@@ -39,10 +39,13 @@ pub(crate) async fn exposures<S: Storage>(
     query: Result<Query<SinceQuery>, QueryRejection>,
 ) -> ApiResult {
     let Query(q) = query.map_err(|e| ApiError::bad_request("malformed_query", e.to_string()))?;
-    json(
-        StatusCode::OK,
-        &exposures::page(&state.server.store, q.since, q.limit).await?,
-    )
+    let page = state
+        .server
+        .read("exposures", |store| {
+            Box::pin(exposures::page(store, q.since, q.limit))
+        })
+        .await?;
+    json(StatusCode::OK, &page)
 }
 
 /// `GET /v1/visits`: the visits staff recorded from the calling device's personal codes.

@@ -125,6 +125,18 @@ pub trait Storage: Engine + Sized {
         devices::record_count(self)
     }
 
+    /// Whether the database answers at all (`GET /healthz`, what a balancer asks): one
+    /// trivial statement, no table read.
+    fn ping(&self) -> impl Future<Output = Result<(), StorageError>> + Send {
+        async move {
+            self.rows(super::engine::Query::new("SELECT 1", Vec::new()), |row| {
+                row.int(0)
+            })
+            .await
+            .map(|_| ())
+        }
+    }
+
     /// Stores a case; `false` when a case with its id exists already (a replay).
     fn create_case(
         &self,

@@ -549,6 +549,7 @@ mod postgres {
         let config = ServerConfig {
             listen: "127.0.0.1:0".into(),
             database: Database::Postgres(url.clone()),
+            replica: None,
             console: Default::default(),
             attestation: Default::default(),
             authority_dir: authority_dir.clone(),

@@ -24,6 +24,7 @@ async fn run() -> Result<(), String> {
     let server = vaora_server::start(ServerConfig {
         listen: "127.0.0.1:0".into(),
         database,
+        replica: None,
         console: Default::default(),
         attestation: Default::default(),
         authority_dir: arg("--authority")?.into(),

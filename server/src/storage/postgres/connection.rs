@@ -15,12 +15,18 @@ pub struct PgStore {
 impl PgStore {
     /// Connects and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        let store = Self::connect_only(url).await?;
+        migrate(&store.pool).await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating (a read replica is migrated by replaying its primary).
+    pub(super) async fn connect_only(url: &str) -> Result<Self, StorageError> {
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .connect(url)
             .await
             .or_storage()?;
-        migrate(&pool).await?;
         Ok(Self { pool })
     }
 

@@ -4,9 +4,11 @@ mod backend;
 mod connection;
 mod engine;
 mod ingest;
+mod replica;
 mod rollup;
 mod schema;
 
 pub use connection::PgStore;
+pub use replica::ReplicaLag;
 pub use rollup::peer_counts_sql;
 pub use schema::{AGGREGATE_BACKFILL, MIGRATIONS};
