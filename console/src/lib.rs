@@ -28,5 +28,6 @@ mod state;
 pub mod token;
 
 pub use backend::ConsoleBackend;
+pub use pages::auth::client_ip;
 pub use routes::{public_router, router};
 pub use state::{BASE, ConsoleConfig};

@@ -177,7 +177,8 @@ fn app_with<S: Storage>(
     let public = vaora_console::public_router(backend, console_config);
     let scraped = metrics.clone();
     let health = server.clone();
-    Ok(api::router(Arc::new(ApiState::new(server)))
+    let trusted = config.console.trusted_proxies.clone();
+    Ok(api::router(Arc::new(ApiState::new(server, trusted)))
         .nest("/console", console)
         .merge(public)
         .route(

@@ -64,7 +64,16 @@ impl RawDevice {
 
     /// Registers `identity` with the server at `url`.
     pub async fn register_key(url: &str, identity: DeviceIdentity) -> Res<Self> {
-        let http = http();
+        Self::register_via(url, identity, http()).await
+    }
+
+    /// [`RawDevice::register_key`] through a client of the caller's (a load generator's,
+    /// bound to an address of its own), which the device keeps for its requests.
+    pub async fn register_via(
+        url: &str,
+        identity: DeviceIdentity,
+        http: reqwest::Client,
+    ) -> Res<Self> {
         let resp = http
             .post(format!("{url}/v1/devices"))
             .header(reqwest::header::CONTENT_TYPE, "application/json")

@@ -269,6 +269,30 @@ impl Cluster {
         self.nodes.get(i).map(|n| n.port)
     }
 
+    /// Node `i`'s process id (`None` while it is down).
+    pub fn node_pid(&self, i: usize) -> Option<u32> {
+        self.nodes.get(i)?.child.as_ref().map(Child::id)
+    }
+
+    /// The balancer's process id.
+    pub fn balancer_pid(&self) -> Option<u32> {
+        self.balancer.as_ref().map(Child::id)
+    }
+
+    /// The primary's and the standby's data folders (their `postmaster.pid` names the
+    /// server process whose children do the work).
+    pub fn data_dirs(&self) -> (Option<PathBuf>, Option<PathBuf>) {
+        (
+            self.primary.as_ref().map(PgCluster::data_dir),
+            self.replica.as_ref().map(PgCluster::data_dir),
+        )
+    }
+
+    /// How many nodes the cluster has.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// The folder holding the authority key every node signs with.
     pub fn authority_dir(&self) -> PathBuf {
         self.dir.path().join("authority")

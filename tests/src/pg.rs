@@ -174,6 +174,11 @@ impl PgCluster {
         self.dir.path().join("data")
     }
 
+    /// The data folder.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
     /// The cluster's port on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port

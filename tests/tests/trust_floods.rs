@@ -322,3 +322,83 @@ async fn unknown_devices_are_refused_cheaply_sqlite() {
 async fn unknown_devices_are_refused_cheaply_postgres() {
     unknown_devices(Backend::Postgres).await;
 }
+
+/// Registers a fresh key through a proxy at 127.0.0.1 that says the client is `forwarded`.
+async fn register_forwarded(url: &str, forwarded: &str) -> u16 {
+    let identity = DeviceIdentity::generate().unwrap();
+    vaora_tests::adversary::http()
+        .post(format!("{url}/v1/devices"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("x-forwarded-for", forwarded)
+        .body(serde_json::to_vec(&register_request(&identity)).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn server_behind(dir: &std::path::Path, trusted: Vec<IpAddr>) -> vaora_server::RunningServer {
+    vaora_server::start(vaora_server::ServerConfig {
+        listen: "127.0.0.1:0".into(),
+        database: vaora_server::Database::Sqlite(dir.join("server.db")),
+        replica: None,
+        console: vaora_server::ConsoleSettings {
+            https: false,
+            trusted_proxies: trusted,
+        },
+        attestation: Default::default(),
+        authority_dir: dir.join("authority"),
+        limits: vaora_server::Limits::default(),
+    })
+    .await
+    .unwrap()
+}
+
+/// Behind a balancer (several nodes, docs/scaling.md) every request comes from the
+/// balancer's address: the per-address registration budget counts the address a trusted
+/// proxy forwards, so phones on other networks are not held back by each other, and one
+/// address that floods is still limited. An untrusted peer's `X-Forwarded-For` is not
+/// believed (anyone can write it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_budgets_count_the_address_a_trusted_proxy_forwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let server = server_behind(dir.path(), vec![proxy]).await;
+    let url = format!("http://{}", server.addr);
+    for i in 0..30 {
+        assert_eq!(
+            register_forwarded(&url, &format!("203.0.113.{i}")).await,
+            201
+        );
+    }
+    let mut one = Vec::new();
+    for _ in 0..30 {
+        one.push(register_forwarded(&url, "198.51.100.7").await);
+    }
+    assert!(
+        one.contains(&429),
+        "one forwarded address was never limited"
+    );
+    // A client cannot pick its address by writing the header's left part itself: these
+    // all count against the address the proxy saw (burst 20).
+    let mut spoofed = Vec::new();
+    for i in 0..40 {
+        spoofed.push(register_forwarded(&url, &format!("192.0.2.{i}, 198.51.100.8")).await);
+    }
+    assert!(spoofed.contains(&429), "{spoofed:?}");
+    server.shutdown().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_behind(dir.path(), Vec::new()).await;
+    let url = format!("http://{}", server.addr);
+    let mut untrusted = Vec::new();
+    for i in 0..40 {
+        untrusted.push(register_forwarded(&url, &format!("203.0.113.{i}")).await);
+    }
+    assert!(
+        untrusted.contains(&429),
+        "an untrusted peer's header was believed"
+    );
+    server.shutdown().await;
+}

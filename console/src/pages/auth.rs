@@ -29,11 +29,7 @@ struct LoginPage {
 /// The client's address: the TCP peer, or, when the peer is a trusted proxy, the
 /// right-most `X-Forwarded-For` address that is not one (the left of it is the client's
 /// to write, so it is never believed).
-pub(crate) fn client_ip(
-    ext: &axum::http::Extensions,
-    headers: &HeaderMap,
-    trusted: &[IpAddr],
-) -> IpAddr {
+pub fn client_ip(ext: &axum::http::Extensions, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
     let peer = ext
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())

@@ -78,7 +78,7 @@ async fn device<S: Storage>(
     body: &[u8],
 ) -> Result<DeviceRow, ApiError> {
     let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
-    let from = client_ip(&parts.extensions);
+    let from = client_ip(state, &parts.extensions, &parts.headers);
     let auth = parse_auth(headers)?;
     if auth.scheme == AUTHORITY_SCHEME {
         return Err(wrong_credential("a device"));

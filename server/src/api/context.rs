@@ -6,23 +6,36 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::ConnectInfo;
-use axum::http::Extensions;
+use axum::http::{Extensions, HeaderMap};
 use vaora_protocol::ids::Id128;
 
 use crate::buckets::Buckets;
 use crate::state::ServerState;
 
-/// The client's address (the TCP peer), which the per-address budgets are kept by;
-/// `None` when the server was not started with connection info (some tests).
-pub(crate) fn client_ip(extensions: &Extensions) -> Option<IpAddr> {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+/// The client's address, which the per-address budgets are kept by: the TCP peer, or,
+/// when the peer is a trusted proxy (`vaora serve --trusted-proxy`: the balancer in front
+/// of several nodes), the right-most `X-Forwarded-For` address that is not one, as the
+/// console counts sign-ins. Without it every registration behind a balancer would come
+/// from the balancer's address and share one budget. `None` when the server was not
+/// started with connection info (some tests).
+pub(crate) fn client_ip<S>(
+    state: &ApiState<S>,
+    extensions: &Extensions,
+    headers: &HeaderMap,
+) -> Option<IpAddr> {
+    extensions.get::<ConnectInfo<SocketAddr>>()?;
+    Some(vaora_console::client_ip(
+        extensions,
+        headers,
+        &state.trusted_proxies,
+    ))
 }
 
 /// Shared state of the API.
 pub(crate) struct ApiState<S> {
     pub server: Arc<ServerState<S>>,
+    /// Proxies whose `X-Forwarded-For` names the client ([`client_ip`]).
+    trusted_proxies: Vec<IpAddr>,
     devices: Buckets<Id128>,
     registrations: Buckets<IpAddr>,
     all_registrations: Buckets<()>,
@@ -30,9 +43,10 @@ pub(crate) struct ApiState<S> {
 }
 
 impl<S> ApiState<S> {
-    pub(crate) fn new(server: Arc<ServerState<S>>) -> Self {
+    pub(crate) fn new(server: Arc<ServerState<S>>, trusted_proxies: Vec<IpAddr>) -> Self {
         Self {
             server,
+            trusted_proxies,
             devices: Buckets::new(),
             registrations: Buckets::new(),
             all_registrations: Buckets::new(),

@@ -18,7 +18,7 @@ pub(crate) async fn register<S: Storage>(
     req: Request,
 ) -> ApiResult {
     // Registration is open: each address has a budget, checked before anything is read.
-    let from = client_ip(req.extensions());
+    let from = client_ip(&state, req.extensions(), req.headers());
     if let Some(from) = from
         && let Err(wait) = state.take_registration(from)
     {

@@ -46,11 +46,10 @@ pub(crate) async fn register_own<S: Storage>(
     req: Request,
 ) -> ApiResult {
     // Open to anyone: the address's budget and the server's, before the body is read.
-    if let Err((wait, why)) = state
-        .server
-        .own_venues
-        .take(client_ip(req.extensions()), &state.server.limits)
-    {
+    if let Err((wait, why)) = state.server.own_venues.take(
+        client_ip(&state, req.extensions(), req.headers()),
+        &state.server.limits,
+    ) {
         return Err(
             ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", why).retry_after(wait),
         );
