@@ -3,10 +3,13 @@
 mod backend;
 mod connection;
 mod engine;
+mod explain;
 mod ingest;
+mod partitions;
 mod rollup;
 mod schema;
 
 pub use connection::PgStore;
+pub use partitions::partition_name;
 pub use rollup::peer_counts_sql;
 pub use schema::{AGGREGATE_BACKFILL, MIGRATIONS};
