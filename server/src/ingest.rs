@@ -241,7 +241,8 @@ fn receive_rules(limits: &Limits) -> ReceiveRules {
         max_record_bytes: limits.max_record_bytes,
         max_future_ms: limits.max_future_ms,
         max_age_ms: limits.max_age_ms,
-        max_stay_ms: limits.max_stay_ms,
+        // Tracing bounds the stays it reads by the longest one storage keeps.
+        max_stay_ms: limits.max_stay_ms.min(crate::storage::LONGEST_STAY_MS),
     }
 }
 

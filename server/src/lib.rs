@@ -22,6 +22,7 @@ mod ingest;
 mod inspections;
 mod keeper;
 mod overview;
+mod partition_keeper;
 pub mod request_log;
 mod retention_keeper;
 mod rollup_keeper;

@@ -46,7 +46,8 @@ pub struct Limits {
     pub max_future_ms: i64,
     /// How old a check-in may be (retention window plus upload delay).
     pub max_age_ms: i64,
-    /// Longest stay accepted.
+    /// Longest stay accepted (at most `storage::LONGEST_STAY_MS`, 24 hours: tracing
+    /// reads stays by that bound).
     pub max_stay_ms: i64,
     /// How long personal data is kept (records by the time they are about, exposure
     /// windows and cases by their end): the background purge deletes what is older.

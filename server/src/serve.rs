@@ -15,7 +15,7 @@ use crate::limits::Limits;
 use crate::state::ServerState;
 use crate::storage::{PgStore, SqliteStore, Storage, StorageError};
 use crate::venues::OwnVenueBudget;
-use crate::{retention_keeper, rollup_keeper};
+use crate::{partition_keeper, retention_keeper, rollup_keeper};
 
 /// Where the server keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +161,8 @@ fn app_with<S: Storage>(
     let metrics = server.metrics.clone();
     // The compliance page's rollup is re-based in the background, never by a request.
     rollup_keeper::spawn(&server);
+    // PostgreSQL's day partitions of `records` are made ahead (once a day).
+    partition_keeper::spawn(&server);
     // Nothing personal is kept past the retention window: purged in the background.
     retention_keeper::spawn(&server);
     // Staff check-ins stored before the server traced them get their stays, once.

@@ -57,6 +57,14 @@ pub trait Storage: Engine + Sized {
         cutoff_ms: i64,
     ) -> impl Future<Output = Result<Purged, StorageError>> + Send;
 
+    /// Makes ready what storing records from `from_ms` to `until_ms` needs ahead of time
+    /// (PostgreSQL: a `records` partition per day; SQLite: nothing); how many were made.
+    fn prepare_partitions(
+        &self,
+        from_ms: i64,
+        until_ms: i64,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
     /// Stores stays derived after the fact (a backfill) for records stored without one,
     /// with the daily aggregates and the rollup, and moves each to the highest-sequence
     /// update of its device that arrived meanwhile; a record that has a stay already is

@@ -30,6 +30,7 @@ pub mod sqlite;
 
 pub use contract::{Purged, Storage};
 pub use error::{Backend, StorageError};
+pub use overlap::LONGEST_STAY_MS;
 pub use postgres::PgStore;
 pub(crate) use rows::ms_to_next_day;
 pub use rows::{

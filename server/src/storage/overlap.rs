@@ -12,6 +12,11 @@
 //! two-argument `max`/`min`), so the two backends cannot clip differently, and the tests
 //! hold the fragments to the protocol's Rust function.
 
+/// The longest stay the server stores (ingest refuses longer ones, whatever
+/// `Limits::max_stay_ms` says): tracing bounds the starts of the stays it reads with it,
+/// so that PostgreSQL reads only the day partitions of a case's period.
+pub const LONGEST_STAY_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// A stay as two SQL expressions (columns or parameters).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Span<'a> {

@@ -263,7 +263,7 @@ async fn work(
                 }
             }
         }
-        if turn % 4 == 0 {
+        if turn.is_multiple_of(4) {
             poll(phone, &mut tally).await;
         }
     }

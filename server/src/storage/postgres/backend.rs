@@ -6,7 +6,7 @@ use vaora_protocol::ids::Id128;
 
 use super::connection::PgStore;
 use super::engine::fetch;
-use super::{ingest, rollup};
+use super::{ingest, partitions, rollup};
 use crate::storage::contract::{Purged, Storage};
 use crate::storage::engine::{Arg, Query};
 use crate::storage::error::{OrStorage, StorageError};
@@ -64,8 +64,20 @@ impl Storage for PgStore {
     }
 
     async fn purge_before(&self, cutoff_ms: i64) -> Result<Purged, StorageError> {
-        // Stays live in their records here (`checkins` is a view).
-        retention::purge(self, cutoff_ms, false).await
+        // Whole days go as partitions; the rest row by row. Stays live in their records
+        // here (`checkins` is a view), and records go with their identities.
+        let dropped = partitions::drop_before(self.pool(), cutoff_ms).await?;
+        let shape = retention::Shape {
+            stays: false,
+            records: partitions::PURGE_RECORDS,
+        };
+        let mut purged = retention::purge(self, cutoff_ms, shape).await?;
+        purged.records += dropped;
+        Ok(purged)
+    }
+
+    async fn prepare_partitions(&self, from_ms: i64, until_ms: i64) -> Result<u64, StorageError> {
+        partitions::prepare(self.pool(), from_ms, until_ms).await
     }
 
     async fn revoke_venue_row(&self, id: Id128, now_ms: i64) -> Result<bool, StorageError> {

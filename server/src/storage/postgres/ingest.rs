@@ -22,27 +22,41 @@ fn v(id: &Id128) -> Vec<u8> {
     id.as_bytes().to_vec()
 }
 
-/// The batch insert: every new record in one row of `records` (a check-in with its stay),
-/// the daily aggregates and the per-venue rollup counting exactly the check-ins inserted
-/// now at registered, active venues (`counted`), all in one statement; it returns the
-/// keys it inserted (the others were stored before).
+/// The batch insert: every record whose key `(device_id, id)` is new in `record_ids` (the
+/// identity that holds across partitions, migration 15) in one row of `records` (a
+/// check-in with its stay, in the partition of the stay's start), the daily aggregates
+/// and the per-venue rollup counting exactly the check-ins inserted now at registered,
+/// active venues (`counted`), all in one statement; it returns the keys it inserted (the
+/// others were stored before). A stay's row is filed under its start whatever `at_ms` the
+/// caller gave, so the `checkins` view can read the start from the partition key.
 static INSERT: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH ins AS (
+        "WITH batch AS (
+     SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::smallint[], $4::bytea[], $5::bytea[],
+                          $6::bigint[], $13::bigint[], $7::bytea[], $8::text[], $9::bytea[],
+                          $10::text[], $11::bigint[], $12::bigint[], $14::smallint[],
+                          $15::integer[], $16::bytea[], $17::bytea[], $18::bytea[], $19::bytea[])
+          AS u(id, device_id, kind, body, signature, received_at, at_ms,
+               person_id, person_name, venue_id, venue_name, from_ms, until_ms,
+               recorded_by, birth_year, code_device_key, code_declaration_id,
+               card_link, sealed_card)),
+ fresh AS (
+     INSERT INTO record_ids (device_id, id, at_ms)
+     SELECT device_id, id, coalesce(from_ms, at_ms) FROM batch
+     ON CONFLICT (device_id, id) DO NOTHING
+     RETURNING device_id, id),
+ ins AS (
      INSERT INTO records (id, device_id, kind, body, signature, received_at, at_ms,
                           person_id, person_name, venue_id, venue_name, from_ms, until_ms,
                           recorded_by, birth_year, code_device_key, code_declaration_id,
                           card_link, sealed_card, seq)
-     SELECT u.*, CASE WHEN u.from_ms IS NOT NULL THEN -1 END
-     FROM UNNEST($1::bytea[], $2::bytea[], $3::smallint[], $4::bytea[], $5::bytea[], $6::bigint[],
-                 $13::bigint[], $7::bytea[], $8::text[], $9::bytea[], $10::text[], $11::bigint[],
-                 $12::bigint[], $14::smallint[], $15::integer[], $16::bytea[], $17::bytea[],
-                 $18::bytea[], $19::bytea[])
-          AS u(id, device_id, kind, body, signature, received_at, at_ms,
-               person_id, person_name, venue_id, venue_name, from_ms, until_ms,
-               recorded_by, birth_year, code_device_key, code_declaration_id,
-               card_link, sealed_card)
-     ON CONFLICT (device_id, id) DO NOTHING
+     SELECT b.id, b.device_id, b.kind, b.body, b.signature, b.received_at,
+            coalesce(b.from_ms, b.at_ms), b.person_id, b.person_name, b.venue_id,
+            b.venue_name, b.from_ms, b.until_ms, b.recorded_by, b.birth_year,
+            b.code_device_key, b.code_declaration_id, b.card_link, b.sealed_card,
+            CASE WHEN b.from_ms IS NOT NULL THEN -1 END
+     FROM batch b JOIN fresh f ON f.device_id = b.device_id AND f.id = b.id
+     ON CONFLICT DO NOTHING
      RETURNING device_id, id, venue_id, from_ms, recorded_by,
                floor(from_ms::numeric / 86400000)::bigint AS day),
 {counting}
@@ -50,6 +64,9 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
         counting = counting("ins"),
     )
 });
+
+/// Moves identities to their records' new times (CTE `m` of `(device_id, id, from_ms)`).
+const REFILE: &str = "UPDATE record_ids k SET at_ms = m.from_ms";
 
 /// The statement's tail that counts the stays of CTE `rows (device_id, venue_id, from_ms,
 /// recorded_by, day)` stored now at registered, active venues: the daily aggregates, the
@@ -78,12 +95,15 @@ fn counting(rows: &str) -> String {
 }
 
 /// The backfill: the stay columns of staff check-ins stored without a stay (kind 4, no
-/// `from_ms`), set from `UNNEST` arrays, counted like ingest's; returns the keys set now.
+/// `from_ms`), set from `UNNEST` arrays, counted like ingest's; the row moves to the
+/// partition of the stay's start (and its identity's time with it); returns the keys set
+/// now.
 static BACKFILL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH upd AS (
      UPDATE records r SET person_id = u.person_id, person_name = u.person_name,
             venue_id = u.venue_id, venue_name = u.venue_name, from_ms = u.from_ms,
+            at_ms = u.from_ms,
             until_ms = u.until_ms, seq = -1, recorded_by = u.recorded_by,
             birth_year = u.birth_year, code_device_key = u.code_device_key,
             code_declaration_id = u.code_declaration_id, card_link = u.card_link,
@@ -97,6 +117,8 @@ static BACKFILL: LazyLock<String> = LazyLock::new(|| {
      WHERE r.device_id = u.device_id AND r.id = u.id AND r.kind = 4 AND r.from_ms IS NULL
      RETURNING r.device_id, r.id, r.venue_id, r.from_ms, r.recorded_by,
                floor(r.from_ms::numeric / 86400000)::bigint AS day),
+ refiled AS ({REFILE} FROM upd m WHERE k.device_id = m.device_id AND k.id = m.id
+                        AND k.at_ms <> m.from_ms),
 {counting}
  SELECT device_id, id FROM upd",
         counting = counting("upd"),
@@ -356,8 +378,10 @@ async fn stored_before(
     }
     let (devices, ids): (Vec<Vec<u8>>, Vec<Vec<u8>>) = others.into_iter().unzip();
     let rows = sqlx::query(
-        "SELECT device_id, id, kind, body FROM records
-         WHERE (device_id, id) IN (SELECT * FROM UNNEST($1::bytea[], $2::bytea[]))",
+        "SELECT r.device_id, r.id, r.kind, r.body
+         FROM UNNEST($1::bytea[], $2::bytea[]) AS u(device_id, id)
+         JOIN record_ids k ON k.device_id = u.device_id AND k.id = u.id
+         JOIN records r ON r.device_id = k.device_id AND r.id = k.id AND r.at_ms = k.at_ms",
     )
     .bind(&devices)
     .bind(&ids)
@@ -377,10 +401,33 @@ async fn stored_before(
     Ok(existing)
 }
 
+/// Moves each affected stay (`$1` devices, `$2` check-in ids) to its highest-sequence
+/// update, and its identity's time with it.
+static APPLY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH moved AS (
+             UPDATE records r SET from_ms = u.from_ms, at_ms = u.from_ms, until_ms = u.until_ms,
+                    seq = u.seq
+             FROM (SELECT DISTINCT ON (c.device_id, c.checkin_id) c.device_id, c.checkin_id,
+                          c.seq, c.from_ms, c.until_ms, k.at_ms
+                   FROM checkin_updates c
+                   JOIN record_ids k ON k.device_id = c.device_id AND k.id = c.checkin_id
+                   WHERE (c.device_id, c.checkin_id) IN
+                         (SELECT * FROM UNNEST($1::bytea[], $2::bytea[]))
+                   ORDER BY c.device_id, c.checkin_id, c.seq DESC) u
+             WHERE r.device_id = u.device_id AND r.id = u.checkin_id AND r.at_ms = u.at_ms
+               AND r.from_ms IS NOT NULL AND r.seq < u.seq
+             RETURNING r.device_id, r.id, r.from_ms)
+         {REFILE} FROM moved m WHERE k.device_id = m.device_id AND k.id = m.id
+                        AND k.at_ms <> m.from_ms"
+    )
+});
+
 /// Stores the check-in updates of a batch (new ones only) and moves each affected stay to
 /// its highest-sequence update of the same device: the updates stored now and the ones
-/// that arrived before the check-ins stored now. Two statements per batch, whatever its
-/// size.
+/// that arrived before the check-ins stored now. A moved start moves the row to its day's
+/// partition and its identity's time with it (the check-in is found through its identity,
+/// so only its own partition is read). Two statements per batch, whatever its size.
 async fn apply_updates(
     tx: &mut Transaction<'_, Postgres>,
     updates: &[(Id128, &UpdateRow)],
@@ -408,19 +455,11 @@ async fn apply_updates(
         return Ok(());
     }
     let (devices, ids): (Vec<Vec<u8>>, Vec<Vec<u8>>) = affected.into_iter().unzip();
-    sqlx::query(
-        "UPDATE records r SET from_ms = u.from_ms, until_ms = u.until_ms, seq = u.seq
-         FROM (SELECT DISTINCT ON (device_id, checkin_id) device_id, checkin_id, seq, from_ms, until_ms
-               FROM checkin_updates
-               WHERE (device_id, checkin_id) IN (SELECT * FROM UNNEST($1::bytea[], $2::bytea[]))
-               ORDER BY device_id, checkin_id, seq DESC) u
-         WHERE r.device_id = u.device_id AND r.id = u.checkin_id
-           AND r.from_ms IS NOT NULL AND r.seq < u.seq",
-    )
-    .bind(devices)
-    .bind(ids)
-    .execute(&mut **tx)
-    .await
-    .or_storage()?;
+    sqlx::query(sqlx::AssertSqlSafe(APPLY.as_str()))
+        .bind(devices)
+        .bind(ids)
+        .execute(&mut **tx)
+        .await
+        .or_storage()?;
     Ok(())
 }

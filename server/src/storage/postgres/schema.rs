@@ -85,6 +85,7 @@ CREATE TABLE exposure_windows (
     (12, MIGRATION_12),
     (13, MIGRATION_13),
     (14, MIGRATION_14),
+    (15, MIGRATION_15),
 ];
 
 /// Migration 2: venue registry and daily scan aggregates (backfilled from `checkins`).
@@ -353,6 +354,69 @@ CREATE TABLE inspector_enrolments (
     expires_at BIGINT NOT NULL,
     used_by    BYTEA
 );
+";
+
+/// Migration 15 (issue 20): `records` is partitioned by day on `at_ms` (declarative
+/// `PARTITION BY RANGE`, one partition per UTC day named `records_YYYYMMDD`, and a
+/// default partition for times no day partition covers yet), so retention drops whole
+/// days instead of deleting rows, and tracing reads only the days of its period.
+///
+/// A partitioned table's unique keys must contain the partition key, so `(device_id, id)`
+/// (migration 6) cannot stay the primary key of `records`: it moves to `record_ids`, a
+/// narrow unpartitioned table that ingest inserts into first (`ON CONFLICT DO NOTHING`),
+/// so a record is one per device and id whatever its time; `records` keeps
+/// `(device_id, id, at_ms)`. A stay's row has `at_ms` equal to the stay's start (updates
+/// and the backfill keep it so; here it is set from `from_ms`), and the `checkins` view
+/// reads the start from `at_ms`, so a bound on a stay's start prunes partitions. One
+/// partition per day that holds rows is made here; the partition keeper makes the days
+/// ahead (`postgres/partitions.rs`).
+const MIGRATION_15: &str = "
+ALTER TABLE records RENAME TO records_unpartitioned;
+DROP VIEW checkins;
+DROP VIEW declared_people;
+CREATE TABLE record_ids (
+    device_id BYTEA NOT NULL,
+    id        BYTEA NOT NULL,
+    at_ms     BIGINT NOT NULL,
+    PRIMARY KEY (device_id, id)
+);
+INSERT INTO record_ids (device_id, id, at_ms)
+    SELECT device_id, id, coalesce(from_ms, at_ms) FROM records_unpartitioned;
+CREATE INDEX record_ids_at ON record_ids USING brin (at_ms);
+CREATE TABLE records (LIKE records_unpartitioned INCLUDING DEFAULTS) PARTITION BY RANGE (at_ms);
+CREATE TABLE records_default PARTITION OF records DEFAULT;
+DO $$
+DECLARE d BIGINT;
+BEGIN
+    FOR d IN SELECT DISTINCT floor(coalesce(from_ms, at_ms)::numeric / 86400000)::bigint
+             FROM records_unpartitioned LOOP
+        EXECUTE format('CREATE TABLE %I PARTITION OF records FOR VALUES FROM (%s) TO (%s)',
+            'records_' || to_char(to_timestamp(d * 86400) AT TIME ZONE 'UTC', 'YYYYMMDD'),
+            d * 86400000, (d + 1) * 86400000);
+    END LOOP;
+END $$;
+INSERT INTO records (id, device_id, kind, body, signature, received_at, at_ms, person_id,
+                     person_name, venue_id, venue_name, from_ms, until_ms, seq, recorded_by,
+                     birth_year, code_device_key, code_declaration_id, card_link, sealed_card)
+    SELECT id, device_id, kind, body, signature, received_at, coalesce(from_ms, at_ms),
+           person_id, person_name, venue_id, venue_name, from_ms, until_ms, seq, recorded_by,
+           birth_year, code_device_key, code_declaration_id, card_link, sealed_card
+    FROM records_unpartitioned;
+DROP TABLE records_unpartitioned;
+ALTER TABLE records ADD PRIMARY KEY (device_id, id, at_ms);
+CREATE INDEX records_stay_venue_time ON records (venue_id, at_ms) WHERE from_ms IS NOT NULL;
+CREATE INDEX records_at ON records USING brin (at_ms);
+CREATE INDEX records_code ON records (code_device_key, code_declaration_id)
+    WHERE code_device_key IS NOT NULL;
+CREATE INDEX records_card ON records (card_link) WHERE card_link IS NOT NULL;
+CREATE INDEX records_declared_person ON records (device_id, person_id) WHERE kind = 3;
+CREATE VIEW checkins AS
+    SELECT id, device_id, person_id, person_name, venue_id, venue_name, at_ms AS from_ms,
+           until_ms, seq, recorded_by, birth_year, code_device_key, code_declaration_id,
+           card_link, sealed_card
+    FROM records WHERE from_ms IS NOT NULL;
+CREATE VIEW declared_people AS
+    SELECT device_id, id, person_id FROM records WHERE kind = 3 AND person_id IS NOT NULL;
 ";
 
 /// Applies the pending migrations in one transaction, under an advisory lock.

@@ -10,7 +10,7 @@ use vaora_protocol::ids::Id128;
 
 use crate::storage::engine::{Arg, Engine, Query, ReadRow, Row, first, id, opt_id};
 use crate::storage::error::StorageError;
-use crate::storage::overlap::{Span, overlaps, shared_from, shared_until};
+use crate::storage::overlap::{LONGEST_STAY_MS, Span, overlaps, shared_from, shared_until};
 use crate::storage::rows::{CaseCard, CaseRow, ContactRow, RecordedBy, StayRow, VenueStatus};
 
 /// A check-in's venue (table alias `v`, left-joined on the check-in's venue id) as the
@@ -59,7 +59,8 @@ fn is_subject(a: &str) -> String {
 
 /// The case's own stays at known venues inside its period, the ones staff recorded from
 /// the subject's personal codes included. Parameters: `$1` device, `$2` person (NULL:
-/// every person on the device), the period.
+/// every person on the device), the period, `$6` the earliest start a stay overlapping
+/// the period can have ([`bounds`]).
 static STAYS: LazyLock<String> = LazyLock::new(|| {
     let stay = Span {
         from: "k.from_ms",
@@ -68,7 +69,7 @@ static STAYS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT k.id, k.person_id, k.venue_id, {}, k.from_ms, k.until_ms, k.recorded_by
          FROM checkins k LEFT JOIN venues v ON v.id = k.venue_id
-         WHERE {} AND k.venue_id IS NOT NULL AND {}
+         WHERE {} AND k.venue_id IS NOT NULL AND {} AND k.from_ms > $6
          ORDER BY k.from_ms",
         registry_venue!(),
         is_subject("k"),
@@ -78,7 +79,8 @@ static STAYS: LazyLock<String> = LazyLock::new(|| {
 
 /// Everyone else whose stay overlapped one of the case's stays (`k`) at the same venue,
 /// clipped to the shared time: people with phones and visitors staff recorded alike.
-/// Parameters as [`STAYS`].
+/// Parameters as [`STAYS`], and `$7`..`$8`, the starts a contact's stay can have
+/// ([`bounds`]).
 static TRACE: LazyLock<String> = LazyLock::new(|| {
     let (case, other) = (
         Span {
@@ -98,7 +100,8 @@ static TRACE: LazyLock<String> = LazyLock::new(|| {
          FROM checkins k
          JOIN checkins c ON c.venue_id = k.venue_id AND {}
          LEFT JOIN venues v ON v.id = c.venue_id
-         WHERE {} AND k.venue_id IS NOT NULL AND {}
+         WHERE {} AND k.venue_id IS NOT NULL AND {} AND k.from_ms > $6
+           AND c.from_ms > $7 AND c.from_ms < $8
            AND NOT coalesce({}, FALSE)
          ORDER BY o_from, c.person_id",
         registry_venue!(),
@@ -122,13 +125,48 @@ pub(super) fn statements() -> Vec<String> {
     ]
 }
 
+/// Bounds on the starts of the stays tracing reads, from the period `[from, until)` and
+/// the longest stay ingest stores ([`LONGEST_STAY_MS`], `M`): a stay that overlaps the
+/// period starts after `from − M` (`$6`); one that overlaps such a stay starts after
+/// `from − 2M` (`$7`) and before `until + M` (`$8`). They change no answer; they let
+/// PostgreSQL read only the day partitions of the period (a stay's start is its row's
+/// partition key, migration 15).
+fn bounds(case: &CaseRow) -> [Arg; 3] {
+    let m = LONGEST_STAY_MS;
+    [
+        Arg::Int(case.from_ms.saturating_sub(m)),
+        Arg::Int(case.from_ms.saturating_sub(m.saturating_mul(2))),
+        Arg::Int(case.until_ms.saturating_add(m)),
+    ]
+}
+
+/// [`STAYS`]' parameters (`$1`..`$6`).
 fn subject(case: &CaseRow) -> Vec<Arg> {
+    let [own, ..] = bounds(case);
     vec![
         Arg::id(&case.device_id),
         Arg::opt_id(case.person_id.as_ref()),
         Arg::Int(case.from_ms),
         Arg::Int(case.until_ms),
         Arg::OptBytes(case.card.map(|c| c.link.to_vec())),
+        own,
+    ]
+}
+
+/// [`TRACE`]'s parameters (`$1`..`$8`).
+fn contacts_of(case: &CaseRow) -> Vec<Arg> {
+    let [_, earliest, latest] = bounds(case);
+    let mut args = subject(case);
+    args.extend([earliest, latest]);
+    args
+}
+
+/// The tracing statements of a case with their parameters, for tools that look at their
+/// plans (`EXPLAIN`): the case's own stays, then the contacts.
+pub(crate) fn tracing_queries(case: &CaseRow) -> [(String, Vec<Arg>); 2] {
+    [
+        (STAYS.clone(), subject(case)),
+        (TRACE.clone(), contacts_of(case)),
     ]
 }
 
@@ -230,6 +268,6 @@ pub(crate) async fn trace<E: Engine>(
     db: &E,
     case: &CaseRow,
 ) -> Result<Vec<ContactRow>, StorageError> {
-    db.rows(Query::new(TRACE.as_str(), subject(case)), contact)
+    db.rows(Query::new(TRACE.as_str(), contacts_of(case)), contact)
         .await
 }

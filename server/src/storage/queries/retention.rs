@@ -8,7 +8,10 @@
 //! In chunks of at most [`CHUNK`] records (a few thousand rows per statement), oldest
 //! first, so SQLite's one connection is never held for long and PostgreSQL's deletes stay
 //! short; the background task (`crate::retention_keeper`) runs it at start and then
-//! periodically. At scale this becomes dropping whole day partitions (`docs/scaling.md`).
+//! periodically. On PostgreSQL, whole days older than the cutoff are dropped as
+//! partitions first (`postgres/partitions.rs`); this purge then deletes only the rest (the
+//! day the cutoff falls in, and the default partition), and each chunk's records go with
+//! their identities (`record_ids`) in one statement.
 
 use crate::storage::engine::{Arg, Engine, Query, first};
 use crate::storage::error::StorageError;
@@ -25,13 +28,13 @@ const UPDATES: &str = "DELETE FROM checkin_updates WHERE (device_id, id) IN
      (SELECT device_id, id FROM records WHERE at_ms < $1 AND kind = 2)";
 /// The stays of check-ins and staff check-ins whose records are below `$1` (SQLite's
 /// `checkins` table; PostgreSQL's `checkins` is a view of `records`).
-pub(crate) const STAYS: &str = "DELETE FROM checkins WHERE (device_id, id) IN
+const STAYS: &str = "DELETE FROM checkins WHERE (device_id, id) IN
      (SELECT device_id, id FROM records WHERE at_ms < $1 AND kind IN (1, 4))";
 /// Whom the declarations below `$1` were about (SQLite's `declared_people` table; on
 /// PostgreSQL a view of `records`).
 const DECLARED: &str = "DELETE FROM declared_people WHERE (device_id, id) IN
      (SELECT device_id, id FROM records WHERE at_ms < $1 AND kind = 3)";
-const RECORDS: &str = "DELETE FROM records WHERE at_ms < $1";
+pub(crate) const RECORDS: &str = "DELETE FROM records WHERE at_ms < $1";
 const WINDOWS: &str = "DELETE FROM exposure_windows WHERE until_ms < $1";
 const CASES: &str = "DELETE FROM cases WHERE until_ms < $1 AND created_at < $1";
 
@@ -50,13 +53,28 @@ pub struct Purged {
     pub cases: u64,
 }
 
-/// Deletes what is older than `cutoff_ms`, chunk by chunk; `stays` says whether the
-/// backend keeps what it derives from records in tables of their own ([`STAYS`],
-/// [`DECLARED`]).
+/// How a backend keeps what retention deletes with the records.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    /// Whether stays and declared people are tables of their own ([`STAYS`],
+    /// [`DECLARED`]; SQLite) rather than views of `records` (PostgreSQL).
+    pub stays: bool,
+    /// The statement that deletes the records below `$1` (and, on PostgreSQL, their
+    /// identities); its count is the records deleted.
+    pub records: &'static str,
+}
+
+/// SQLite's shape: stays and declared people in tables of their own, records alone.
+pub(crate) const SQLITE: Shape = Shape {
+    stays: true,
+    records: RECORDS,
+};
+
+/// Deletes what is older than `cutoff_ms`, chunk by chunk, as the backend's `shape` says.
 pub(crate) async fn purge<E: Engine>(
     db: &E,
     cutoff_ms: i64,
-    stays: bool,
+    shape: Shape,
 ) -> Result<Purged, StorageError> {
     let mut purged = Purged::default();
     loop {
@@ -69,14 +87,16 @@ pub(crate) async fn purge<E: Engine>(
         );
         let end = next.map_or(cutoff_ms, |at| at.saturating_add(1).min(cutoff_ms));
         db.execute(Query::new(UPDATES, vec![Arg::Int(end)])).await?;
-        if stays {
+        if shape.stays {
             db.execute(Query::new(STAYS, vec![Arg::Int(end)])).await?;
             db.execute(Query::new(DECLARED, vec![Arg::Int(end)]))
                 .await?;
         }
         db.execute(Query::new(super::inspections::PURGE, vec![Arg::Int(end)]))
             .await?;
-        let n = db.execute(Query::new(RECORDS, vec![Arg::Int(end)])).await?;
+        let n = db
+            .execute(Query::new(shape.records, vec![Arg::Int(end)]))
+            .await?;
         purged.records += n;
         if next.is_none() {
             break;

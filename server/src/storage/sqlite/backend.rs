@@ -75,7 +75,12 @@ impl Storage for SqliteStore {
 
     async fn purge_before(&self, cutoff_ms: i64) -> Result<Purged, StorageError> {
         // Stays are a table of their own here.
-        retention::purge(self, cutoff_ms, true).await
+        retention::purge(self, cutoff_ms, retention::SQLITE).await
+    }
+
+    async fn prepare_partitions(&self, _from_ms: i64, _until_ms: i64) -> Result<u64, StorageError> {
+        // One file, no partitions: nothing to make ahead.
+        Ok(0)
     }
 
     async fn revoke_venue_row(&self, id: Id128, now_ms: i64) -> Result<bool, StorageError> {
