@@ -40,7 +40,11 @@ pub(crate) enum IngestError {
     Storage(#[from] StorageError),
 }
 
-const REUSED: &str = "record id reused with different content";
+pub(crate) const REUSED: &str = "record id reused with different content";
+/// Why a record whose signature does not verify is refused.
+pub(crate) const BAD_SIGNATURE: &str = "the record signature does not match its content";
+/// A record the batch never reached (an internal slip; never expected).
+pub(crate) const NOT_PROCESSED: &str = "not processed";
 /// Why an inspection from a device the authority did not certify is refused.
 pub(crate) const NOT_INSPECTOR: &str = "the device is not a certified inspector";
 
@@ -99,7 +103,7 @@ pub(crate) async fn upload<S: Storage>(
     }
     let statuses: Vec<RecordStatus> = statuses
         .into_iter()
-        .map(|s| s.unwrap_or_else(|| RecordStatus::Rejected("not processed".into())))
+        .map(|s| s.unwrap_or_else(|| RecordStatus::Rejected(NOT_PROCESSED.into())))
         .collect();
     let accepted = statuses
         .iter()
@@ -339,9 +343,7 @@ fn check_batch(
     let mut repeats: Vec<(usize, usize)> = Vec::new();
     for ((i, record, id, at_ms, derived), ok) in candidates.into_iter().zip(valid) {
         if !ok {
-            statuses[i] = Some(RecordStatus::Rejected(
-                "the record signature does not match its content".into(),
-            ));
+            statuses[i] = Some(RecordStatus::Rejected(BAD_SIGNATURE.into()));
             continue;
         }
         if let Some(&first) = first_by_id.get(&id) {

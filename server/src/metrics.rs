@@ -29,6 +29,26 @@ struct RouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RejectedLabels {
+    kind: String,
+    reason: String,
+}
+
+/// A refused record's reason as one of a few fixed labels (the answer's text can carry
+/// values, which must never become label values): `bad_signature`, `id_reused`,
+/// `not_inspector`, `not_processed`, else `invalid` (a body, size or time the rules
+/// refuse).
+fn rejection(reason: &str) -> &'static str {
+    match reason {
+        crate::ingest::BAD_SIGNATURE => "bad_signature",
+        crate::ingest::REUSED => "id_reused",
+        crate::ingest::NOT_INSPECTOR => "not_inspector",
+        crate::ingest::NOT_PROCESSED => "not_processed",
+        _ => "invalid",
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KeeperLabels {
     keeper: String,
     outcome: String,
@@ -62,6 +82,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     records: Family<RecordLabels, Counter>,
+    rejected: Family<RejectedLabels, Counter>,
     batch: Histogram,
     keepers: Family<KeeperLabels, Counter>,
     /// Set only with a read replica.
@@ -107,6 +128,12 @@ impl Metrics {
             "Uploaded records, by kind and outcome (accepted, duplicate, rejected)",
             records.clone(),
         );
+        let rejected = Family::<RejectedLabels, Counter>::default();
+        registry.register(
+            "records_rejected",
+            "Refused uploaded records, by kind and reason",
+            rejected.clone(),
+        );
         registry.register("upload_batch_records", "Records per upload", batch.clone());
         let keepers = Family::<KeeperLabels, Counter>::default();
         registry.register(
@@ -134,6 +161,7 @@ impl Metrics {
             requests,
             latency,
             records,
+            rejected,
             batch,
             keepers,
             replica_lag,
@@ -186,20 +214,33 @@ impl Metrics {
         self.batch.observe(statuses.len() as f64);
         let mut sums: std::collections::HashMap<(u8, &'static str), u64> =
             std::collections::HashMap::new();
+        let mut refused: std::collections::HashMap<(u8, &'static str), u64> =
+            std::collections::HashMap::new();
         for (kind, status) in kinds.iter().zip(statuses) {
             let outcome = match status {
                 RecordStatus::Accepted => "accepted",
                 RecordStatus::Duplicate => "duplicate",
-                RecordStatus::Rejected(_) => "rejected",
+                RecordStatus::Rejected(reason) => {
+                    *refused.entry((*kind, rejection(reason))).or_default() += 1;
+                    "rejected"
+                }
             };
             *sums.entry((*kind, outcome)).or_default() += 1;
         }
+        let name = |kind: u8| RecordKind::from_code(kind).map_or("unknown", RecordKind::as_str);
         for ((kind, outcome), n) in sums {
-            let kind = RecordKind::from_code(kind).map_or("unknown", RecordKind::as_str);
             self.records
                 .get_or_create(&RecordLabels {
-                    kind: kind.to_owned(),
+                    kind: name(kind).to_owned(),
                     outcome: outcome.to_owned(),
+                })
+                .inc_by(n);
+        }
+        for ((kind, reason), n) in refused {
+            self.rejected
+                .get_or_create(&RejectedLabels {
+                    kind: name(kind).to_owned(),
+                    reason: reason.to_owned(),
                 })
                 .inc_by(n);
         }

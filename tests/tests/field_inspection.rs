@@ -231,6 +231,13 @@ async fn story(backend: Backend) {
         metrics.contains(r#"vaora_records_total{kind="inspection",outcome="rejected"} 1"#),
         "{metrics}"
     );
+    // The reason is a fixed label, never the answer's text.
+    assert!(
+        metrics.contains(
+            r#"vaora_records_rejected_total{kind="inspection",reason="not_inspector"} 1"#
+        ),
+        "{metrics}"
+    );
     assert!(metrics.contains(r#"route="/v1/inspections/work-list",status="403"}"#));
 
     // The work list now: Phở Hòa inspected (not due, its verdict), the café still due.

@@ -466,6 +466,22 @@ async fn run() -> Res<()> {
         "failed and retried: {} uploads, {} feed polls, {} authority calls; {cases} cases published",
         tally.upload_failed, tally.poll_failed, authority_failed
     );
+    // What the nodes counted themselves (a restarted node counts from its restart).
+    let mut counted = [0f64; 3];
+    for i in 0..cluster.node_count() {
+        if let Ok(m) = tokio::task::block_in_place(|| cluster.metrics(i)) {
+            for (slot, outcome) in ["accepted", "duplicate", "rejected"].iter().enumerate() {
+                counted[slot] += vaora_tests::cluster::metric_sum(
+                    &m,
+                    &format!("vaora_records_total{{kind=\"check-in\",outcome=\"{outcome}\""),
+                );
+            }
+        }
+    }
+    println!(
+        "nodes' /metrics (since each node's last start): {} check-ins accepted, {} duplicate, {} rejected",
+        counted[0], counted[1], counted[2]
+    );
     if let Some(k) = killed_at {
         println!(
             "kill: node 1 SIGKILLed at {k:.1} s, back (healthy) at {:.1} s",
