@@ -20,6 +20,7 @@ use vaora_protocol::wire::{self, RecordStatus};
 
 use crate::authority::AuthorityKey;
 use crate::limits::Limits;
+use crate::rejections::{BAD_SIGNATURE, NOT_INSPECTOR, NOT_PROCESSED, REUSED};
 use crate::storage::{
     CheckInRow, CodeRef, Derived, DeviceRow, InsertOutcome, InspectionRow, NewRecord, RecordedBy,
     Storage, StorageError, UpdateRow,
@@ -39,14 +40,6 @@ pub(crate) enum IngestError {
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
-
-pub(crate) const REUSED: &str = "record id reused with different content";
-/// Why a record whose signature does not verify is refused.
-pub(crate) const BAD_SIGNATURE: &str = "the record signature does not match its content";
-/// A record the batch never reached (an internal slip; never expected).
-pub(crate) const NOT_PROCESSED: &str = "not processed";
-/// Why an inspection from a device the authority did not certify is refused.
-pub(crate) const NOT_INSPECTOR: &str = "the device is not a certified inspector";
 
 /// Checks and stores the upload `bytes` of `device`; the status of each record, in order.
 pub(crate) async fn upload<S: Storage>(

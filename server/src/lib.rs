@@ -23,6 +23,7 @@ mod inspections;
 mod keeper;
 mod overview;
 mod partition_keeper;
+mod rejections;
 pub mod request_log;
 mod retention_keeper;
 mod rollup_keeper;

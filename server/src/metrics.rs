@@ -34,20 +34,6 @@ struct RejectedLabels {
     reason: String,
 }
 
-/// A refused record's reason as one of a few fixed labels (the answer's text can carry
-/// values, which must never become label values): `bad_signature`, `id_reused`,
-/// `not_inspector`, `not_processed`, else `invalid` (a body, size or time the rules
-/// refuse).
-fn rejection(reason: &str) -> &'static str {
-    match reason {
-        crate::ingest::BAD_SIGNATURE => "bad_signature",
-        crate::ingest::REUSED => "id_reused",
-        crate::ingest::NOT_INSPECTOR => "not_inspector",
-        crate::ingest::NOT_PROCESSED => "not_processed",
-        _ => "invalid",
-    }
-}
-
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KeeperLabels {
     keeper: String,
@@ -221,7 +207,9 @@ impl Metrics {
                 RecordStatus::Accepted => "accepted",
                 RecordStatus::Duplicate => "duplicate",
                 RecordStatus::Rejected(reason) => {
-                    *refused.entry((*kind, rejection(reason))).or_default() += 1;
+                    *refused
+                        .entry((*kind, crate::rejections::label(reason)))
+                        .or_default() += 1;
                     "rejected"
                 }
             };

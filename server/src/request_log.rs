@@ -1,11 +1,14 @@
-//! One log line per request, with an id the answer carries (`X-Request-Id`), and that id on
-//! every line logged while the request is served (`current_request_id`): a `503
-//! storage_unavailable` an operator sees at a phone can be found in the server's log.
+//! One structured log event per request, with an id the answer carries (`X-Request-Id`),
+//! and that id on every event logged while the request is served: each request is served
+//! inside a `tracing` span `request{id}`, so a `503 storage_unavailable` an operator sees at
+//! a phone can be found in the server's log (the `log` crate's lines join the span through
+//! the subscriber's log bridge).
 //!
 //! What is logged: the method, the route as declared (`/v1/venues/{id}/staff`, never the
-//! ids in the path, never the query), the status and the time taken. Never a body, a
-//! header, a name, a card or a device key. `vaora serve` installs the logger that writes
-//! these lines (`cli/src/serve.rs`); a server embedded without one logs nothing.
+//! ids in the path, never the query), the status and the time taken, as fields. Never a
+//! body, a header, a name, a card or a device key. `vaora serve` installs the subscriber
+//! that writes these lines, as text or JSON (`cli/src/server_log.rs`); a server embedded
+//! without one logs nothing.
 
 use std::time::Instant;
 
@@ -16,17 +19,10 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
-tokio::task_local! {
-    static REQUEST_ID: String;
-}
+use tracing::Instrument;
 
 /// The header that carries a request's id in the answer.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
-
-/// The id of the request being served on this task, if any.
-pub fn current_request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
-}
 
 /// A fresh id: 16 hex digits (random; a counter when randomness fails).
 fn new_id() -> String {
@@ -54,19 +50,22 @@ pub(crate) async fn layer(
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "(unmatched)".to_owned(), |p| p.as_str().to_owned());
-    let mut resp = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    let span = tracing::info_span!(target: "vaora_server::request", "request", id = %id);
+    let mut resp = next.run(req).instrument(span.clone()).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     let status = resp.status().as_u16();
     let seconds = started.elapsed().as_secs_f64();
     metrics.request(method.as_str(), &route, status, seconds);
-    let ms = seconds * 1000.0;
-    let line = format!("request {id} {method} {route} {status} {ms:.1} ms");
-    if status >= 500 {
-        log::warn!(target: "vaora_server::request", "{line}");
-    } else {
-        log::info!(target: "vaora_server::request", "{line}");
-    }
+    // Milliseconds to a tenth.
+    let ms = (seconds * 10_000.0).round() / 10.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::warn!(target: "vaora_server::request", method = %method, route = %route, status, ms, "request");
+        } else {
+            tracing::info!(target: "vaora_server::request", method = %method, route = %route, status, ms, "request");
+        }
+    });
     resp
 }
