@@ -116,13 +116,14 @@ fn create(args: CreateArgs) -> anyhow::Result<()> {
     let authority = Authority::load_dir(&args.authority)
         .with_context(|| format!("authority {}", args.authority.display()))?;
     let now = chrono::Utc::now();
-    let code = VenueIssuer::new(authority).issue(NewVenue {
+    let issuer = VenueIssuer::new(authority);
+    let code = issuer.issue(NewVenue {
         venue_id: None,
         name: args.name,
         address: args.address,
         category: args.category,
         default_stay_min: args.default_stay_min,
-        valid_from: now,
+        valid_from: issuer.valid_from_at(now),
         valid_until: now + chrono::Duration::days(i64::from(args.valid_days)),
     })?;
     if let (Some(path), Some(kind)) = (&args.poster, poster_kind) {

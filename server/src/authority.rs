@@ -72,7 +72,9 @@ impl AuthorityKey {
             reason,
         };
         let now = chrono::Utc::now().timestamp();
-        let from = now - now.rem_euclid(86_400);
+        // From the start of yesterday (UTC): codes it issues start a day back
+        // (`VenueIssuer::valid_from_at`), for phones whose clocks run behind.
+        let from = now - now.rem_euclid(86_400) - 86_400;
         let inner = Authority::generate(from, from + 5 * 365 * 86_400)
             .map_err(|e| create(e.to_string()))?;
         inner

@@ -241,7 +241,7 @@ async fn store_venue<S: Storage>(
             address: address.clone(),
             category: reg.category,
             default_stay_min: reg.stay_minutes,
-            valid_from: now,
+            valid_from: issuer.valid_from_at(now),
             valid_until: (now + Duration::days(VENUE_CODE_DAYS)).min(key_end),
         })
         .map_err(|e| {

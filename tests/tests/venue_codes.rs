@@ -514,3 +514,49 @@ fn published_vectors_are_what_the_generator_writes() {
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert_eq!(stored, vaora_tests::venue_vectors::generate());
 }
+
+/// Validity is kept in whole UTC days. A poster printed just after UTC midnight (07:05 in
+/// Vietnam) still verifies on a phone whose clock is ten minutes slow: issuers start a
+/// code a day back (`VenueIssuer::valid_from_at`), never before their key's own validity.
+#[test]
+#[allow(clippy::unwrap_used)]
+fn a_fresh_code_verifies_on_a_phone_whose_clock_runs_behind_across_utc_midnight() {
+    let printed = Utc.with_ymd_and_hms(2026, 12, 8, 0, 5, 0).single().unwrap();
+    let authority = Authority::generate(0, 4_102_444_800).unwrap();
+    let keyset = authority.self_signed_keyset(0);
+    let issuer = VenueIssuer::new(authority);
+    let code = issuer
+        .issue(NewVenue {
+            valid_from: issuer.valid_from_at(printed),
+            valid_until: printed + Duration::days(365),
+            ..new_venue("Phở Hòa Pasteur", "260C Pasteur")
+        })
+        .unwrap();
+    let mut store = TrustStore::new();
+    store
+        .apply_keyset(&keyset, SignerPolicy::PinSelfSigned)
+        .unwrap();
+    let slow_phone = printed - Duration::minutes(10);
+    assert_eq!(
+        store.verify_text(&code.to_text(), slow_phone).result,
+        Verification::Valid
+    );
+    // Before: a code valid from its printing day was not yet valid on that phone.
+    let strict = issuer
+        .issue(NewVenue {
+            valid_from: printed,
+            valid_until: printed + Duration::days(365),
+            ..new_venue("Phở Hòa Pasteur", "260C Pasteur")
+        })
+        .unwrap();
+    assert_eq!(
+        store.verify_text(&strict.to_text(), slow_phone).result,
+        Verification::NotYetValid
+    );
+    // Never before the key's own start.
+    let young = Authority::generate(printed.timestamp() - 3600, 4_102_444_800).unwrap();
+    assert_eq!(
+        VenueIssuer::new(young).valid_from_at(printed).timestamp(),
+        printed.timestamp() - 3600
+    );
+}

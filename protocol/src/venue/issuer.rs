@@ -62,6 +62,17 @@ impl VenueIssuer {
         &self.authority
     }
 
+    /// When a code issued at `now` starts: a day earlier, within the key's own validity.
+    /// Validity is kept in whole UTC days, so a code valid from `now`'s day would be "not
+    /// yet valid" on a phone whose clock still reads the day before: a poster printed at
+    /// 07:05 in Vietnam (00:05 UTC) against a phone ten minutes slow, or a check-in the
+    /// phone recorded offline that morning before the shop registered.
+    pub fn valid_from_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let day_before = now - chrono::Duration::days(1);
+        DateTime::from_timestamp(self.authority.valid_from(), 0)
+            .map_or(day_before, |key_start| day_before.max(key_start))
+    }
+
     pub fn issue(&self, venue: NewVenue) -> Result<VenueCode, IssueError> {
         let info = VenueInfo {
             key_id: self.authority.key_id(),
