@@ -210,5 +210,24 @@ pub fn test_env(
             "VAORA_BIN".to_owned(),
             built.vaora_bin.to_string_lossy().into_owned(),
         ),
+        ("TZ".to_owned(), noon_zone()),
     ]
+}
+
+/// A time zone in which it is about noon now (`Etc/GMT-N` is UTC+N), for the binding
+/// tests' process: their stays reach a few hours back, and the diary closes open stays at
+/// local midnight (the platform layers take the device's zone), so with the machine's own
+/// zone a run between 00:00 and 03:00 local failed where a run at any other hour passed.
+/// Tests that are about the zone set one explicitly.
+pub fn noon_zone() -> String {
+    let hour = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| (d.as_secs() % 86_400) / 3600);
+    // UTC+N with N = 12 - hour, in -11..=12.
+    let east = 12 - i64::try_from(hour).unwrap_or(0);
+    match east {
+        0 => "Etc/GMT".to_owned(),
+        e if e > 0 => format!("Etc/GMT-{e}"),
+        e => format!("Etc/GMT+{}", -e),
+    }
 }
