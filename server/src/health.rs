@@ -39,13 +39,19 @@ pub(crate) fn watch_replica(primary: &PgStore, replica: &PgStore, metrics: &Arc<
     let (primary, replica) = (primary.clone(), replica.clone());
     let weak: Weak<Metrics> = Arc::downgrade(metrics);
     runtime.spawn(async move {
+        // Said once, not every round: a misconfigured replica stays misconfigured.
+        let mut said_not_standby = false;
         loop {
             let Some(metrics) = weak.upgrade() else {
                 return;
             };
             match replica.lag_behind(primary.pool()).await {
                 Ok(Some(lag)) => metrics.replica_lag(lag.seconds, lag.bytes),
-                Ok(None) => log::warn!("the read replica is not a standby (not in recovery)"),
+                Ok(None) if !said_not_standby => {
+                    said_not_standby = true;
+                    log::warn!("the read replica is not a standby (not in recovery)");
+                }
+                Ok(None) => {}
                 Err(e) => log::warn!("measuring the replica's lag: {e}"),
             }
             drop(metrics);

@@ -9,16 +9,42 @@ pub fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// utime + stime of a process in seconds, and its parent's pid, from /proc/PID/stat.
-pub fn proc_cpu(pid: &str) -> Option<(f64, u32)> {
+/// From /proc/PID/stat: the parent's pid, utime + stime, and cutime + cstime (the
+/// finished children it waited for), in seconds (100 ticks a second on Linux).
+fn stat(pid: &str) -> Option<(u32, f64, f64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name (which may hold spaces) in parentheses.
     let rest = &stat[stat.rfind(')')? + 2..];
     let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i)?.parse::<f64>().ok();
     let ppid: u32 = f.get(1)?.parse().ok()?;
-    let utime: f64 = f.get(11)?.parse().ok()?;
-    let stime: f64 = f.get(12)?.parse().ok()?;
-    Some(((utime + stime) / 100.0, ppid))
+    Some((
+        ppid,
+        (ticks(11)? + ticks(12)?) / 100.0,
+        (ticks(13)? + ticks(14)?) / 100.0,
+    ))
+}
+
+/// utime + stime of a process in seconds, and its parent's pid, from /proc/PID/stat.
+pub fn proc_cpu(pid: &str) -> Option<(f64, u32)> {
+    stat(pid).map(|(ppid, own, _)| (own, ppid))
+}
+
+/// CPU seconds of a server process and all it ran: its own, its finished children's and
+/// its live children's (a PostgreSQL postmaster's backends come and go with connections).
+pub fn tree_cpu(pid: u32) -> Option<f64> {
+    let (_, own, finished) = stat(&pid.to_string())?;
+    let live: f64 = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|p| stat(&p))
+        .filter(|(ppid, _, _)| *ppid == pid)
+        .map(|(_, cpu, _)| cpu)
+        .sum();
+    Some(own + finished + live)
 }
 
 /// CPU seconds used so far by this process and by the children of `parent` (a

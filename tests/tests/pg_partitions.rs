@@ -18,11 +18,11 @@ use vaora_protocol::ids::Id128;
 use vaora_protocol::records::RecordKind;
 use vaora_protocol::wire::RecordStatus;
 use vaora_server::storage::postgres::partition_name;
-use vaora_server::storage::{CaseRow, Derived, InsertOutcome, NewRecord, UpdateRow};
+use vaora_server::storage::{CaseRow, Derived, InsertOutcome, NewRecord};
 use vaora_server::{PgStore, Storage};
 use vaora_tests::adversary::{RawDevice, checkin_body};
 use vaora_tests::pg::PgCluster;
-use vaora_tests::stored_records::stored_checkin;
+use vaora_tests::stored_records::{stored_checkin, stored_update};
 use vaora_tests::sync_fixture::{Backend, ServerFixture, venue};
 
 const DAY: i64 = 86_400_000;
@@ -55,26 +55,6 @@ async fn count(store: &PgStore, sql: &str) -> i64 {
         .fetch_one(store.pool())
         .await
         .unwrap()
-}
-
-fn update_of(checkin: &NewRecord, sequence: i64, from_ms: i64, until_ms: i64) -> NewRecord {
-    let id = Id128::random().unwrap();
-    NewRecord {
-        id,
-        device_id: checkin.device_id,
-        kind: 2,
-        body: [id.as_bytes().as_slice(), b"update"].concat(),
-        signature: [3; 64],
-        received_ms: from_ms,
-        at_ms: from_ms,
-        derived: Derived::Update(UpdateRow {
-            id,
-            checkin_id: checkin.id,
-            sequence,
-            from_ms,
-            until_ms,
-        }),
-    }
 }
 
 fn case_of(device: Id128, from_ms: i64, until_ms: i64) -> CaseRow {
@@ -216,7 +196,14 @@ async fn records_live_in_their_days_partition() {
     );
 
     // An update moves A's stay a day later: its row follows, and stays one record.
-    let moved = update_of(&a, 1, D0 + DAY + 9 * HOUR, D0 + DAY + 11 * HOUR);
+    let moved = stored_update(
+        &a,
+        1,
+        D0 + DAY + 9 * HOUR,
+        D0 + DAY + 11 * HOUR,
+        D0 + DAY + 9 * HOUR,
+    )
+    .unwrap();
     assert_eq!(
         store.insert_records(vec![moved.clone()]).await.unwrap(),
         vec![InsertOutcome::Inserted]
@@ -269,7 +256,7 @@ async fn retention_drops_whole_days() {
         }
     }
     // Day 0's first check-in is checked out by an update (a record of day 0 too).
-    batch.push(update_of(&batch[0], 1, D0 + 2 * HOUR, D0 + 3 * HOUR));
+    batch.push(stored_update(&batch[0], 1, D0 + 2 * HOUR, D0 + 3 * HOUR, D0 + 2 * HOUR).unwrap());
     // A record older than every partition, in the default partition.
     batch.push(stored_checkin(venue, D0 - 10 * DAY).unwrap());
     let n = batch.len();
@@ -380,7 +367,14 @@ async fn migration_15_partitions_an_existing_database() {
     let case_stay = stored_checkin(venue, D0 + 9 * HOUR).unwrap();
     let contact = stored_checkin(venue, D0 + 9 * HOUR + HOUR / 2).unwrap();
     let later = stored_checkin(venue, D0 + 2 * DAY + 9 * HOUR).unwrap();
-    let checkout = update_of(&later, 1, D0 + 2 * DAY + 9 * HOUR, D0 + 2 * DAY + 10 * HOUR);
+    let checkout = stored_update(
+        &later,
+        1,
+        D0 + 2 * DAY + 9 * HOUR,
+        D0 + 2 * DAY + 10 * HOUR,
+        D0 + 2 * DAY + 9 * HOUR,
+    )
+    .unwrap();
     let declaration_id = Id128::random().unwrap();
     // Stored as migration 14's server stored them.
     for r in [&case_stay, &contact, &later] {

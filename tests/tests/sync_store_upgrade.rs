@@ -8,33 +8,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use vaora_protocol::ids::Id128;
-use vaora_server::storage::{CaseRow, Derived, InsertOutcome, NewRecord, UpdateRow};
+use vaora_server::storage::{CaseRow, Derived, InsertOutcome, NewRecord};
 use vaora_server::{PgStore, SqliteStore, Storage};
 use vaora_tests::pg::PgCluster;
-use vaora_tests::stored_records::stored_checkin;
+use vaora_tests::stored_records::{stored_checkin, stored_update};
 
 /// 2026-11-20 12:00 UTC.
 const NOON: i64 = 1_763_640_000_000;
 const HOUR: i64 = 3_600_000;
 
 fn update(checkin: &NewRecord, sequence: i64, from_ms: i64, until_ms: i64) -> NewRecord {
-    let id = Id128::random().unwrap();
-    NewRecord {
-        id,
-        device_id: checkin.device_id,
-        kind: 2,
-        body: [id.as_bytes().as_slice(), b"update"].concat(),
-        signature: [3; 64],
-        received_ms: NOON,
-        at_ms: NOON,
-        derived: Derived::Update(UpdateRow {
-            id,
-            checkin_id: checkin.id,
-            sequence,
-            from_ms,
-            until_ms,
-        }),
-    }
+    stored_update(checkin, sequence, from_ms, until_ms, NOON).unwrap()
 }
 
 fn case_of(record: &NewRecord) -> CaseRow {

@@ -29,15 +29,21 @@ async fn register_from(url: &str, from: IpAddr) -> u16 {
         .local_address(from)
         .build()
         .unwrap();
+    register_through(http, url, None).await
+}
+
+/// Registers a fresh key with `http`, saying through `forwarded` (as a proxy would) who
+/// the client is: the status.
+async fn register_through(http: reqwest::Client, url: &str, forwarded: Option<&str>) -> u16 {
     let identity = DeviceIdentity::generate().unwrap();
-    http.post(format!("{url}/v1/devices"))
+    let mut request = http
+        .post(format!("{url}/v1/devices"))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(serde_json::to_vec(&register_request(&identity)).unwrap())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+        .body(serde_json::to_vec(&register_request(&identity)).unwrap());
+    if let Some(client) = forwarded {
+        request = request.header("x-forwarded-for", client);
+    }
+    request.send().await.unwrap().status().as_u16()
 }
 
 async fn registrations(url: &str) {
@@ -325,17 +331,7 @@ async fn unknown_devices_are_refused_cheaply_postgres() {
 
 /// Registers a fresh key through a proxy at 127.0.0.1 that says the client is `forwarded`.
 async fn register_forwarded(url: &str, forwarded: &str) -> u16 {
-    let identity = DeviceIdentity::generate().unwrap();
-    vaora_tests::adversary::http()
-        .post(format!("{url}/v1/devices"))
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header("x-forwarded-for", forwarded)
-        .body(serde_json::to_vec(&register_request(&identity)).unwrap())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    register_through(vaora_tests::adversary::http(), url, Some(forwarded)).await
 }
 
 async fn server_behind(dir: &std::path::Path, trusted: Vec<IpAddr>) -> vaora_server::RunningServer {

@@ -81,15 +81,7 @@ fn bench(rest: &[String]) -> Result<()> {
             continue;
         }
         println!("== {bin}");
-        cmd::cargo(&[
-            "run",
-            "--release",
-            "--locked",
-            "-p",
-            "vaora-tests",
-            "--bin",
-            &bin,
-        ])?;
+        run_tests_bin(&bin, &[])?;
     }
     Ok(())
 }
@@ -102,19 +94,25 @@ fn cluster(rest: &[String]) -> Result<()> {
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     let vaora = format!("{target}/release/vaora");
     let state = format!("{target}/cluster.env");
-    let mut args = vec![
+    let mut args: Vec<&str> = rest.iter().map(String::as_str).collect();
+    args.extend(["--vaora", &vaora, "--state", &state]);
+    run_tests_bin("cluster", &args)
+}
+
+/// `cargo run --release` of a `vaora-tests` binary with `args`.
+fn run_tests_bin(bin: &str, args: &[&str]) -> Result<()> {
+    let mut all = vec![
         "run",
         "--release",
         "--locked",
         "-p",
         "vaora-tests",
         "--bin",
-        "cluster",
+        bin,
         "--",
     ];
-    args.extend(rest.iter().map(String::as_str));
-    args.extend(["--vaora", &vaora, "--state", &state]);
-    cmd::cargo(&args)
+    all.extend_from_slice(args);
+    cmd::cargo(&all)
 }
 
 /// The crash-safety soak: many more SIGKILLs of a writing process than the test suite does.
@@ -129,16 +127,6 @@ fn soak(rest: &[String]) -> Result<()> {
         "--bin",
         "crash-writer",
     ])?;
-    let mut args = vec![
-        "run",
-        "--release",
-        "--locked",
-        "-p",
-        "vaora-tests",
-        "--bin",
-        "crash-soak",
-        "--",
-    ];
-    args.extend(rest.iter().map(String::as_str));
-    cmd::cargo(&args)
+    let args: Vec<&str> = rest.iter().map(String::as_str).collect();
+    run_tests_bin("crash-soak", &args)
 }

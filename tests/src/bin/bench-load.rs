@@ -33,6 +33,7 @@ use vaora_protocol::wire::{ExposurePage, RecordStatus};
 use vaora_server::AuthorityKey;
 use vaora_tests::adversary::{RawDevice, checkin_body};
 use vaora_tests::cluster::{Cluster, find_vaora};
+use vaora_tests::machine::{proc_cpu, tree_cpu};
 use vaora_tests::sync_fixture::venue;
 
 type Res<T> = Result<T, String>;
@@ -98,76 +99,46 @@ fn percentile(xs: &mut [u64], p: usize) -> f64 {
     xs[(xs.len() * p / 100).min(xs.len() - 1)] as f64 / 1000.0
 }
 
-/// Clock ticks a second (`getconf CLK_TCK`; 100 on Linux).
-fn ticks() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// `(ppid, utime + stime, cutime + cstime)` of a process, in clock ticks.
-fn stat(pid: u32) -> Option<(u32, u64, u64)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command may hold spaces and parentheses: fields start after the last ')'.
-    let rest = text.rsplit_once(')')?.1;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let n = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok());
-    Some((u32::try_from(n(1)?).ok()?, n(11)? + n(12)?, n(13)? + n(14)?))
-}
-
-/// CPU ticks of a PostgreSQL server: the postmaster, its finished children (reaped into
-/// its children's time) and its live children.
-fn postgres_ticks(data: &Path) -> u64 {
-    let Some(pm) = std::fs::read_to_string(data.join("postmaster.pid"))
+/// CPU seconds of a PostgreSQL server, from the postmaster its data folder names.
+fn postgres_cpu(data: &Path) -> f64 {
+    std::fs::read_to_string(data.join("postmaster.pid"))
         .ok()
         .and_then(|t| t.lines().next()?.trim().parse::<u32>().ok())
-    else {
-        return 0;
-    };
-    let Some((_, own, reaped)) = stat(pm) else {
-        return 0;
-    };
-    let live: u64 = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(stat)
-        .filter(|(ppid, _, _)| *ppid == pm)
-        .map(|(_, t, _)| t)
-        .sum();
-    own + reaped + live
+        .and_then(tree_cpu)
+        .unwrap_or(0.0)
 }
 
-/// CPU figures sampled during the run: the latest ticks seen per node process (a killed
+/// CPU seconds of one process (its own, not its children's).
+fn own_cpu(pid: u32) -> Option<f64> {
+    proc_cpu(&pid.to_string()).map(|(cpu, _)| cpu)
+}
+
+/// CPU figures sampled during the run: the latest CPU seconds seen per node process (a killed
 /// node keeps its last sample), the balancer, the databases and this process.
 #[derive(Default)]
 struct Cpu {
-    nodes: HashMap<(usize, u32), u64>,
-    balancer: u64,
-    primary: u64,
-    replica: u64,
-    generator: u64,
+    nodes: HashMap<(usize, u32), f64>,
+    balancer: f64,
+    primary: f64,
+    replica: f64,
+    generator: f64,
 }
 
 fn sample(cluster: &Cluster, cpu: &mut Cpu) {
     for i in 0..cluster.node_count() {
         if let Some(pid) = cluster.node_pid(i)
-            && let Some((_, t, _)) = stat(pid)
+            && let Some(t) = own_cpu(pid)
         {
             cpu.nodes.insert((i, pid), t);
         }
     }
-    if let Some((_, t, _)) = cluster.balancer_pid().and_then(stat) {
+    if let Some(t) = cluster.balancer_pid().and_then(own_cpu) {
         cpu.balancer = t;
     }
     let (primary, replica) = cluster.data_dirs();
-    cpu.primary = primary.as_deref().map_or(0, postgres_ticks);
-    cpu.replica = replica.as_deref().map_or(0, postgres_ticks);
-    cpu.generator = stat(std::process::id()).map_or(0, |(_, t, _)| t);
+    cpu.primary = primary.as_deref().map_or(0.0, postgres_cpu);
+    cpu.replica = replica.as_deref().map_or(0.0, postgres_cpu);
+    cpu.generator = own_cpu(std::process::id()).unwrap_or(0.0);
 }
 
 fn batch(device: &RawDevice, at: chrono::DateTime<Utc>, n: usize) -> Res<Vec<SignedRecord>> {
@@ -423,8 +394,7 @@ async fn run() -> Res<()> {
     let (cases, authority_failed) = publisher.await.map_err(|e| e.to_string())?;
 
     // Figures.
-    let hz = ticks();
-    let per_k = |ticks: u64| ticks as f64 / hz / (tally.records.max(1) as f64 / 1000.0);
+    let per_k = |seconds: f64| seconds / (tally.records.max(1) as f64 / 1000.0);
     println!(
         "records stored: {} in {:.1} s: {:.0} records/s",
         tally.records,
@@ -444,12 +414,12 @@ async fn run() -> Res<()> {
         tally.upload_us.len(),
         tally.poll_us.len()
     );
-    let mut node_ticks = vec![0u64; args.nodes];
+    let mut node_cpu = vec![0f64; args.nodes];
     for ((i, pid), t) in &cpu.nodes {
-        let base = before.nodes.get(&(*i, *pid)).copied().unwrap_or(0);
-        node_ticks[*i] += t.saturating_sub(base);
+        let base = before.nodes.get(&(*i, *pid)).copied().unwrap_or(0.0);
+        node_cpu[*i] += t - base;
     }
-    let nodes: Vec<String> = node_ticks
+    let nodes: Vec<String> = node_cpu
         .iter()
         .enumerate()
         .map(|(i, t)| format!("node{} {:.3}", i + 1, per_k(*t)))
@@ -457,10 +427,10 @@ async fn run() -> Res<()> {
     println!(
         "cpu-seconds per 1000 records: {}, balancer {:.3}, postgres primary {:.3}, standby {:.3}, load generator {:.3}",
         nodes.join(", "),
-        per_k(cpu.balancer.saturating_sub(before.balancer)),
-        per_k(cpu.primary.saturating_sub(before.primary)),
-        per_k(cpu.replica.saturating_sub(before.replica)),
-        per_k(cpu.generator.saturating_sub(before.generator)),
+        per_k(cpu.balancer - before.balancer),
+        per_k(cpu.primary - before.primary),
+        per_k(cpu.replica - before.replica),
+        per_k(cpu.generator - before.generator),
     );
     println!(
         "failed and retried: {} uploads, {} feed polls, {} authority calls; {cases} cases published",
