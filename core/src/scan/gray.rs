@@ -127,6 +127,9 @@ pub struct Bitmap {
     pub dark: Vec<bool>,
 }
 
+/// Half the largest mean window: 4095^2 pixels of 255 sum to less than 2^32.
+const MAX_HALF_WINDOW: usize = 2047;
+
 /// Adaptive mean threshold: a pixel is dark when it is below the mean of the square
 /// window around it by more than `offset` grey levels.
 ///
@@ -135,21 +138,23 @@ pub struct Bitmap {
 /// speckle that rqrr would chase as finder candidates.
 pub fn binarize_mean(img: &Gray, window: usize, offset: u8) -> Bitmap {
     let (w, h) = (img.width, img.height);
-    // Integral image with a zero border row/column: (w+1) x (h+1) sums of u64
-    // (a 16384^2 image of 255s needs 36 bits, more than u32 holds).
+    // Integral image with a zero border row/column: (w+1) x (h+1) sums, in u32 with
+    // wrapping arithmetic. A 16384^2 image of 255s needs 36 bits, but a window's sum
+    // (at most 255 x 4095^2 < 2^32: the window is capped at 4095 px) comes out exact,
+    // and half the width of u64 halves the memory this pass streams through.
     let iw = w + 1;
-    let mut integral = vec![0u64; iw * (h + 1)];
+    let mut integral = vec![0u32; iw * (h + 1)];
     for (y, row) in img.data.chunks_exact(w).enumerate() {
         let (above, below) = integral.split_at_mut((y + 1) * iw);
         let above = &above[y * iw..];
         let below = &mut below[..iw];
-        let mut row_sum = 0u64;
+        let mut row_sum = 0u32;
         for x in 0..w {
-            row_sum += u64::from(row[x]);
-            below[x + 1] = above[x + 1] + row_sum;
+            row_sum = row_sum.wrapping_add(u32::from(row[x]));
+            below[x + 1] = above[x + 1].wrapping_add(row_sum);
         }
     }
-    let r = (window / 2).max(1);
+    let r = (window / 2).clamp(1, MAX_HALF_WINDOW);
     // The window's columns for every x, once: [x0, x1) clipped to the image.
     let cols: Vec<(usize, usize)> = (0..w)
         .map(|x| (x.saturating_sub(r), (x + r + 1).min(w)))
@@ -164,53 +169,17 @@ pub fn binarize_mean(img: &Gray, window: usize, offset: u8) -> Bitmap {
         let rows = (y1 - y0) as u64;
         dark.extend(row.iter().zip(&cols).map(|(&p, &(x0, x1))| {
             let count = (x1 - x0) as u64 * rows;
-            let sum = bottom[x1] + top[x0] - top[x1] - bottom[x0];
-            (u64::from(p) + off) * count < sum
+            let sum = bottom[x1]
+                .wrapping_add(top[x0])
+                .wrapping_sub(top[x1])
+                .wrapping_sub(bottom[x0]);
+            (u64::from(p) + off) * count < u64::from(sum)
         }));
     }
     Bitmap {
         width: w,
         height: h,
         dark,
-    }
-}
-
-/// Global threshold at the mean of the darkest and lightest values (Otsu-lite):
-/// the fallback for clean, evenly lit codes large in the frame, where a local window
-/// smaller than a module would hollow out big dark areas.
-pub fn binarize_global(img: &Gray) -> Bitmap {
-    let mut hist = [0u64; 256];
-    for &p in &img.data {
-        hist[p as usize] += 1;
-    }
-    let total: u64 = hist.iter().sum();
-    let sum_all: f64 = hist
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| i as f64 * c as f64)
-        .sum();
-    // Otsu's between-class variance maximum.
-    let (mut best_t, mut best_var) = (128usize, -1.0f64);
-    let (mut w0, mut sum0) = (0u64, 0f64);
-    for (t, &c) in hist.iter().enumerate() {
-        w0 += c;
-        sum0 += t as f64 * c as f64;
-        let w1 = total - w0;
-        if w0 == 0 || w1 == 0 {
-            continue;
-        }
-        let m0 = sum0 / w0 as f64;
-        let m1 = (sum_all - sum0) / w1 as f64;
-        let var = w0 as f64 * w1 as f64 * (m0 - m1) * (m0 - m1);
-        if var > best_var {
-            best_var = var;
-            best_t = t;
-        }
-    }
-    Bitmap {
-        width: img.width,
-        height: img.height,
-        dark: img.data.iter().map(|&p| (p as usize) <= best_t).collect(),
     }
 }
 
@@ -241,5 +210,65 @@ mod tests {
         // Away from the square and the image border (the window is clipped there).
         assert!(!bin.dark[10 * w + 12], "left background stays light");
         assert!(!bin.dark[10 * w + 47], "right background stays light");
+    }
+
+    /// The mean of the window straight from the pixels, as `binarize_mean` decides.
+    fn dark_by_hand(img: &Gray, window: usize, offset: u8, x: usize, y: usize) -> bool {
+        let r = (window / 2).clamp(1, MAX_HALF_WINDOW);
+        let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(img.width));
+        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(img.height));
+        let mut sum = 0u64;
+        for yy in y0..y1 {
+            for xx in x0..x1 {
+                sum += u64::from(img.get(xx, yy));
+            }
+        }
+        let count = ((x1 - x0) * (y1 - y0)) as u64;
+        (u64::from(img.get(x, y)) + u64::from(offset)) * count < sum
+    }
+
+    #[test]
+    fn mean_threshold_is_exact_where_the_integral_wraps() {
+        // 4200 x 4100 pixels near white sum to ~4.3e9 > 2^32: the u32 integral wraps
+        // part way down, and the window sums must still come out exact.
+        let (w, h) = (4200, 4100);
+        let data: Vec<u8> = (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                if (2000..2100).contains(&x) && (3900..4000).contains(&y) {
+                    200
+                } else {
+                    250 - ((x * 7 + y * 13) % 5) as u8
+                }
+            })
+            .collect();
+        let img = Gray {
+            width: w,
+            height: h,
+            data,
+        };
+        let window = 9001; // wider than the image and than the cap
+        let bin = binarize_mean(&img, window, 4);
+        let small = binarize_mean(&img, 31, 4);
+        for &(x, y) in &[
+            (2050, 3950),
+            (10, 10),
+            (4199, 4099),
+            (2100, 3999),
+            (3000, 4050),
+        ] {
+            assert_eq!(
+                bin.dark[y * w + x],
+                dark_by_hand(&img, window, 4, x, y),
+                "({x}, {y})"
+            );
+            assert_eq!(
+                small.dark[y * w + x],
+                dark_by_hand(&img, 31, 4, x, y),
+                "({x}, {y})"
+            );
+        }
+        assert!(bin.dark[3950 * w + 2050], "the darker square is dark");
+        assert!(!bin.dark[10 * w + 10], "the light ground stays light");
     }
 }

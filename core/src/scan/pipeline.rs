@@ -8,15 +8,19 @@
 //! when the finders' modules are small at the working size, the same region at a finer
 //! scale.
 //!
-//! Still path: the same first, but never rejected, then the thorough attempts a camera
-//! loop leaves to the next frame (see [`thorough`]), bounded by the finder evidence so
-//! that a photo with nothing readable stays cheap.
+//! Still path: never rejected; rxing on the region first, then the thorough attempts a
+//! camera loop leaves to the next frame (see [`thorough`]): every rxing attempt before
+//! any rqrr one, because rxing's cost follows the pixel count (about a millisecond at
+//! the working size) while rqrr's follows each grid it locates (it fits the perspective
+//! cell by cell: 3–10 ms for a version 4–10 grid, read or not), and one rqrr attempt
+//! per polarity, turned only when it located nothing. What a photo with nothing
+//! readable costs is what sets the still path's p95 (docs/scanning.md).
 
 use std::time::Instant;
 
 use super::finder::{self, Evidence};
 use super::frame::Frame;
-use super::gray::{Gray, binarize_global, binarize_mean};
+use super::gray::{Gray, binarize_mean};
 use super::options::ScanOptions;
 use super::result::ScanResult;
 use super::rqrr_stage;
@@ -56,40 +60,90 @@ impl Scan<'_, '_> {
         true
     }
 
+    /// Records one attempt when built with `scan-trace` (bench-scan's `attempts`).
+    #[allow(unused_variables)]
+    fn record(&mut self, decoder: &'static str, place: &'static str, read: usize, t: Instant) {
+        #[cfg(feature = "scan-trace")]
+        self.result.trace.push(super::result::AttemptTrace {
+            decoder,
+            place,
+            read,
+            micros: u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX),
+        });
+    }
+
     /// rxing on `img` (and on its negative when asked), when built in and enabled.
     #[allow(unused_variables)]
-    fn rxing(&mut self, img: &Gray, normal: bool, inverted: bool, try_harder: bool) {
+    fn rxing(
+        &mut self,
+        img: &Gray,
+        normal: bool,
+        inverted: bool,
+        try_harder: bool,
+        place: &'static str,
+    ) {
         #[cfg(feature = "rxing")]
         if self.opts.second_stage {
             if normal && self.go() {
-                rxing_stage::attempt(img.clone(), try_harder, RxReader::Cpp, &mut self.result);
+                let t = Instant::now();
+                let read =
+                    rxing_stage::attempt(img.clone(), try_harder, RxReader::Cpp, &mut self.result);
+                self.record("rxing", place, read, t);
             }
             if inverted && self.go() {
-                rxing_stage::attempt(img.inverted(), try_harder, RxReader::Cpp, &mut self.result);
+                let t = Instant::now();
+                let read = rxing_stage::attempt(
+                    img.inverted(),
+                    try_harder,
+                    RxReader::Cpp,
+                    &mut self.result,
+                );
+                self.record("rxing-negative", place, read, t);
             }
         }
     }
 
-    /// rqrr on our square-window binarisation of `img`, for each polarity asked: upright
-    /// when `turns` holds `false`, transposed when it holds `true` (rqrr misses some
-    /// 90°-turned codes).
+    /// rqrr on our square-window binarisation of `img`, upright, for each polarity asked;
+    /// with `turn`, transposed too where the upright attempt located no grid (rqrr's
+    /// row-wise search misses some 90°-turned finder patterns; an attempt that located
+    /// nothing cost little, one that located a grid and could not read it would mostly
+    /// fit the same grid again), or always when rxing does not run.
     fn rqrr(
         &mut self,
         img: &Gray,
         module: Option<f32>,
-        normal: bool,
-        inverted: bool,
-        turns: &[bool],
+        polarities: (bool, bool),
+        turn: bool,
+        place: &'static str,
     ) {
         if !self.opts.first_stage || !self.go() {
             return;
         }
+        let mut t = Instant::now();
         let bin = binarize_mean(img, window_for(img, module), MEAN_OFFSET);
-        for (transpose, invert) in [(false, false), (true, false), (false, true), (true, true)] {
-            let wanted = if invert { inverted } else { normal };
-            if wanted && turns.contains(&transpose) && self.go() {
-                rqrr_stage::attempt(&bin, transpose, invert, &mut self.result);
+        for (invert, wanted) in [(false, polarities.0), (true, polarities.1)] {
+            if !wanted || !self.go() {
+                continue;
             }
+            let upright = rqrr_stage::attempt(&bin, false, invert, &mut self.result);
+            self.record(
+                if invert { "rqrr-negative" } else { "rqrr" },
+                place,
+                upright.read,
+                t,
+            );
+            // Without rxing, rqrr is all there is: turned whatever the upright one found.
+            if turn && (upright.located == 0 || !rxing_runs(self.opts)) && self.go() {
+                t = Instant::now();
+                let turned = rqrr_stage::attempt(&bin, true, invert, &mut self.result);
+                let name = if invert {
+                    "rqrr-negative-turned"
+                } else {
+                    "rqrr-turned"
+                };
+                self.record(name, place, turned.read, t);
+            }
+            t = Instant::now();
         }
     }
 }
@@ -126,8 +180,9 @@ pub(super) fn run(frame: &Frame<'_>, opts: &ScanOptions) -> ScanResult {
     s.result
 }
 
-/// The camera path's attempts (also the still path's first ones): the region the finders
-/// point at, at the working scale, then finer when its modules are small.
+/// The camera path's attempts: the region the finders point at, at the working scale, then
+/// finer when its modules are small. The still path takes only the first, rxing on the
+/// region, and leaves rqrr to [`thorough`] (unless rxing is not built in).
 fn fast(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     let Some((x, y, w, h)) = ev.region(small.width, small.height) else {
         return;
@@ -143,13 +198,26 @@ fn fast(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     let crop = coarser(crop, &mut module);
     let stretch = low_contrast(small, ev);
     if stretch.is_some() {
-        s.rxing(&stretched(crop.clone(), stretch), normal, inverted, false);
+        s.rxing(
+            &stretched(crop.clone(), stretch),
+            normal,
+            inverted,
+            false,
+            "region",
+        );
     } else {
-        s.rxing(&crop, normal, inverted, false);
+        s.rxing(&crop, normal, inverted, false, "region");
     }
-    s.rqrr(&crop, module, normal, inverted, &[false]);
-    // (The still path looks closer in `thorough`, at the resolution the modules need.)
-    if !s.opts.still && scale > 1 && module.is_some_and(|m| m < SMALL_MODULE) && s.go() {
+    // The still path leaves rqrr to `thorough`, after every rxing attempt, unless rqrr is
+    // its only decoder (a build without rxing): then this coarser read stays first.
+    if !s.opts.still || !rxing_runs(s.opts) {
+        s.rqrr(&crop, module, (normal, inverted), false, "region");
+    }
+    if s.opts.still {
+        // (The still path looks closer in `thorough`, at the resolution the modules need.)
+        return;
+    }
+    if scale > 1 && module.is_some_and(|m| m < SMALL_MODULE) && s.go() {
         // The same region, from the frame, at half the reduction (or none).
         let finer_scale = (scale / 2).max(1);
         let sub = s
@@ -157,26 +225,28 @@ fn fast(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
             .sub_region(x * scale, y * scale, w * scale, h * scale);
         let finer = Gray::from_frame(&sub, finer_scale);
         let module = module.map(|m| m * scale as f32 / finer_scale as f32);
-        s.rxing(&finer, normal, inverted, false);
-        s.rqrr(&finer, module, normal, inverted, &[false]);
+        s.rxing(&finer, normal, inverted, false, "finer");
+        s.rqrr(&finer, module, (normal, inverted), false, "finer");
     }
 }
 
 /// The still path's thorough attempts, bounded so that a photo with nothing readable
 /// costs a few working-size reads, not a search of every scale: rxing with try-harder on
 /// the working copy (the negative too unless the finders saw only dark-on-light codes);
-/// then, where finder evidence is (at the working scale, or at twice its resolution when
-/// the working copy showed none), that region at a resolution where its modules are
-/// about 3 px: rxing with try-harder, rqrr upright and transposed, rxing's Java-port
-/// reader; with no evidence at all, rqrr on the working copy in both polarities (it reads
-/// codes the finder pass misses, such as some on fabric) and on a global threshold.
+/// then, where finder evidence is (at the working scale, or at up to twice its
+/// resolution when the working copy showed none), that region at a resolution where its
+/// modules are about 3 px: rxing with try-harder, rqrr (see [`Scan::rqrr`]), rxing's
+/// Java-port reader; with no evidence at all, rqrr on the working copy (it reads codes
+/// the finder pass misses, such as some on fabric; the negative is left to rxing).
 fn thorough(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     // The negative too when the finders saw a light-on-dark code, or saw nothing.
     let inverted_too = !ev.plausible() || ev.polarities().1;
-    s.rxing(small, true, inverted_too, true);
+    s.rxing(small, true, inverted_too, true, "working-copy");
     let finer;
     let (img, ev, img_scale) = if !ev.plausible() && scale > 1 && s.go() {
-        let finer_scale = (scale / 2).max(1);
+        // At most twice the working resolution: a 2000 px photo is searched at 1000, not
+        // at full size (the search's cost follows the pixel count).
+        let finer_scale = scale.div_ceil(2);
         finer = Gray::from_frame(s.frame, finer_scale);
         (&finer, finder::find(&finer), finer_scale)
     } else {
@@ -187,10 +257,7 @@ fn thorough(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
         .finders
         .max(u32::try_from(ev.finders.len()).unwrap_or(u32::MAX));
     let Some((x, y, w, h)) = ev.region(img.width, img.height) else {
-        s.rqrr(small, None, true, true, &[false]);
-        if s.opts.first_stage && s.go() {
-            rqrr_stage::attempt(&binarize_global(small), false, false, &mut s.result);
-        }
+        s.rqrr(small, None, (true, false), true, "working-copy");
         return;
     };
     // The region at a resolution where its smallest modules are about 3 px.
@@ -207,15 +274,19 @@ fn thorough(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     let mut module = Some(module * img_scale as f32 / want as f32);
     let (normal, inverted) = ev.polarities();
     let region = stretched(coarser(region, &mut module), low_contrast(img, &ev));
-    s.rxing(&region, normal, inverted, true);
-    // The camera path's attempts already read this region upright at this scale.
-    let same_region = std::ptr::eq(img, small) && want == img_scale;
-    let turns: &[bool] = if same_region { &[true] } else { &[false, true] };
-    s.rqrr(&region, module, normal, inverted, turns);
+    s.rxing(&region, normal, inverted, true, "still-region");
+    s.rqrr(&region, module, (normal, inverted), true, "still-region");
     #[cfg(feature = "rxing")]
     if s.opts.second_stage && s.go() {
-        rxing_stage::attempt(region, true, RxReader::Java, &mut s.result);
+        let t = Instant::now();
+        let read = rxing_stage::attempt(region, true, RxReader::Java, &mut s.result);
+        s.record("rxing-java", "still-region", read, t);
     }
+}
+
+/// Whether the rxing attempts run: built in and enabled.
+fn rxing_runs(opts: &ScanOptions) -> bool {
+    cfg!(feature = "rxing") && opts.second_stage
 }
 
 /// `img` reduced so that modules of `module` pixels become 4 to 8 pixels: both decoders

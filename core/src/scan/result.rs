@@ -39,6 +39,22 @@ impl ScannedCode {
     }
 }
 
+/// One decoder attempt, recorded with the `scan-trace` feature.
+#[cfg(feature = "scan-trace")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptTrace {
+    /// The decoder call: `rxing`, `rxing-negative`, `rxing-java`, `rqrr`, `rqrr-turned`,
+    /// `rqrr-negative`, `rqrr-negative-turned`.
+    pub decoder: &'static str,
+    /// Where in the pipeline: `region` (the camera path's first look), `finer` (the
+    /// camera path's second), `working-copy` or `still-region` (the still path's).
+    pub place: &'static str,
+    /// Codes this attempt read, counting ones an earlier attempt had read too.
+    pub read: usize,
+    /// Wall time of the attempt (its binarisation included for the first rqrr call).
+    pub micros: u64,
+}
+
 /// What one call found and how it went.
 #[derive(Debug, Clone, Default)]
 pub struct ScanResult {
@@ -55,14 +71,20 @@ pub struct ScanResult {
     /// Rejected before any decoder ran: no two finder patterns that fit one code (camera
     /// frames only; still images always go on to the decoders).
     pub rejected: bool,
+    /// Every decoder attempt in order (`scan-trace` builds only).
+    #[cfg(feature = "scan-trace")]
+    pub trace: Vec<AttemptTrace>,
 }
 
 impl ScanResult {
-    pub(super) fn add(&mut self, found: Vec<ScannedCode>) {
+    /// Adds the codes not read before; returns how many it was given.
+    pub(super) fn add(&mut self, found: Vec<ScannedCode>) -> usize {
+        let given = found.len();
         for code in found {
             if !self.codes.iter().any(|c| c.bytes == code.bytes) {
                 self.codes.push(code);
             }
         }
+        given
     }
 }

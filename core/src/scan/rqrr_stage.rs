@@ -9,8 +9,23 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use super::gray::Bitmap;
 use super::result::{ScanResult, ScannedCode, Stage};
 
+/// What one rqrr attempt did.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Tried {
+    /// Grids rqrr located: a grid costs most of an attempt (rqrr fits its perspective
+    /// cell by cell), and none located means the attempt was cheap.
+    pub located: usize,
+    /// Codes read (ones read before included).
+    pub read: usize,
+}
+
 /// Runs rqrr over `bin` (optionally transposed / inverted) and adds what it reads.
-pub(super) fn attempt(bin: &Bitmap, transpose: bool, invert: bool, result: &mut ScanResult) {
+pub(super) fn attempt(
+    bin: &Bitmap,
+    transpose: bool,
+    invert: bool,
+    result: &mut ScanResult,
+) -> Tried {
     result.attempts += 1;
     let (w, h) = if transpose {
         (bin.height, bin.width)
@@ -27,6 +42,7 @@ pub(super) fn attempt(bin: &Bitmap, transpose: bool, invert: bool, result: &mut 
             bin.dark.get(i).copied().unwrap_or(false) != invert
         });
         let grids = img.detect_grids();
+        let located = grids.len();
         let mut found = Vec::new();
         let mut panics = 0u32;
         for grid in &grids {
@@ -37,22 +53,24 @@ pub(super) fn attempt(bin: &Bitmap, transpose: bool, invert: bool, result: &mut 
                 Err(_) => panics += 1,
             }
         }
-        (found, panics)
+        (found, panics, located)
     }));
     match detected {
-        Ok((found, panics)) => {
+        Ok((found, panics, located)) => {
             result.panics += panics;
             // rqrr drops ECI designators, so the charset is guessed (see text.rs).
-            result.add(
+            let read = result.add(
                 found
                     .into_iter()
                     .map(|b| ScannedCode::from_bytes(b, None, Stage::Rqrr))
                     .collect(),
             );
+            Tried { located, read }
         }
         Err(_) => {
             result.panics += 1;
             log::debug!("rqrr panicked on a frame; contained");
+            Tried::default()
         }
     }
 }

@@ -35,8 +35,13 @@ pub(super) enum RxReader {
     Java,
 }
 
-/// One rxing attempt on `img`, panics contained.
-pub(super) fn attempt(img: Gray, try_harder: bool, reader: RxReader, result: &mut ScanResult) {
+/// One rxing attempt on `img`, panics contained; returns how many codes it read.
+pub(super) fn attempt(
+    img: Gray,
+    try_harder: bool,
+    reader: RxReader,
+    result: &mut ScanResult,
+) -> usize {
     result.attempts += 1;
     let (w, h) = (img.width as u32, img.height as u32);
     let outcome = catch_unwind(AssertUnwindSafe(move || {
@@ -59,10 +64,11 @@ pub(super) fn attempt(img: Gray, try_harder: bool, reader: RxReader, result: &mu
     }));
     match outcome {
         Ok(Some(found)) => result.add(found.into_iter().map(code).collect()),
-        Ok(None) => {}
+        Ok(None) => 0,
         Err(_) => {
             result.panics += 1;
             log::debug!("rxing panicked on a frame; contained");
+            0
         }
     }
 }

@@ -6,6 +6,9 @@
 //! camera frames with and without a code), `photos` (real-looking still photos, see
 //! `tests/src/photos.rs`), `camera` (a recorded-like 30 frames/s sequence: CPU share of one
 //! core); all four by default. N scenes per condition / photos per kind (default 20).
+//! `attempts` (only when named, and built with `--features rxing,scan-trace`) runs every
+//! still-path attempt on every photo and says which attempt reads what and what it costs:
+//! the evidence behind the still path's order (docs/scanning.md).
 //! zxing-cpp runs through its Python binding when a venv has it (`tests/src/zxing_cpp.rs`);
 //! without it the bench prints our figures and says zxing-cpp is absent.
 
@@ -118,6 +121,7 @@ fn main() {
     let all = ["rates", "latency", "photos", "camera"];
     let wanted: Vec<&str> = all
         .iter()
+        .chain(&["attempts"])
         .copied()
         .filter(|s| args.iter().any(|a| a == s))
         .collect();
@@ -139,6 +143,7 @@ fn main() {
             "rates" => rates(n),
             "latency" => latency(),
             "photos" => photos(n),
+            "attempts" => attempts(n),
             _ => camera(),
         }
     }
@@ -347,7 +352,7 @@ fn latency() {
 /// Real-looking still photos: decode rate per kind and time per photo, still options.
 fn photos(n: usize) {
     println!(
-        "still photos, {n} per kind (tests/src/photos.rs), still options; ms per photo median / p95"
+        "still photos, {n} per kind (tests/src/photos.rs), still options; ms per photo (each the median of 3 calls after one, as zxing-cpp's): median / p95 over photos"
     );
     println!(
         "{:<15} {:>6} {:>6} {:>6} {:>17} {:>17}",
@@ -356,15 +361,7 @@ fn photos(n: usize) {
     let still = ScanOptions::still_image();
     let (mut tot, mut ot, mut zt) = ([0usize; 5], Vec::new(), Vec::new());
     for kind in PhotoKind::ALL {
-        let mut rng = Rng::new(0xF070 + kind as u64);
-        let count = if kind == PhotoKind::HighResolution {
-            n.div_ceil(4)
-        } else {
-            n
-        };
-        let set: Vec<_> = (0..count)
-            .filter_map(|_| photo(kind, 1.0, &mut rng).ok())
-            .collect();
+        let set = photo_set(kind, n);
         let images: Vec<(&[u8], usize, usize)> = set
             .iter()
             .map(|p| (p.luma.as_slice(), p.width, p.height))
@@ -373,7 +370,13 @@ fn photos(n: usize) {
         let mut c = [0usize; 5];
         let mut times = Vec::new();
         for (i, p) in set.iter().enumerate() {
-            let (r, ms) = cpu_ms(|| bytes(ours(&p.luma, p.width, p.height, &still)));
+            // As zxing-cpp is timed: one call for the result, then the median of 3.
+            let r = bytes(ours(&p.luma, p.width, p.height, &still));
+            let (ms, _) = med_p95(
+                (0..3)
+                    .map(|_| cpu_ms(|| ours(&p.luma, p.width, p.height, &still)).1)
+                    .collect(),
+            );
             times.push(ms);
             let o = found(&r, &p.payloads);
             let x = found(&rxing_alone(&p.luma, p.width, p.height), &p.payloads);
@@ -419,6 +422,121 @@ fn photos(n: usize) {
         pt(tot[2]),
         pt(tot[3]),
         tot[4]
+    );
+}
+
+/// The photo sets of [`photos`], the same seeds: `n` per kind, a quarter of that at 12 MP.
+fn photo_set(kind: PhotoKind, n: usize) -> Vec<vaora_tests::photos::Photo> {
+    let mut rng = Rng::new(0xF070 + kind as u64);
+    let count = if kind == PhotoKind::HighResolution {
+        n.div_ceil(4)
+    } else {
+        n
+    };
+    (0..count)
+        .filter_map(|_| photo(kind, 1.0, &mut rng).ok())
+        .collect()
+}
+
+/// Every still-path attempt on every photo (`exhaustive`, so nothing stops at the first
+/// read), recorded by `scan-trace`: per attempt, the photos it read, the photos no other
+/// attempt read, and its wall time (single-threaded, so close to CPU time).
+#[cfg(feature = "scan-trace")]
+fn attempts(n: usize) {
+    #[derive(Default)]
+    struct Row {
+        runs: usize,
+        read: usize,
+        only: usize,
+        micros: Vec<f64>,
+    }
+    println!(
+        "still path, every attempt on every photo, {n} per kind (tests/src/photos.rs); place / decoder, in pipeline order"
+    );
+    let every = ScanOptions {
+        exhaustive: true,
+        ..unbounded(true)
+    };
+    let still = unbounded(true);
+    let mut rows: Vec<((&str, &str), Row)> = Vec::new();
+    let (mut total, mut by_any, mut by_still) = (0usize, 0usize, 0usize);
+    // The still path as it runs, per photo: CPU ms, what it was, and its attempts.
+    let mut slowest: Vec<(f64, String)> = Vec::new();
+    for kind in PhotoKind::ALL {
+        for (i, p) in photo_set(kind, n).into_iter().enumerate() {
+            total += 1;
+            let r = ours(&p.luma, p.width, p.height, &every);
+            by_any += usize::from(found(&bytes(r.clone()), &p.payloads) > 0);
+            let (as_run, ms) = cpu_ms(|| ours(&p.luma, p.width, p.height, &still));
+            let steps: Vec<String> = as_run
+                .trace
+                .iter()
+                .map(|a| {
+                    let mark = if a.read > 0 { "*" } else { "" };
+                    format!(
+                        "{}/{} {:.1}{mark}",
+                        a.place,
+                        a.decoder,
+                        a.micros as f64 / 1e3
+                    )
+                })
+                .collect();
+            let read = found(&bytes(as_run), &p.payloads) > 0;
+            by_still += usize::from(read);
+            let what = format!("{} #{i} {}x{}", kind.name(), p.width, p.height);
+            let read = if read { "read" } else { "not read" };
+            slowest.push((ms, format!("{what}, {read}: {}", steps.join(", "))));
+            let readers = r.trace.iter().filter(|a| a.read > 0).count();
+            for a in &r.trace {
+                let key = (a.place, a.decoder);
+                let i = match rows.iter().position(|(k, _)| *k == key) {
+                    Some(i) => i,
+                    None => {
+                        rows.push((key, Row::default()));
+                        rows.len() - 1
+                    }
+                };
+                let row = &mut rows[i].1;
+                row.runs += 1;
+                row.read += usize::from(a.read > 0);
+                row.only += usize::from(a.read > 0 && readers == 1);
+                row.micros.push(a.micros as f64);
+            }
+        }
+    }
+    println!(
+        "{:<34} {:>5} {:>5} {:>5} {:>12} {:>9}",
+        "attempt", "runs", "read", "only", "median ms", "total ms"
+    );
+    for ((place, decoder), row) in rows {
+        let sum: f64 = row.micros.iter().sum();
+        let (median, _) = med_p95(row.micros);
+        println!(
+            "{:<34} {:>5} {:>5} {:>5} {:>12.2} {:>9.1}",
+            format!("{place} / {decoder}"),
+            row.runs,
+            row.read,
+            row.only,
+            median / 1e3,
+            sum / 1e3
+        );
+    }
+    println!(
+        "{total} photos: {by_any} read by some attempt, {by_still} by the still path as it runs (first read ends it); only = photos no other attempt read"
+    );
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!(
+        "the slowest 5% on the still path as it runs (CPU ms of one call; attempts in wall ms, * = read):"
+    );
+    for (ms, line) in slowest.iter().take(total.div_ceil(20)) {
+        println!("  {ms:6.2}  {line}");
+    }
+}
+
+#[cfg(not(feature = "scan-trace"))]
+fn attempts(_: usize) {
+    println!(
+        "attempts: build with --features rxing,scan-trace (every attempt recorded in ScanResult::trace)"
     );
 }
 
