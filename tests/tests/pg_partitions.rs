@@ -30,6 +30,14 @@ const HOUR: i64 = 3_600_000;
 /// 2026-11-20 00:00 UTC (day 20777).
 const D0: i64 = 20_777 * DAY;
 
+/// `records`' partitions for the days D0 to D0 + 2 days, and the default one.
+const THREE_DAYS_AND_DEFAULT: [&str; 4] = [
+    "records_20261120",
+    "records_20261121",
+    "records_20261122",
+    "records_default",
+];
+
 /// The partition holding each row of `records` with this id, by name.
 async fn partitions_of(store: &PgStore, id: Id128) -> Vec<String> {
     sqlx::query_scalar("SELECT tableoid::regclass::text FROM records WHERE id = $1 ORDER BY 1")
@@ -158,15 +166,7 @@ async fn records_live_in_their_days_partition() {
         other_node.prepare_partitions(D0, D0 + 2 * DAY)
     );
     assert_eq!(a.unwrap() + b.unwrap(), 3);
-    assert_eq!(
-        partitions(&store).await,
-        vec![
-            "records_20261120",
-            "records_20261121",
-            "records_20261122",
-            "records_default"
-        ]
-    );
+    assert_eq!(partitions(&store).await, THREE_DAYS_AND_DEFAULT);
 
     let venue = Some(Id128::random().unwrap());
     let a = stored_checkin(venue, D0 + 10 * HOUR).unwrap();
@@ -473,15 +473,7 @@ async fn migration_15_partitions_an_existing_database() {
     for (at, partition) in &placed {
         assert_eq!(partition, &partition_name(at.div_euclid(DAY)).unwrap());
     }
-    assert_eq!(
-        partitions(&store).await,
-        vec![
-            "records_20261120",
-            "records_20261121",
-            "records_20261122",
-            "records_default"
-        ]
-    );
+    assert_eq!(partitions(&store).await, THREE_DAYS_AND_DEFAULT);
     assert_eq!(count(&store, "SELECT count(*) FROM record_ids").await, 5);
     assert_eq!(
         count(&store, "SELECT count(*) FROM declared_people").await,

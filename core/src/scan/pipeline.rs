@@ -60,15 +60,24 @@ impl Scan<'_, '_> {
         true
     }
 
-    /// Records one attempt when built with `scan-trace` (bench-scan's `attempts`).
+    /// Records one attempt, started at `t` (see [`clock`]), when built with `scan-trace`
+    /// (bench-scan's `attempts`).
     #[allow(unused_variables)]
-    fn record(&mut self, decoder: &'static str, place: &'static str, read: usize, t: Instant) {
+    fn record(
+        &mut self,
+        decoder: &'static str,
+        place: &'static str,
+        read: usize,
+        t: Option<Instant>,
+    ) {
         #[cfg(feature = "scan-trace")]
         self.result.trace.push(super::result::AttemptTrace {
             decoder,
             place,
             read,
-            micros: u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX),
+            micros: t.map_or(0, |t| {
+                u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX)
+            }),
         });
     }
 
@@ -85,13 +94,13 @@ impl Scan<'_, '_> {
         #[cfg(feature = "rxing")]
         if self.opts.second_stage {
             if normal && self.go() {
-                let t = Instant::now();
+                let t = clock();
                 let read =
                     rxing_stage::attempt(img.clone(), try_harder, RxReader::Cpp, &mut self.result);
                 self.record("rxing", place, read, t);
             }
             if inverted && self.go() {
-                let t = Instant::now();
+                let t = clock();
                 let read = rxing_stage::attempt(
                     img.inverted(),
                     try_harder,
@@ -103,38 +112,39 @@ impl Scan<'_, '_> {
         }
     }
 
-    /// rqrr on our square-window binarisation of `img`, upright, for each polarity asked;
-    /// with `turn`, transposed too where the upright attempt located no grid (rqrr's
-    /// row-wise search misses some 90°-turned finder patterns; an attempt that located
-    /// nothing cost little, one that located a grid and could not read it would mostly
-    /// fit the same grid again), or always when rxing does not run.
+    /// rqrr on our square-window binarisation of `img`, for each polarity asked: upright
+    /// unless `upright` is off (an earlier attempt read this image so); with `turn`,
+    /// transposed too where no upright attempt located a grid (rqrr's row-wise search
+    /// misses some 90°-turned finder patterns; an attempt that located nothing cost
+    /// little, one that located a grid and could not read it would mostly fit the same
+    /// grid again), or always when rxing does not run.
     fn rqrr(
         &mut self,
         img: &Gray,
         module: Option<f32>,
         polarities: (bool, bool),
-        turn: bool,
+        (upright, turn): (bool, bool),
         place: &'static str,
     ) {
         if !self.opts.first_stage || !self.go() {
             return;
         }
-        let mut t = Instant::now();
+        let mut t = clock();
         let bin = binarize_mean(img, window_for(img, module), MEAN_OFFSET);
         for (invert, wanted) in [(false, polarities.0), (true, polarities.1)] {
             if !wanted || !self.go() {
                 continue;
             }
-            let upright = rqrr_stage::attempt(&bin, false, invert, &mut self.result);
-            self.record(
-                if invert { "rqrr-negative" } else { "rqrr" },
-                place,
-                upright.read,
-                t,
-            );
+            let mut located = 0;
+            if upright {
+                let tried = rqrr_stage::attempt(&bin, false, invert, &mut self.result);
+                let name = if invert { "rqrr-negative" } else { "rqrr" };
+                self.record(name, place, tried.read, t);
+                located = tried.located;
+            }
             // Without rxing, rqrr is all there is: turned whatever the upright one found.
-            if turn && (upright.located == 0 || !rxing_runs(self.opts)) && self.go() {
-                t = Instant::now();
+            if turn && (located == 0 || !rxing_runs(self.opts)) && self.go() {
+                t = clock();
                 let turned = rqrr_stage::attempt(&bin, true, invert, &mut self.result);
                 let name = if invert {
                     "rqrr-negative-turned"
@@ -143,7 +153,7 @@ impl Scan<'_, '_> {
                 };
                 self.record(name, place, turned.read, t);
             }
-            t = Instant::now();
+            t = clock();
         }
     }
 }
@@ -211,7 +221,7 @@ fn fast(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     // The still path leaves rqrr to `thorough`, after every rxing attempt, unless rqrr is
     // its only decoder (a build without rxing): then this coarser read stays first.
     if !s.opts.still || !rxing_runs(s.opts) {
-        s.rqrr(&crop, module, (normal, inverted), false, "region");
+        s.rqrr(&crop, module, (normal, inverted), (true, false), "region");
     }
     if s.opts.still {
         // (The still path looks closer in `thorough`, at the resolution the modules need.)
@@ -226,7 +236,7 @@ fn fast(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
         let finer = Gray::from_frame(&sub, finer_scale);
         let module = module.map(|m| m * scale as f32 / finer_scale as f32);
         s.rxing(&finer, normal, inverted, false, "finer");
-        s.rqrr(&finer, module, (normal, inverted), false, "finer");
+        s.rqrr(&finer, module, (normal, inverted), (true, false), "finer");
     }
 }
 
@@ -257,7 +267,7 @@ fn thorough(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
         .finders
         .max(u32::try_from(ev.finders.len()).unwrap_or(u32::MAX));
     let Some((x, y, w, h)) = ev.region(img.width, img.height) else {
-        s.rqrr(small, None, (true, false), true, "working-copy");
+        s.rqrr(small, None, (true, false), (true, true), "working-copy");
         return;
     };
     // The region at a resolution where its smallest modules are about 3 px.
@@ -275,13 +285,28 @@ fn thorough(s: &mut Scan<'_, '_>, small: &Gray, ev: &Evidence, scale: usize) {
     let (normal, inverted) = ev.polarities();
     let region = stretched(coarser(region, &mut module), low_contrast(img, &ev));
     s.rxing(&region, normal, inverted, true, "still-region");
-    s.rqrr(&region, module, (normal, inverted), true, "still-region");
+    // Without rxing, `fast` already read this very region upright at this scale.
+    let read_upright = !rxing_runs(s.opts) && std::ptr::eq(img, small) && want == img_scale;
+    let upright = !read_upright;
+    s.rqrr(
+        &region,
+        module,
+        (normal, inverted),
+        (upright, true),
+        "still-region",
+    );
     #[cfg(feature = "rxing")]
     if s.opts.second_stage && s.go() {
-        let t = Instant::now();
+        let t = clock();
         let read = rxing_stage::attempt(region, true, RxReader::Java, &mut s.result);
         s.record("rxing-java", "still-region", read, t);
     }
+}
+
+/// The time now in `scan-trace` builds, for [`Scan::record`]; in every other build
+/// nothing, so the camera path reads no clock per attempt.
+fn clock() -> Option<Instant> {
+    cfg!(feature = "scan-trace").then(Instant::now)
 }
 
 /// Whether the rxing attempts run: built in and enabled.
